@@ -1,0 +1,189 @@
+/**
+ * The `Backend` interface: the primitives every compute backend implements. Tensors hold an
+ * opaque {@link DataHandle} owned by their backend, so a backend may keep data wherever it
+ * likes (JS typed arrays, a wasm heap, native memory). Backends never see gradients: autograd
+ * lives in `src/autograd` and `src/ops`, above this interface.
+ *
+ * Shapes passed to primitives are already validated and broadcast by the op layer; a backend
+ * only computes.
+ */
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+/** An opaque reference to a tensor's storage, owned by one backend. */
+export interface DataHandle {
+  /** Name of the backend that owns this storage. */
+  readonly backend: string;
+}
+
+/** Elementwise functions of one argument. `param` carries alpha for leakyRelu and elu. */
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'reciprocal'
+  | 'exp'
+  | 'expm1'
+  | 'log'
+  | 'log1p'
+  | 'sin'
+  | 'cos'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'erf'
+  | 'relu'
+  | 'relu6'
+  | 'leakyRelu'
+  | 'elu'
+  | 'selu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softplus'
+  | 'softsign'
+  | 'gelu'
+  | 'geluTanh'
+  | 'silu'
+  | 'step'
+  | 'logicalNot'
+  | 'isNaN'
+  | 'isFinite';
+
+/** Elementwise functions of two broadcast arguments. Comparisons and logic ops return bool. */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'floorDiv'
+  | 'mod'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'squaredDifference'
+  | 'atan2'
+  | 'equal'
+  | 'notEqual'
+  | 'less'
+  | 'lessEqual'
+  | 'greater'
+  | 'greaterEqual'
+  | 'logicalAnd'
+  | 'logicalOr';
+
+/** Reductions over a set of axes. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'any' | 'all';
+
+/** Index-returning reductions over one axis. */
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Operands of a (batched) matrix product; see {@link Backend.matmul}. */
+export interface MatmulArgs {
+  /** Number of matrices in the batch. */
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Elements between consecutive matrices of A; 0 broadcasts one matrix over the batch. */
+  strideA: number;
+  /** Elements between consecutive matrices of B; 0 broadcasts one matrix over the batch. */
+  strideB: number;
+}
+
+/** The compute primitives of a backend, checked at compile time by `implements Backend`. */
+export interface Backend {
+  /** Short name, e.g. `js`. */
+  readonly name: string;
+  /** The dtypes this backend stores. */
+  supportsDType(dtype: DType): boolean;
+
+  // --- storage ---
+  /** Takes ownership of `values` (the caller does not reuse the array). */
+  fromArray(values: TypedArray, dtype: DType): DataHandle;
+  /** A copy of the data, as the dtype's typed array. */
+  read(h: DataHandle, dtype: DType, size: number): Promise<TypedArray>;
+  /** A copy of the data, synchronously. */
+  readSync(h: DataHandle, dtype: DType, size: number): TypedArray;
+  fill(size: number, value: number, dtype: DType): DataHandle;
+  cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle;
+
+  // --- elementwise ---
+  unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param?: number): DataHandle;
+  binary(
+    op: BinaryOp,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    inDType: DType,
+    outDType: DType,
+  ): DataHandle;
+  where(
+    cond: DataHandle,
+    condShape: Shape,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): DataHandle;
+  /** Clamps to `[lo, hi]`; NaN passes through. */
+  clip(x: DataHandle, size: number, lo: number, hi: number, dtype: DType): DataHandle;
+
+  // --- reductions ---
+  /** Reduces over `axes` (sorted, unique); the output drops those axes. */
+  reduce(op: ReduceOp, x: DataHandle, shape: Shape, axes: readonly number[], dtype: DType, outDType: DType): DataHandle;
+  /** Index of the first max/min along `axis` (int32); NaN counts as the extreme. */
+  argReduce(op: ArgReduceOp, x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
+
+  // --- linear algebra ---
+  /** C[b] = op(A[b]) · op(B[b]) for each batch b; C is `batch × m × n`, contiguous. */
+  matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle;
+
+  // --- movement ---
+  transpose(x: DataHandle, shape: Shape, perm: readonly number[], dtype: DType): DataHandle;
+  broadcastTo(x: DataHandle, shape: Shape, outShape: Shape, dtype: DType): DataHandle;
+  /** Strided slice: output index i along axis d reads `begin[d] + i * step[d]` (step may be negative). */
+  slice(
+    x: DataHandle,
+    shape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+    outShape: Shape,
+    dtype: DType,
+  ): DataHandle;
+  concat(xs: readonly DataHandle[], shapes: readonly Shape[], axis: number, dtype: DType): DataHandle;
+  /** Pads with a constant; `paddings[d] = [before, after]`. */
+  pad(
+    x: DataHandle,
+    shape: Shape,
+    paddings: readonly (readonly [number, number])[],
+    value: number,
+    dtype: DType,
+  ): DataHandle;
+  /** Takes slices along `axis` at the int32 `indices` (already range-checked). */
+  gather(x: DataHandle, shape: Shape, indices: DataHandle, numIndices: number, axis: number, dtype: DType): DataHandle;
+  /** The adjoint of gather: sums `updates` into a zero tensor of `outShape` along `axis`. */
+  scatterAdd(
+    updates: DataHandle,
+    indices: DataHandle,
+    numIndices: number,
+    outShape: Shape,
+    axis: number,
+    dtype: DType,
+  ): DataHandle;
+  oneHot(indices: DataHandle, numIndices: number, depth: number, on: number, off: number, dtype: DType): DataHandle;
+
+  // --- composites (defaults in BaseBackend; fast backends may override) ---
+  softmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
+  logSoftmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
+  /** log Σ exp over `axes`, stable; the output drops those axes. */
+  logSumExp(x: DataHandle, shape: Shape, axes: readonly number[], dtype: DType): DataHandle;
+}

@@ -1,0 +1,454 @@
+/**
+ * The `js` reference backend: every primitive as plain loops over JS typed arrays. It is the
+ * correctness oracle of the test suite (it alone stores float64, for gradient checks) and the
+ * fallback on any runtime. Its matmul is a packed, register-tiled kernel (`gemm.ts`).
+ */
+import { ValueError } from '../../errors.js';
+import { type DType, type TypedArray, allocArray } from '../../tensor/dtype.js';
+import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
+import type {
+  ArgReduceOp,
+  BinaryOp,
+  DataHandle,
+  MatmulArgs,
+  ReduceOp,
+  UnaryOp,
+} from '../backend.js';
+import { BaseBackend } from '../base.js';
+import { gemm } from './gemm.js';
+import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
+
+/** Storage of the js backend: one typed array of the tensor's dtype. */
+export class JsData implements DataHandle {
+  readonly backend = 'js';
+  constructor(readonly values: TypedArray) {}
+}
+
+function vals(h: DataHandle): TypedArray {
+  if (!(h instanceof JsData)) {
+    throw new ValueError(`js backend: got storage of backend '${h.backend}'`);
+  }
+  return h.values;
+}
+
+/** Converts a number to what the dtype stores (int32 truncates toward zero, bool is ≠ 0). */
+function coerce(v: number, dtype: DType): number {
+  if (dtype === 'bool') return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+  return v;
+}
+
+export class JsBackend extends BaseBackend {
+  readonly name = 'js';
+
+  supportsDType(_dtype: DType): boolean {
+    return true;
+  }
+
+  fromArray(values: TypedArray, _dtype: DType): DataHandle {
+    return new JsData(values);
+  }
+
+  async read(h: DataHandle, dtype: DType, size: number): Promise<TypedArray> {
+    return this.readSync(h, dtype, size);
+  }
+
+  readSync(h: DataHandle, _dtype: DType, _size: number): TypedArray {
+    return vals(h).slice();
+  }
+
+  fill(size: number, value: number, dtype: DType): DataHandle {
+    const out = allocArray(dtype, size);
+    const v = coerce(value, dtype);
+    if (v !== 0) out.fill(v);
+    return new JsData(out);
+  }
+
+  cast(x: DataHandle, size: number, _from: DType, to: DType): DataHandle {
+    const src = vals(x);
+    const out = allocArray(to, size);
+    if (to === 'bool') for (let i = 0; i < size; i++) out[i] = src[i] !== 0 && src[i] === src[i] ? 1 : 0;
+    else out.set(src);
+    return new JsData(out);
+  }
+
+  unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
+    const src = vals(x);
+    const isPredicate = op === 'isNaN' || op === 'isFinite' || op === 'logicalNot';
+    const out = allocArray(isPredicate ? 'bool' : dtype, size);
+    const f = unaryFn(op, param);
+    for (let i = 0; i < size; i++) out[i] = f(src[i]!);
+    return new JsData(out);
+  }
+
+  binary(
+    op: BinaryOp,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    inDType: DType,
+    outDType: DType,
+  ): DataHandle {
+    const av = vals(a);
+    const bv = vals(b);
+    const size = sizeOf(outShape);
+    const out = allocArray(outDType, size);
+    const sameA = av.length === size;
+    const sameB = bv.length === size;
+    // Fast paths for the four arithmetic ops on equal shapes or a scalar operand: they carry
+    // most of a training step's elementwise work.
+    if ((sameA || av.length === 1) && (sameB || bv.length === 1) && size > 0) {
+      if (binaryFast(op, av, sameA, bv, sameB, out, size)) return new JsData(out);
+    }
+    const f = binaryFn(op, inDType === 'int32');
+    const ia = sameA && aShape.length === outShape.length ? null : broadcastIndex(aShape, outShape);
+    const ib = sameB && bShape.length === outShape.length ? null : broadcastIndex(bShape, outShape);
+    for (let i = 0; i < size; i++) {
+      out[i] = f(av[ia ? ia[i]! : i]!, bv[ib ? ib[i]! : i]!);
+    }
+    return new JsData(out);
+  }
+
+  where(
+    cond: DataHandle,
+    condShape: Shape,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): DataHandle {
+    const cv = vals(cond);
+    const av = vals(a);
+    const bv = vals(b);
+    const size = sizeOf(outShape);
+    const out = allocArray(dtype, size);
+    const ic = broadcastIndex(condShape, outShape);
+    const ia = broadcastIndex(aShape, outShape);
+    const ib = broadcastIndex(bShape, outShape);
+    for (let i = 0; i < size; i++) out[i] = cv[ic[i]!] ? av[ia[i]!]! : bv[ib[i]!]!;
+    return new JsData(out);
+  }
+
+  clip(x: DataHandle, size: number, lo: number, hi: number, dtype: DType): DataHandle {
+    const src = vals(x);
+    const out = allocArray(dtype, size);
+    for (let i = 0; i < size; i++) {
+      const v = src[i]!;
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+    return new JsData(out);
+  }
+
+  reduce(
+    op: ReduceOp,
+    x: DataHandle,
+    shape: Shape,
+    axes: readonly number[],
+    dtype: DType,
+    outDType: DType,
+  ): DataHandle {
+    let src = vals(x);
+    let shp: readonly number[] = shape;
+    // Bring the reduced axes to the end unless they already are, so the loop below always
+    // reduces contiguous rows.
+    const rank = shape.length;
+    const trailing = axes.every((a, i) => a === rank - axes.length + i);
+    if (!trailing) {
+      const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const perm = [...kept, ...axes];
+      src = vals(this.transpose(x, shape, perm, dtype));
+      shp = perm.map((p) => shape[p]!);
+    }
+    const inner = sizeOf(shp.slice(shp.length - axes.length));
+    const outer = inner === 0 ? sizeOf(shp.slice(0, shp.length - axes.length)) : src.length / inner;
+    const out = allocArray(outDType, outer);
+    for (let o = 0; o < outer; o++) {
+      const base = o * inner;
+      let acc: number;
+      switch (op) {
+        case 'sum':
+          acc = 0;
+          for (let i = 0; i < inner; i++) acc += src[base + i]!;
+          break;
+        case 'prod':
+          acc = 1;
+          for (let i = 0; i < inner; i++) acc *= src[base + i]!;
+          break;
+        case 'max':
+          acc = Number.NEGATIVE_INFINITY;
+          for (let i = 0; i < inner; i++) {
+            const v = src[base + i]!;
+            if (v > acc || v !== v) acc = v;
+            if (acc !== acc) break;
+          }
+          break;
+        case 'min':
+          acc = Number.POSITIVE_INFINITY;
+          for (let i = 0; i < inner; i++) {
+            const v = src[base + i]!;
+            if (v < acc || v !== v) acc = v;
+            if (acc !== acc) break;
+          }
+          break;
+        case 'any':
+          acc = 0;
+          for (let i = 0; i < inner; i++) if (src[base + i]) acc = 1;
+          break;
+        case 'all':
+          acc = 1;
+          for (let i = 0; i < inner; i++) if (!src[base + i]) acc = 0;
+          break;
+      }
+      out[o] = acc;
+    }
+    return new JsData(out);
+  }
+
+  argReduce(op: ArgReduceOp, x: DataHandle, shape: Shape, axis: number, _dtype: DType): DataHandle {
+    const src = vals(x);
+    const n = shape[axis]!;
+    const inner = sizeOf(shape.slice(axis + 1));
+    const outer = sizeOf(shape.slice(0, axis));
+    const out = new Int32Array(outer * inner);
+    const isMax = op === 'argmax';
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const base = o * n * inner + j;
+        let best = src[base]!;
+        let bi = 0;
+        for (let i = 1; i < n && best === best; i++) {
+          const v = src[base + i * inner]!;
+          // Ties keep the first index (NumPy); a NaN wins and stops the scan.
+          if (v !== v || (isMax ? v > best : v < best)) {
+            best = v;
+            bi = i;
+          }
+        }
+        out[o * inner + j] = bi;
+      }
+    }
+    return new JsData(out);
+  }
+
+  matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle {
+    const av = vals(a) as Float32Array | Float64Array;
+    const bv = vals(b) as Float32Array | Float64Array;
+    const { batch, m, n, k, transA, transB, strideA, strideB } = args;
+    const out = allocArray(dtype, batch * m * n) as Float32Array | Float64Array;
+    const lda = transA ? m : k;
+    const ldb = transB ? k : n;
+    for (let i = 0; i < batch; i++) {
+      gemm(transA, transB, m, n, k, av, i * strideA, lda, bv, i * strideB, ldb, out, i * m * n, n);
+    }
+    return new JsData(out);
+  }
+
+  transpose(x: DataHandle, shape: Shape, perm: readonly number[], dtype: DType): DataHandle {
+    const st = stridesOf(shape);
+    const outShape = perm.map((p) => shape[p]!);
+    const out = allocArray(dtype, sizeOf(shape));
+    stridedCopy(vals(x), 0, perm.map((p) => st[p]!), outShape, out);
+    return new JsData(out);
+  }
+
+  broadcastTo(x: DataHandle, shape: Shape, outShape: Shape, dtype: DType): DataHandle {
+    const out = allocArray(dtype, sizeOf(outShape));
+    stridedCopy(vals(x), 0, broadcastStrides(shape, outShape), outShape, out);
+    return new JsData(out);
+  }
+
+  slice(
+    x: DataHandle,
+    shape: Shape,
+    begin: readonly number[],
+    step: readonly number[],
+    outShape: Shape,
+    dtype: DType,
+  ): DataHandle {
+    const st = stridesOf(shape);
+    let offset = 0;
+    for (let d = 0; d < shape.length; d++) offset += begin[d]! * st[d]!;
+    const out = allocArray(dtype, sizeOf(outShape));
+    stridedCopy(vals(x), offset, st.map((s, d) => s * step[d]!), outShape, out);
+    return new JsData(out);
+  }
+
+  concat(xs: readonly DataHandle[], shapes: readonly Shape[], axis: number, dtype: DType): DataHandle {
+    const outer = sizeOf(shapes[0]!.slice(0, axis));
+    const chunks = shapes.map((s) => sizeOf(s.slice(axis)));
+    const row = chunks.reduce((p, c) => p + c, 0);
+    const out = allocArray(dtype, outer * row);
+    let col = 0;
+    xs.forEach((h, t) => {
+      const src = vals(h);
+      const c = chunks[t]!;
+      for (let o = 0; o < outer; o++) out.set(src.subarray(o * c, o * c + c), o * row + col);
+      col += c;
+    });
+    return new JsData(out);
+  }
+
+  pad(
+    x: DataHandle,
+    shape: Shape,
+    paddings: readonly (readonly [number, number])[],
+    value: number,
+    dtype: DType,
+  ): DataHandle {
+    const outShape = shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+    const out = allocArray(dtype, sizeOf(outShape));
+    if (value !== 0) out.fill(coerce(value, dtype));
+    const src = vals(x);
+    if (src.length === 0) return new JsData(out);
+    // Write the input into the interior: a strided copy seen from the destination side.
+    const ost = stridesOf(outShape);
+    let base = 0;
+    for (let d = 0; d < shape.length; d++) base += paddings[d]![0] * ost[d]!;
+    const rank = shape.length;
+    if (rank === 0) {
+      out[0] = src[0]!;
+      return new JsData(out);
+    }
+    const n = shape[rank - 1]!;
+    const idx = new Array<number>(rank).fill(0);
+    let p = base;
+    for (let o = 0; o < src.length; o += n) {
+      out.set(src.subarray(o, o + n), p);
+      for (let d = rank - 2; d >= 0; d--) {
+        idx[d]!++;
+        p += ost[d]!;
+        if (idx[d]! < shape[d]!) break;
+        p -= ost[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return new JsData(out);
+  }
+
+  gather(
+    x: DataHandle,
+    shape: Shape,
+    indices: DataHandle,
+    numIndices: number,
+    axis: number,
+    dtype: DType,
+  ): DataHandle {
+    const src = vals(x);
+    const idx = vals(indices);
+    const n = shape[axis]!;
+    const inner = sizeOf(shape.slice(axis + 1));
+    const outer = sizeOf(shape.slice(0, axis));
+    const out = allocArray(dtype, outer * numIndices * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < numIndices; i++) {
+        const from = (o * n + idx[i]!) * inner;
+        out.set(src.subarray(from, from + inner), (o * numIndices + i) * inner);
+      }
+    }
+    return new JsData(out);
+  }
+
+  scatterAdd(
+    updates: DataHandle,
+    indices: DataHandle,
+    numIndices: number,
+    outShape: Shape,
+    axis: number,
+    dtype: DType,
+  ): DataHandle {
+    const src = vals(updates);
+    const idx = vals(indices);
+    const n = outShape[axis]!;
+    const inner = sizeOf(outShape.slice(axis + 1));
+    const outer = sizeOf(outShape.slice(0, axis));
+    const out = allocArray(dtype, sizeOf(outShape));
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < numIndices; i++) {
+        const to = (o * n + idx[i]!) * inner;
+        const from = (o * numIndices + i) * inner;
+        for (let j = 0; j < inner; j++) out[to + j] += src[from + j]!;
+      }
+    }
+    return new JsData(out);
+  }
+
+  oneHot(indices: DataHandle, numIndices: number, depth: number, on: number, off: number, dtype: DType): DataHandle {
+    const idx = vals(indices);
+    const out = allocArray(dtype, numIndices * depth);
+    if (off !== 0) out.fill(off);
+    for (let i = 0; i < numIndices; i++) {
+      const c = idx[i]!;
+      if (c >= 0 && c < depth) out[i * depth + c] = on;
+    }
+    return new JsData(out);
+  }
+}
+
+/** Tight loops for add/sub/mul/div when each operand is full-size or a scalar. */
+function binaryFast(
+  op: BinaryOp,
+  a: TypedArray,
+  fullA: boolean,
+  b: TypedArray,
+  fullB: boolean,
+  out: TypedArray,
+  n: number,
+): boolean {
+  if (fullA && fullB) {
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+        return true;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+        return true;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+        return true;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+        return true;
+      default:
+        return false;
+    }
+  }
+  if (fullA) {
+    const s = b[0]!;
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i]! + s;
+        return true;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i]! - s;
+        return true;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i]! * s;
+        return true;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i]! / s;
+        return true;
+      default:
+        return false;
+    }
+  }
+  if (fullB) {
+    const s = a[0]!;
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = s + b[i]!;
+        return true;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = s - b[i]!;
+        return true;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = s * b[i]!;
+        return true;
+      default:
+        return false;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,27 @@
+/**
+ * Error types thrown by Tessera. Every message starts with the op, layer or function that
+ * raised it, then says what was expected and what came, so that a failure deep in a model
+ * names its source.
+ */
+
+/** Base class of every error Tessera throws on purpose; `instanceof TesseraError` catches them all. */
+export class TesseraError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A shape, rank or size does not fit the op. */
+export class ShapeError extends TesseraError {}
+
+/** A dtype does not fit the op (e.g. float indices to `gather`). */
+export class DTypeError extends TesseraError {}
+
+/** A value is out of range or malformed (axis, seed, option). */
+export class ValueError extends TesseraError {}
+
+/** Formats a shape the way error messages print it: `[10, 2]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
