@@ -22,18 +22,22 @@ let packB = new Float64Array(NR * KC);
 const edge = new Float64Array(MR * NR);
 
 /**
- * General matrix multiply: `C = op(A) · op(B)`, overwriting C.
+ * General matrix multiply, `C = op(A) · op(B)`, overwriting C (its old contents are never read).
  *
- * All matrices are row-major with explicit offsets and leading dimensions, so sub-matrix views
- * work without copies. `C[i, j] = Σₖ op(A)[i, k] · op(B)[k, j]`, where C is M×N (`C[cOff + i·ldc + j]`),
- * op(A) is M×K and op(B) is K×N. Without `transA`, A is stored M×K (`A[aOff + i·lda + k]`); with
- * it, A is stored K×M (`A[aOff + k·lda + i]`) and op(A) = Aᵀ. Likewise B is stored K×N, or N×K
- * when `transB`. Accumulation is in doubles; results are rounded once per KC-block into C.
+ * `C[i, j] = Σₖ op(A)[i, k] · op(B)[k, j]` for i < M, j < N, k < K. All matrices are row-major
+ * with an offset and a leading dimension, so sub-matrix views need no copies:
+ * - C is M×N at `C[cOff + i·ldc + j]`.
+ * - op(A) is M×K: A stored M×K at `A[aOff + i·lda + k]`, or with `transA` stored K×M at
+ *   `A[aOff + k·lda + i]` (op(A) = Aᵀ).
+ * - op(B) is K×N: B stored K×N at `B[bOff + k·ldb + j]`, or with `transB` stored N×K at
+ *   `B[bOff + j·ldb + k]`.
  *
- * Blocking follows the Goto/BLIS scheme: op(B) is packed into KC×NR column panels and op(A)
- * into MR×KC row panels (transposes are absorbed by the packing, never materialized), so the
- * MR×NR micro-kernel reads two unit-stride streams that fit in L1/L2 and keeps the whole C tile
- * in registers across the K loop. Tiny problems skip packing and use a plain dot-product loop.
+ * Products are accumulated in doubles. A float32 C is rounded once per KC-long slice of K.
+ *
+ * Blocking follows the Goto/BLIS scheme: op(B) is packed into KC×NR column panels and op(A) into
+ * MR×KC row panels (transposes are absorbed by the packing, never materialized), so the MR×NR
+ * micro-kernel reads two unit-stride streams that stay in L1/L2 and keeps the whole C tile in
+ * registers across the K loop. Tiny problems skip packing and use a plain dot-product loop.
  */
 export function gemm(
   transA: boolean,
@@ -52,7 +56,7 @@ export function gemm(
   ldc: number,
 ): void {
   if (M <= 0 || N <= 0) return;
-  // Strides of op(A) along its rows (i) and depth (k), and of op(B) along depth (k) and columns (j).
+  // Element strides of op(A) along i and k, and of op(B) along k and j.
   const sai = transA ? 1 : lda;
   const sak = transA ? lda : 1;
   const sbk = transB ? 1 : ldb;
