@@ -18,7 +18,8 @@ const SMALL = 4096;
 // Module-level and grown on demand so repeated calls do not allocate.
 const packA = new Float64Array(MC * KC);
 let packB = new Float64Array(NR * KC);
-// Edge tiles are computed in full on zero-padded panels into this buffer, then clipped into C.
+// Edge tiles are computed in full into this buffer, then clipped into C. Whatever stale data
+// (even NaN) sits in a short panel's unused lanes only reaches tile rows/columns that are dropped.
 const edge = new Float64Array(MR * NR);
 
 /**
@@ -124,9 +125,9 @@ function gemmSmall(
 
 /**
  * Packs a rows×kc block (element (r, p) at `src[off + r·sr + p·sk]`) into consecutive panels
- * of R rows, each stored depth-major (R values per k) and zero-padded to R rows, which is
- * exactly the order the micro-kernel consumes. The loop order follows whichever source stride
- * is unit so reads stay sequential.
+ * of R rows, each stored depth-major (R values per k), which is exactly the order the
+ * micro-kernel consumes. A last, short panel is not padded (see `edge`). The loop order follows
+ * whichever source stride is unit so reads stay sequential.
  */
 function pack(
   src: FloatArray,
@@ -152,9 +153,6 @@ function pack(
         const d = base + p * R;
         for (let i = 0; i < rv; i++) dst[d + i] = src[s + i * sr];
       }
-    }
-    for (let i = rv; i < R; i++) {
-      for (let p = 0, d = base + i; p < kc; p++, d += R) dst[d] = 0;
     }
   }
 }
