@@ -1,0 +1,115 @@
+/**
+ * Keras's progress bar: `Epoch 3/10`, then a bar with the step count, time per step and the
+ * running loss and metrics. On a terminal the line updates in place; in a pipe or a log file
+ * only one line per epoch is written, so logs stay readable.
+ */
+import { Callback, type Logs } from './callback.js';
+
+interface Out {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
+function defaultOut(): Out {
+  const g = globalThis as { process?: { stdout?: Out } };
+  return g.process?.stdout ?? { write: (s: string) => console.log(s.replace(/\n$/, '')) };
+}
+
+function fmtValue(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(4);
+  return v.toFixed(4);
+}
+
+function fmtTime(seconds: number): string {
+  if (seconds >= 1) return `${Math.round(seconds)}s`;
+  if (seconds >= 1e-3) return `${Math.round(seconds * 1e3)}ms`;
+  return `${Math.round(seconds * 1e6)}us`;
+}
+
+/** Options of {@link ProgbarLogger}. */
+export interface ProgbarOptions {
+  /** 1: bar (updated in place on a TTY), 2: one line per epoch. Default 1. */
+  verbose?: 1 | 2;
+  /** Where to write (default process.stdout, or console in browsers). */
+  out?: Out;
+  /** Force terminal behaviour on or off (default: `out.isTTY`). */
+  tty?: boolean;
+}
+
+/** The callback that prints the progress bar during `fit` and `evaluate`. */
+export class ProgbarLogger extends Callback {
+  private readonly out: Out;
+  private readonly tty: boolean;
+  private readonly verbose: 1 | 2;
+  private epochStart = 0;
+  private lastDraw = 0;
+  private mode: 'train' | 'test' = 'train';
+  private inFit = false;
+
+  constructor(opts: ProgbarOptions = {}) {
+    super();
+    this.out = opts.out ?? defaultOut();
+    this.tty = opts.tty ?? Boolean(this.out.isTTY);
+    this.verbose = opts.verbose ?? 1;
+  }
+
+  onTrainBegin(): void {
+    this.inFit = true;
+  }
+
+  onTrainEnd(): void {
+    this.inFit = false;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.mode = 'train';
+    if (this.verbose === 1 || this.params.epochs > 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    this.epochStart = performance.now();
+    this.lastDraw = 0;
+  }
+
+  onTrainBatchEnd(batch: number, logs: Logs): void {
+    if (this.verbose === 1 && this.tty) this.draw(batch + 1, logs, false);
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    this.draw(this.params.steps, logs, true);
+  }
+
+  onTestBegin(): void {
+    if (this.inFit) return;
+    this.mode = 'test';
+    this.epochStart = performance.now();
+    this.lastDraw = 0;
+  }
+
+  onTestBatchEnd(batch: number, logs: Logs): void {
+    if (!this.inFit && this.verbose === 1 && this.tty) this.draw(batch + 1, logs, false);
+  }
+
+  onTestEnd(logs: Logs): void {
+    if (!this.inFit) this.draw(this.params.steps, logs, true);
+  }
+
+  private draw(step: number, logs: Logs, final: boolean): void {
+    const now = performance.now();
+    // Redrawing a terminal line costs more than a small training step: at most 20 times a second.
+    if (!final && now - this.lastDraw < 50) return;
+    this.lastDraw = now;
+    const total = this.params.steps;
+    const elapsed = (now - this.epochStart) / 1000;
+    const perStep = step > 0 ? elapsed / step : 0;
+    const width = 20;
+    const done = total > 0 ? Math.min(width, Math.floor((step / total) * width)) : width;
+    const bar = this.verbose === 1 ? `${String(step).padStart(String(total).length)}/${total} ━${'━'.repeat(Math.max(0, done - 1))}${' '.repeat(width - done)} ` : '';
+    const timing = final ? `${fmtTime(elapsed)} ${fmtTime(perStep)}/step` : `${fmtTime(perStep * (total - step))} ETA`;
+    const values = Object.entries(logs)
+      .filter(([k]) => this.mode === 'train' || !k.startsWith('val_'))
+      .map(([k, v]) => `${k}: ${fmtValue(v)}`)
+      .join(' - ');
+    const line = `${bar}${timing}${values ? ` - ${values}` : ''}`;
+    if (this.tty) this.out.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+    else if (final) this.out.write(`${line}\n`);
+  }
+}

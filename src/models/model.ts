@@ -1,0 +1,221 @@
+/**
+ * `Model`: a layer that is also trainable as a whole. Built from a graph
+ * (`model({inputs, outputs})`), by subclassing (override `call`), or as `Sequential`. The
+ * training methods delegate to the one trainer in `trainer.ts`.
+ */
+import { ValueError } from '../errors.js';
+import { InputLayer } from '../layers/input_layer.js';
+import { type CallOptions, Layer, type LayerArgs } from '../layers/layer.js';
+import { type Node, type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
+import type { Config, ConfigValue } from '../serialization.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { FunctionalGraph } from './functional.js';
+import { functionalFromConfig } from './model_config.js';
+import { modelSummary } from './summary.js';
+import * as trainer from './trainer.js';
+
+/** Options of {@link Model}. */
+export interface ModelArgs extends LayerArgs {
+  /** Symbolic input(s) from `input()`. */
+  inputs?: SymbolicTensor | readonly SymbolicTensor[];
+  /** Symbolic output(s), computed from the inputs by layers. */
+  outputs?: SymbolicTensor | readonly SymbolicTensor[];
+}
+
+/**
+ * A model: layers wired into a graph, trainable with `compile` / `fit`.
+ *
+ * Shape: whatever its graph maps inputs to.
+ * @example
+ * const x = input({ shape: [4] });
+ * const y = new Dense({ units: 1 }).apply(new Dense({ units: 8, activation: 'relu' }).apply(x));
+ * const m = model({ inputs: x, outputs: y });
+ * m.compile({ optimizer: 'adam', loss: 'mse' });
+ * await m.fit(xs, ys, { epochs: 5 });
+ */
+export class Model extends Layer {
+  static override readonly className: string = 'Model';
+  /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end `fit` after the current batch. */
+  stopTraining = false;
+  /** @internal What `compile` set up; null before. */
+  compiled: trainer.CompiledState | null = null;
+  /** @internal */
+  protected graph: FunctionalGraph | null = null;
+  private multiIn = false;
+  private multiOut = false;
+
+  constructor(args: ModelArgs = {}) {
+    super(args);
+    if (args.inputs !== undefined || args.outputs !== undefined) {
+      if (args.inputs === undefined || args.outputs === undefined) {
+        throw new ValueError(`${this.name}: a functional model needs both inputs and outputs`);
+      }
+      this.setGraph(args.inputs, args.outputs);
+    }
+  }
+
+  /** @internal Wires the model to a graph between symbolic inputs and outputs. */
+  protected setGraph(inputs: SymbolicTensor | readonly SymbolicTensor[], outputs: SymbolicTensor | readonly SymbolicTensor[]): void {
+    this.multiIn = Array.isArray(inputs);
+    this.multiOut = Array.isArray(outputs);
+    const ins = this.multiIn ? (inputs as SymbolicTensor[]) : [inputs as SymbolicTensor];
+    const outs = this.multiOut ? (outputs as SymbolicTensor[]) : [outputs as SymbolicTensor];
+    this.graph = new FunctionalGraph(ins, outs, this.name);
+    for (const l of this.graph.layers) this.trackLayer(l);
+    this.inputSpec = ins.map((t) => ({
+      ndim: t.shape.length,
+      axes: Object.fromEntries(t.shape.flatMap((d, i) => (d === null || i === 0 ? [] : [[i, d]]))),
+    }));
+    if (!this.multiIn) this.inputSpec = this.inputSpec[0]!;
+    this.built = true;
+  }
+
+  /** 'Functional' for graph models, as Keras names them in configs. */
+  override get className(): string {
+    const own = (this.constructor as typeof Model).className;
+    return own === 'Model' && this.graph ? 'Functional' : own;
+  }
+
+  /** The model's layers (input layers included for functional models, as Keras). */
+  get layers(): Layer[] {
+    return this.graph ? [...this.graph.layers] : [...this.trackedLayers];
+  }
+
+  /** A layer by name or by index in {@link layers}. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const ls = this.layers;
+    const l = typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`${this.name}: no layer ${JSON.stringify(nameOrIndex)}; layers: ${ls.map((x) => x.name).join(', ')}`);
+    return l;
+  }
+
+  /** Symbolic inputs (graph models). */
+  get inputs(): SymbolicTensor[] {
+    return this.graph ? [...this.graph.inputs] : [];
+  }
+
+  /** Symbolic outputs (graph models). */
+  get outputs(): SymbolicTensor[] {
+    return this.graph ? [...this.graph.outputs] : [];
+  }
+
+  /** Names of the outputs: the layers that produce them (used to key losses and metrics). */
+  get outputNames(): string[] {
+    return this.outputs.map((t) => t.layer.name);
+  }
+
+  /** @internal The graph's layer applications, in execution order. */
+  get graphNodes(): readonly Node[] {
+    return this.graph ? this.graph.nodes : [];
+  }
+
+  /** Names of the inputs. */
+  get inputNames(): string[] {
+    return this.inputs.map((t) => t.layer.name);
+  }
+
+  /** @internal Whether the model takes several inputs / gives several outputs. */
+  get isMultiInput(): boolean {
+    return this.multiIn;
+  }
+  get isMultiOutput(): boolean {
+    return this.multiOut;
+  }
+
+  override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor | Tensor[] {
+    if (!this.graph) {
+      throw new ValueError(`${this.name}: a subclassed Model must override call()`);
+    }
+    const outs = this.graph.run(Array.isArray(inputs) ? inputs : [inputs], opts);
+    return this.multiOut ? outs : outs[0]!;
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    if (!this.graph) return super.computeOutputShape(inputShape);
+    const shapes = this.graph.outputShapes;
+    return this.multiOut ? shapes : shapes[0]!;
+  }
+
+  /** Prints Keras's summary table (layer, output shape, parameters, totals). */
+  summary(printFn: (line: string) => void = console.log): void {
+    for (const line of modelSummary(this).split('\n')) printFn(line);
+  }
+
+  /** Configures training: optimizer, loss(es), metrics and loss weights. */
+  compile(args: trainer.CompileArgs): void {
+    trainer.compile(this, args);
+  }
+
+  /** Trains for a number of epochs; resolves to the History. */
+  fit(x: trainer.DataInput, y: trainer.DataInput, args: trainer.FitArgs = {}): Promise<trainer.History> {
+    return trainer.fit(this, x, y, args);
+  }
+
+  /** Loss and metrics on data, in test mode: `{loss, ...metrics}`. */
+  evaluate(x: trainer.DataInput, y: trainer.DataInput, args: trainer.EvaluateArgs = {}): Record<string, number> {
+    return trainer.evaluate(this, x, y, args);
+  }
+
+  /** Outputs for inputs, computed in batches (a tensor, or one per output). */
+  predict(x: trainer.DataInput, args: trainer.PredictArgs = {}): Tensor | Tensor[] {
+    return trainer.predict(this, x, args);
+  }
+
+  /** One gradient step on one batch; returns the logs. */
+  trainOnBatch(x: trainer.DataInput, y: trainer.DataInput, sampleWeight?: Tensor): Record<string, number> {
+    return trainer.trainOnBatch(this, x, y, sampleWeight);
+  }
+
+  /** Loss and metrics on one batch, no update. */
+  testOnBatch(x: trainer.DataInput, y: trainer.DataInput, sampleWeight?: Tensor): Record<string, number> {
+    return trainer.testOnBatch(this, x, y, sampleWeight);
+  }
+
+  /** Outputs for one batch. */
+  predictOnBatch(x: trainer.DataInput): Tensor | Tensor[] {
+    return trainer.predictOnBatch(this, x);
+  }
+
+  /**
+   * One training step on a batch: forward in training mode, loss, gradients, optimizer update,
+   * metric update. Override to customise training (as Keras's `train_step`); return the step's
+   * loss tensor.
+   */
+  trainStep(x: Tensor[], y: Tensor[], sampleWeight: Tensor | null): Tensor {
+    return trainer.defaultTrainStep(this, x, y, sampleWeight);
+  }
+
+  override getConfig(): Config {
+    if (!this.graph) return super.getConfig();
+    const g = this.graph;
+    const nodeIndex = (t: SymbolicTensor) => t.layer.inboundNodes.indexOf(t.node);
+    const ref = (t: SymbolicTensor): ConfigValue => [t.layer.name, nodeIndex(t), t.index];
+    const layers = g.layers.map((l) => {
+      const nodes = l instanceof InputLayer ? [] : g.nodes.filter((n) => n.layer === l).map((n) => n.inputs.map(ref));
+      return { className: l.className, name: l.name, config: l.getConfig(), inboundNodes: nodes as ConfigValue };
+    });
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers,
+      inputLayers: g.inputs.map(ref),
+      outputLayers: g.outputs.map(ref),
+      multiInput: this.multiIn,
+      multiOutput: this.multiOut,
+    };
+  }
+
+  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
+    return functionalFromConfig(this as never, config) as unknown as T;
+  }
+}
+
+/**
+ * Creates a functional model from symbolic inputs and outputs.
+ * @example const m = model({ inputs: [a, b], outputs: [out1, out2] });
+ */
+export function model(args: ModelArgs): Model {
+  return new Model(args);
+}
+
+export { SymbolicTensor };

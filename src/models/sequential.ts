@@ -1,0 +1,121 @@
+/**
+ * `Sequential`: a plain stack of single-input, single-output layers. It is a Model whose graph
+ * is built by applying each added layer to the previous output, as soon as the input shape is
+ * known (from an `input()`, an `InputLayer`, or the first layer's `inputShape`), otherwise on
+ * the first call with data.
+ */
+import { ValueError } from '../errors.js';
+import { InputLayer } from '../layers/input_layer.js';
+import type { CallOptions, Layer } from '../layers/layer.js';
+import { type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
+import { type Config, deserialize, serialize } from '../serialization.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Model, type ModelArgs } from './model.js';
+
+/** Options of {@link Sequential}. */
+export interface SequentialArgs extends Omit<ModelArgs, 'inputs' | 'outputs'> {
+  /** Layers to add in order. */
+  layers?: readonly (Layer | SymbolicTensor)[];
+}
+
+/**
+ * A linear stack of layers.
+ *
+ * Shape: the first layer's input to the last layer's output.
+ * @example
+ * const m = new Sequential();
+ * m.add(new Dense({ units: 32, activation: 'relu', inputShape: [784] }));
+ * m.add(new Dense({ units: 10, activation: 'softmax' }));
+ */
+export class Sequential extends Model {
+  static override readonly className: string = 'Sequential';
+  private stack: Layer[] = [];
+  private inputLayer: InputLayer | null = null;
+
+  constructor(args: SequentialArgs = {}) {
+    const { layers, ...rest } = args;
+    super(rest);
+    for (const l of layers ?? []) this.add(l);
+  }
+
+  /** The layers in order (the input layer excluded, as Keras). */
+  override get layers(): Layer[] {
+    return [...this.stack];
+  }
+
+  /**
+   * Appends a layer (or an `input()` to fix the input shape). When the input shape is known
+   * the layer is built now, so a shape mismatch is reported here, naming both layers.
+   */
+  add(layer: Layer | SymbolicTensor): void {
+    if (layer instanceof SymbolicTensor) {
+      if (!(layer.layer instanceof InputLayer)) throw new ValueError(`${this.name}.add: only an input() tensor can be added, got one from '${layer.layer.name}'`);
+      layer = layer.layer;
+    }
+    if (layer instanceof InputLayer) {
+      if (this.inputLayer || this.stack.length) throw new ValueError(`${this.name}.add: an input can only come first`);
+      this.inputLayer = layer;
+      return;
+    }
+    if (!this.inputLayer && this.stack.length === 0 && layer.batchInputShape) {
+      this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape, dtype: layer.dtype });
+    }
+    this.stack.push(layer);
+    this.trackLayer(layer);
+    if (this.inputLayer) this.rebuildGraph();
+  }
+
+  /** Removes the last layer. */
+  pop(): Layer {
+    const l = this.stack.pop();
+    if (!l) throw new ValueError(`${this.name}.pop: there are no layers`);
+    this.untrackLayer(l);
+    if (this.inputLayer && this.stack.length) this.rebuildGraph();
+    else this.graph = null;
+    return l;
+  }
+
+  private rebuildGraph(): void {
+    let t: SymbolicTensor = this.inputLayer!.output;
+    for (const l of this.stack) {
+      const out = l.applyMulti(t);
+      if (out.length !== 1) throw new ValueError(`${this.name}: layer '${l.name}' has ${out.length} outputs; Sequential needs one`);
+      t = out[0]!;
+    }
+    this.setGraph(this.inputLayer!.output, t);
+  }
+
+  override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor | Tensor[] {
+    if (this.stack.length === 0) throw new ValueError(`${this.name}: the model has no layers`);
+    if (!this.graph) {
+      // Deferred build: the first data fixes the input shape (batch left free).
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      this.inputLayer = new InputLayer({ batchShape: [null, ...x.shape.slice(1)], dtype: x.dtype });
+      this.rebuildGraph();
+    }
+    return super.call(inputs, opts);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    if (!this.graph) {
+      const s = inputShape as SymbolicShape;
+      this.inputLayer = new InputLayer({ batchShape: [null, ...s.slice(1)] });
+      this.rebuildGraph();
+    }
+    return super.computeOutputShape(inputShape);
+  }
+
+  override getConfig(): Config {
+    const layers = this.stack.map((l) => serialize(l));
+    const all = this.inputLayer ? [serialize(this.inputLayer), ...layers] : layers;
+    return { name: this.name, trainable: this.trainable, layers: all as unknown as Config[] };
+  }
+
+  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
+    const c = config as { name?: string; layers?: { className: string; config: Config }[] };
+    if (!Array.isArray(c.layers)) throw new ValueError('Sequential.fromConfig: config needs a layers array');
+    const m = new Sequential({ name: c.name });
+    for (const s of c.layers) m.add(deserialize<Layer>('layer', s));
+    return m as unknown as T;
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * The one trainer: `compile`, `fit`, `evaluate`, `predict` and the per-batch methods, for every
+ * model (Sequential, functional, subclassed). Tensors are garbage-collected, so no memory
+ * scopes appear here either.
+ */
+import { variableGrads } from '../autograd/grad.js';
+import { noGrad } from '../autograd/tape.js';
+import { Callback, type CallbackHooks, CallbackList, History, type Logs } from '../callbacks/callback.js';
+import { ProgbarLogger } from '../callbacks/progbar.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { type Loss, type LossFn, type LossId, getLoss } from '../losses.js';
+import { type Metric, getMetric } from '../metrics.js';
+import { concat, gather, slice } from '../ops/movement.js';
+import { globalGenerator } from '../ops/random.js';
+import { type Optimizer, type OptimizerId, getOptimizer } from '../optimizers/index.js';
+import type { SerializedObject } from '../serialization.js';
+import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+import type { Model } from './model.js';
+
+export { History };
+
+/** Model inputs or targets: one tensor, one per input/output, or keyed by input/output name. */
+export type DataInput = TensorLike | readonly TensorLike[] | Readonly<Record<string, TensorLike>>;
+
+type LossSpec = LossId | Loss | LossFn | SerializedObject;
+type MetricSpec = string | Metric | LossFn;
+
+/** Options of `compile`. */
+export interface CompileArgs {
+  /** An optimizer instance or id (`'adam'`, `'sgd'`, `'rmsprop'`…). */
+  optimizer: OptimizerId | Optimizer | SerializedObject;
+  /** One loss for every output, one per output (array), or keyed by output name. */
+  loss: LossSpec | readonly LossSpec[] | Readonly<Record<string, LossSpec>>;
+  /** Metrics for every output, one list per output, or keyed by output name. */
+  metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
+  /** Weights of the per-output losses in the total (default 1 each). */
+  lossWeights?: readonly number[] | Readonly<Record<string, number>>;
+}
+
+/** Options of `fit`. */
+export interface FitArgs {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32). */
+  batchSize?: number;
+  /** Reshuffle the samples before each epoch (default true). */
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  /** Validation data `[x, y]` or `[x, y, sampleWeight]`; overrides validationSplit. */
+  validationData?: readonly [DataInput, DataInput] | readonly [DataInput, DataInput, TensorLike];
+  /** Validation batch size (default batchSize). */
+  validationBatchSize?: number;
+  /** Weight of each class index in the loss (single-output models). */
+  classWeight?: Readonly<Record<number, number>>;
+  /** Weight of each sample in the loss, shape [samples]. */
+  sampleWeight?: TensorLike;
+  /** Epoch to start from (for resuming; default 0). */
+  initialEpoch?: number;
+  /** 0 silent, 1 progress bar, 2 one line per epoch (default 1). */
+  verbose?: 0 | 1 | 2;
+  callbacks?: readonly (Callback | CallbackHooks)[];
+}
+
+/** Options of `evaluate`. */
+export interface EvaluateArgs {
+  batchSize?: number;
+  sampleWeight?: TensorLike;
+  /** 0 silent (default), 1 progress bar. */
+  verbose?: 0 | 1;
+  callbacks?: readonly (Callback | CallbackHooks)[];
+}
+
+/** Options of `predict`. */
+export interface PredictArgs {
+  batchSize?: number;
+  callbacks?: readonly (Callback | CallbackHooks)[];
+}
+
+/** Running mean weighted by batch size: how Keras reports loss over an epoch. */
+class Tracker {
+  private total = 0;
+  private count = 0;
+  update(v: number, w: number): void {
+    this.total += v * w;
+    this.count += w;
+  }
+  result(): number {
+    return this.count ? this.total / this.count : 0;
+  }
+  reset(): void {
+    this.total = 0;
+    this.count = 0;
+  }
+}
+
+/** @internal What `compile` set up on a model. */
+export interface CompiledState {
+  optimizer: Optimizer;
+  losses: Loss[];
+  lossWeights: number[];
+  metricSpecs: MetricSpec[][];
+  /** Created on the first batch, when shapes are known (to resolve 'accuracy'). */
+  metrics: Metric[][] | null;
+  lossTracker: Tracker;
+  outputLossTrackers: Tracker[];
+  /** Per-output losses of the current step (logged for multi-output models). */
+  stepOutputLosses: Tensor[];
+  /** Predictions of the current training step, when the default trainStep made them. */
+  stepPreds: Tensor[] | null;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Tensor) && !ArrayBuffer.isView(x);
+}
+
+function outputCount(model: Model): number {
+  return Math.max(1, model.outputs.length);
+}
+
+/** Spreads a per-output spec (single, array or by-name record) over the outputs. */
+function perOutput<T>(model: Model, spec: T | readonly T[] | Readonly<Record<string, T>>, what: string, isSingle: (x: unknown) => boolean): T[] {
+  const n = outputCount(model);
+  const names = model.outputNames;
+  if (isRecord(spec) && !isSingle(spec)) {
+    const rec = spec as Record<string, T>;
+    for (const k of Object.keys(rec)) {
+      if (!names.includes(k)) throw new ValueError(`compile: ${what} given for unknown output '${k}'; outputs: ${names.join(', ')}`);
+    }
+    return names.map((name) => {
+      if (!(name in rec)) throw new ValueError(`compile: no ${what} for output '${name}'`);
+      return rec[name]!;
+    });
+  }
+  if (Array.isArray(spec)) {
+    if (spec.length !== n) throw new ValueError(`compile: ${spec.length} ${what}s given for ${n} outputs`);
+    return [...spec];
+  }
+  return new Array(n).fill(spec);
+}
+
+/** Sets up optimizer, losses, metrics and loss weights. */
+export function compile(model: Model, args: CompileArgs): void {
+  if (!args || args.loss === undefined) throw new ValueError(`${model.name}.compile: a loss is required`);
+  const n = outputCount(model);
+  const isLossSingle = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (isRecord(x) && 'className' in x) || (x as object) instanceof Object && 'apply' in (x as object);
+  const losses = perOutput(model, args.loss as LossSpec, 'loss', isLossSingle).map((l) => getLoss(l));
+  let lossWeights = new Array<number>(n).fill(1);
+  if (args.lossWeights) lossWeights = perOutput<number>(model, args.lossWeights, 'loss weight', (x) => typeof x === 'number');
+  let metricSpecs: MetricSpec[][] = Array.from({ length: n }, () => []);
+  const m = args.metrics;
+  if (m) {
+    if (isRecord(m)) {
+      metricSpecs = perOutput(model, m as Record<string, MetricSpec | MetricSpec[]>, 'metric', () => false).map((x) => (Array.isArray(x) ? [...x] : [x as MetricSpec]));
+    } else if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0])) {
+      if (m.length !== n) throw new ValueError(`compile: ${m.length} metric lists given for ${n} outputs`);
+      metricSpecs = (m as MetricSpec[][]).map((x) => [...x]);
+    } else {
+      metricSpecs = Array.from({ length: n }, () => [...(m as MetricSpec[])]);
+    }
+  }
+  model.compiled = {
+    optimizer: getOptimizer(args.optimizer),
+    losses,
+    lossWeights,
+    metricSpecs,
+    metrics: null,
+    lossTracker: new Tracker(),
+    outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
+    stepOutputLosses: [],
+    stepPreds: null,
+  };
+}
+
+function state(model: Model, op: string): CompiledState {
+  if (!model.compiled) throw new ValueError(`${model.name}.${op}: call compile() first`);
+  return model.compiled;
+}
+
+/** Converts x or y to one tensor per model input/output, checking that sample counts agree. */
+export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: string): Tensor[] {
+  const names = which === 'x' ? model.inputNames : model.outputNames;
+  const multi = which === 'x' ? model.isMultiInput : model.isMultiOutput;
+  let list: TensorLike[];
+  if (isRecord(data)) {
+    const rec = data as Record<string, TensorLike>;
+    const missing = names.filter((n) => !(n in rec));
+    if (missing.length) throw new ValueError(`${op}: ${which} has no entry for ${missing.map((m) => `'${m}'`).join(', ')}; keys given: ${Object.keys(rec).join(', ')}`);
+    list = names.map((n) => rec[n]!);
+  } else if (Array.isArray(data) && (multi || data.every((d) => d instanceof Tensor))) {
+    list = [...(data as TensorLike[])];
+  } else {
+    list = [data as TensorLike];
+  }
+  const expected = which === 'x' ? Math.max(1, model.inputs.length) : outputCount(model);
+  if (model.inputs.length > 0 && list.length !== expected) {
+    throw new ValueError(`${op}: the model has ${expected} ${which === 'x' ? 'inputs' : 'outputs'} (${names.join(', ')}), got ${list.length} ${which} arrays`);
+  }
+  const ts = list.map((d, i) => convertToTensor(d, op, `${which}[${i}]`));
+  ts.forEach((t, i) => {
+    if (t.rank === 0) throw new ShapeError(`${op}: ${which}[${i}] is a scalar; data needs a leading samples axis`);
+  });
+  return ts;
+}
+
+function numSamples(tensors: readonly Tensor[], what: string, op: string): number {
+  const n = tensors[0]!.shape[0]!;
+  tensors.forEach((t, i) => {
+    if (t.shape[0] !== n) throw new ValueError(`${op}: ${what}[${i}] has ${t.shape[0]} samples but ${what}[0] has ${n}`);
+  });
+  return n;
+}
+
+function takeRows(ts: readonly Tensor[], idx: Int32Array | [number, number]): Tensor[] {
+  if (Array.isArray(idx)) {
+    const [start, end] = idx;
+    return ts.map((t) => slice(t, [start], [end - start]));
+  }
+  return ts.map((t) => gather(t, new Tensor(t.backend.fromArray(idx, 'int32'), [idx.length], 'int32', t.backend)));
+}
+
+/** Per-sample weights from classWeight (by label) times sampleWeight. */
+function combinedWeights(y: Tensor, classWeight: Readonly<Record<number, number>> | undefined, sw: Tensor | null): Tensor | null {
+  if (!classWeight) return sw;
+  const labels = noGrad(() => (y.rank > 1 && y.shape[y.rank - 1]! > 1 ? y.argmax(-1) : y.reshape([y.shape[0]!])).dataSync());
+  const w = new Float32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const c = Math.round(labels[i]!);
+    w[i] = classWeight[c] ?? 1;
+  }
+  const cw = new Tensor(y.backend.fromArray(w, 'float32'), [w.length], 'float32', y.backend);
+  return sw ? sw.mul(cw) : cw;
+}
+
+function ensureMetrics(st: CompiledState, y: readonly Tensor[], preds: readonly Tensor[]): Metric[][] {
+  if (!st.metrics) {
+    st.metrics = st.metricSpecs.map((specs, i) =>
+      specs.map((s) => getMetric(s as never, { loss: st.losses[i]!.name, yTrueShape: y[i]!.shape, yPredShape: preds[i]!.shape })),
+    );
+  }
+  return st.metrics;
+}
+
+/** The total loss: Σ weightᵢ · lossᵢ(yᵢ, predᵢ) plus the layers' regularization losses. */
+function computeLoss(model: Model, st: CompiledState, y: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null): Tensor {
+  if (preds.length !== y.length) {
+    throw new ValueError(`${model.name}: the model gave ${preds.length} outputs but ${y.length} targets were given`);
+  }
+  let total: Tensor | null = null;
+  st.stepOutputLosses = [];
+  preds.forEach((p, i) => {
+    const l = st.losses[i]!.apply(y[i]!, p, sw ?? undefined);
+    st.stepOutputLosses.push(l);
+    const wl = st.lossWeights[i] === 1 ? l : l.mul(st.lossWeights[i]!);
+    total = total ? total.add(wl) : wl;
+  });
+  for (const r of model.losses) total = total!.add(r);
+  return total!;
+}
+
+function runModel(model: Model, x: readonly Tensor[], training: boolean): Tensor[] {
+  return model.applyMulti(x.length === 1 ? x[0]! : [...x], { training });
+}
+
+/** The default `Model.trainStep`: forward, loss, gradients, update, constraints. */
+export function defaultTrainStep(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | null): Tensor {
+  const st = state(model, 'trainStep');
+  ensureBuilt(model, x);
+  const vars = model.trainableWeights;
+  let preds: Tensor[] = [];
+  model.clearCallLosses();
+  const { value, grads } = variableGrads(() => {
+    preds = runModel(model, x, true);
+    return computeLoss(model, st, y, preds, sw);
+  }, vars);
+  st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
+  model.applyConstraints();
+  st.stepPreds = preds.map((p) => p.detach());
+  return value;
+}
+
+/** Builds a model whose weights do not exist yet (a Sequential without input shape). */
+function ensureBuilt(model: Model, x: readonly Tensor[]): void {
+  if (model.built && model.outputs.length > 0) return;
+  if (model.built && model.weights.length > 0) return;
+  noGrad(() => runModel(model, x.map((t) => slice(t, [0], [Math.min(1, t.shape[0]!)])), false));
+}
+
+/** Updates trackers and metrics after a step and returns the running logs. */
+function updateLogs(model: Model, st: CompiledState, loss: Tensor, y: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null, batch: number): Logs {
+  st.lossTracker.update(loss.item(), batch);
+  if (st.stepOutputLosses.length > 1) st.stepOutputLosses.forEach((l, i) => st.outputLossTrackers[i]!.update(l.item(), batch));
+  st.stepOutputLosses = [];
+  const metrics = ensureMetrics(st, y, preds);
+  noGrad(() => metrics.forEach((ms, i) => ms.forEach((m) => m.updateState(y[i]!, preds[i]!, sw ?? undefined))));
+  return currentLogs(model, st);
+}
+
+function currentLogs(model: Model, st: CompiledState): Logs {
+  const logs: Logs = { loss: st.lossTracker.result() };
+  const multi = outputCount(model) > 1;
+  const names = model.outputNames;
+  if (multi) st.outputLossTrackers.forEach((t, i) => (logs[`${names[i]}_loss`] = t.result()));
+  st.metrics?.forEach((ms, i) => ms.forEach((m) => (logs[multi ? `${names[i]}_${m.name}` : m.name] = m.result())));
+  return logs;
+}
+
+function resetState(st: CompiledState): void {
+  st.lossTracker.reset();
+  st.outputLossTrackers.forEach((t) => t.reset());
+  st.metrics?.forEach((ms) => ms.forEach((m) => m.resetState()));
+}
+
+function checkPositiveInt(v: number, name: string, op: string): void {
+  if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
+}
+
+/** Trains the model; see {@link FitArgs}. */
+export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: FitArgs = {}): Promise<History> {
+  const st = state(model, 'fit');
+  const epochs = args.epochs ?? 1;
+  const batchSize = args.batchSize ?? 32;
+  const initialEpoch = args.initialEpoch ?? 0;
+  checkPositiveInt(epochs, 'epochs', 'fit');
+  checkPositiveInt(batchSize, 'batchSize', 'fit');
+  let x = toTensors(model, xIn, 'x', 'fit');
+  let y = toTensors(model, yIn, 'y', 'fit');
+  const nx = numSamples(x, 'x', 'fit');
+  const ny = numSamples(y, 'y', 'fit');
+  if (nx !== ny) throw new ValueError(`fit: x has ${nx} samples but y has ${ny}`);
+  let sw = args.sampleWeight === undefined ? null : convertToTensor(args.sampleWeight, 'fit', 'sampleWeight', 'float32');
+  if (sw && (sw.rank !== 1 || sw.shape[0] !== nx)) throw new ShapeError(`fit: sampleWeight must have shape [${nx}], got ${fmtShape(sw.shape)}`);
+  if (args.classWeight && y.length > 1) throw new ValueError('fit: classWeight is only supported for single-output models');
+
+  let val: { x: Tensor[]; y: Tensor[]; sw: Tensor | null } | null = null;
+  if (args.validationData) {
+    const [vx, vy, vsw] = args.validationData;
+    val = { x: toTensors(model, vx, 'x', 'fit (validationData)'), y: toTensors(model, vy, 'y', 'fit (validationData)'), sw: vsw === undefined ? null : convertToTensor(vsw, 'fit', 'validation sampleWeight', 'float32') };
+  } else if (args.validationSplit !== undefined) {
+    const s = args.validationSplit;
+    if (!(s > 0 && s < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${s}`);
+    const at = Math.floor(nx * (1 - s));
+    if (at < 1 || at >= nx) throw new ValueError(`fit: validationSplit ${s} of ${nx} samples leaves an empty split`);
+    val = { x: takeRows(x, [at, nx]), y: takeRows(y, [at, nx]), sw: sw ? slice(sw, [at], [nx - at]) : null };
+    x = takeRows(x, [0, at]);
+    y = takeRows(y, [0, at]);
+    if (sw) sw = slice(sw, [0], [at]);
+  }
+  const n = x[0]!.shape[0]!;
+  const steps = Math.ceil(n / batchSize);
+  const verbose = args.verbose ?? 1;
+  const history = new History();
+  const cbs: (Callback | CallbackHooks)[] = [];
+  if (verbose > 0) cbs.push(new ProgbarLogger({ verbose: verbose as 1 | 2 }));
+  cbs.push(...(args.callbacks ?? []), history);
+  const callbacks = new CallbackList(cbs, model, { epochs, steps, verbose, samples: n, batchSize });
+  model.stopTraining = false;
+  await callbacks.call('onTrainBegin', {});
+  let epochLogs: Logs = {};
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    resetState(st);
+    await callbacks.call('onEpochBegin', epoch, {});
+    const order = new Int32Array(n).map((_, i) => i);
+    if (args.shuffle ?? true) {
+      const g = globalGenerator();
+      for (let i = n - 1; i > 0; i--) {
+        const j = g.int(i + 1);
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+    }
+    let logs: Logs = {};
+    for (let step = 0; step < steps && !model.stopTraining; step++) {
+      const lo = step * batchSize;
+      const hi = Math.min(n, lo + batchSize);
+      await callbacks.call('onTrainBatchBegin', step, { batch: step, size: hi - lo });
+      const rows = args.shuffle ?? true ? order.subarray(lo, hi) : ([lo, hi] as [number, number]);
+      const bx = takeRows(x, rows);
+      const by = takeRows(y, rows);
+      const bswRaw = sw ? takeRows([sw], rows)[0]! : null;
+      const bsw = combinedWeights(by[0]!, args.classWeight, bswRaw);
+      st.stepPreds = null;
+      const loss = model.trainStep(bx, by, bsw);
+      const preds = st.stepPreds ?? noGrad(() => runModel(model, bx, false));
+      logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
+      await callbacks.call('onTrainBatchEnd', step, logs);
+    }
+    epochLogs = { ...logs };
+    if (val) {
+      const vlogs = evaluateInternal(model, val.x, val.y, val.sw, args.validationBatchSize ?? batchSize, null);
+      for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
+    }
+    await callbacks.call('onEpochEnd', epoch, epochLogs);
+    // Let timers and I/O run between epochs (progress output, async callbacks, browsers' UI).
+    await new Promise<void>((r) => setTimeout(r, 0));
+  }
+  await callbacks.call('onTrainEnd', epochLogs);
+  (model as { history?: History }).history = history;
+  return history;
+}
+
+function evaluateInternal(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | null, batchSize: number, callbacks: CallbackList | null): Logs {
+  const st = state(model, 'evaluate');
+  const n = numSamples(x, 'x', 'evaluate');
+  const ny = numSamples(y, 'y', 'evaluate');
+  if (n !== ny) throw new ValueError(`evaluate: x has ${n} samples but y has ${ny}`);
+  resetState(st);
+  const steps = Math.ceil(n / batchSize);
+  let logs: Logs = {};
+  void callbacks?.call('onTestBegin', {});
+  for (let step = 0; step < steps; step++) {
+    const lo = step * batchSize;
+    const hi = Math.min(n, lo + batchSize);
+    const bx = takeRows(x, [lo, hi]);
+    const by = takeRows(y, [lo, hi]);
+    const bsw = sw ? slice(sw, [lo], [hi - lo]) : null;
+    const { loss, preds } = noGrad(() => {
+      model.clearCallLosses();
+      const p = runModel(model, bx, false);
+      return { loss: computeLoss(model, st, by, p, bsw), preds: p };
+    });
+    logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
+    void callbacks?.call('onTestBatchEnd', step, logs);
+  }
+  void callbacks?.call('onTestEnd', logs);
+  return logs;
+}
+
+/** Loss and metrics over data in test mode. */
+export function evaluate(model: Model, xIn: DataInput, yIn: DataInput, args: EvaluateArgs = {}): Logs {
+  const batchSize = args.batchSize ?? 32;
+  checkPositiveInt(batchSize, 'batchSize', 'evaluate');
+  const x = toTensors(model, xIn, 'x', 'evaluate');
+  const y = toTensors(model, yIn, 'y', 'evaluate');
+  const sw = args.sampleWeight === undefined ? null : convertToTensor(args.sampleWeight, 'evaluate', 'sampleWeight', 'float32');
+  ensureBuilt(model, x);
+  const n = x[0]!.shape[0]!;
+  const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
+  if (args.verbose) cbs.unshift(new ProgbarLogger());
+  const list = new CallbackList(cbs, model, { epochs: 1, steps: Math.ceil(n / batchSize), verbose: args.verbose ?? 0, samples: n, batchSize });
+  return evaluateInternal(model, x, y, sw, batchSize, list);
+}
+
+/** Model outputs, batch by batch, concatenated. */
+export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): Tensor | Tensor[] {
+  const batchSize = args.batchSize ?? 32;
+  checkPositiveInt(batchSize, 'batchSize', 'predict');
+  const x = toTensors(model, xIn, 'x', 'predict');
+  const n = numSamples(x, 'x', 'predict');
+  const steps = Math.ceil(n / batchSize);
+  const list = new CallbackList(args.callbacks ?? [], model, { epochs: 1, steps, verbose: 0, samples: n, batchSize });
+  void list.call('onPredictBegin', {});
+  const parts: Tensor[][] = [];
+  noGrad(() => {
+    for (let step = 0; step < steps; step++) {
+      const lo = step * batchSize;
+      const hi = Math.min(n, lo + batchSize);
+      parts.push(runModel(model, takeRows(x, [lo, hi]), false));
+      void list.call('onPredictBatchEnd', step, {});
+    }
+  });
+  void list.call('onPredictEnd', {});
+  if (parts.length === 0) throw new ValueError('predict: no samples');
+  const outs = parts[0]!.map((_, i) => (parts.length === 1 ? parts[0]![i]! : concat(parts.map((p) => p[i]!), 0)));
+  return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
+}
+
+/** One gradient step on one batch; returns that batch's logs. */
+export function trainOnBatch(model: Model, xIn: DataInput, yIn: DataInput, sampleWeight?: TensorLike): Logs {
+  const st = state(model, 'trainOnBatch');
+  const x = toTensors(model, xIn, 'x', 'trainOnBatch');
+  const y = toTensors(model, yIn, 'y', 'trainOnBatch');
+  const n = numSamples(x, 'x', 'trainOnBatch');
+  if (numSamples(y, 'y', 'trainOnBatch') !== n) throw new ValueError(`trainOnBatch: x has ${n} samples but y has ${y[0]!.shape[0]}`);
+  const sw = sampleWeight === undefined ? null : convertToTensor(sampleWeight, 'trainOnBatch', 'sampleWeight', 'float32');
+  resetState(st);
+  st.stepPreds = null;
+  const loss = model.trainStep(x, y, sw);
+  const preds = st.stepPreds ?? noGrad(() => runModel(model, x, false));
+  return updateLogs(model, st, loss, y, preds, sw, n);
+}
+
+/** Loss and metrics of one batch, without updating. */
+export function testOnBatch(model: Model, xIn: DataInput, yIn: DataInput, sampleWeight?: TensorLike): Logs {
+  const x = toTensors(model, xIn, 'x', 'testOnBatch');
+  const y = toTensors(model, yIn, 'y', 'testOnBatch');
+  ensureBuilt(model, x);
+  const sw = sampleWeight === undefined ? null : convertToTensor(sampleWeight, 'testOnBatch', 'sampleWeight', 'float32');
+  return evaluateInternal(model, x, y, sw, x[0]!.shape[0]!, null);
+}
+
+/** Outputs for one batch. */
+export function predictOnBatch(model: Model, xIn: DataInput): Tensor | Tensor[] {
+  const x = toTensors(model, xIn, 'x', 'predictOnBatch');
+  const outs = noGrad(() => runModel(model, x, false));
+  return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
+}
