@@ -1,8 +1,8 @@
 /**
- * The quick-start demo (until the layers API lands): a two-layer network written with raw
+ * Autograd without layers: a two-layer network written with raw
  * tensors and autograd, trained by gradient descent to separate two noisy concentric rings.
  *
- * Run: `npm run demo`
+ * Run: `npx tsx examples/autograd_rings.ts`
  */
 import { randomNormal, setSeed, tensor, variable, variableGrads, zeros } from '../src/index.js';
 
