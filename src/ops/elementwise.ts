@@ -29,6 +29,8 @@ export function unaryOp(
 ): Tensor {
   let x = convertToTensor(xIn, name, 'x');
   if (toFloat && !isFloat(x.dtype)) x = cast(x, 'float32');
+  // Arithmetic on bool (neg, abs, square…) computes in int32, as −true is −1, not true.
+  else if (x.dtype === 'bool' && op !== 'logicalNot' && op !== 'isNaN' && op !== 'isFinite') x = cast(x, 'int32');
   const b = be();
   const outDType = op === 'isNaN' || op === 'isFinite' || op === 'logicalNot' ? 'bool' : x.dtype;
   const y = wrap(b, b.unary(op, x.handleOn(b), x.size, x.dtype, param), x.shape, outDType);

@@ -5,7 +5,7 @@
  */
 import { record } from '../autograd/tape.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
-import { isFloat } from '../tensor/dtype.js';
+import { upcast } from '../tensor/dtype.js';
 import {
   type Shape,
   broadcastShapes,
@@ -128,6 +128,12 @@ export function stridedSlice(
     const dim = t.shape[d]!;
     const s = strides?.[d] ?? 1;
     if (!Number.isInteger(s) || s === 0) throw new ValueError(`stridedSlice: stride on axis ${d} must be a nonzero integer, got ${s}`);
+    for (const [what, v] of [['begin', begin[d]], ['end', end[d]]] as const) {
+      // ±Infinity is accepted: it clamps like any out-of-range bound.
+      if (v !== undefined && !Number.isInteger(v) && Math.abs(v) !== Number.POSITIVE_INFINITY) {
+        throw new ValueError(`stridedSlice: ${what} on axis ${d} must be an integer, got ${v}`);
+      }
+    }
     // Python slice semantics: resolve negatives, then clamp to the valid range for the direction.
     const resolve = (v: number | undefined, dflt: number, lo: number, hi: number) => {
       if (v === undefined) return dflt;
@@ -161,7 +167,8 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   const first = ts[0]!;
   if (first.rank === 0) throw new ShapeError('concat: scalars cannot be concatenated; use stack');
   const ax = normalizeAxis(axis, first.rank, 'concat');
-  const dt = ts.reduce((d, t) => (t.dtype === d ? d : isFloat(t.dtype) || isFloat(d) ? 'float32' : 'int32'), first.dtype);
+  // NumPy promotion (bool < int32 < float32 < float64), as the binary ops: float64 is kept.
+  const dt = ts.reduce((d, t) => upcast(d, t.dtype), first.dtype);
   ts = ts.map((t) => (t.dtype === dt ? t : cast(t, dt)));
   for (let i = 1; i < ts.length; i++) {
     const s = ts[i]!.shape;

@@ -132,7 +132,19 @@ function draw(shape: readonly number[], op: string, opts: RandomOptions | undefi
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, opts?: RandomOptions): Tensor {
   if (!(maxval >= minval)) throw new ValueError(`randomUniform: need minval <= maxval, got ${minval}, ${maxval}`);
   if (opts?.dtype === 'int32') return draw(shape, 'randomUniform', opts, (g) => minval + Math.floor(g.uniform() * (maxval - minval)));
-  return draw(shape, 'randomUniform', opts, (g) => minval + g.uniform() * (maxval - minval));
+  // Rounding to the stored dtype can reach maxval (u > 1 − 2⁻²⁵ is 1 in float32): cap below it.
+  const top = maxval > minval ? below(maxval, opts?.dtype === 'float64') : minval;
+  return draw(shape, 'randomUniform', opts, (g) => Math.min(minval + g.uniform() * (maxval - minval), top));
+}
+
+/** The largest float32 (or float64) value below the finite `x`. */
+function below(x: number, f64: boolean): number {
+  const round = f64 ? (v: number) => v : Math.fround;
+  const r = round(x);
+  if (r < x || !Number.isFinite(r)) return r;
+  let d = Math.abs(r) * 2 ** (f64 ? -53 : -24) || Number.MIN_VALUE;
+  while (round(r - d) >= r) d *= 2;
+  return round(r - d);
 }
 
 /**

@@ -63,7 +63,7 @@ export function toFlat(
     const own = dtypeOfArray(ta);
     dt = dtype ?? (own === 'float64' ? 'float32' : own === 'bool' ? 'int32' : own);
     data = allocArray(dt, ta.length);
-    if (dt === 'bool') for (let i = 0; i < ta.length; i++) data[i] = ta[i] ? 1 : 0;
+    if (dt === 'bool') for (let i = 0; i < ta.length; i++) data[i] = ta[i] !== 0 ? 1 : 0;
     else data.set(ta);
     inferred = [ta.length];
   } else {
@@ -73,7 +73,7 @@ export function toFlat(
     flatten(values as NestedArray, inferred, 0, flat, op, seen);
     dt = dtype ?? (seen.bool && flat.length > 0 ? 'bool' : 'float32');
     data = allocArray(dt, flat.length);
-    if (dt === 'bool') for (let i = 0; i < flat.length; i++) data[i] = flat[i] ? 1 : 0;
+    if (dt === 'bool') for (let i = 0; i < flat.length; i++) data[i] = flat[i] !== 0 ? 1 : 0;
     else data.set(flat);
   }
   if (shape) {

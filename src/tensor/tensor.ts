@@ -414,7 +414,10 @@ function formatValues(t: Tensor): string {
   const fmt = (v: number) => {
     if (t.dtype === 'bool') return v ? 'true' : 'false';
     if (t.dtype === 'int32') return String(v);
-    return Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.` : v.toPrecision(6).replace(/\.?0+$/, '');
+    if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.`;
+    const p = v.toPrecision(6);
+    // Trailing zeros are noise only after a decimal point and outside an exponent.
+    return p.includes('.') && !p.includes('e') ? p.replace(/0+$/, '') : p;
   };
   if (t.rank === 0) return `  ${fmt(data[0]!)}`;
   const edge = 3;

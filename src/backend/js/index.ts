@@ -31,9 +31,9 @@ function vals(h: DataHandle): TypedArray {
   return h.values;
 }
 
-/** Converts a number to what the dtype stores (int32 truncates toward zero, bool is ≠ 0). */
+/** Converts a number to what the dtype stores (int32 truncates toward zero, bool is ≠ 0, NaN included). */
 function coerce(v: number, dtype: DType): number {
-  if (dtype === 'bool') return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+  if (dtype === 'bool') return v !== 0 ? 1 : 0;
   return v;
 }
 
@@ -66,7 +66,7 @@ export class JsBackend extends BaseBackend {
   cast(x: DataHandle, size: number, _from: DType, to: DType): DataHandle {
     const src = vals(x);
     const out = allocArray(to, size);
-    if (to === 'bool') for (let i = 0; i < size; i++) out[i] = src[i] !== 0 && src[i] === src[i] ? 1 : 0;
+    if (to === 'bool') for (let i = 0; i < size; i++) out[i] = src[i] !== 0 ? 1 : 0;
     else out.set(src);
     return new JsData(out);
   }
