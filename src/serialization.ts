@@ -32,15 +32,15 @@ export interface Serializable {
 const registries = new Map<string, Map<string, SerializableClass<unknown>>>();
 
 /**
- * Registers `cls` under `cls.className` in a category (`layer`, `loss`, `optimizer`, …).
+ * Registers `cls` under `name` (default `cls.className`) in a category (`layer`, `loss`, `optimizer`, …).
  * Custom layers call this once so that saved models naming them load.
  *
  * @example
  * class MyLayer extends Layer { static override readonly className = 'MyLayer'; ... }
  * registerSerializable('layer', MyLayer);
  */
-export function registerSerializable<T>(category: string, cls: SerializableClass<T>): void {
-  if (typeof cls.className !== 'string' || cls.className.length === 0) {
+export function registerSerializable<T>(category: string, cls: SerializableClass<T>, name = cls.className): void {
+  if (typeof name !== 'string' || name.length === 0) {
     throw new ValueError(`registerSerializable: class has no static className (category ${category})`);
   }
   let reg = registries.get(category);
@@ -48,7 +48,7 @@ export function registerSerializable<T>(category: string, cls: SerializableClass
     reg = new Map();
     registries.set(category, reg);
   }
-  reg.set(cls.className, cls as SerializableClass<unknown>);
+  reg.set(name, cls as SerializableClass<unknown>);
 }
 
 /** The class registered under `className`, or undefined. */

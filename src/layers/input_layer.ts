@@ -1,6 +1,6 @@
 /** `InputLayer` and `input()`: the entry points of a functional model. */
 import { ValueError } from '../errors.js';
-import type { Config } from '../serialization.js';
+import { type Config, registerSerializable } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, single, uniqueName } from './layer.js';
@@ -76,3 +76,5 @@ export class InputLayer extends Layer {
 export function input(args: InputArgs): SymbolicTensor {
   return new InputLayer(args).output;
 }
+
+registerSerializable('layer', InputLayer);

@@ -7,7 +7,7 @@ import { ValueError } from '../errors.js';
 import { InputLayer } from '../layers/input_layer.js';
 import { type CallOptions, Layer, type LayerArgs } from '../layers/layer.js';
 import { type Node, type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
-import type { Config, ConfigValue } from '../serialization.js';
+import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FunctionalGraph } from './functional.js';
 import { functionalFromConfig } from './model_config.js';
@@ -219,3 +219,6 @@ export function model(args: ModelArgs): Model {
 }
 
 export { SymbolicTensor };
+
+registerSerializable('layer', Model);
+registerSerializable('layer', Model, 'Functional');

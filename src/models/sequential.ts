@@ -8,7 +8,7 @@ import { ValueError } from '../errors.js';
 import { InputLayer } from '../layers/input_layer.js';
 import type { CallOptions, Layer } from '../layers/layer.js';
 import { type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
-import { type Config, deserialize, serialize } from '../serialization.js';
+import { type Config, deserialize, registerSerializable, serialize } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Model, type ModelArgs } from './model.js';
 
@@ -119,3 +119,5 @@ export class Sequential extends Model {
     return m as unknown as T;
   }
 }
+
+registerSerializable('layer', Sequential);
