@@ -1,0 +1,434 @@
+/**
+ * The optimizer base class: learning rate (number or schedule), gradient clipping, decoupled
+ * weight decay, per-variable slot variables, the step counter, checkpointable state and
+ * serialization. Each concrete optimizer only creates its slots and writes its update rule.
+ * Semantics follow Keras 3's `BaseOptimizer`.
+ */
+import { noGrad } from '../autograd/tape.js';
+import { Variable } from '../autograd/variable.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { full, scalar } from '../ops/creation.js';
+import {
+  type Config,
+  type Serializable,
+  type SerializedObject,
+  deserialize,
+  serialize,
+} from '../serialization.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { LearningRateSchedule } from './schedules.js';
+
+/** Options shared by every optimizer. Unset clipping and weight-decay options are off. */
+export interface OptimizerArgs {
+  /**
+   * Step size: a positive number, or a {@link LearningRateSchedule} evaluated at the current
+   * step count before each update. Default: per optimizer, as in Keras (0.01 for SGD, 0.001
+   * for the others).
+   */
+  learningRate?: number | LearningRateSchedule;
+  /**
+   * Decoupled weight decay: before each update, every variable not excluded (see
+   * {@link Optimizer.excludeFromWeightDecay}) is shrunk by `var -= var · weightDecay · lr`.
+   * Default: off (AdamW: 0.004).
+   */
+  weightDecay?: number;
+  /** Rescales each gradient whose L2 norm exceeds this value to that norm. Default: off. */
+  clipnorm?: number;
+  /** Clips each gradient element to `[-clipvalue, clipvalue]`. Default: off. */
+  clipvalue?: number;
+  /**
+   * Rescales all gradients of a step together when their joint L2 norm exceeds this value.
+   * Default: off. At most one of `clipnorm`, `clipvalue` and `globalClipnorm` may be set.
+   */
+  globalClipnorm?: number;
+  /** A name for the optimizer (default: the lowercase Keras name, e.g. `adam`; `SGD` for SGD). */
+  name?: string;
+}
+
+/** One `[gradient, variable]` pair given to {@link Optimizer.applyGradients}; `null` skips it. */
+export type GradientPair = readonly [Tensor | null, Variable];
+
+/** Bounds for {@link checkHyper}; `open` bounds are excluded. @internal */
+export interface HyperRange {
+  min?: number;
+  max?: number;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+}
+
+/** Throws a ValueError naming `cls` unless `v` is a finite number within `r`. @internal */
+export function checkHyper(cls: string, name: string, v: unknown, r: HyperRange = {}): number {
+  const ok =
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    (r.min === undefined || (r.minOpen ? v > r.min : v >= r.min)) &&
+    (r.max === undefined || (r.maxOpen ? v < r.max : v <= r.max));
+  if (!ok) {
+    const lo = r.min === undefined ? '' : `${r.minOpen ? '>' : '≥'} ${r.min}`;
+    const hi = r.max === undefined ? '' : `${r.maxOpen ? '<' : '≤'} ${r.max}`;
+    const range = [lo, hi].filter((s) => s).join(' and ');
+    throw new ValueError(
+      `${cls}: ${name} must be a finite number${range ? ` ${range}` : ''}, got ${String(v)}`,
+    );
+  }
+  return v as number;
+}
+
+/** Throws a ValueError naming `cls` unless `v` is a boolean. @internal */
+export function checkBool(cls: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean')
+    throw new ValueError(`${cls}: ${name} must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Base class of optimizers. `applyGradients([[grad, variable], …])` clips the gradients,
+ * applies weight decay, then runs the subclass's `updateStep` for each variable and counts
+ * the step. Slot variables (momenta, accumulators) are created on the first call.
+ *
+ * Per step, with `lr` the learning rate at the current step count:
+ * `g ← clip(g)`; `var ← var − var · weightDecay · lr` (when set); `updateStep(g, var, lr)`.
+ *
+ * A subclass defines `static className`, `buildSlots` (calling {@link addSlot}), `updateStep`,
+ * and extends `getConfig`; it is registered with `registerSerializable('optimizer', Cls)`.
+ * @example
+ * const opt = new Adam({ learningRate: 0.01 });
+ * const { grads } = variableGrads(() => loss(), [w, b]);
+ * opt.applyGradients([[grads[0], w], [grads[1], b]]);
+ */
+export abstract class Optimizer implements Serializable {
+  static readonly className: string = 'Optimizer';
+
+  readonly name: string;
+  readonly weightDecay: number | undefined;
+  readonly clipnorm: number | undefined;
+  readonly clipvalue: number | undefined;
+  readonly globalClipnorm: number | undefined;
+
+  private lr: number | LearningRateSchedule;
+  private steps = 0;
+  private built_ = false;
+  private readonly known = new Set<Variable>();
+  private readonly slots: Variable[] = [];
+  private readonly slotsByVar = new Map<Variable, Map<string, Variable>>();
+  private excludedVars = new Set<Variable>();
+  private excludedNames: string[] = [];
+
+  /** `defaults` carries the per-optimizer Keras defaults the base class cannot know. */
+  protected constructor(args: OptimizerArgs, defaults: { learningRate: number; name: string }) {
+    const cls = this.cls;
+    this.lr = this.checkLearningRate(args.learningRate ?? defaults.learningRate);
+    this.name = args.name ?? defaults.name;
+    if (typeof this.name !== 'string')
+      throw new ValueError(`${cls}: name must be a string, got ${String(this.name)}`);
+    const opt = (key: keyof OptimizerArgs, r: HyperRange): number | undefined =>
+      args[key] === undefined || args[key] === null
+        ? undefined
+        : checkHyper(cls, key, args[key], r);
+    this.weightDecay = opt('weightDecay', { min: 0 });
+    this.clipnorm = opt('clipnorm', { min: 0, minOpen: true });
+    this.clipvalue = opt('clipvalue', { min: 0, minOpen: true });
+    this.globalClipnorm = opt('globalClipnorm', { min: 0, minOpen: true });
+    const clips = [this.clipnorm, this.clipvalue, this.globalClipnorm].filter(
+      (c) => c !== undefined,
+    );
+    if (clips.length > 1) {
+      throw new ValueError(
+        `${cls}: only one of clipnorm, clipvalue and globalClipnorm can be set, got clipnorm=${this.clipnorm}, clipvalue=${this.clipvalue}, globalClipnorm=${this.globalClipnorm}`,
+      );
+    }
+  }
+
+  /** The class name, for error messages. */
+  protected get cls(): string {
+    return (this.constructor as typeof Optimizer).className;
+  }
+
+  private checkLearningRate(lr: unknown): number | LearningRateSchedule {
+    if (lr instanceof LearningRateSchedule) return lr;
+    if (typeof lr === 'number' && lr > 0 && Number.isFinite(lr)) return lr;
+    const shown = typeof lr === 'object' && lr !== null ? JSON.stringify(lr) : String(lr);
+    throw new ValueError(
+      `${this.cls}: learningRate must be a positive number or a schedule, got ${shown}`,
+    );
+  }
+
+  /** The learning rate as given: a number or a schedule. Assigning replaces it. */
+  get learningRate(): number | LearningRateSchedule {
+    return this.lr;
+  }
+  set learningRate(lr: number | LearningRateSchedule) {
+    this.lr = this.checkLearningRate(lr);
+  }
+
+  /** The learning rate the next step will use (a schedule evaluated at {@link iterations}). */
+  get currentLearningRate(): number {
+    return this.lr instanceof LearningRateSchedule ? this.lr.call(this.steps) : this.lr;
+  }
+
+  /** Number of steps applied so far (calls of {@link applyGradients} that updated something). */
+  get iterations(): number {
+    return this.steps;
+  }
+
+  /** Whether the slot variables exist (after {@link build} or the first applied step). */
+  get built(): boolean {
+    return this.built_;
+  }
+
+  /**
+   * Creates the slot variables for `variables`; the first {@link applyGradients} calls it with
+   * its own variables. Later calls do nothing. Call it directly to {@link setWeights} before
+   * any step (e.g. when resuming from a checkpoint).
+   */
+  build(variables: readonly Variable[]): void {
+    if (this.built_) return;
+    variables.forEach((v, i) => {
+      if (!(v instanceof Variable))
+        throw new ValueError(`${this.cls}.build: variables[${i}] is not a Variable`);
+      if (this.known.has(v))
+        throw new ValueError(`${this.cls}.build: variable '${v.name}' is listed twice`);
+      this.known.add(v);
+    });
+    noGrad(() => this.buildSlots([...variables]));
+    this.built_ = true;
+  }
+
+  /** Creates this optimizer's slots for `variables` with {@link addSlot}. */
+  protected abstract buildSlots(variables: readonly Variable[]): void;
+
+  /** Applies one update to `variable` given its (clipped) gradient and the step's learning rate. */
+  protected abstract updateStep(gradient: Tensor, variable: Variable, learningRate: number): void;
+
+  /**
+   * Creates a non-trainable slot variable shaped like `variable`, filled with `init` and named
+   * `<variable.name>/<slotName>`. Slots are checkpointed in creation order.
+   */
+  protected addSlot(variable: Variable, slotName: string, init = 0): Variable {
+    const slot = new Variable(full(variable.shape, init, variable.dtype), {
+      trainable: false,
+      name: `${variable.name}/${slotName}`,
+    });
+    let byName = this.slotsByVar.get(variable);
+    if (!byName) {
+      byName = new Map();
+      this.slotsByVar.set(variable, byName);
+    }
+    byName.set(slotName, slot);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** The slot `slotName` of `variable` (e.g. Adam's `momentum`). Throws when there is none. */
+  getSlot(variable: Variable, slotName: string): Variable {
+    const s = this.slotsByVar.get(variable)?.get(slotName);
+    if (!s) {
+      const known = [...(this.slotsByVar.get(variable)?.keys() ?? [])];
+      throw new ValueError(
+        `${this.cls}.getSlot: no slot '${slotName}' for variable '${variable.name}' (slots: ${known.join(', ') || 'none'})`,
+      );
+    }
+    return s;
+  }
+
+  /**
+   * Excludes variables from weight decay: those in `variables`, and those whose name contains
+   * one of `varNames` (e.g. `['bias']`). Each call replaces the previous exclusions, as in Keras.
+   * @example opt.excludeFromWeightDecay({ varNames: ['bias', 'gamma', 'beta'] });
+   */
+  excludeFromWeightDecay(opts: {
+    variables?: readonly Variable[];
+    varNames?: readonly string[];
+  }): void {
+    this.excludedVars = new Set(opts.variables ?? []);
+    this.excludedNames = [...(opts.varNames ?? [])];
+  }
+
+  private usesWeightDecay(v: Variable): boolean {
+    return !this.excludedVars.has(v) && !this.excludedNames.some((n) => v.name.includes(n));
+  }
+
+  /**
+   * Updates each variable from its gradient: skips `null` gradients, clips, applies weight
+   * decay, runs the update rule, and counts one step. The first call creates the slots for the
+   * variables it is given; later calls may pass any subset of them. Nothing is recorded for
+   * autograd.
+   * @example opt.applyGradients([[gradW, w], [gradB, b]]);
+   */
+  applyGradients(pairs: ReadonlyArray<GradientPair>): void {
+    const cls = this.cls;
+    if (!Array.isArray(pairs))
+      throw new ValueError(
+        `${cls}.applyGradients: expected an array of [gradient, variable] pairs`,
+      );
+    if (pairs.length === 0) return;
+    noGrad(() => {
+      const vars = pairs.map((p, i) => {
+        if (!Array.isArray(p) || !(p[1] instanceof Variable)) {
+          throw new ValueError(
+            `${cls}.applyGradients: pairs[${i}] must be [gradient | null, Variable]`,
+          );
+        }
+        return p[1];
+      });
+      this.build(vars);
+      const grads: Tensor[] = [];
+      const targets: Variable[] = [];
+      pairs.forEach(([g, v], i) => {
+        if (!this.known.has(v)) {
+          throw new ValueError(
+            `${cls}.applyGradients: unknown variable '${v.name}'. The optimizer was built for the variables of its first step; create a new optimizer for new variables.`,
+          );
+        }
+        if (g === null || g === undefined) return;
+        if (!(g instanceof Tensor))
+          throw new ValueError(`${cls}.applyGradients: pairs[${i}][0] is not a Tensor or null`);
+        if (!shapesEqual(g.shape, v.shape)) {
+          throw new ShapeError(
+            `${cls}.applyGradients: gradient for variable '${v.name}' has shape ${fmtShape(g.shape)}, but the variable has shape ${fmtShape(v.shape)}`,
+          );
+        }
+        grads.push(g.dtype === v.dtype ? g : g.cast(v.dtype));
+        targets.push(v);
+      });
+      if (grads.length === 0) {
+        throw new ValueError(
+          `${cls}.applyGradients: no gradient provided for any variable (all ${pairs.length} are null)`,
+        );
+      }
+      const clipped = this.clipGradients(grads);
+      const lr = this.currentLearningRate;
+      if (this.weightDecay !== undefined) {
+        for (const v of targets)
+          if (this.usesWeightDecay(v)) v.assign(v.sub(v.mul(this.weightDecay * lr)));
+      }
+      targets.forEach((v, i) => this.updateStep(clipped[i]!, v, lr));
+      this.steps++;
+    });
+  }
+
+  // Clipping divides by max(norm, limit) as Keras does: a non-finite norm then poisons the
+  // update with NaN instead of silently zeroing it, so divergence stays visible.
+  private clipGradients(grads: Tensor[]): Tensor[] {
+    const norm = (g: Tensor) => Math.sqrt(g.square().sum().item());
+    if (this.clipnorm !== undefined) {
+      const c = this.clipnorm;
+      return grads.map((g) => g.mul(c / Math.max(norm(g), c)));
+    }
+    if (this.globalClipnorm !== undefined) {
+      const c = this.globalClipnorm;
+      const total = Math.sqrt(grads.reduce((s, g) => s + g.square().sum().item(), 0));
+      const scale = Number.isFinite(total) ? c / Math.max(total, c) : Number.NaN;
+      return grads.map((g) => g.mul(scale));
+    }
+    if (this.clipvalue !== undefined) {
+      const c = this.clipvalue;
+      return grads.map((g) => g.clip(-c, c));
+    }
+    return grads;
+  }
+
+  /**
+   * The optimizer state for checkpoints: first the step count (a float32 scalar), then every
+   * slot in creation order. Each optimizer creates its slots kind by kind, each kind for every
+   * variable in the order of the first step (e.g. Adam: all `momentum`s, then all `velocity`s,
+   * then all `velocityHat`s with amsgrad); {@link getWeightNames} names them.
+   */
+  getWeights(): Tensor[] {
+    return [scalar(this.steps, 'float32'), ...this.slots.map((s) => s.value())];
+  }
+
+  /** Names of {@link getWeights}'s entries: `iterations`, then each slot's name. */
+  getWeightNames(): string[] {
+    return ['iterations', ...this.slots.map((s) => s.name)];
+  }
+
+  /**
+   * Restores state saved by {@link getWeights}. The optimizer must be built for the same
+   * variables (call {@link build} first when no step has run).
+   */
+  setWeights(weights: readonly Tensor[]): void {
+    const cls = this.cls;
+    if (!this.built_) {
+      throw new ValueError(
+        `${cls}.setWeights: the optimizer is not built; call build(variables) or apply a step first`,
+      );
+    }
+    if (weights.length !== this.slots.length + 1) {
+      throw new ValueError(
+        `${cls}.setWeights: expected ${this.slots.length + 1} tensors (${this.getWeightNames().join(', ')}), got ${weights.length}`,
+      );
+    }
+    const it = weights[0]!.size === 1 ? weights[0]!.item() : Number.NaN;
+    if (!(Number.isInteger(it) && it >= 0)) {
+      throw new ValueError(
+        `${cls}.setWeights: weights[0] must be the step count, a non-negative integer scalar`,
+      );
+    }
+    this.slots.forEach((s, i) => {
+      const w = weights[i + 1]!;
+      if (!shapesEqual(w.shape, s.shape)) {
+        throw new ShapeError(
+          `${cls}.setWeights: slot '${s.name}' has shape ${fmtShape(s.shape)}, got ${fmtShape(w.shape)}`,
+        );
+      }
+    });
+    this.slots.forEach((s, i) => s.assign(weights[i + 1]!));
+    this.steps = it;
+  }
+
+  /**
+   * Plain-JSON hyperparameters (no state), keys in camelCase; unset options are `null` and a
+   * schedule is `{className, config}`.
+   */
+  getConfig(): Config {
+    let learningRate: Config[string];
+    if (this.lr instanceof LearningRateSchedule) {
+      const s = serialize(this.lr);
+      learningRate = { className: s.className, config: s.config };
+    } else {
+      learningRate = this.lr;
+    }
+    return {
+      name: this.name,
+      learningRate,
+      weightDecay: this.weightDecay ?? null,
+      clipnorm: this.clipnorm ?? null,
+      globalClipnorm: this.globalClipnorm ?? null,
+      clipvalue: this.clipvalue ?? null,
+    };
+  }
+
+  /**
+   * Rebuilds an optimizer of this class from {@link getConfig}'s output (`null` entries take
+   * their defaults). Unknown keys are refused.
+   */
+  static fromConfig<T extends Optimizer>(this: OptimizerClass<T>, config: Config): T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass fromConfig was called on.
+    return optimizerFromConfig(this, config);
+  }
+}
+
+/** A concrete optimizer class, as seen by {@link optimizerFromConfig}. */
+type OptimizerClass<T extends Optimizer> = { new (args: never): T; className: string };
+
+function optimizerFromConfig<T extends Optimizer>(Cls: OptimizerClass<T>, config: Config): T {
+  // Keys are checked against a default instance's config, so a subclass adding options needs
+  // no extra code here.
+  const known = Object.keys(new Cls({} as never).getConfig());
+  const opts: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config ?? {})) {
+    if (!known.includes(k)) {
+      throw new ValueError(
+        `${Cls.className}.fromConfig: unknown config key '${k}' (known: ${known.join(', ')})`,
+      );
+    }
+    if (v === null) continue;
+    opts[k] =
+      k === 'learningRate' && typeof v === 'object'
+        ? deserialize('schedule', v as unknown as SerializedObject)
+        : v;
+  }
+  return new Cls(opts as never);
+}
