@@ -111,3 +111,63 @@ export {
   scatterAdd,
   oneHot,
 } from './ops/movement.js';
+
+// ---- the Keras API
+export { registerSerializable, serialize, deserialize, type Config, type SerializedObject } from './serialization.js';
+export * as layers from './layers/index.js';
+export {
+  Layer,
+  LayerVariable,
+  type LayerArgs,
+  type CallOptions,
+  clearSession,
+  SymbolicTensor,
+  InputLayer,
+  input,
+  Dense,
+  Activation,
+  Flatten,
+  Reshape,
+  Permute,
+  RepeatVector,
+  Dropout,
+  ReLU,
+  LeakyReLU,
+  Softmax,
+  ELU,
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  Dot,
+  concatenate,
+} from './layers/index.js';
+export { Model, model, type ModelArgs } from './models/model.js';
+export { Sequential, type SequentialArgs } from './models/sequential.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, DataInput } from './models/trainer.js';
+export * as activations from './activations.js';
+export * as initializers from './initializers.js';
+export * as regularizers from './regularizers.js';
+export * as constraints from './constraints.js';
+export * as losses from './losses.js';
+export * as metrics from './metrics.js';
+export * as optimizers from './optimizers/index.js';
+export * as callbacks from './callbacks/index.js';
+export {
+  Callback,
+  History,
+  type Logs,
+  EarlyStopping,
+  ModelCheckpoint,
+  ReduceLROnPlateau,
+  LearningRateScheduler,
+  CSVLogger,
+  TerminateOnNaN,
+  ProgbarLogger,
+} from './callbacks/index.js';
+export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
+export { loadMnist, type MnistData } from './datasets/mnist.js';
+export { parseIdx, type IdxArray } from './datasets/idx.js';

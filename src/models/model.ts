@@ -188,10 +188,13 @@ export class Model extends Layer {
   override getConfig(): Config {
     if (!this.graph) return super.getConfig();
     const g = this.graph;
-    const nodeIndex = (t: SymbolicTensor) => t.layer.inboundNodes.indexOf(t.node);
-    const ref = (t: SymbolicTensor): ConfigValue => [t.layer.name, nodeIndex(t), t.index];
+    // Node indices count only a layer's applications inside this graph, in creation order, so
+    // replaying them in that order recreates the same indices.
+    const inGraph = new Set(g.nodes);
+    const kept = (l: Layer) => (l instanceof InputLayer ? l.inboundNodes.slice(0, 1) : l.inboundNodes.filter((n) => inGraph.has(n)));
+    const ref = (t: SymbolicTensor): ConfigValue => [t.layer.name, kept(t.layer).indexOf(t.node), t.index];
     const layers = g.layers.map((l) => {
-      const nodes = l instanceof InputLayer ? [] : g.nodes.filter((n) => n.layer === l).map((n) => n.inputs.map(ref));
+      const nodes = l instanceof InputLayer ? [] : kept(l).map((n) => n.inputs.map(ref));
       return { className: l.className, name: l.name, config: l.getConfig(), inboundNodes: nodes as ConfigValue };
     });
     return {

@@ -40,19 +40,24 @@ export function functionalFromConfig(Cls: new (args: ModelArgs) => Model, config
     if (!l) throw new ValueError(`Model.fromConfig: node refers to unknown layer '${name}'`);
     return l.inboundNodes[node]?.outputs[idx];
   };
-  const pending = c.layers.flatMap((e) => (e.inboundNodes ?? []).map((refs) => ({ layer: layers.get(e.name)!, refs })));
-  while (pending.length) {
-    const before = pending.length;
-    for (let i = 0; i < pending.length; ) {
-      const { layer, refs } = pending[i]!;
-      const ins = refs.map(lookup);
-      if (ins.every((t) => t !== undefined)) {
+  // A layer's nodes are replayed strictly in order, so node indices come out as recorded.
+  const queues = new Map(c.layers.map((e) => [layers.get(e.name)!, [...(e.inboundNodes ?? [])]] as const));
+  let remaining = [...queues.values()].reduce((n, q) => n + q.length, 0);
+  while (remaining > 0) {
+    let progressed = false;
+    for (const [layer, queue] of queues) {
+      while (queue.length) {
+        const ins = queue[0]!.map(lookup);
+        if (!ins.every((t) => t !== undefined)) break;
         layer.applyMulti(ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]));
-        pending.splice(i, 1);
-      } else i++;
+        queue.shift();
+        remaining--;
+        progressed = true;
+      }
     }
-    if (pending.length === before) {
-      throw new ValueError(`Model.fromConfig: cannot resolve the inputs of layer '${pending[0]!.layer.name}'`);
+    if (!progressed) {
+      const stuck = [...queues].find(([, q]) => q.length)![0];
+      throw new ValueError(`Model.fromConfig: cannot resolve the inputs of layer '${stuck.name}'`);
     }
   }
   const resolve = (r: Ref) => {

@@ -8,7 +8,7 @@ import { noGrad } from '../autograd/tape.js';
 import { Callback, type CallbackHooks, CallbackList, History, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { type Loss, type LossFn, type LossId, getLoss } from '../losses.js';
+import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
 import { type Metric, getMetric } from '../metrics.js';
 import { concat, gather, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';

@@ -1,0 +1,56 @@
+/** Every layer class, for `import { layers } from 'tessera'` and the deserialization registry. */
+export {
+  Layer,
+  LayerVariable,
+  type LayerArgs,
+  type CallOptions,
+  type InputSpec,
+  type AddWeightArgs,
+  clearSession,
+} from './layer.js';
+export { SymbolicTensor, type SymbolicShape } from './symbolic.js';
+export { InputLayer, input, type InputArgs } from './input_layer.js';
+export { Dense, type DenseArgs } from './dense.js';
+export {
+  Activation,
+  type ActivationArgs,
+  Flatten,
+  type FlattenArgs,
+  Reshape,
+  type ReshapeArgs,
+  Permute,
+  type PermuteArgs,
+  RepeatVector,
+  type RepeatVectorArgs,
+  Dropout,
+  type DropoutArgs,
+} from './core.js';
+export {
+  ReLU,
+  type ReLUArgs,
+  LeakyReLU,
+  type LeakyReLUArgs,
+  Softmax,
+  ELU,
+} from './activation_layers.js';
+export {
+  Merge,
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  type ConcatenateArgs,
+  Dot,
+  type DotArgs,
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
+  concatenate,
+  dot,
+} from './merge.js';
