@@ -58,10 +58,11 @@ export function modelSummary(model: Model): string {
     if (k < rows.length - 1) out.push(line('├', '┼', '┤', '─'));
   });
   out.push(line('└', '┴', '┘', '─'));
-  const trainable = model.trainableWeights.reduce((n, w) => n + w.size, 0);
-  const total = model.countParams();
-  out.push(` Total params: ${fmtInt(total)}`);
-  out.push(` Trainable params: ${fmtInt(trainable)}`);
-  out.push(` Non-trainable params: ${fmtInt(total - trainable)}`);
+  // Keras reports sizes too; weights are 4-byte floats.
+  const count = (ws: readonly { size: number }[]) => ws.reduce((n, w) => n + w.size, 0);
+  const row = (label: string, n: number) => ` ${label}: ${fmtInt(n)} (${fmtBytes(n * 4)})`;
+  out.push(row('Total params', count(model.weights)));
+  out.push(row('Trainable params', count(model.trainableWeights)));
+  out.push(row('Non-trainable params', count(model.nonTrainableWeights)));
   return out.join('\n');
 }
