@@ -235,7 +235,7 @@ function combinedWeights(y: Tensor, classWeight: Readonly<Record<number, number>
 function ensureMetrics(st: CompiledState, y: readonly Tensor[], preds: readonly Tensor[]): Metric[][] {
   if (!st.metrics) {
     st.metrics = st.metricSpecs.map((specs, i) =>
-      specs.map((s) => getMetric(s as never, { loss: st.losses[i]!.name, yTrueShape: y[i]!.shape, yPredShape: preds[i]!.shape })),
+      specs.map((s) => getMetric(s as never, { loss: st.losses[i]! as never, yTrueShape: y[i]!.shape, yPredShape: preds[i]!.shape })),
     );
   }
   return st.metrics;
