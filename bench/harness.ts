@@ -45,7 +45,11 @@ export async function measure(
     const spent = Math.min(...times.map((t) => t.reduce((a, b) => a + b, 0)));
     if (round + 1 >= minRounds && spent >= minSeconds) break;
   }
-  return contenders.map((c, i) => ({ name: c.name, seconds: median(times[i]!), runs: times[i]!.length }));
+  return contenders.map((c, i) => ({
+    name: c.name,
+    seconds: median(times[i]!),
+    runs: times[i]!.length,
+  }));
 }
 
 export function median(xs: number[]): number {

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const info = backendInfo();
   console.log(`Tessera bench — node ${process.version}, backends: ${info.registered.join(', ')}`);
   const results: WorkloadResult[] = [];
-  const md: string[] = ['# Tessera benchmark results', '', `Node ${process.version}; ${new Date().toISOString()}`, ''];
+  const md: string[] = [
+    '# Tessera benchmark results',
+    '',
+    `Node ${process.version}; ${new Date().toISOString()}`,
+    '',
+  ];
   for (const w of workloads) {
     if (only && w.name !== only) continue;
     const r = await w.run(quick);
@@ -33,7 +38,10 @@ async function main(): Promise<void> {
   }
   const here = dirname(fileURLToPath(import.meta.url));
   writeFileSync(join(here, 'results.md'), `${md.join('\n')}\n`);
-  writeFileSync(join(here, 'results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(
+    join(here, 'results.json'),
+    `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${join('bench', 'results.md')} and ${join('bench', 'results.json')}`);
 }
 

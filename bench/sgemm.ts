@@ -3,7 +3,14 @@
  * and TensorFlow.js's cpu backend (its wasm backend when installed).
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo, getBackend, matmul, randomUniform, setBackend, setSeed } from '../src/index.js';
+import {
+  backendInfo,
+  getBackend,
+  matmul,
+  randomUniform,
+  setBackend,
+  setSeed,
+} from '../src/index.js';
 import { type Contender, markdownTable, measure } from './harness.js';
 
 export interface WorkloadResult {
@@ -49,21 +56,33 @@ export async function sgemmWorkload(quick: boolean): Promise<WorkloadResult> {
       },
     });
     const big = n >= 2048;
-    const ms = await measure(contenders, { minSeconds: big ? 0 : 1, minRounds: big ? 1 : 3, maxRounds: big ? 1 : 15 });
+    const ms = await measure(contenders, {
+      minSeconds: big ? 0 : 1,
+      minRounds: big ? 1 : 3,
+      maxRounds: big ? 1 : 15,
+    });
     const row: Record<string, number | string> = { n };
     for (const m of ms) row[m.name] = flops / m.seconds / 1e9;
     rows.push(row);
-    process.stdout.write(`  n=${n}: ${ms.map((m) => `${m.name} ${(flops / m.seconds / 1e9).toFixed(2)}`).join(', ')} GFLOP/s\n`);
+    process.stdout.write(
+      `  n=${n}: ${ms.map((m) => `${m.name} ${(flops / m.seconds / 1e9).toFixed(2)}`).join(', ')} GFLOP/s\n`,
+    );
   }
   setBackend(previous);
   const names = [...backends.map((b) => `tessera-${b}`), 'tfjs-cpu'];
-  const header = ['n', ...names.map((c) => `${c} GFLOP/s`), ...backends.map((b) => `tessera-${b} / tfjs-cpu`)];
+  const header = [
+    'n',
+    ...names.map((c) => `${c} GFLOP/s`),
+    ...backends.map((b) => `tessera-${b} / tfjs-cpu`),
+  ];
   const table = markdownTable(
     header,
     rows.map((r) => [
       String(r.n),
       ...names.map((c) => (r[c] as number).toFixed(2)),
-      ...backends.map((b) => `${((r[`tessera-${b}`] as number) / (r['tfjs-cpu'] as number)).toFixed(2)}×`),
+      ...backends.map(
+        (b) => `${((r[`tessera-${b}`] as number) / (r['tfjs-cpu'] as number)).toFixed(2)}×`,
+      ),
     ]),
   );
   return { name: 'sgemm', unit: 'float32 C = A·B, GFLOP/s', table, rows };

@@ -42,7 +42,9 @@ for (let step = 0; step <= 600; step++) {
   params.forEach((p, i) => p.assignSub(grads[i]!.mul(lr)));
   if (step % 100 === 0) {
     const acc = forward().greater(0).cast('float32').equal(y).cast('float32').mean().item();
-    console.log(`step ${String(step).padStart(4)}  loss ${value.item().toFixed(4)}  accuracy ${(acc * 100).toFixed(1)}%`);
+    console.log(
+      `step ${String(step).padStart(4)}  loss ${value.item().toFixed(4)}  accuracy ${(acc * 100).toFixed(1)}%`,
+    );
   }
 }
 console.log(`trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,9 +11,16 @@ export async function trainMnistMlp(dir: string, verbose: 0 | 1 | 2 = 1): Promis
   setSeed(42);
   const { xTrain, yTrain, xTest, yTest } = await loadMnist(dir, { normalize: true });
   const model = new Sequential({
-    layers: [new Dense({ units: 512, activation: 'relu', inputShape: [784] }), new Dense({ units: 10, activation: 'softmax' })],
+    layers: [
+      new Dense({ units: 512, activation: 'relu', inputShape: [784] }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
   });
-  model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: 'rmsprop',
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   await model.fit(xTrain.reshape([-1, 784]), yTrain, { epochs: 5, batchSize: 128, verbose });
   const { accuracy } = model.evaluate(xTest.reshape([-1, 784]), yTest, { batchSize: 1000 });
   return accuracy!;

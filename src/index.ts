@@ -21,10 +21,28 @@ export { JsBackend } from './backend/js/index.js';
 export { registerBackend, setBackend, getBackend, backendInfo } from './backend/registry.js';
 
 export { noGrad, isGradEnabled } from './autograd/tape.js';
-export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autograd/grad.js';
+export {
+  grad,
+  grads,
+  valueAndGrad,
+  valueAndGrads,
+  variableGrads,
+  customGrad,
+} from './autograd/grad.js';
 export { Variable, variable, type VariableOptions } from './autograd/variable.js';
 
-export { tensor, scalar, zeros, ones, full, zerosLike, onesLike, eye, arange, linspace } from './ops/creation.js';
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  eye,
+  arange,
+  linspace,
+} from './ops/creation.js';
 export {
   Generator,
   setSeed,
@@ -92,7 +110,20 @@ export {
   softmax,
   logSoftmax,
 } from './ops/activation.js';
-export { sum, mean, max, min, prod, any, all, argmax, argmin, logSumExp, variance, std } from './ops/reduce.js';
+export {
+  sum,
+  mean,
+  max,
+  min,
+  prod,
+  any,
+  all,
+  argmax,
+  argmin,
+  logSumExp,
+  variance,
+  std,
+} from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export {
   reshape,
@@ -113,7 +144,13 @@ export {
 } from './ops/movement.js';
 
 // ---- the Keras API
-export { registerSerializable, serialize, deserialize, type Config, type SerializedObject } from './serialization.js';
+export {
+  registerSerializable,
+  serialize,
+  deserialize,
+  type Config,
+  type SerializedObject,
+} from './serialization.js';
 export * as layers from './layers/index.js';
 export {
   Layer,
@@ -147,7 +184,13 @@ export {
 } from './layers/index.js';
 export { Model, model, type ModelArgs } from './models/model.js';
 export { Sequential, type SequentialArgs } from './models/sequential.js';
-export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, DataInput } from './models/trainer.js';
+export type {
+  CompileArgs,
+  FitArgs,
+  EvaluateArgs,
+  PredictArgs,
+  DataInput,
+} from './models/trainer.js';
 export * as activations from './activations.js';
 export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';

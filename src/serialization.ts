@@ -8,7 +8,13 @@
 import { ValueError } from './errors.js';
 
 /** JSON values allowed in configs. */
-export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
+export type ConfigValue =
+  | string
+  | number
+  | boolean
+  | null
+  | ConfigValue[]
+  | { [key: string]: ConfigValue };
 /** A plain-JSON config object. */
 export type Config = { [key: string]: ConfigValue };
 
@@ -39,9 +45,15 @@ const registries = new Map<string, Map<string, SerializableClass<unknown>>>();
  * class MyLayer extends Layer { static override readonly className = 'MyLayer'; ... }
  * registerSerializable('layer', MyLayer);
  */
-export function registerSerializable<T>(category: string, cls: SerializableClass<T>, name = cls.className): void {
+export function registerSerializable<T>(
+  category: string,
+  cls: SerializableClass<T>,
+  name = cls.className,
+): void {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new ValueError(`registerSerializable: class has no static className (category ${category})`);
+    throw new ValueError(
+      `registerSerializable: class has no static className (category ${category})`,
+    );
   }
   let reg = registries.get(category);
   if (!reg) {
@@ -52,7 +64,10 @@ export function registerSerializable<T>(category: string, cls: SerializableClass
 }
 
 /** The class registered under `className`, or undefined. */
-export function lookupSerializable<T>(category: string, className: string): SerializableClass<T> | undefined {
+export function lookupSerializable<T>(
+  category: string,
+  className: string,
+): SerializableClass<T> | undefined {
   return registries.get(category)?.get(className) as SerializableClass<T> | undefined;
 }
 
@@ -64,7 +79,8 @@ export function registeredNames(category: string): string[] {
 /** `{className, config}` for a serializable instance whose class has a static className. */
 export function serialize(obj: Serializable): SerializedObject {
   const cls = (obj as { constructor: { className?: string } }).constructor;
-  if (typeof cls.className !== 'string') throw new ValueError('serialize: object has no static className');
+  if (typeof cls.className !== 'string')
+    throw new ValueError('serialize: object has no static className');
   return { className: cls.className, config: obj.getConfig() };
 }
 
@@ -74,7 +90,9 @@ export function serialize(obj: Serializable): SerializedObject {
  */
 export function deserialize<T>(category: string, s: SerializedObject): T {
   if (s === null || typeof s !== 'object' || typeof s.className !== 'string') {
-    throw new ValueError(`deserialize (${category}): expected {className, config}, got ${JSON.stringify(s)?.slice(0, 100)}`);
+    throw new ValueError(
+      `deserialize (${category}): expected {className, config}, got ${JSON.stringify(s)?.slice(0, 100)}`,
+    );
   }
   const cls = lookupSerializable<T>(category, s.className);
   if (!cls) {

@@ -12,7 +12,8 @@ import { computeGradients, noGrad, record } from './tape.js';
 /** A fresh leaf sharing `x`'s data, so gradients with respect to this call alone can be taken. */
 function leaf(x: TensorLike, op: string, i: number): Tensor {
   const t = convertToTensor(x, op, `x[${i}]`);
-  if (!isFloat(t.dtype)) throw new ValueError(`${op}: can only differentiate float tensors, input ${i} is ${t.dtype}`);
+  if (!isFloat(t.dtype))
+    throw new ValueError(`${op}: can only differentiate float tensors, input ${i} is ${t.dtype}`);
   const l = new Tensor(t.handle, t.shape, t.dtype, t.backend);
   l.requiresGrad = true;
   return l;
@@ -26,11 +27,14 @@ function run(
 ): { value: Tensor; grads: Tensor[] } {
   const leaves = xs.map((x, i) => leaf(x, op, i));
   const value = f(...leaves);
-  if (!(value instanceof Tensor)) throw new ValueError(`${op}: f must return a Tensor, got ${typeof value}`);
+  if (!(value instanceof Tensor))
+    throw new ValueError(`${op}: f must return a Tensor, got ${typeof value}`);
   const grads = noGrad(() => {
     const g = dy === undefined ? onesLike(value) : convertToTensor(dy, op, 'dy', value.dtype);
     if (g.shape.join() !== value.shape.join()) {
-      throw new ValueError(`${op}: dy shape [${g.shape}] differs from f's output shape [${value.shape}]`);
+      throw new ValueError(
+        `${op}: dy shape [${g.shape}] differs from f's output shape [${value.shape}]`,
+      );
     }
     const map = computeGradients([value], [g], new Set(leaves));
     return leaves.map((l) => map.get(l) ?? zerosLike(l));
@@ -53,12 +57,16 @@ export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike)
  * Gradients of `f` with respect to each of its arguments.
  * @example grads((a, b) => a.mul(b).sum())([tensor([2]), tensor([3])]) // [[3], [2]]
  */
-export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[], dy?: TensorLike) => Tensor[] {
+export function grads(
+  f: (...xs: Tensor[]) => Tensor,
+): (xs: readonly TensorLike[], dy?: TensorLike) => Tensor[] {
   return (xs, dy) => run(f, xs, dy, 'grads').grads;
 }
 
 /** Like {@link grad}, also returning f's value. @example valueAndGrad((x) => x.square().sum())(tensor([3])) // {value: 9, grad: [6]} */
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
+export function valueAndGrad(
+  f: (x: Tensor) => Tensor,
+): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
   return (x, dy) => {
     const r = run((t) => f(t), [x], dy, 'valueAndGrad');
     return { value: r.value, grad: r.grads[0]! };
@@ -78,9 +86,13 @@ export function valueAndGrads(
  * take part). The trainer's step.
  * @example const { value, grads } = variableGrads(() => w.square().sum(), [w]);
  */
-export function variableGrads(f: () => Tensor, vars: readonly Tensor[]): { value: Tensor; grads: (Tensor | null)[] } {
+export function variableGrads(
+  f: () => Tensor,
+  vars: readonly Tensor[],
+): { value: Tensor; grads: (Tensor | null)[] } {
   const value = f();
-  if (!(value instanceof Tensor)) throw new ValueError(`variableGrads: f must return a Tensor, got ${typeof value}`);
+  if (!(value instanceof Tensor))
+    throw new ValueError(`variableGrads: f must return a Tensor, got ${typeof value}`);
   const grads = noGrad(() => {
     const map = computeGradients([value], [onesLike(value)], new Set(vars));
     return vars.map((v) => map.get(v) ?? null);
@@ -106,7 +118,9 @@ export function customGrad(
     return record('customGrad', inputs, out, (dy) => {
       const gs = gradFunc(dy);
       if (gs.length !== inputs.length) {
-        throw new ValueError(`customGrad: gradFunc returned ${gs.length} gradients for ${inputs.length} inputs`);
+        throw new ValueError(
+          `customGrad: gradFunc returned ${gs.length} gradients for ${inputs.length} inputs`,
+        );
       }
       return gs;
     });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
-import { grad, grads, tensor, variable, noGrad, customGrad, valueAndGrad, variableGrads, zeros } from '../index.js';
+import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
+import {
+  customGrad,
+  grad,
+  grads,
+  noGrad,
+  tensor,
+  valueAndGrad,
+  variable,
+  variableGrads,
+  zeros,
+} from '../index.js';
 
 describe('autograd', () => {
   it('accumulates gradients where a tensor is used twice', () => {
@@ -13,7 +23,10 @@ describe('autograd', () => {
   it('reduces gradients over broadcast axes', () => {
     // f(a, b) = Σ (a + b) with a [2,3], b [3] → ∂/∂b = [2, 2, 2]
     const [ga, gb] = grads((a, b) => a.add(b).sum())([zeros([2, 3]), zeros([3])]);
-    expectClose(ga!, [[1, 1, 1], [1, 1, 1]]);
+    expectClose(ga!, [
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     expectClose(gb!, [2, 2, 2]);
   });
 
@@ -69,10 +82,20 @@ describe('autograd', () => {
 
   it('the forward pass of the study notes: (10,2)·(2,4)+b → sigmoid → ·(4,3)+b', () => {
     // Hand-computed small case on the first two rows; shape checked on all ten.
-    const x = tensor(Array.from({ length: 10 }, (_, i) => [i === 0 ? 1 : 0.1 * i, i === 1 ? 1 : -0.05 * i]));
-    const w1 = tensor([[1, 0, -1, 0.5], [0, 1, 2, -0.5]]);
+    const x = tensor(
+      Array.from({ length: 10 }, (_, i) => [i === 0 ? 1 : 0.1 * i, i === 1 ? 1 : -0.05 * i]),
+    );
+    const w1 = tensor([
+      [1, 0, -1, 0.5],
+      [0, 1, 2, -0.5],
+    ]);
     const b1 = tensor([0, 0.5, -0.5, 0]);
-    const w2 = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]);
+    const w2 = tensor([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 1, 1],
+    ]);
     const b2 = tensor([0.1, 0.2, 0.3]);
     const out = x.matmul(w1).add(b1).sigmoid().matmul(w2).add(b2);
     expect(out.shape).toEqual([10, 3]);

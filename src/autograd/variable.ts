@@ -33,7 +33,9 @@ export class Variable extends Tensor {
     this.name = opts.name ?? `variable_${varCount++}`;
     this.trainable_ = opts.trainable ?? true;
     if (this.trainable_ && !isFloat(this.dtype)) {
-      throw new DTypeError(`variable '${this.name}': a trainable variable must be float, got ${this.dtype}`);
+      throw new DTypeError(
+        `variable '${this.name}': a trainable variable must be float, got ${this.dtype}`,
+      );
     }
     this.requiresGrad = this.trainable_;
   }
@@ -54,7 +56,9 @@ export class Variable extends Tensor {
       return t.dtype === this.dtype ? t : t.cast(this.dtype);
     });
     if (!shapesEqual(v.shape, this.shape)) {
-      throw new ShapeError(`assign (${this.name}): shape ${fmtShape(v.shape)} differs from the variable's ${fmtShape(this.shape)}`);
+      throw new ShapeError(
+        `assign (${this.name}): shape ${fmtShape(v.shape)} differs from the variable's ${fmtShape(this.shape)}`,
+      );
     }
     this.handle = v.handleOn(this.backend);
     return this;

@@ -139,7 +139,14 @@ export interface Backend {
 
   // --- reductions ---
   /** Reduces over `axes` (sorted, unique); the output drops those axes. */
-  reduce(op: ReduceOp, x: DataHandle, shape: Shape, axes: readonly number[], dtype: DType, outDType: DType): DataHandle;
+  reduce(
+    op: ReduceOp,
+    x: DataHandle,
+    shape: Shape,
+    axes: readonly number[],
+    dtype: DType,
+    outDType: DType,
+  ): DataHandle;
   /** Index of the first max/min along `axis` (int32); NaN counts as the extreme. */
   argReduce(op: ArgReduceOp, x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
 
@@ -159,7 +166,12 @@ export interface Backend {
     outShape: Shape,
     dtype: DType,
   ): DataHandle;
-  concat(xs: readonly DataHandle[], shapes: readonly Shape[], axis: number, dtype: DType): DataHandle;
+  concat(
+    xs: readonly DataHandle[],
+    shapes: readonly Shape[],
+    axis: number,
+    dtype: DType,
+  ): DataHandle;
   /** Pads with a constant; `paddings[d] = [before, after]`. */
   pad(
     x: DataHandle,
@@ -169,7 +181,14 @@ export interface Backend {
     dtype: DType,
   ): DataHandle;
   /** Takes slices along `axis` at the int32 `indices` (already range-checked). */
-  gather(x: DataHandle, shape: Shape, indices: DataHandle, numIndices: number, axis: number, dtype: DType): DataHandle;
+  gather(
+    x: DataHandle,
+    shape: Shape,
+    indices: DataHandle,
+    numIndices: number,
+    axis: number,
+    dtype: DType,
+  ): DataHandle;
   /** The adjoint of gather: sums `updates` into a zero tensor of `outShape` along `axis`. */
   scatterAdd(
     updates: DataHandle,
@@ -179,7 +198,14 @@ export interface Backend {
     axis: number,
     dtype: DType,
   ): DataHandle;
-  oneHot(indices: DataHandle, numIndices: number, depth: number, on: number, off: number, dtype: DType): DataHandle;
+  oneHot(
+    indices: DataHandle,
+    numIndices: number,
+    depth: number,
+    on: number,
+    off: number,
+    dtype: DType,
+  ): DataHandle;
 
   // --- composites (defaults in BaseBackend; fast backends may override) ---
   softmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;

@@ -28,7 +28,13 @@ export abstract class BaseBackend implements Backend {
   abstract readSync(h: DataHandle, dtype: DType, size: number): TypedArray;
   abstract fill(size: number, value: number, dtype: DType): DataHandle;
   abstract cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle;
-  abstract unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param?: number): DataHandle;
+  abstract unary(
+    op: UnaryOp,
+    x: DataHandle,
+    size: number,
+    dtype: DType,
+    param?: number,
+  ): DataHandle;
   abstract binary(
     op: BinaryOp,
     a: DataHandle,
@@ -58,9 +64,20 @@ export abstract class BaseBackend implements Backend {
     dtype: DType,
     outDType: DType,
   ): DataHandle;
-  abstract argReduce(op: ArgReduceOp, x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
+  abstract argReduce(
+    op: ArgReduceOp,
+    x: DataHandle,
+    shape: Shape,
+    axis: number,
+    dtype: DType,
+  ): DataHandle;
   abstract matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle;
-  abstract transpose(x: DataHandle, shape: Shape, perm: readonly number[], dtype: DType): DataHandle;
+  abstract transpose(
+    x: DataHandle,
+    shape: Shape,
+    perm: readonly number[],
+    dtype: DType,
+  ): DataHandle;
   abstract broadcastTo(x: DataHandle, shape: Shape, outShape: Shape, dtype: DType): DataHandle;
   abstract slice(
     x: DataHandle,
@@ -70,7 +87,12 @@ export abstract class BaseBackend implements Backend {
     outShape: Shape,
     dtype: DType,
   ): DataHandle;
-  abstract concat(xs: readonly DataHandle[], shapes: readonly Shape[], axis: number, dtype: DType): DataHandle;
+  abstract concat(
+    xs: readonly DataHandle[],
+    shapes: readonly Shape[],
+    axis: number,
+    dtype: DType,
+  ): DataHandle;
   abstract pad(
     x: DataHandle,
     shape: Shape,

@@ -66,7 +66,11 @@ type HookName = Exclude<keyof CallbackHooks, 'onBatchEnd' | 'onBatchBegin'>;
 export class CallbackList {
   readonly callbacks: (Callback | CallbackHooks)[];
 
-  constructor(callbacks: readonly (Callback | CallbackHooks)[], model: Model, params: TrainingParams) {
+  constructor(
+    callbacks: readonly (Callback | CallbackHooks)[],
+    model: Model,
+    params: TrainingParams,
+  ) {
     this.callbacks = [...callbacks];
     for (const c of this.callbacks) {
       if (c instanceof Callback) {
@@ -76,15 +80,36 @@ export class CallbackList {
     }
   }
 
+  /**
+   * Calls `hook` on every callback without waiting (evaluate and predict are synchronous, as in
+   * Keras); a hook that returns a rejected promise has its error reported, not lost.
+   */
+  callSync(hook: HookName, ...args: [number, Logs] | [Logs]): void {
+    for (const c of this.callbacks) {
+      const r = this.hookOf(c, hook)?.apply(c, args);
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        (r as Promise<void>).catch((err: unknown) =>
+          console.error(`callback ${hook} failed:`, err),
+        );
+      }
+    }
+  }
+
+  private hookOf(
+    c: Callback | CallbackHooks,
+    hook: HookName,
+  ): ((...a: unknown[]) => unknown) | undefined {
+    const h = c as CallbackHooks;
+    let fn = h[hook] as ((...a: unknown[]) => unknown) | undefined;
+    if (!fn && hook === 'onTrainBatchEnd') fn = h.onBatchEnd as typeof fn;
+    if (!fn && hook === 'onTrainBatchBegin') fn = h.onBatchBegin as typeof fn;
+    return fn;
+  }
+
   /** Calls `hook` on every callback; awaits only those that return a promise. */
   async call(hook: HookName, ...args: [number, Logs] | [Logs]): Promise<void> {
     for (const c of this.callbacks) {
-      const h = c as CallbackHooks;
-      let fn = h[hook] as ((...a: unknown[]) => unknown) | undefined;
-      if (!fn && hook === 'onTrainBatchEnd') fn = h.onBatchEnd as typeof fn;
-      if (!fn && hook === 'onTrainBatchBegin') fn = h.onBatchBegin as typeof fn;
-      if (!fn) continue;
-      const r = fn.apply(c, args);
+      const r = this.hookOf(c, hook)?.apply(c, args);
       if (r && typeof (r as Promise<void>).then === 'function') await r;
     }
   }
@@ -107,6 +132,9 @@ export class History extends Callback {
 
   onEpochEnd(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      this.history[k] ??= [];
+      this.history[k].push(v);
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Keras's progress bar: `Epoch 3/10`, then a bar with the step count, time per step and the
- * running loss and metrics. On a terminal the line updates in place; in a pipe or a log file
- * only one line per epoch is written, so logs stay readable.
+ * Keras's progress bar: `Epoch 3/10` (when there are several epochs), then a bar with the step
+ * count, time per step and the running loss and metrics. On a terminal the line updates in
+ * place; in a pipe or a log file only one line per epoch is written, so logs stay readable.
+ * Verbose 2 writes Keras's one-line form: `10/10 - 0s - 3ms/step - loss: 0.1234`.
  */
 import { Callback, type Logs } from './callback.js';
 
@@ -64,7 +65,8 @@ export class ProgbarLogger extends Callback {
 
   onEpochBegin(epoch: number): void {
     this.mode = 'train';
-    if (this.verbose === 1 || this.params.epochs > 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    // As Keras: the epoch header only when there is more than one epoch.
+    if (this.params.epochs > 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
     this.epochStart = performance.now();
     this.lastDraw = 0;
   }
@@ -102,8 +104,17 @@ export class ProgbarLogger extends Callback {
     const perStep = step > 0 ? elapsed / step : 0;
     const width = 20;
     const done = total > 0 ? Math.min(width, Math.floor((step / total) * width)) : width;
-    const bar = this.verbose === 1 ? `${String(step).padStart(String(total).length)}/${total} ━${'━'.repeat(Math.max(0, done - 1))}${' '.repeat(width - done)} ` : '';
-    const timing = final ? `${fmtTime(elapsed)} ${fmtTime(perStep)}/step` : `${fmtTime(perStep * (total - step))} ETA`;
+    const count = `${String(step).padStart(String(total).length)}/${total}`;
+    // Verbose 1: `10/10 ━━━━ 0s 3ms/step`; verbose 2 (Keras's one-line form): `10/10 - 0s - 3ms/step`.
+    const bar =
+      this.verbose === 1
+        ? `${count} ━${'━'.repeat(Math.max(0, done - 1))}${' '.repeat(width - done)} `
+        : `${count} - `;
+    const timing = !final
+      ? `${fmtTime(perStep * (total - step))} ETA`
+      : this.verbose === 1
+        ? `${fmtTime(elapsed)} ${fmtTime(perStep)}/step`
+        : `${Math.round(elapsed)}s - ${fmtTime(perStep)}/step`;
     const values = Object.entries(logs)
       .filter(([k]) => this.mode === 'train' || !k.startsWith('val_'))
       .map(([k, v]) => `${k}: ${fmtValue(v)}`)

@@ -18,7 +18,8 @@ function bytes(): Uint8Array {
     const s = atob(DIGITS_BASE64);
     const b = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-    if (b.length !== N * ROW) throw new ValueError(`loadDigits: embedded data has ${b.length} bytes, expected ${N * ROW}`);
+    if (b.length !== N * ROW)
+      throw new ValueError(`loadDigits: embedded data has ${b.length} bytes, expected ${N * ROW}`);
     cache = b;
   }
   return cache;
@@ -54,7 +55,8 @@ export interface DigitsSplits {
  */
 export function loadDigits(opts: DigitsOptions = {}): DigitsSplits {
   const testFraction = opts.testFraction ?? 0.2;
-  if (!(testFraction >= 0 && testFraction < 1)) throw new ValueError(`loadDigits: testFraction must be in [0, 1), got ${testFraction}`);
+  if (!(testFraction >= 0 && testFraction < 1))
+    throw new ValueError(`loadDigits: testFraction must be in [0, 1), got ${testFraction}`);
   const b = bytes();
   const order = Array.from({ length: N }, (_, i) => i);
   const g = new Generator(opts.seed ?? 0);

@@ -22,7 +22,10 @@ export interface MnistData {
  * Shape: x `[n, 28, 28]`, y `[n]`.
  * @example const { xTrain, yTrain } = await loadMnist('../shared/datasets/mnist', { normalize: true });
  */
-export async function loadMnist(dir: string, opts: { normalize?: boolean } = {}): Promise<MnistData> {
+export async function loadMnist(
+  dir: string,
+  opts: { normalize?: boolean } = {},
+): Promise<MnistData> {
   const { readFile } = await import('node:fs/promises');
   const { gunzipSync } = await import('node:zlib');
   const { join } = await import('node:path');
@@ -38,13 +41,17 @@ export async function loadMnist(dir: string, opts: { normalize?: boolean } = {})
   ]);
   const scale = opts.normalize ? 1 / 255 : 1;
   const images = (a: typeof xtr, name: string) => {
-    if (a.shape.length !== 3) throw new ValueError(`loadMnist: ${name} must be rank 3, got [${a.shape.join(', ')}]`);
+    if (a.shape.length !== 3)
+      throw new ValueError(`loadMnist: ${name} must be rank 3, got [${a.shape.join(', ')}]`);
     const f = new Float32Array(a.data.length);
     for (let i = 0; i < f.length; i++) f[i] = a.data[i]! * scale;
     return tensor(f, a.shape);
   };
   const labels = (a: typeof ytr, n: number, name: string) => {
-    if (a.shape.length !== 1 || a.shape[0] !== n) throw new ValueError(`loadMnist: ${name} must have shape [${n}], got [${a.shape.join(', ')}]`);
+    if (a.shape.length !== 1 || a.shape[0] !== n)
+      throw new ValueError(
+        `loadMnist: ${name} must have shape [${n}], got [${a.shape.join(', ')}]`,
+      );
     return tensor(Int32Array.from(a.data), [n], 'int32');
   };
   return {

@@ -1,12 +1,29 @@
 /** `Dense`: the fully connected layer. */
-import { type ActivationFn, type ActivationIdentifier, getActivation, serializeActivation } from '../activations.js';
+import {
+  type ActivationFn,
+  type ActivationIdentifier,
+  getActivation,
+  serializeActivation,
+} from '../activations.js';
 import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
 import { ValueError } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
-import { type Config, type ConfigValue, registerSerializable, serialize } from '../serialization.js';
+import {
+  type Config,
+  type ConfigValue,
+  registerSerializable,
+  serialize,
+} from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type CallOptions, Layer, type LayerArgs, type LayerVariable, single, singleShape } from './layer.js';
+import {
+  type CallOptions,
+  Layer,
+  type LayerArgs,
+  type LayerVariable,
+  single,
+  singleShape,
+} from './layer.js';
 import type { SymbolicShape } from './symbolic.js';
 
 /** Options of {@link Dense}. */
@@ -54,7 +71,9 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     super(args);
     if (!args || !Number.isInteger(args.units) || args.units < 1) {
-      throw new ValueError(`${this.name} (Dense): units must be a positive integer, got ${args?.units}`);
+      throw new ValueError(
+        `${this.name} (Dense): units must be a positive integer, got ${args?.units}`,
+      );
     }
     this.args = args;
     this.units = args.units;
@@ -68,7 +87,9 @@ export class Dense extends Layer {
     const shape = singleShape(inputShape, this);
     const inDim = shape[shape.length - 1];
     if (inDim === null || inDim === undefined) {
-      throw new ValueError(`${this.name} (Dense): the last axis of the input must be known, got shape [${shape.join(', ')}]`);
+      throw new ValueError(
+        `${this.name} (Dense): the last axis of the input must be known, got shape [${shape.join(', ')}]`,
+      );
     }
     this.kernel = this.addWeight({
       name: 'kernel',
@@ -91,10 +112,17 @@ export class Dense extends Layer {
 
   override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
     const x = single(inputs, this);
-    let y = x.rank === 2 ? x.matmul(this.kernel!) : x.reshape([-1, x.shape[x.rank - 1]!]).matmul(this.kernel!).reshape([...x.shape.slice(0, -1), this.units]);
+    let y =
+      x.rank === 2
+        ? x.matmul(this.kernel!)
+        : x
+            .reshape([-1, x.shape[x.rank - 1]!])
+            .matmul(this.kernel!)
+            .reshape([...x.shape.slice(0, -1), this.units]);
     if (this.bias) y = y.add(this.bias);
     y = this.activation(y);
-    if (this.args.activityRegularizer) this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
+    if (this.args.activityRegularizer)
+      this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
     return y;
   }
 
@@ -112,9 +140,13 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: serializeOpt(getInitializer(a.kernelInitializer ?? 'glorotUniform')),
       biasInitializer: serializeOpt(getInitializer(a.biasInitializer ?? 'zeros')),
-      kernelRegularizer: serializeOpt(a.kernelRegularizer ? getRegularizer(a.kernelRegularizer) : null),
+      kernelRegularizer: serializeOpt(
+        a.kernelRegularizer ? getRegularizer(a.kernelRegularizer) : null,
+      ),
       biasRegularizer: serializeOpt(a.biasRegularizer ? getRegularizer(a.biasRegularizer) : null),
-      activityRegularizer: serializeOpt(a.activityRegularizer ? getRegularizer(a.activityRegularizer) : null),
+      activityRegularizer: serializeOpt(
+        a.activityRegularizer ? getRegularizer(a.activityRegularizer) : null,
+      ),
       kernelConstraint: serializeOpt(a.kernelConstraint ? getConstraint(a.kernelConstraint) : null),
       biasConstraint: serializeOpt(a.biasConstraint ? getConstraint(a.biasConstraint) : null),
     };

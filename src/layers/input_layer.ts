@@ -4,7 +4,7 @@ import { type Config, registerSerializable } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, single, uniqueName } from './layer.js';
-import { Node, SymbolicTensor, type SymbolicShape } from './symbolic.js';
+import { Node, type SymbolicShape, SymbolicTensor } from './symbolic.js';
 
 /** Options of {@link InputLayer} and {@link input}. */
 export interface InputArgs {
@@ -31,14 +31,26 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(args: InputArgs & LayerArgs = {}) {
-    const batchShape = args.batchShape ?? args.batchInputShape ?? (args.shape ?? args.inputShape ? [args.batchSize ?? null, ...(args.shape ?? args.inputShape)!] : null);
-    if (!batchShape) throw new ValueError(`InputLayer${args.name ? ` '${args.name}'` : ''}: needs shape or batchShape`);
+    const batchShape =
+      args.batchShape ??
+      args.batchInputShape ??
+      ((args.shape ?? args.inputShape)
+        ? [args.batchSize ?? null, ...(args.shape ?? args.inputShape)!]
+        : null);
+    if (!batchShape)
+      throw new ValueError(
+        `InputLayer${args.name ? ` '${args.name}'` : ''}: needs shape or batchShape`,
+      );
     for (const d of batchShape) {
       if (d !== null && (!Number.isInteger(d) || d < 0)) {
         throw new ValueError(`InputLayer: invalid shape [${batchShape.join(', ')}]`);
       }
     }
-    super({ name: args.name ?? uniqueName('input_layer'), dtype: args.dtype, batchInputShape: batchShape });
+    super({
+      name: args.name ?? uniqueName('input_layer'),
+      dtype: args.dtype,
+      batchInputShape: batchShape,
+    });
     this.built = true;
     const node = new Node(this, []);
     node.outputs = [new SymbolicTensor(batchShape, this.dtype, node, 0, this.name)];
@@ -50,7 +62,9 @@ export class InputLayer extends Layer {
     return single(inputs, this);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  override computeOutputShape(
+    inputShape: SymbolicShape | SymbolicShape[],
+  ): SymbolicShape | SymbolicShape[] {
     return inputShape;
   }
 

@@ -13,7 +13,7 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import type { Config, ConfigValue, Serializable, SerializedObject } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
-import { Node, SymbolicTensor, type SymbolicShape, fmtShapeNull } from './symbolic.js';
+import { Node, type SymbolicShape, SymbolicTensor, fmtShapeNull } from './symbolic.js';
 
 /** Options every layer takes. */
 export interface LayerArgs {
@@ -180,12 +180,16 @@ export abstract class Layer implements Serializable {
     });
     // Only the batch axis is known to be free; other axes come out as computed.
     const batchNull = shapes[0]![0] === null;
-    const toSym = (t: Tensor): SymbolicShape => t.shape.map((d, j) => (j === 0 && batchNull ? null : d));
+    const toSym = (t: Tensor): SymbolicShape =>
+      t.shape.map((d, j) => (j === 0 && batchNull ? null : d));
     return Array.isArray(out) ? out.map(toSym) : toSym(out);
   }
 
   /** The output mask; by default passes the input mask through when `supportsMasking`. */
-  computeMask(_inputs: Tensor | Tensor[], mask: CallOptions['mask']): Tensor | null | (Tensor | null)[] {
+  computeMask(
+    _inputs: Tensor | Tensor[],
+    mask: CallOptions['mask'],
+  ): Tensor | null | (Tensor | null)[] {
     if (!this.supportsMasking) return null;
     return mask ?? null;
   }
@@ -198,7 +202,9 @@ export abstract class Layer implements Serializable {
     const dtype = args.dtype ?? this.dtype;
     for (const d of args.shape) {
       if (!Number.isInteger(d) || d < 0) {
-        throw new ShapeError(`${this.name}: weight '${args.name}' has invalid shape ${fmtShape(args.shape)}`);
+        throw new ShapeError(
+          `${this.name}: weight '${args.name}' has invalid shape ${fmtShape(args.shape)}`,
+        );
       }
     }
     const init = getInitializer(args.initializer ?? 'glorotUniform');
@@ -208,7 +214,15 @@ export abstract class Layer implements Serializable {
     });
     const reg = args.regularizer ? getRegularizer(args.regularizer) : null;
     const con = args.constraint ? getConstraint(args.constraint) : null;
-    const v = new LayerVariable(value, args.name, `${this.name}/${args.name}`, args.trainable ?? true, this.trainable_, reg, con);
+    const v = new LayerVariable(
+      value,
+      args.name,
+      `${this.name}/${args.name}`,
+      args.trainable ?? true,
+      this.trainable_,
+      reg,
+      con,
+    );
     this.ownWeights.push(v);
     return v;
   }
@@ -234,7 +248,11 @@ export abstract class Layer implements Serializable {
     const seen = new Set<LayerVariable>();
     const out: LayerVariable[] = [];
     const visit = (l: Layer) => {
-      for (const w of l.ownWeights) if (!seen.has(w)) (seen.add(w), out.push(w));
+      for (const w of l.ownWeights) {
+        if (seen.has(w)) continue;
+        seen.add(w);
+        out.push(w);
+      }
       for (const s of l.sublayers) visit(s);
     };
     visit(this);
@@ -267,12 +285,16 @@ export abstract class Layer implements Serializable {
   setWeights(values: readonly TensorLike[]): void {
     const ws = this.weights;
     if (values.length !== ws.length) {
-      throw new ValueError(`${this.name}: setWeights expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`);
+      throw new ValueError(
+        `${this.name}: setWeights expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`,
+      );
     }
     ws.forEach((w, i) => {
       const v = convertToTensor(values[i]!, `${this.name}.setWeights`, w.name, w.dtype);
       if (v.shape.join() !== w.shape.join()) {
-        throw new ShapeError(`${this.name}: weight '${w.name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(v.shape)}`);
+        throw new ShapeError(
+          `${this.name}: weight '${w.name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(v.shape)}`,
+        );
       }
       w.assign(v);
     });
@@ -301,7 +323,8 @@ export abstract class Layer implements Serializable {
       for (const s of l.sublayers) visit(s, seen);
     };
     visit(this, new Set());
-    for (const w of this.allWeights()) if (w.regularizer && w.trainable) out.push(w.regularizer.call(w));
+    for (const w of this.allWeights())
+      if (w.regularizer && w.trainable) out.push(w.regularizer.call(w));
     return out;
   }
 
@@ -332,13 +355,18 @@ export abstract class Layer implements Serializable {
     const out = this.applyAny(inputs, opts);
     if (Array.isArray(out)) {
       if (out.length === 1) return out[0]!;
-      throw new ValueError(`${this.name}: returns ${out.length} outputs; call it with applyMulti()`);
+      throw new ValueError(
+        `${this.name}: returns ${out.length} outputs; call it with applyMulti()`,
+      );
     }
     return out as SymbolicTensor | Tensor;
   }
 
   /** Like {@link apply}, always returning an array of outputs. */
-  applyMulti(inputs: SymbolicTensor | readonly SymbolicTensor[], opts?: CallOptions): SymbolicTensor[];
+  applyMulti(
+    inputs: SymbolicTensor | readonly SymbolicTensor[],
+    opts?: CallOptions,
+  ): SymbolicTensor[];
   applyMulti(inputs: TensorLike | readonly TensorLike[], opts?: CallOptions): Tensor[];
   applyMulti(inputs: unknown, opts: CallOptions = {}): (SymbolicTensor | Tensor)[] {
     const out = this.applyAny(inputs, opts);
@@ -352,23 +380,48 @@ export abstract class Layer implements Serializable {
       return this.applySymbolic(list as SymbolicTensor[], multi, opts);
     }
     if (list.some((x) => x instanceof SymbolicTensor)) {
-      throw new ValueError(`${this.name}: cannot mix symbolic tensors and concrete tensors in one call`);
+      throw new ValueError(
+        `${this.name}: cannot mix symbolic tensors and concrete tensors in one call`,
+      );
     }
     const ts = list.map((x, i) => convertToTensor(x as TensorLike, this.name, `inputs[${i}]`));
     const shapes = ts.map((t) => t.shape);
-    this.checkInputs(shapes, ts.map(() => null));
+    this.checkInputs(
+      shapes,
+      ts.map(() => null),
+    );
     this.maybeBuild(multi ? shapes : shapes[0]!);
     return this.call(multi ? ts : ts[0]!, opts);
   }
 
-  private applySymbolic(inputs: SymbolicTensor[], multi: boolean, opts: CallOptions): SymbolicTensor | SymbolicTensor[] {
+  private applySymbolic(
+    inputs: SymbolicTensor[],
+    multi: boolean,
+    opts: CallOptions,
+  ): SymbolicTensor | SymbolicTensor[] {
     const shapes = inputs.map((t) => t.shape);
-    this.checkInputs(shapes, inputs.map((t) => t.layer.name));
+    this.checkInputs(
+      shapes,
+      inputs.map((t) => t.layer.name),
+    );
     this.maybeBuild(multi ? shapes : shapes[0]!);
     const out = this.computeOutputShape(multi ? shapes : shapes[0]!);
     const outShapes = isShapeList(out) ? (out as SymbolicShape[]) : [out as SymbolicShape];
-    const node = new Node(this, inputs, opts.training === undefined ? {} : { training: opts.training });
-    node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, this.outputDType(inputs), node, i, outShapes.length > 1 ? `${this.name}/${i}` : this.name));
+    const node = new Node(
+      this,
+      inputs,
+      opts.training === undefined ? {} : { training: opts.training },
+    );
+    node.outputs = outShapes.map(
+      (s, i) =>
+        new SymbolicTensor(
+          s,
+          this.outputDType(inputs),
+          node,
+          i,
+          outShapes.length > 1 ? `${this.name}/${i}` : this.name,
+        ),
+    );
     this.inboundNodes.push(node);
     return isShapeList(out) ? node.outputs : node.outputs[0]!;
   }
@@ -395,15 +448,20 @@ export abstract class Layer implements Serializable {
       const spec = specs[Math.min(i, specs.length - 1)]!;
       const from = sources[i] ? ` from layer '${sources[i]}'` : '';
       const fail = (what: string) => {
-        throw new ShapeError(`${this.name} (${this.className}): ${what}, got input shape ${fmtShapeNull(shape)}${from}`);
+        throw new ShapeError(
+          `${this.name} (${this.className}): ${what}, got input shape ${fmtShapeNull(shape)}${from}`,
+        );
       };
       if (spec.ndim !== undefined && shape.length !== spec.ndim) fail(`expected rank ${spec.ndim}`);
-      if (spec.minNdim !== undefined && shape.length < spec.minNdim) fail(`expected rank >= ${spec.minNdim}`);
-      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) fail(`expected rank <= ${spec.maxNdim}`);
+      if (spec.minNdim !== undefined && shape.length < spec.minNdim)
+        fail(`expected rank >= ${spec.minNdim}`);
+      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim)
+        fail(`expected rank <= ${spec.maxNdim}`);
       for (const [k, size] of Object.entries(spec.axes ?? {})) {
         const ax = Number(k) < 0 ? shape.length + Number(k) : Number(k);
         const d = shape[ax];
-        if (d !== null && d !== undefined && d !== size) fail(`expected axis ${k} of size ${size} (as built)`);
+        if (d !== null && d !== undefined && d !== size)
+          fail(`expected axis ${k} of size ${size} (as built)`);
       }
     });
   }
@@ -434,7 +492,9 @@ export function isShapeList(s: unknown): boolean {
 export function single(inputs: Tensor | Tensor[], layer: Layer): Tensor {
   if (Array.isArray(inputs)) {
     if (inputs.length === 1) return inputs[0]!;
-    throw new ValueError(`${layer.name} (${layer.className}): expects one input, got ${inputs.length}`);
+    throw new ValueError(
+      `${layer.name} (${layer.className}): expects one input, got ${inputs.length}`,
+    );
   }
   return inputs;
 }
@@ -444,7 +504,9 @@ export function singleShape(shape: SymbolicShape | SymbolicShape[], layer: Layer
   if (isShapeList(shape)) {
     const list = shape as SymbolicShape[];
     if (list.length === 1) return list[0]!;
-    throw new ValueError(`${layer.name} (${layer.className}): expects one input, got ${list.length}`);
+    throw new ValueError(
+      `${layer.name} (${layer.className}): expects one input, got ${list.length}`,
+    );
   }
   return shape as SymbolicShape;
 }

@@ -298,7 +298,6 @@ export abstract class Loss implements Serializable {
 
   /** Rebuilds the loss from {@link Loss.getConfig}'s output. */
   static fromConfig<T extends Loss>(this: new (opts: never) => T, config: Config): T {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being rebuilt.
     return new (this as unknown as new (opts: Config) => T)(config);
   }
 }

@@ -114,7 +114,6 @@ export abstract class Metric implements Serializable {
 
   /** Rebuilds the metric from {@link Metric.getConfig}'s output. */
   static fromConfig<T extends Metric>(this: new (opts: never) => T, config: Config): T {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being rebuilt.
     return new (this as unknown as new (opts: Config) => T)(config);
   }
 }

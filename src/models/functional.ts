@@ -22,12 +22,16 @@ export class FunctionalGraph {
   ) {
     for (const t of [...inputs, ...outputs]) {
       if (!(t instanceof SymbolicTensor)) {
-        throw new ValueError(`${ownerName}: inputs and outputs must be symbolic tensors (from input() and layer.apply), got ${String(t)}`);
+        throw new ValueError(
+          `${ownerName}: inputs and outputs must be symbolic tensors (from input() and layer.apply), got ${String(t)}`,
+        );
       }
     }
     for (const t of inputs) {
       if (!(t.layer instanceof InputLayer)) {
-        throw new ValueError(`${ownerName}: input '${t.name}' comes from layer '${t.layer.name}', not from input()`);
+        throw new ValueError(
+          `${ownerName}: input '${t.name}' comes from layer '${t.layer.name}', not from input()`,
+        );
       }
     }
     const inputSet = new Set(inputs);
@@ -54,7 +58,10 @@ export class FunctionalGraph {
         if (i < node.inputs.length) {
           top[1] = i + 1;
           const child = node.inputs[i]!.node;
-          if (state.get(child) === 'visiting') throw new ValueError(`${ownerName}: the layer graph has a cycle at '${child.layer.name}'`);
+          if (state.get(child) === 'visiting')
+            throw new ValueError(
+              `${ownerName}: the layer graph has a cycle at '${child.layer.name}'`,
+            );
           if (state.get(child) !== 'done') stack.push([child, 0]);
         } else {
           stack.pop();
@@ -72,7 +79,9 @@ export class FunctionalGraph {
   /** Runs the graph on concrete inputs (one per symbolic input, in order). */
   run(xs: readonly Tensor[], opts: CallOptions = {}): Tensor[] {
     if (xs.length !== this.inputs.length) {
-      throw new ValueError(`${this.ownerName}: expects ${this.inputs.length} inputs (${this.inputs.map((t) => t.name).join(', ')}), got ${xs.length}`);
+      throw new ValueError(
+        `${this.ownerName}: expects ${this.inputs.length} inputs (${this.inputs.map((t) => t.name).join(', ')}), got ${xs.length}`,
+      );
     }
     const values = new Map<SymbolicTensor, Tensor>();
     const masks = new Map<SymbolicTensor, Tensor | null>();
@@ -85,7 +94,11 @@ export class FunctionalGraph {
     for (const node of this.nodes) {
       const args = node.inputs.map((s) => values.get(s)!);
       const argMasks = node.inputs.map((s) => masks.get(s) ?? null);
-      const mask = argMasks.every((m) => m === null) ? null : argMasks.length === 1 ? argMasks[0]! : argMasks;
+      const mask = argMasks.every((m) => m === null)
+        ? null
+        : argMasks.length === 1
+          ? argMasks[0]!
+          : argMasks;
       const training = (node.callArgs.training as boolean | undefined) ?? opts.training;
       const callIn = node.inputs.length === 1 ? args[0]! : args;
       const outs = node.layer.applyMulti(callIn, { training, mask });
@@ -107,6 +120,8 @@ export class FunctionalGraph {
 function checkShape(x: Tensor, expected: SymbolicShape, owner: string, inputName: string): void {
   const ok = x.rank === expected.length && expected.every((d, i) => d === null || d === x.shape[i]);
   if (!ok) {
-    throw new ShapeError(`${owner}: input '${inputName}' expects shape ${fmtShapeNull(expected)}, got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${owner}: input '${inputName}' expects shape ${fmtShapeNull(expected)}, got ${fmtShape(x.shape)}`,
+    );
   }
 }

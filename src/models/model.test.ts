@@ -47,12 +47,19 @@ describe('Sequential', () => {
     const m = new Sequential();
     m.add(new Dense({ units: 5, inputShape: [4], name: 'wide' }));
     expect(() => m.add(d)).toThrow(ShapeError);
-    expect(() => m.add(d)).toThrow(/narrow.*expected axis -1 of size 2.*\[null, 5\].*from layer 'wide'/);
+    expect(() => m.add(d)).toThrow(
+      /narrow.*expected axis -1 of size 2.*\[null, 5\].*from layer 'wide'/,
+    );
   });
 
   it('config round trip through JSON rebuilds the same architecture', () => {
     setSeed(1);
-    const m = new Sequential({ layers: [new Dense({ units: 4, activation: 'relu', inputShape: [3] }), new Dense({ units: 2, activation: 'softmax' })] });
+    const m = new Sequential({
+      layers: [
+        new Dense({ units: 4, activation: 'relu', inputShape: [3] }),
+        new Dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
     const json = JSON.parse(JSON.stringify(serialize(m)));
     const m2 = deserialize<Sequential>('layer', json);
     expect(m2).toBeInstanceOf(Sequential);
@@ -63,7 +70,13 @@ describe('Sequential', () => {
   });
 
   it('prints a Keras-style summary', () => {
-    const m = new Sequential({ name: 'seq', layers: [new Dense({ units: 64, inputShape: [784], name: 'd1' }), new Dense({ units: 10, name: 'd2' })] });
+    const m = new Sequential({
+      name: 'seq',
+      layers: [
+        new Dense({ units: 64, inputShape: [784], name: 'd1' }),
+        new Dense({ units: 10, name: 'd2' }),
+      ],
+    });
     const lines: string[] = [];
     m.summary((l) => lines.push(l));
     const text = lines.join('\n');
@@ -128,7 +141,9 @@ describe('functional models', () => {
     const a = input({ shape: [3], name: 'feat' });
     const m = model({ inputs: a, outputs: new Dense({ units: 1 }).apply(a), name: 'net' });
     expect(() => m.apply(randomNormal([2, 5]))).toThrow(ShapeError);
-    expect(() => m.apply(randomNormal([2, 5]))).toThrow(/net.*\[null, 3\].*\[2, 5\]|net.*3.*\[2, 5\]/);
+    expect(() => m.apply(randomNormal([2, 5]))).toThrow(
+      /net.*\[null, 3\].*\[2, 5\]|net.*3.*\[2, 5\]/,
+    );
   });
 
   it('config round trip through JSON for a two-input model with a shared layer', () => {
@@ -153,11 +168,15 @@ describe('functional models', () => {
     const b = input({ shape: [3], name: 'in_b' });
     class Sum extends Layer {
       static override readonly className = 'SumTwo';
-      override call(xs: import('../tensor/tensor.js').Tensor | import('../tensor/tensor.js').Tensor[]) {
+      override call(
+        xs: import('../tensor/tensor.js').Tensor | import('../tensor/tensor.js').Tensor[],
+      ) {
         const [p, q] = xs as import('../tensor/tensor.js').Tensor[];
         return p!.add(q!);
       }
-      override computeOutputShape(s: readonly (readonly (number | null)[])[] | readonly (number | null)[]) {
+      override computeOutputShape(
+        s: readonly (readonly (number | null)[])[] | readonly (number | null)[],
+      ) {
         return (s as (number | null)[][])[0]!;
       }
     }

@@ -55,7 +55,10 @@ export class Model extends Layer {
   }
 
   /** @internal Wires the model to a graph between symbolic inputs and outputs. */
-  protected setGraph(inputs: SymbolicTensor | readonly SymbolicTensor[], outputs: SymbolicTensor | readonly SymbolicTensor[]): void {
+  protected setGraph(
+    inputs: SymbolicTensor | readonly SymbolicTensor[],
+    outputs: SymbolicTensor | readonly SymbolicTensor[],
+  ): void {
     this.multiIn = Array.isArray(inputs);
     this.multiOut = Array.isArray(outputs);
     const ins = this.multiIn ? (inputs as SymbolicTensor[]) : [inputs as SymbolicTensor];
@@ -84,8 +87,12 @@ export class Model extends Layer {
   /** A layer by name or by index in {@link layers}. */
   getLayer(nameOrIndex: string | number): Layer {
     const ls = this.layers;
-    const l = typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
-    if (!l) throw new ValueError(`${this.name}: no layer ${JSON.stringify(nameOrIndex)}; layers: ${ls.map((x) => x.name).join(', ')}`);
+    const l =
+      typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
+    if (!l)
+      throw new ValueError(
+        `${this.name}: no layer ${JSON.stringify(nameOrIndex)}; layers: ${ls.map((x) => x.name).join(', ')}`,
+      );
     return l;
   }
 
@@ -114,6 +121,11 @@ export class Model extends Layer {
     return this.inputs.map((t) => t.layer.name);
   }
 
+  /** The optimizer set by `compile` (null before). */
+  get optimizer(): trainer.CompiledState['optimizer'] | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
   /** @internal Whether the model takes several inputs / gives several outputs. */
   get isMultiInput(): boolean {
     return this.multiIn;
@@ -130,7 +142,9 @@ export class Model extends Layer {
     return this.multiOut ? outs : outs[0]!;
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  override computeOutputShape(
+    inputShape: SymbolicShape | SymbolicShape[],
+  ): SymbolicShape | SymbolicShape[] {
     if (!this.graph) return super.computeOutputShape(inputShape);
     const shapes = this.graph.outputShapes;
     return this.multiOut ? shapes : shapes[0]!;
@@ -147,12 +161,20 @@ export class Model extends Layer {
   }
 
   /** Trains for a number of epochs; resolves to the History. */
-  fit(x: trainer.DataInput, y: trainer.DataInput, args: trainer.FitArgs = {}): Promise<trainer.History> {
+  fit(
+    x: trainer.DataInput,
+    y: trainer.DataInput,
+    args: trainer.FitArgs = {},
+  ): Promise<trainer.History> {
     return trainer.fit(this, x, y, args);
   }
 
   /** Loss and metrics on data, in test mode: `{loss, ...metrics}`. */
-  evaluate(x: trainer.DataInput, y: trainer.DataInput, args: trainer.EvaluateArgs = {}): Record<string, number> {
+  evaluate(
+    x: trainer.DataInput,
+    y: trainer.DataInput,
+    args: trainer.EvaluateArgs = {},
+  ): Record<string, number> {
     return trainer.evaluate(this, x, y, args);
   }
 
@@ -162,12 +184,20 @@ export class Model extends Layer {
   }
 
   /** One gradient step on one batch; returns the logs. */
-  trainOnBatch(x: trainer.DataInput, y: trainer.DataInput, sampleWeight?: Tensor): Record<string, number> {
+  trainOnBatch(
+    x: trainer.DataInput,
+    y: trainer.DataInput,
+    sampleWeight?: Tensor,
+  ): Record<string, number> {
     return trainer.trainOnBatch(this, x, y, sampleWeight);
   }
 
   /** Loss and metrics on one batch, no update. */
-  testOnBatch(x: trainer.DataInput, y: trainer.DataInput, sampleWeight?: Tensor): Record<string, number> {
+  testOnBatch(
+    x: trainer.DataInput,
+    y: trainer.DataInput,
+    sampleWeight?: Tensor,
+  ): Record<string, number> {
     return trainer.testOnBatch(this, x, y, sampleWeight);
   }
 
@@ -191,11 +221,23 @@ export class Model extends Layer {
     // Node indices count only a layer's applications inside this graph, in creation order, so
     // replaying them in that order recreates the same indices.
     const inGraph = new Set(g.nodes);
-    const kept = (l: Layer) => (l instanceof InputLayer ? l.inboundNodes.slice(0, 1) : l.inboundNodes.filter((n) => inGraph.has(n)));
-    const ref = (t: SymbolicTensor): ConfigValue => [t.layer.name, kept(t.layer).indexOf(t.node), t.index];
+    const kept = (l: Layer) =>
+      l instanceof InputLayer
+        ? l.inboundNodes.slice(0, 1)
+        : l.inboundNodes.filter((n) => inGraph.has(n));
+    const ref = (t: SymbolicTensor): ConfigValue => [
+      t.layer.name,
+      kept(t.layer).indexOf(t.node),
+      t.index,
+    ];
     const layers = g.layers.map((l) => {
       const nodes = l instanceof InputLayer ? [] : kept(l).map((n) => n.inputs.map(ref));
-      return { className: l.className, name: l.name, config: l.getConfig(), inboundNodes: nodes as ConfigValue };
+      return {
+        className: l.className,
+        name: l.name,
+        config: l.getConfig(),
+        inboundNodes: nodes as ConfigValue,
+      };
     });
     return {
       name: this.name,

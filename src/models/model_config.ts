@@ -32,8 +32,15 @@ export function functionalFromConfig(Cls: new (args: ModelArgs) => Model, config
   }
   const layers = new Map<string, Layer>();
   for (const e of c.layers) {
-    if (layers.has(e.name)) throw new ValueError(`Model.fromConfig: duplicate layer name '${e.name}'`);
-    layers.set(e.name, deserialize<Layer>('layer', { className: e.className, config: { ...e.config, name: e.name } }));
+    if (layers.has(e.name))
+      throw new ValueError(`Model.fromConfig: duplicate layer name '${e.name}'`);
+    layers.set(
+      e.name,
+      deserialize<Layer>('layer', {
+        className: e.className,
+        config: { ...e.config, name: e.name },
+      }),
+    );
   }
   const lookup = ([name, node, idx]: Ref): SymbolicTensor | undefined => {
     const l = layers.get(name);
@@ -41,7 +48,9 @@ export function functionalFromConfig(Cls: new (args: ModelArgs) => Model, config
     return l.inboundNodes[node]?.outputs[idx];
   };
   // A layer's nodes are replayed strictly in order, so node indices come out as recorded.
-  const queues = new Map(c.layers.map((e) => [layers.get(e.name)!, [...(e.inboundNodes ?? [])]] as const));
+  const queues = new Map(
+    c.layers.map((e): [Layer, Ref[][]] => [layers.get(e.name)!, [...(e.inboundNodes ?? [])]]),
+  );
   let remaining = [...queues.values()].reduce((n, q) => n + q.length, 0);
   while (remaining > 0) {
     let progressed = false;

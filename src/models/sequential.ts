@@ -49,11 +49,15 @@ export class Sequential extends Model {
    */
   add(layer: Layer | SymbolicTensor): void {
     if (layer instanceof SymbolicTensor) {
-      if (!(layer.layer instanceof InputLayer)) throw new ValueError(`${this.name}.add: only an input() tensor can be added, got one from '${layer.layer.name}'`);
+      if (!(layer.layer instanceof InputLayer))
+        throw new ValueError(
+          `${this.name}.add: only an input() tensor can be added, got one from '${layer.layer.name}'`,
+        );
       layer = layer.layer;
     }
     if (layer instanceof InputLayer) {
-      if (this.inputLayer || this.stack.length) throw new ValueError(`${this.name}.add: an input can only come first`);
+      if (this.inputLayer || this.stack.length)
+        throw new ValueError(`${this.name}.add: an input can only come first`);
       this.inputLayer = layer;
       return;
     }
@@ -79,7 +83,10 @@ export class Sequential extends Model {
     let t: SymbolicTensor = this.inputLayer!.output;
     for (const l of this.stack) {
       const out = l.applyMulti(t);
-      if (out.length !== 1) throw new ValueError(`${this.name}: layer '${l.name}' has ${out.length} outputs; Sequential needs one`);
+      if (out.length !== 1)
+        throw new ValueError(
+          `${this.name}: layer '${l.name}' has ${out.length} outputs; Sequential needs one`,
+        );
       t = out[0]!;
     }
     this.setGraph(this.inputLayer!.output, t);
@@ -96,7 +103,9 @@ export class Sequential extends Model {
     return super.call(inputs, opts);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  override computeOutputShape(
+    inputShape: SymbolicShape | SymbolicShape[],
+  ): SymbolicShape | SymbolicShape[] {
     if (!this.graph) {
       const s = inputShape as SymbolicShape;
       this.inputLayer = new InputLayer({ batchShape: [null, ...s.slice(1)] });
@@ -113,7 +122,8 @@ export class Sequential extends Model {
 
   static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
     const c = config as { name?: string; layers?: { className: string; config: Config }[] };
-    if (!Array.isArray(c.layers)) throw new ValueError('Sequential.fromConfig: config needs a layers array');
+    if (!Array.isArray(c.layers))
+      throw new ValueError('Sequential.fromConfig: config needs a layers array');
     const m = new Sequential({ name: c.name });
     for (const s of c.layers) m.add(deserialize<Layer>('layer', s));
     return m as unknown as T;

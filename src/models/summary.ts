@@ -10,7 +10,10 @@ function fmtInt(n: number): string {
 
 function outputShapeOf(model: Model, layer: Layer): string {
   const inGraph = new Set(model.graphNodes);
-  const node = layer instanceof InputLayer ? layer.inboundNodes[0] : layer.inboundNodes.filter((n) => inGraph.has(n)).at(-1);
+  const node =
+    layer instanceof InputLayer
+      ? layer.inboundNodes[0]
+      : layer.inboundNodes.filter((n) => inGraph.has(n)).at(-1);
   if (!node) return '?';
   const shapes: SymbolicShape[] = node.outputs.map((t) => t.shape);
   return shapes.length === 1 ? fmtSymbolic(shapes[0]!) : `[${shapes.map(fmtSymbolic).join(', ')}]`;
@@ -36,25 +39,50 @@ export function modelSummary(model: Model): string {
   }
   const isSequential = model.className === 'Sequential';
   const layers = model.layers;
-  const connected = !isSequential && layers.some((l) => l.inboundNodes.some((n) => n.inputs.length > 1));
+  const connected =
+    !isSequential && layers.some((l) => l.inboundNodes.some((n) => n.inputs.length > 1));
   const rows = layers.map((l) => {
     const inGraph = new Set(model.graphNodes);
     const conn = l.inboundNodes
       .filter((n) => n.inputs.length && inGraph.has(n))
-      .flatMap((n) => n.inputs.map((t) => `${t.layer.name}[${t.layer.inboundNodes.indexOf(t.node)}][${t.index}]`));
-    return [`${l.name} (${l.className})`, outputShapeOf(model, l), fmtInt(l instanceof InputLayer ? 0 : l.countParams()), conn.join(', ') || '-'];
+      .flatMap((n) =>
+        n.inputs.map((t) => `${t.layer.name}[${t.layer.inboundNodes.indexOf(t.node)}][${t.index}]`),
+      );
+    return [
+      `${l.name} (${l.className})`,
+      outputShapeOf(model, l),
+      fmtInt(l instanceof InputLayer ? 0 : l.countParams()),
+      conn.join(', ') || '-',
+    ];
   });
-  const header = ['Layer (type)', 'Output Shape', 'Param #', ...(connected ? ['Connected to'] : [])];
+  const header = [
+    'Layer (type)',
+    'Output Shape',
+    'Param #',
+    ...(connected ? ['Connected to'] : []),
+  ];
   const ncol = header.length;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
-  const cell = (s: string, i: number) => (i === 2 ? s.padStart(widths[i]! - 1).padEnd(widths[i]!) : ` ${s}`.padEnd(widths[i]!));
-  const line = (l: string, m: string, r: string, fill: string) => l + widths.slice(0, ncol).map((w) => fill.repeat(w)).join(m) + r;
+  const cell = (s: string, i: number) =>
+    i === 2 ? s.padStart(widths[i]! - 1).padEnd(widths[i]!) : ` ${s}`.padEnd(widths[i]!);
+  const line = (l: string, m: string, r: string, fill: string) =>
+    l +
+    widths
+      .slice(0, ncol)
+      .map((w) => fill.repeat(w))
+      .join(m) +
+    r;
   const out: string[] = [`Model: "${model.name}"`];
   out.push(line('┏', '┳', '┓', '━'));
   out.push(`┃${header.map((h, i) => cell(h, i)).join('┃')}┃`);
   out.push(line('┡', '╇', '┩', '━'));
   rows.forEach((r, k) => {
-    out.push(`│${r.slice(0, ncol).map((c, i) => cell(c, i)).join('│')}│`);
+    out.push(
+      `│${r
+        .slice(0, ncol)
+        .map((c, i) => cell(c, i))
+        .join('│')}│`,
+    );
     if (k < rows.length - 1) out.push(line('├', '┼', '┤', '─'));
   });
   out.push(line('└', '┴', '┘', '─'));

@@ -11,7 +11,10 @@ import { Sequential } from './sequential.js';
 
 function mlp(inDim: number, hidden: number, out: number, outAct: 'sigmoid' | 'softmax' | 'linear') {
   return new Sequential({
-    layers: [new Dense({ units: hidden, activation: 'relu', inputShape: [inDim] }), new Dense({ units: out, activation: outAct })],
+    layers: [
+      new Dense({ units: hidden, activation: 'relu', inputShape: [inDim] }),
+      new Dense({ units: out, activation: outAct }),
+    ],
   });
 }
 
@@ -32,14 +35,24 @@ describe('fit', () => {
     const m = mlp(4, 8, 1, 'linear');
     m.compile({ optimizer: 'sgd', loss: 'mse' });
     const counter = new BatchCounter();
-    const h = await m.fit(randomNormal([1000, 4]), randomNormal([1000, 1]), { epochs: 10, batchSize: 100, verbose: 0, callbacks: [counter] });
+    const h = await m.fit(randomNormal([1000, 4]), randomNormal([1000, 1]), {
+      epochs: 10,
+      batchSize: 100,
+      verbose: 0,
+      callbacks: [counter],
+    });
     expect(counter.batches).toBe(100);
     expect(counter.epochs).toBe(10);
     expect(m.compiled!.optimizer.iterations).toBe(100);
     expect(h.history.loss!.length).toBe(10);
     // A last partial batch counts as a step: 1001 samples → 11 steps per epoch.
     const c2 = new BatchCounter();
-    await m.fit(randomNormal([1001, 4]), randomNormal([1001, 1]), { epochs: 1, batchSize: 100, verbose: 0, callbacks: [c2] });
+    await m.fit(randomNormal([1001, 4]), randomNormal([1001, 1]), {
+      epochs: 1,
+      batchSize: 100,
+      verbose: 0,
+      callbacks: [c2],
+    });
     expect(c2.batches).toBe(11);
   });
 
@@ -57,14 +70,23 @@ describe('fit', () => {
   it('multi-class: softmax with categorical and sparse categorical crossentropy', async () => {
     setSeed(12);
     // Three Gaussian blobs.
-    const centers = [[2, 0], [-2, 0], [0, 2.5]];
+    const centers = [
+      [2, 0],
+      [-2, 0],
+      [0, 2.5],
+    ];
     const n = 300;
     const labels = Array.from({ length: n }, (_, i) => i % 3);
     const noise = randomNormal([n, 2], 0, 0.6).arraySync() as number[][];
-    const x = tensor(labels.map((c, i) => [centers[c]![0]! + noise[i]![0]!, centers[c]![1]! + noise[i]![1]!]));
+    const x = tensor(
+      labels.map((c, i) => [centers[c]![0]! + noise[i]![0]!, centers[c]![1]! + noise[i]![1]!]),
+    );
     const ySparse = tensor(labels, undefined, 'int32');
     const yOneHot = tensor(labels.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
-    for (const [loss, y] of [['categoricalCrossentropy', yOneHot], ['sparseCategoricalCrossentropy', ySparse]] as const) {
+    for (const [loss, y] of [
+      ['categoricalCrossentropy', yOneHot],
+      ['sparseCategoricalCrossentropy', ySparse],
+    ] as const) {
       const m = mlp(2, 16, 3, 'softmax');
       m.compile({ optimizer: 'adam', loss, metrics: ['accuracy'] });
       await m.fit(x, y, { epochs: 30, batchSize: 32, verbose: 0 });
@@ -95,16 +117,27 @@ describe('fit', () => {
     const reg = new Dense({ units: 1, name: 'reg' }).apply(joined);
     const cls = new Dense({ units: 1, activation: 'sigmoid', name: 'cls' }).apply(hb);
     const m = model({ inputs: [a, b], outputs: [reg, cls] });
-    m.compile({ optimizer: 'adam', loss: { reg: 'mse', cls: 'binaryCrossentropy' }, lossWeights: { reg: 1, cls: 0.5 }, metrics: { cls: ['accuracy'], reg: [] } });
+    m.compile({
+      optimizer: 'adam',
+      loss: { reg: 'mse', cls: 'binaryCrossentropy' },
+      lossWeights: { reg: 1, cls: 0.5 },
+      metrics: { cls: ['accuracy'], reg: [] },
+    });
     const xa = randomNormal([256, 3]);
     const xb = randomNormal([256, 2]);
     const yReg = xa.sum(1, true);
     const yCls = xb.slice([0, 0], [256, 1]).greater(0).cast('float32');
-    const h = await m.fit({ a: xa, b: xb }, [yReg, yCls], { epochs: 30, batchSize: 32, verbose: 0 });
+    const h = await m.fit({ a: xa, b: xb }, [yReg, yCls], {
+      epochs: 30,
+      batchSize: 32,
+      verbose: 0,
+    });
     const last = (k: string) => h.history[k]!.at(-1)!;
     expect(Object.keys(h.history).sort()).toEqual(['cls_accuracy', 'cls_loss', 'loss', 'reg_loss']);
     // The logged total is the weighted sum of the per-output losses (running means, so close).
-    expect(Math.abs(last('loss') - (last('reg_loss') + 0.5 * last('cls_loss')))).toBeLessThan(1e-3 * Math.max(1, last('loss')));
+    expect(Math.abs(last('loss') - (last('reg_loss') + 0.5 * last('cls_loss')))).toBeLessThan(
+      1e-3 * Math.max(1, last('loss')),
+    );
     expect(last('reg_loss')).toBeLessThan(h.history.reg_loss![0]! / 3);
     expect(last('cls_accuracy')).toBeGreaterThan(0.9);
   });
@@ -115,14 +148,22 @@ describe('fit', () => {
     m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
     const seen: number[] = [];
     const cb = { onTrainBatchBegin: (_b: number, logs: Logs) => void seen.push(logs.size!) };
-    const h = await m.fit(randomNormal([100, 2]), randomNormal([100, 1]), { epochs: 2, batchSize: 32, validationSplit: 0.2, verbose: 0, callbacks: [cb] });
+    const h = await m.fit(randomNormal([100, 2]), randomNormal([100, 1]), {
+      epochs: 2,
+      batchSize: 32,
+      validationSplit: 0.2,
+      verbose: 0,
+      callbacks: [cb],
+    });
     expect(Object.keys(h.history).sort()).toEqual(['loss', 'mae', 'val_loss', 'val_mae']);
     // 80 training samples: batches of 32, 32, 16.
     expect(seen).toEqual([32, 32, 16, 32, 32, 16]);
   });
 
   it('sampleWeight and classWeight change the loss as weights do', async () => {
-    const m = new Sequential({ layers: [new Dense({ units: 1, inputShape: [1], kernelInitializer: 'zeros' })] });
+    const m = new Sequential({
+      layers: [new Dense({ units: 1, inputShape: [1], kernelInitializer: 'zeros' })],
+    });
     m.compile({ optimizer: 'sgd', loss: 'mse' });
     const x = tensor([[1], [1]]);
     const y = tensor([[1], [3]]);
@@ -131,7 +172,12 @@ describe('fit', () => {
     const yc = tensor([[0], [1]]);
     // classWeight by label: class 1 weighs 3 → (1·0 + 3·1) / 2 = 1.5, logged from the one
     // step's forward pass (before its update).
-    const h = await m.fit(x, yc, { epochs: 1, batchSize: 2, classWeight: { 0: 1, 1: 3 }, verbose: 0 });
+    const h = await m.fit(x, yc, {
+      epochs: 1,
+      batchSize: 2,
+      classWeight: { 0: 1, 1: 3 },
+      verbose: 0,
+    });
     expectClose(h.history.loss![0]!, 1.5);
   });
 
@@ -144,7 +190,13 @@ describe('fit', () => {
     expectClose(p as import('../tensor/tensor.js').Tensor, m.apply(x));
     const y = zeros([70, 2]).add(tensor([1, 0]));
     const r = m.evaluate(x, y, { batchSize: 16 });
-    const manual = (m.apply(x) as import('../tensor/tensor.js').Tensor).log().mul(y).sum(1).neg().mean().item();
+    const manual = (m.apply(x) as import('../tensor/tensor.js').Tensor)
+      .log()
+      .mul(y)
+      .sum(1)
+      .neg()
+      .mean()
+      .item();
     expectClose(r.loss!, manual, { rtol: 1e-4 });
   });
 
@@ -152,11 +204,17 @@ describe('fit', () => {
     const m = mlp(2, 4, 3, 'softmax');
     expect(() => m.evaluate(zeros([4, 2]), zeros([4, 3]))).toThrow(/compile/);
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    await expect(m.fit(zeros([10, 2]), zeros([9, 3]), { verbose: 0 })).rejects.toThrow(/x has 10 samples but y has 9/);
+    await expect(m.fit(zeros([10, 2]), zeros([9, 3]), { verbose: 0 })).rejects.toThrow(
+      /x has 10 samples but y has 9/,
+    );
     await expect(m.fit(zeros([10, 2]), zeros([10]), { verbose: 0 })).rejects.toThrow(ShapeError);
     expect(() => m.compile({ optimizer: 'adamm' as never, loss: 'mse' })).toThrow(/adamm/);
     expect(() => m.compile({ optimizer: 'adam', loss: 'mse_typo' as never })).toThrow(/mse_typo/);
-    await expect(m.fit(zeros([10, 2]), zeros([10, 3]), { epochs: 0, verbose: 0 })).rejects.toThrow(ValueError);
-    await expect(m.fit(zeros([10, 2]), zeros([10, 3]), { validationSplit: 1.5, verbose: 0 })).rejects.toThrow(/validationSplit/);
+    await expect(m.fit(zeros([10, 2]), zeros([10, 3]), { epochs: 0, verbose: 0 })).rejects.toThrow(
+      ValueError,
+    );
+    await expect(
+      m.fit(zeros([10, 2]), zeros([10, 3]), { validationSplit: 1.5, verbose: 0 }),
+    ).rejects.toThrow(/validationSplit/);
   });
 });

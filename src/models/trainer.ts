@@ -5,7 +5,13 @@
  */
 import { variableGrads } from '../autograd/grad.js';
 import { noGrad } from '../autograd/tape.js';
-import { Callback, type CallbackHooks, CallbackList, History, type Logs } from '../callbacks/callback.js';
+import {
+  type Callback,
+  type CallbackHooks,
+  CallbackList,
+  History,
+  type Logs,
+} from '../callbacks/callback.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
@@ -32,7 +38,10 @@ export interface CompileArgs {
   /** One loss for every output, one per output (array), or keyed by output name. */
   loss: LossSpec | readonly LossSpec[] | Readonly<Record<string, LossSpec>>;
   /** Metrics for every output, one list per output, or keyed by output name. */
-  metrics?: readonly MetricSpec[] | readonly (readonly MetricSpec[])[] | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
+  metrics?:
+    | readonly MetricSpec[]
+    | readonly (readonly MetricSpec[])[]
+    | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
   /** Weights of the per-output losses in the total (default 1 each). */
   lossWeights?: readonly number[] | Readonly<Record<string, number>>;
 }
@@ -111,7 +120,13 @@ export interface CompiledState {
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Tensor) && !ArrayBuffer.isView(x);
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    !Array.isArray(x) &&
+    !(x instanceof Tensor) &&
+    !ArrayBuffer.isView(x)
+  );
 }
 
 function outputCount(model: Model): number {
@@ -119,13 +134,21 @@ function outputCount(model: Model): number {
 }
 
 /** Spreads a per-output spec (single, array or by-name record) over the outputs. */
-function perOutput<T>(model: Model, spec: T | readonly T[] | Readonly<Record<string, T>>, what: string, isSingle: (x: unknown) => boolean): T[] {
+function perOutput<T>(
+  model: Model,
+  spec: T | readonly T[] | Readonly<Record<string, T>>,
+  what: string,
+  isSingle: (x: unknown) => boolean,
+): T[] {
   const n = outputCount(model);
   const names = model.outputNames;
   if (isRecord(spec) && !isSingle(spec)) {
     const rec = spec as Record<string, T>;
     for (const k of Object.keys(rec)) {
-      if (!names.includes(k)) throw new ValueError(`compile: ${what} given for unknown output '${k}'; outputs: ${names.join(', ')}`);
+      if (!names.includes(k))
+        throw new ValueError(
+          `compile: ${what} given for unknown output '${k}'; outputs: ${names.join(', ')}`,
+        );
     }
     return names.map((name) => {
       if (!(name in rec)) throw new ValueError(`compile: no ${what} for output '${name}'`);
@@ -133,7 +156,8 @@ function perOutput<T>(model: Model, spec: T | readonly T[] | Readonly<Record<str
     });
   }
   if (Array.isArray(spec)) {
-    if (spec.length !== n) throw new ValueError(`compile: ${spec.length} ${what}s given for ${n} outputs`);
+    if (spec.length !== n)
+      throw new ValueError(`compile: ${spec.length} ${what}s given for ${n} outputs`);
     return [...spec];
   }
   return new Array(n).fill(spec);
@@ -141,19 +165,38 @@ function perOutput<T>(model: Model, spec: T | readonly T[] | Readonly<Record<str
 
 /** Sets up optimizer, losses, metrics and loss weights. */
 export function compile(model: Model, args: CompileArgs): void {
-  if (!args || args.loss === undefined) throw new ValueError(`${model.name}.compile: a loss is required`);
+  if (!args || args.loss === undefined)
+    throw new ValueError(`${model.name}.compile: a loss is required`);
   const n = outputCount(model);
-  const isLossSingle = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (isRecord(x) && 'className' in x) || (x as object) instanceof Object && 'apply' in (x as object);
-  const losses = perOutput(model, args.loss as LossSpec, 'loss', isLossSingle).map((l) => getLoss(l));
+  const isLossSingle = (x: unknown) =>
+    typeof x === 'string' ||
+    typeof x === 'function' ||
+    (isRecord(x) && 'className' in x) ||
+    ((x as object) instanceof Object && 'apply' in (x as object));
+  const losses = perOutput(model, args.loss as LossSpec, 'loss', isLossSingle).map((l) =>
+    getLoss(l),
+  );
   let lossWeights = new Array<number>(n).fill(1);
-  if (args.lossWeights) lossWeights = perOutput<number>(model, args.lossWeights, 'loss weight', (x) => typeof x === 'number');
+  if (args.lossWeights)
+    lossWeights = perOutput<number>(
+      model,
+      args.lossWeights,
+      'loss weight',
+      (x) => typeof x === 'number',
+    );
   let metricSpecs: MetricSpec[][] = Array.from({ length: n }, () => []);
   const m = args.metrics;
   if (m) {
     if (isRecord(m)) {
-      metricSpecs = perOutput(model, m as Record<string, MetricSpec | MetricSpec[]>, 'metric', () => false).map((x) => (Array.isArray(x) ? [...x] : [x as MetricSpec]));
+      metricSpecs = perOutput(
+        model,
+        m as Record<string, MetricSpec | MetricSpec[]>,
+        'metric',
+        () => false,
+      ).map((x) => (Array.isArray(x) ? [...x] : [x as MetricSpec]));
     } else if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0])) {
-      if (m.length !== n) throw new ValueError(`compile: ${m.length} metric lists given for ${n} outputs`);
+      if (m.length !== n)
+        throw new ValueError(`compile: ${m.length} metric lists given for ${n} outputs`);
       metricSpecs = (m as MetricSpec[][]).map((x) => [...x]);
     } else {
       metricSpecs = Array.from({ length: n }, () => [...(m as MetricSpec[])]);
@@ -185,7 +228,10 @@ export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: s
   if (isRecord(data)) {
     const rec = data as Record<string, TensorLike>;
     const missing = names.filter((n) => !(n in rec));
-    if (missing.length) throw new ValueError(`${op}: ${which} has no entry for ${missing.map((m) => `'${m}'`).join(', ')}; keys given: ${Object.keys(rec).join(', ')}`);
+    if (missing.length)
+      throw new ValueError(
+        `${op}: ${which} has no entry for ${missing.map((m) => `'${m}'`).join(', ')}; keys given: ${Object.keys(rec).join(', ')}`,
+      );
     list = names.map((n) => rec[n]!);
   } else if (Array.isArray(data) && (multi || data.every((d) => d instanceof Tensor))) {
     list = [...(data as TensorLike[])];
@@ -194,11 +240,14 @@ export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: s
   }
   const expected = which === 'x' ? Math.max(1, model.inputs.length) : outputCount(model);
   if (model.inputs.length > 0 && list.length !== expected) {
-    throw new ValueError(`${op}: the model has ${expected} ${which === 'x' ? 'inputs' : 'outputs'} (${names.join(', ')}), got ${list.length} ${which} arrays`);
+    throw new ValueError(
+      `${op}: the model has ${expected} ${which === 'x' ? 'inputs' : 'outputs'} (${names.join(', ')}), got ${list.length} ${which} arrays`,
+    );
   }
   const ts = list.map((d, i) => convertToTensor(d, op, `${which}[${i}]`));
   ts.forEach((t, i) => {
-    if (t.rank === 0) throw new ShapeError(`${op}: ${which}[${i}] is a scalar; data needs a leading samples axis`);
+    if (t.rank === 0)
+      throw new ShapeError(`${op}: ${which}[${i}] is a scalar; data needs a leading samples axis`);
   });
   return ts;
 }
@@ -206,7 +255,10 @@ export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: s
 function numSamples(tensors: readonly Tensor[], what: string, op: string): number {
   const n = tensors[0]!.shape[0]!;
   tensors.forEach((t, i) => {
-    if (t.shape[0] !== n) throw new ValueError(`${op}: ${what}[${i}] has ${t.shape[0]} samples but ${what}[0] has ${n}`);
+    if (t.shape[0] !== n)
+      throw new ValueError(
+        `${op}: ${what}[${i}] has ${t.shape[0]} samples but ${what}[0] has ${n}`,
+      );
   });
   return n;
 }
@@ -216,13 +268,21 @@ function takeRows(ts: readonly Tensor[], idx: Int32Array | [number, number]): Te
     const [start, end] = idx;
     return ts.map((t) => slice(t, [start], [end - start]));
   }
-  return ts.map((t) => gather(t, new Tensor(t.backend.fromArray(idx, 'int32'), [idx.length], 'int32', t.backend)));
+  return ts.map((t) =>
+    gather(t, new Tensor(t.backend.fromArray(idx, 'int32'), [idx.length], 'int32', t.backend)),
+  );
 }
 
 /** Per-sample weights from classWeight (by label) times sampleWeight. */
-function combinedWeights(y: Tensor, classWeight: Readonly<Record<number, number>> | undefined, sw: Tensor | null): Tensor | null {
+function combinedWeights(
+  y: Tensor,
+  classWeight: Readonly<Record<number, number>> | undefined,
+  sw: Tensor | null,
+): Tensor | null {
   if (!classWeight) return sw;
-  const labels = noGrad(() => (y.rank > 1 && y.shape[y.rank - 1]! > 1 ? y.argmax(-1) : y.reshape([y.shape[0]!])).dataSync());
+  const labels = noGrad(() =>
+    (y.rank > 1 && y.shape[y.rank - 1]! > 1 ? y.argmax(-1) : y.reshape([y.shape[0]!])).dataSync(),
+  );
   const w = new Float32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     const c = Math.round(labels[i]!);
@@ -232,19 +292,37 @@ function combinedWeights(y: Tensor, classWeight: Readonly<Record<number, number>
   return sw ? sw.mul(cw) : cw;
 }
 
-function ensureMetrics(st: CompiledState, y: readonly Tensor[], preds: readonly Tensor[]): Metric[][] {
+function ensureMetrics(
+  st: CompiledState,
+  y: readonly Tensor[],
+  preds: readonly Tensor[],
+): Metric[][] {
   if (!st.metrics) {
     st.metrics = st.metricSpecs.map((specs, i) =>
-      specs.map((s) => getMetric(s as never, { loss: st.losses[i]! as never, yTrueShape: y[i]!.shape, yPredShape: preds[i]!.shape })),
+      specs.map((s) =>
+        getMetric(s as never, {
+          loss: st.losses[i]! as never,
+          yTrueShape: y[i]!.shape,
+          yPredShape: preds[i]!.shape,
+        }),
+      ),
     );
   }
   return st.metrics;
 }
 
 /** The total loss: Σ weightᵢ · lossᵢ(yᵢ, predᵢ) plus the layers' regularization losses. */
-function computeLoss(model: Model, st: CompiledState, y: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null): Tensor {
+function computeLoss(
+  model: Model,
+  st: CompiledState,
+  y: readonly Tensor[],
+  preds: readonly Tensor[],
+  sw: Tensor | null,
+): Tensor {
   if (preds.length !== y.length) {
-    throw new ValueError(`${model.name}: the model gave ${preds.length} outputs but ${y.length} targets were given`);
+    throw new ValueError(
+      `${model.name}: the model gave ${preds.length} outputs but ${y.length} targets were given`,
+    );
   }
   let total: Tensor | null = null;
   st.stepOutputLosses = [];
@@ -263,7 +341,12 @@ function runModel(model: Model, x: readonly Tensor[], training: boolean): Tensor
 }
 
 /** The default `Model.trainStep`: forward, loss, gradients, update, constraints. */
-export function defaultTrainStep(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | null): Tensor {
+export function defaultTrainStep(
+  model: Model,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+): Tensor {
   const st = state(model, 'trainStep');
   ensureBuilt(model, x);
   const vars = model.trainableWeights;
@@ -283,16 +366,33 @@ export function defaultTrainStep(model: Model, x: Tensor[], y: Tensor[], sw: Ten
 function ensureBuilt(model: Model, x: readonly Tensor[]): void {
   if (model.built && model.outputs.length > 0) return;
   if (model.built && model.weights.length > 0) return;
-  noGrad(() => runModel(model, x.map((t) => slice(t, [0], [Math.min(1, t.shape[0]!)])), false));
+  noGrad(() =>
+    runModel(
+      model,
+      x.map((t) => slice(t, [0], [Math.min(1, t.shape[0]!)])),
+      false,
+    ),
+  );
 }
 
 /** Updates trackers and metrics after a step and returns the running logs. */
-function updateLogs(model: Model, st: CompiledState, loss: Tensor, y: readonly Tensor[], preds: readonly Tensor[], sw: Tensor | null, batch: number): Logs {
+function updateLogs(
+  model: Model,
+  st: CompiledState,
+  loss: Tensor,
+  y: readonly Tensor[],
+  preds: readonly Tensor[],
+  sw: Tensor | null,
+  batch: number,
+): Logs {
   st.lossTracker.update(loss.item(), batch);
-  if (st.stepOutputLosses.length > 1) st.stepOutputLosses.forEach((l, i) => st.outputLossTrackers[i]!.update(l.item(), batch));
+  if (st.stepOutputLosses.length > 1)
+    st.stepOutputLosses.forEach((l, i) => st.outputLossTrackers[i]!.update(l.item(), batch));
   st.stepOutputLosses = [];
   const metrics = ensureMetrics(st, y, preds);
-  noGrad(() => metrics.forEach((ms, i) => ms.forEach((m) => m.updateState(y[i]!, preds[i]!, sw ?? undefined))));
+  noGrad(() =>
+    metrics.forEach((ms, i) => ms.forEach((m) => m.updateState(y[i]!, preds[i]!, sw ?? undefined))),
+  );
   return currentLogs(model, st);
 }
 
@@ -300,8 +400,14 @@ function currentLogs(model: Model, st: CompiledState): Logs {
   const logs: Logs = { loss: st.lossTracker.result() };
   const multi = outputCount(model) > 1;
   const names = model.outputNames;
-  if (multi) st.outputLossTrackers.forEach((t, i) => (logs[`${names[i]}_loss`] = t.result()));
-  st.metrics?.forEach((ms, i) => ms.forEach((m) => (logs[multi ? `${names[i]}_${m.name}` : m.name] = m.result())));
+  if (multi) {
+    st.outputLossTrackers.forEach((t, i) => {
+      logs[`${names[i]}_loss`] = t.result();
+    });
+  }
+  st.metrics?.forEach((ms, i) => {
+    for (const m of ms) logs[multi ? `${names[i]}_${m.name}` : m.name] = m.result();
+  });
   return logs;
 }
 
@@ -312,11 +418,17 @@ function resetState(st: CompiledState): void {
 }
 
 function checkPositiveInt(v: number, name: string, op: string): void {
-  if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
 }
 
 /** Trains the model; see {@link FitArgs}. */
-export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: FitArgs = {}): Promise<History> {
+export async function fit(
+  model: Model,
+  xIn: DataInput,
+  yIn: DataInput,
+  args: FitArgs = {},
+): Promise<History> {
   const st = state(model, 'fit');
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
@@ -328,20 +440,37 @@ export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: Fi
   const nx = numSamples(x, 'x', 'fit');
   const ny = numSamples(y, 'y', 'fit');
   if (nx !== ny) throw new ValueError(`fit: x has ${nx} samples but y has ${ny}`);
-  let sw = args.sampleWeight === undefined ? null : convertToTensor(args.sampleWeight, 'fit', 'sampleWeight', 'float32');
-  if (sw && (sw.rank !== 1 || sw.shape[0] !== nx)) throw new ShapeError(`fit: sampleWeight must have shape [${nx}], got ${fmtShape(sw.shape)}`);
-  if (args.classWeight && y.length > 1) throw new ValueError('fit: classWeight is only supported for single-output models');
+  let sw =
+    args.sampleWeight === undefined
+      ? null
+      : convertToTensor(args.sampleWeight, 'fit', 'sampleWeight', 'float32');
+  if (sw && (sw.rank !== 1 || sw.shape[0] !== nx))
+    throw new ShapeError(`fit: sampleWeight must have shape [${nx}], got ${fmtShape(sw.shape)}`);
+  if (args.classWeight && y.length > 1)
+    throw new ValueError('fit: classWeight is only supported for single-output models');
 
   let val: { x: Tensor[]; y: Tensor[]; sw: Tensor | null } | null = null;
   if (args.validationData) {
     const [vx, vy, vsw] = args.validationData;
-    val = { x: toTensors(model, vx, 'x', 'fit (validationData)'), y: toTensors(model, vy, 'y', 'fit (validationData)'), sw: vsw === undefined ? null : convertToTensor(vsw, 'fit', 'validation sampleWeight', 'float32') };
+    val = {
+      x: toTensors(model, vx, 'x', 'fit (validationData)'),
+      y: toTensors(model, vy, 'y', 'fit (validationData)'),
+      sw:
+        vsw === undefined
+          ? null
+          : convertToTensor(vsw, 'fit', 'validation sampleWeight', 'float32'),
+    };
   } else if (args.validationSplit !== undefined) {
     const s = args.validationSplit;
     if (!(s > 0 && s < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${s}`);
     const at = Math.floor(nx * (1 - s));
-    if (at < 1 || at >= nx) throw new ValueError(`fit: validationSplit ${s} of ${nx} samples leaves an empty split`);
-    val = { x: takeRows(x, [at, nx]), y: takeRows(y, [at, nx]), sw: sw ? slice(sw, [at], [nx - at]) : null };
+    if (at < 1 || at >= nx)
+      throw new ValueError(`fit: validationSplit ${s} of ${nx} samples leaves an empty split`);
+    val = {
+      x: takeRows(x, [at, nx]),
+      y: takeRows(y, [at, nx]),
+      sw: sw ? slice(sw, [at], [nx - at]) : null,
+    };
     x = takeRows(x, [0, at]);
     y = takeRows(y, [0, at]);
     if (sw) sw = slice(sw, [0], [at]);
@@ -350,9 +479,11 @@ export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: Fi
   const steps = Math.ceil(n / batchSize);
   const verbose = args.verbose ?? 1;
   const history = new History();
-  const cbs: (Callback | CallbackHooks)[] = [];
+  // User callbacks run before the progress bar so that what they add to the logs
+  // (learning_rate) is printed; History comes last and records everything.
+  const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
   if (verbose > 0) cbs.push(new ProgbarLogger({ verbose: verbose as 1 | 2 }));
-  cbs.push(...(args.callbacks ?? []), history);
+  cbs.push(history);
   const callbacks = new CallbackList(cbs, model, { epochs, steps, verbose, samples: n, batchSize });
   model.stopTraining = false;
   await callbacks.call('onTrainBegin', {});
@@ -375,7 +506,7 @@ export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: Fi
       const lo = step * batchSize;
       const hi = Math.min(n, lo + batchSize);
       await callbacks.call('onTrainBatchBegin', step, { batch: step, size: hi - lo });
-      const rows = args.shuffle ?? true ? order.subarray(lo, hi) : ([lo, hi] as [number, number]);
+      const rows = (args.shuffle ?? true) ? order.subarray(lo, hi) : ([lo, hi] as [number, number]);
       const bx = takeRows(x, rows);
       const by = takeRows(y, rows);
       const bswRaw = sw ? takeRows([sw], rows)[0]! : null;
@@ -388,7 +519,14 @@ export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: Fi
     }
     epochLogs = { ...logs };
     if (val) {
-      const vlogs = evaluateInternal(model, val.x, val.y, val.sw, args.validationBatchSize ?? batchSize, null);
+      const vlogs = evaluateInternal(
+        model,
+        val.x,
+        val.y,
+        val.sw,
+        args.validationBatchSize ?? batchSize,
+        null,
+      );
       for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
     }
     await callbacks.call('onEpochEnd', epoch, epochLogs);
@@ -400,7 +538,14 @@ export async function fit(model: Model, xIn: DataInput, yIn: DataInput, args: Fi
   return history;
 }
 
-function evaluateInternal(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | null, batchSize: number, callbacks: CallbackList | null): Logs {
+function evaluateInternal(
+  model: Model,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+  batchSize: number,
+  callbacks: CallbackList | null,
+): Logs {
   const st = state(model, 'evaluate');
   const n = numSamples(x, 'x', 'evaluate');
   const ny = numSamples(y, 'y', 'evaluate');
@@ -408,7 +553,7 @@ function evaluateInternal(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | n
   resetState(st);
   const steps = Math.ceil(n / batchSize);
   let logs: Logs = {};
-  void callbacks?.call('onTestBegin', {});
+  callbacks?.callSync('onTestBegin', {});
   for (let step = 0; step < steps; step++) {
     const lo = step * batchSize;
     const hi = Math.min(n, lo + batchSize);
@@ -421,24 +566,38 @@ function evaluateInternal(model: Model, x: Tensor[], y: Tensor[], sw: Tensor | n
       return { loss: computeLoss(model, st, by, p, bsw), preds: p };
     });
     logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
-    void callbacks?.call('onTestBatchEnd', step, logs);
+    callbacks?.callSync('onTestBatchEnd', step, logs);
   }
-  void callbacks?.call('onTestEnd', logs);
+  callbacks?.callSync('onTestEnd', logs);
   return logs;
 }
 
 /** Loss and metrics over data in test mode. */
-export function evaluate(model: Model, xIn: DataInput, yIn: DataInput, args: EvaluateArgs = {}): Logs {
+export function evaluate(
+  model: Model,
+  xIn: DataInput,
+  yIn: DataInput,
+  args: EvaluateArgs = {},
+): Logs {
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'batchSize', 'evaluate');
   const x = toTensors(model, xIn, 'x', 'evaluate');
   const y = toTensors(model, yIn, 'y', 'evaluate');
-  const sw = args.sampleWeight === undefined ? null : convertToTensor(args.sampleWeight, 'evaluate', 'sampleWeight', 'float32');
+  const sw =
+    args.sampleWeight === undefined
+      ? null
+      : convertToTensor(args.sampleWeight, 'evaluate', 'sampleWeight', 'float32');
   ensureBuilt(model, x);
   const n = x[0]!.shape[0]!;
   const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
   if (args.verbose) cbs.unshift(new ProgbarLogger());
-  const list = new CallbackList(cbs, model, { epochs: 1, steps: Math.ceil(n / batchSize), verbose: args.verbose ?? 0, samples: n, batchSize });
+  const list = new CallbackList(cbs, model, {
+    epochs: 1,
+    steps: Math.ceil(n / batchSize),
+    verbose: args.verbose ?? 0,
+    samples: n,
+    batchSize,
+  });
   return evaluateInternal(model, x, y, sw, batchSize, list);
 }
 
@@ -449,31 +608,53 @@ export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): T
   const x = toTensors(model, xIn, 'x', 'predict');
   const n = numSamples(x, 'x', 'predict');
   const steps = Math.ceil(n / batchSize);
-  const list = new CallbackList(args.callbacks ?? [], model, { epochs: 1, steps, verbose: 0, samples: n, batchSize });
-  void list.call('onPredictBegin', {});
+  const list = new CallbackList(args.callbacks ?? [], model, {
+    epochs: 1,
+    steps,
+    verbose: 0,
+    samples: n,
+    batchSize,
+  });
+  list.callSync('onPredictBegin', {});
   const parts: Tensor[][] = [];
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const lo = step * batchSize;
       const hi = Math.min(n, lo + batchSize);
       parts.push(runModel(model, takeRows(x, [lo, hi]), false));
-      void list.call('onPredictBatchEnd', step, {});
+      list.callSync('onPredictBatchEnd', step, {});
     }
   });
-  void list.call('onPredictEnd', {});
+  list.callSync('onPredictEnd', {});
   if (parts.length === 0) throw new ValueError('predict: no samples');
-  const outs = parts[0]!.map((_, i) => (parts.length === 1 ? parts[0]![i]! : concat(parts.map((p) => p[i]!), 0)));
+  const outs = parts[0]!.map((_, i) =>
+    parts.length === 1
+      ? parts[0]![i]!
+      : concat(
+          parts.map((p) => p[i]!),
+          0,
+        ),
+  );
   return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
 }
 
 /** One gradient step on one batch; returns that batch's logs. */
-export function trainOnBatch(model: Model, xIn: DataInput, yIn: DataInput, sampleWeight?: TensorLike): Logs {
+export function trainOnBatch(
+  model: Model,
+  xIn: DataInput,
+  yIn: DataInput,
+  sampleWeight?: TensorLike,
+): Logs {
   const st = state(model, 'trainOnBatch');
   const x = toTensors(model, xIn, 'x', 'trainOnBatch');
   const y = toTensors(model, yIn, 'y', 'trainOnBatch');
   const n = numSamples(x, 'x', 'trainOnBatch');
-  if (numSamples(y, 'y', 'trainOnBatch') !== n) throw new ValueError(`trainOnBatch: x has ${n} samples but y has ${y[0]!.shape[0]}`);
-  const sw = sampleWeight === undefined ? null : convertToTensor(sampleWeight, 'trainOnBatch', 'sampleWeight', 'float32');
+  if (numSamples(y, 'y', 'trainOnBatch') !== n)
+    throw new ValueError(`trainOnBatch: x has ${n} samples but y has ${y[0]!.shape[0]}`);
+  const sw =
+    sampleWeight === undefined
+      ? null
+      : convertToTensor(sampleWeight, 'trainOnBatch', 'sampleWeight', 'float32');
   resetState(st);
   st.stepPreds = null;
   const loss = model.trainStep(x, y, sw);
@@ -482,11 +663,19 @@ export function trainOnBatch(model: Model, xIn: DataInput, yIn: DataInput, sampl
 }
 
 /** Loss and metrics of one batch, without updating. */
-export function testOnBatch(model: Model, xIn: DataInput, yIn: DataInput, sampleWeight?: TensorLike): Logs {
+export function testOnBatch(
+  model: Model,
+  xIn: DataInput,
+  yIn: DataInput,
+  sampleWeight?: TensorLike,
+): Logs {
   const x = toTensors(model, xIn, 'x', 'testOnBatch');
   const y = toTensors(model, yIn, 'y', 'testOnBatch');
   ensureBuilt(model, x);
-  const sw = sampleWeight === undefined ? null : convertToTensor(sampleWeight, 'testOnBatch', 'sampleWeight', 'float32');
+  const sw =
+    sampleWeight === undefined
+      ? null
+      : convertToTensor(sampleWeight, 'testOnBatch', 'sampleWeight', 'float32');
   return evaluateInternal(model, x, y, sw, x[0]!.shape[0]!, null);
 }
 

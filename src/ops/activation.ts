@@ -16,8 +16,8 @@ import {
   erf,
   exp,
   greater,
-  logicalAnd,
   less,
+  logicalAnd,
   mul,
   square,
   sub,
@@ -48,13 +48,27 @@ export function relu6(x: TensorLike): Tensor {
  */
 export function leakyRelu(x: TensorLike, alpha = 0.2): Tensor {
   checkNumber('leakyRelu', 'alpha', alpha);
-  return unaryOp('leakyRelu', x, 'leakyRelu', true, (xx, _y, dy) => where(greater(xx, 0), dy, mul(dy, alpha)), alpha);
+  return unaryOp(
+    'leakyRelu',
+    x,
+    'leakyRelu',
+    true,
+    (xx, _y, dy) => where(greater(xx, 0), dy, mul(dy, alpha)),
+    alpha,
+  );
 }
 
 /** x for x > 0, α·(eˣ − 1) otherwise; d/dx = y + α below 0. @example elu(tensor([0, 1])) // [0, 1] */
 export function elu(x: TensorLike, alpha = 1): Tensor {
   checkNumber('elu', 'alpha', alpha);
-  return unaryOp('elu', x, 'elu', true, (xx, y, dy) => where(greater(xx, 0), dy, mul(dy, add(y, alpha))), alpha);
+  return unaryOp(
+    'elu',
+    x,
+    'elu',
+    true,
+    (xx, y, dy) => where(greater(xx, 0), dy, mul(dy, add(y, alpha))),
+    alpha,
+  );
 }
 
 /**
@@ -161,5 +175,6 @@ function floatInput(x: TensorLike, op: string): Tensor {
 }
 
 function checkNumber(op: string, name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${v}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ValueError(`${op}: ${name} must be a finite number, got ${v}`);
 }

@@ -7,7 +7,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { be, wrap } from './util.js';
 
 function checkDType(op: string, dtype: DType | undefined): void {
-  if (dtype !== undefined && !isDType(dtype)) throw new DTypeError(`${op}: unknown dtype '${String(dtype)}'`);
+  if (dtype !== undefined && !isDType(dtype))
+    throw new DTypeError(`${op}: unknown dtype '${String(dtype)}'`);
 }
 
 /**
@@ -64,7 +65,11 @@ export function onesLike(x: Tensor): Tensor {
  */
 export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   checkShape([n, m], 'eye');
-  return tensor(new Float64Array(n * m).map((_, i) => (Math.floor(i / m) === i % m ? 1 : 0)), [n, m], dtype);
+  return tensor(
+    new Float64Array(n * m).map((_, i) => (Math.floor(i / m) === i % m ? 1 : 0)),
+    [n, m],
+    dtype,
+  );
 }
 
 /**
@@ -77,7 +82,11 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
     stop = start;
     start = 0;
   }
-  for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+  for (const [k, v] of [
+    ['start', start],
+    ['stop', stop],
+    ['step', step],
+  ] as const) {
     if (!Number.isFinite(v)) throw new ValueError(`arange: ${k} must be finite, got ${v}`);
   }
   if (step === 0) throw new ValueError('arange: step must not be 0');
@@ -91,9 +100,17 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
  * `num` evenly spaced values from start to stop inclusive.
  * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
  */
-export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+export function linspace(
+  start: number,
+  stop: number,
+  num: number,
+  dtype: DType = 'float32',
+): Tensor {
+  if (!Number.isInteger(num) || num < 0)
+    throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  const vals = new Float64Array(num).map((_, i) => (i === num - 1 && num > 1 ? stop : start + i * step));
+  const vals = new Float64Array(num).map((_, i) =>
+    i === num - 1 && num > 1 ? stop : start + i * step,
+  );
   return tensor(vals, [num], dtype);
 }

@@ -1,9 +1,9 @@
+import { record } from '../autograd/tape.js';
 /**
  * Elementwise ops with NumPy broadcasting: arithmetic, comparisons, logic, math functions,
  * `where`, `clip` and `cast`. Each op's backward is written beside its forward.
  */
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
-import { record } from '../autograd/tape.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { type DType, isDType, isFloat, upcast } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
@@ -30,7 +30,8 @@ export function unaryOp(
   let x = convertToTensor(xIn, name, 'x');
   if (toFloat && !isFloat(x.dtype)) x = cast(x, 'float32');
   // Arithmetic on bool (neg, abs, square…) computes in int32, as −true is −1, not true.
-  else if (x.dtype === 'bool' && op !== 'logicalNot' && op !== 'isNaN' && op !== 'isFinite') x = cast(x, 'int32');
+  else if (x.dtype === 'bool' && op !== 'logicalNot' && op !== 'isNaN' && op !== 'isFinite')
+    x = cast(x, 'int32');
   const b = be();
   const outDType = op === 'isNaN' || op === 'isFinite' || op === 'logicalNot' ? 'bool' : x.dtype;
   const y = wrap(b, b.unary(op, x.handleOn(b), x.size, x.dtype, param), x.shape, outDType);
@@ -120,15 +121,19 @@ export function round(x: TensorLike): Tensor {
 
 /** The error function; d/dx = 2/√π · e^(−x²). @example erf(tensor([0])) // [0] */
 export function erf(x: TensorLike): Tensor {
-  return unaryOp('erf', x, 'erf', true, (xx, _y, dy) => mul(dy, mul(exp(neg(square(xx))), 2 / Math.sqrt(Math.PI))));
+  return unaryOp('erf', x, 'erf', true, (xx, _y, dy) =>
+    mul(dy, mul(exp(neg(square(xx))), 2 / Math.sqrt(Math.PI))),
+  );
 }
 
 /** Elementwise NaN test (bool). @example isNaN(tensor([NaN, 1])) // [true, false] */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the op mirrors tf.isNaN / keras.ops.isnan; it is imported by name, never global.
 export function isNaN(x: TensorLike): Tensor {
   return unaryOp('isNaN', x, 'isNaN', false, null);
 }
 
 /** Elementwise finiteness test (bool). @example isFinite(tensor([Infinity, 1])) // [false, true] */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the op mirrors tf.isFinite / keras.ops.isfinite.
 export function isFinite(x: TensorLike): Tensor {
   return unaryOp('isFinite', x, 'isFinite', false, null);
 }
@@ -167,7 +172,16 @@ export function binaryOp(
   if (b.dtype !== dt) b = cast(b, dt);
   const outDType: DType = kind === 'compare' || kind === 'logic' ? 'bool' : dt;
   const be_ = be();
-  const h = be_.binary(op, a.handleOn(be_), a.shape, b.handleOn(be_), b.shape, outShape, dt, outDType);
+  const h = be_.binary(
+    op,
+    a.handleOn(be_),
+    a.shape,
+    b.handleOn(be_),
+    b.shape,
+    outShape,
+    dt,
+    outDType,
+  );
   const y = wrap(be_, h, outShape, outDType);
   if (!grad) return y;
   return record(name, [a, b], y, (dy) => {
@@ -206,7 +220,10 @@ export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
 
 /** a mod b with the sign of b (Python); ∂/∂a = 1, ∂/∂b = −⌊a/b⌋. @example mod(tensor([-1]), 3) // [2] */
 export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('mod', a, b, 'mod', 'arith', (x, z, _y, dy) => [dy, neg(mul(dy, floorDiv(x, z)))]);
+  return binaryOp('mod', a, b, 'mod', 'arith', (x, z, _y, dy) => [
+    dy,
+    neg(mul(dy, floorDiv(x, z))),
+  ]);
 }
 
 /**
@@ -305,7 +322,16 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   if (z.dtype !== dt) z = cast(z, dt);
   const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where'), z.shape, 'where');
   const b_ = be();
-  const h = b_.where(c.handleOn(b_), c.shape, x.handleOn(b_), x.shape, z.handleOn(b_), z.shape, outShape, dt);
+  const h = b_.where(
+    c.handleOn(b_),
+    c.shape,
+    x.handleOn(b_),
+    x.shape,
+    z.handleOn(b_),
+    z.shape,
+    outShape,
+    dt,
+  );
   const y = wrap(b_, h, outShape, dt);
   return record('where', [x, z], y, (dy) => [
     unbroadcast(where(c, dy, 0), x.shape),
@@ -320,13 +346,21 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
  */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
   const t = convertToTensor(x, 'clip', 'x');
-  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
+  if (
+    typeof lo !== 'number' ||
+    typeof hi !== 'number' ||
+    Number.isNaN(lo) ||
+    Number.isNaN(hi) ||
+    lo > hi
+  ) {
     throw new ValueError(`clip: need numbers lo <= hi, got lo=${lo}, hi=${hi}`);
   }
   if (t.dtype === 'bool') throw new DTypeError('clip: bool tensors cannot be clipped');
   const b = be();
   const y = wrap(b, b.clip(t.handleOn(b), t.size, lo, hi, t.dtype), t.shape, t.dtype);
-  return record('clip', [t], y, (dy) => [where(logicalAnd(greaterEqual(t, lo), lessEqual(t, hi)), dy, 0)]);
+  return record('clip', [t], y, (dy) => [
+    where(logicalAnd(greaterEqual(t, lo), lessEqual(t, hi)), dy, 0),
+  ]);
 }
 
 /**

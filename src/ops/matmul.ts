@@ -19,11 +19,18 @@ import { be, unbroadcast, wrap } from './util.js';
  * (or `[..., n, k]`); C `[...broadcast(batchA, batchB), m, n]`.
  * @example matmul(tensor([[1, 2]]), tensor([[3], [4]])) // [[11]]
  */
-export function matmul(aIn: TensorLike, bIn: TensorLike, transposeA = false, transposeB = false): Tensor {
+export function matmul(
+  aIn: TensorLike,
+  bIn: TensorLike,
+  transposeA = false,
+  transposeB = false,
+): Tensor {
   let a = convertToTensor(aIn, 'matmul', 'a');
   let b = convertToTensor(bIn, 'matmul', 'b');
   if (a.rank < 2 || b.rank < 2) {
-    throw new ShapeError(`matmul: both operands need rank >= 2, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: both operands need rank >= 2, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`,
+    );
   }
   if (a.dtype === 'bool' || b.dtype === 'bool') {
     throw new DTypeError(`matmul: bool operands are not supported, got ${a.dtype} x ${b.dtype}`);
@@ -38,8 +45,11 @@ export function matmul(aIn: TensorLike, bIn: TensorLike, transposeA = false, tra
   const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
   const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   if (k !== kb) {
-    const t = transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : '';
-    throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}${t}`);
+    const t =
+      transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : '';
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}${t}`,
+    );
   }
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
@@ -54,16 +64,21 @@ export function matmul(aIn: TensorLike, bIn: TensorLike, transposeA = false, tra
   if (sizeA !== batch && sizeA !== 1) av = a.broadcastTo([...batchShape, ...a.shape.slice(-2)]);
   if (sizeB !== batch && sizeB !== 1) bv = b.broadcastTo([...batchShape, ...b.shape.slice(-2)]);
   const be_ = be();
-  const h = be_.matmul(av.handleOn(be_), bv.handleOn(be_), {
-    batch,
-    m,
-    n,
-    k,
-    transA: transposeA,
-    transB: transposeB,
-    strideA: sizeA === 1 ? 0 : m * k,
-    strideB: sizeB === 1 ? 0 : k * n,
-  }, dt);
+  const h = be_.matmul(
+    av.handleOn(be_),
+    bv.handleOn(be_),
+    {
+      batch,
+      m,
+      n,
+      k,
+      transA: transposeA,
+      transB: transposeB,
+      strideA: sizeA === 1 ? 0 : m * k,
+      strideB: sizeB === 1 ? 0 : k * n,
+    },
+    dt,
+  );
   const y = wrap(be_, h, [...batchShape, m, n], dt);
   return record('matmul', [a, b], y, (dy) => {
     let ga: Tensor;

@@ -25,7 +25,8 @@ import { be, unbroadcast, wrap } from './util.js';
  */
 export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = convertToTensor(x, 'reshape', 'x');
-  if (!Array.isArray(shape)) throw new ShapeError(`reshape: target shape must be an array, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ShapeError(`reshape: target shape must be an array, got ${String(shape)}`);
   const target = inferReshape(t.shape, shape);
   if (shapesEqual(target, t.shape)) return t;
   const y = new Tensor(t.handle, target, t.dtype, t.backend);
@@ -40,13 +41,22 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  */
 export function transpose(x: TensorLike, perm?: readonly number[]): Tensor {
   const t = convertToTensor(x, 'transpose', 'x');
-  const p = perm ? perm.map((a) => normalizeAxis(a, t.rank, 'transpose')) : t.shape.map((_, i) => t.rank - 1 - i);
+  const p = perm
+    ? perm.map((a) => normalizeAxis(a, t.rank, 'transpose'))
+    : t.shape.map((_, i) => t.rank - 1 - i);
   if (p.length !== t.rank || new Set(p).size !== t.rank) {
-    throw new ValueError(`transpose: perm [${perm?.join(', ')}] is not a permutation of ${t.rank} axes for shape ${fmtShape(t.shape)}`);
+    throw new ValueError(
+      `transpose: perm [${perm?.join(', ')}] is not a permutation of ${t.rank} axes for shape ${fmtShape(t.shape)}`,
+    );
   }
   if (p.every((a, i) => a === i)) return t;
   const b = be();
-  const y = wrap(b, b.transpose(t.handleOn(b), t.shape, p, t.dtype), p.map((a) => t.shape[a]!), t.dtype);
+  const y = wrap(
+    b,
+    b.transpose(t.handleOn(b), t.shape, p, t.dtype),
+    p.map((a) => t.shape[a]!),
+    t.dtype,
+  );
   const inv = new Array<number>(p.length);
   p.forEach((a, i) => {
     inv[a] = i;
@@ -66,11 +76,20 @@ export function expandDims(x: TensorLike, axis = 0): Tensor {
 /** Removes size-1 axes (all of them, or those listed). @example squeeze(zeros([1, 3, 1])).shape // [3] */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
   const t = convertToTensor(x, 'squeeze', 'x');
-  const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze');
+  const axes =
+    axis === undefined
+      ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+      : normalizeAxes(axis, t.rank, 'squeeze');
   for (const a of axes) {
-    if (t.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+    if (t.shape[a] !== 1)
+      throw new ShapeError(
+        `squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`,
+      );
   }
-  return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    t,
+    t.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /**
@@ -81,7 +100,9 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
 export function slice(x: TensorLike, begin: readonly number[], size?: readonly number[]): Tensor {
   const t = convertToTensor(x, 'slice', 'x');
   if (begin.length > t.rank || (size && size.length > t.rank)) {
-    throw new ShapeError(`slice: begin [${begin.join(', ')}] / size [${size?.join(', ') ?? ''}] have more axes than shape ${fmtShape(t.shape)}`);
+    throw new ShapeError(
+      `slice: begin [${begin.join(', ')}] / size [${size?.join(', ') ?? ''}] have more axes than shape ${fmtShape(t.shape)}`,
+    );
   }
   const b0: number[] = [];
   const sz: number[] = [];
@@ -100,9 +121,21 @@ export function slice(x: TensorLike, begin: readonly number[], size?: readonly n
   }
   if (sz.every((s, d) => s === t.shape[d])) return t;
   const be_ = be();
-  const h = be_.slice(t.handleOn(be_), t.shape, b0, sz.map(() => 1), sz, t.dtype);
+  const h = be_.slice(
+    t.handleOn(be_),
+    t.shape,
+    b0,
+    sz.map(() => 1),
+    sz,
+    t.dtype,
+  );
   const y = wrap(be_, h, sz, t.dtype);
-  return record('slice', [t], y, (dy) => [pad(dy, b0.map((b, d) => [b, t.shape[d]! - b - sz[d]!] as [number, number]))]);
+  return record('slice', [t], y, (dy) => [
+    pad(
+      dy,
+      b0.map((b, d) => [b, t.shape[d]! - b - sz[d]!] as [number, number]),
+    ),
+  ]);
 }
 
 /**
@@ -127,8 +160,12 @@ export function stridedSlice(
   for (let d = 0; d < t.rank; d++) {
     const dim = t.shape[d]!;
     const s = strides?.[d] ?? 1;
-    if (!Number.isInteger(s) || s === 0) throw new ValueError(`stridedSlice: stride on axis ${d} must be a nonzero integer, got ${s}`);
-    for (const [what, v] of [['begin', begin[d]], ['end', end[d]]] as const) {
+    if (!Number.isInteger(s) || s === 0)
+      throw new ValueError(`stridedSlice: stride on axis ${d} must be a nonzero integer, got ${s}`);
+    for (const [what, v] of [
+      ['begin', begin[d]],
+      ['end', end[d]],
+    ] as const) {
       // ±Infinity is accepted: it clamps like any out-of-range bound.
       if (v !== undefined && !Number.isInteger(v) && Math.abs(v) !== Number.POSITIVE_INFINITY) {
         throw new ValueError(`stridedSlice: ${what} on axis ${d} must be an integer, got ${v}`);
@@ -148,10 +185,23 @@ export function stridedSlice(
     outShape.push(n);
   }
   const be_ = be();
-  const y = wrap(be_, be_.slice(t.handleOn(be_), t.shape, start, step, outShape, t.dtype), outShape, t.dtype);
+  const y = wrap(
+    be_,
+    be_.slice(t.handleOn(be_), t.shape, start, step, outShape, t.dtype),
+    outShape,
+    t.dtype,
+  );
   return record('stridedSlice', [t], y, (dy) => {
     // Positions selected, found by slicing a tensor of flat indices the same way.
-    const flatIdx = new Tensor(be_.fromArray(Int32Array.from({ length: t.size }, (_, i) => i), 'int32'), t.shape, 'int32', be_);
+    const flatIdx = new Tensor(
+      be_.fromArray(
+        Int32Array.from({ length: t.size }, (_, i) => i),
+        'int32',
+      ),
+      t.shape,
+      'int32',
+      be_,
+    );
     const idx = stridedSlice(flatIdx, begin, end, strides).reshape([-1]);
     return [scatterAdd(dy.reshape([-1]), idx, [t.size], 0).reshape(t.shape)];
   });
@@ -162,7 +212,8 @@ export function stridedSlice(
  * @example concat([tensor([[1]]), tensor([[2]])], 1) // [[1, 2]]
  */
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('concat: needs a non-empty array of tensors');
+  if (!Array.isArray(xs) || xs.length === 0)
+    throw new ValueError('concat: needs a non-empty array of tensors');
   let ts = xs.map((x, i) => convertToTensor(x, 'concat', `xs[${i}]`));
   const first = ts[0]!;
   if (first.rank === 0) throw new ShapeError('concat: scalars cannot be concatenated; use stack');
@@ -182,7 +233,12 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
   const outShape = [...first.shape];
   outShape[ax] = ts.reduce((n, t) => n + t.shape[ax]!, 0);
   const b = be();
-  const h = b.concat(ts.map((t) => t.handleOn(b)), ts.map((t) => t.shape), ax, dt);
+  const h = b.concat(
+    ts.map((t) => t.handleOn(b)),
+    ts.map((t) => t.shape),
+    ax,
+    dt,
+  );
   const y = wrap(b, h, outShape, dt);
   return record('concat', ts, y, (dy) => {
     let off = 0;
@@ -196,14 +252,21 @@ export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
 
 /** Stacks equal-shaped tensors along a new axis. @example stack([tensor([1, 2]), tensor([3, 4])]).shape // [2, 2] */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('stack: needs a non-empty array of tensors');
+  if (!Array.isArray(xs) || xs.length === 0)
+    throw new ValueError('stack: needs a non-empty array of tensors');
   const ts = xs.map((x, i) => convertToTensor(x, 'stack', `xs[${i}]`));
   const s0 = ts[0]!.shape;
   ts.forEach((t, i) => {
-    if (!shapesEqual(t.shape, s0)) throw new ShapeError(`stack: all shapes must be equal: ${fmtShape(s0)} vs ${fmtShape(t.shape)} (input ${i})`);
+    if (!shapesEqual(t.shape, s0))
+      throw new ShapeError(
+        `stack: all shapes must be equal: ${fmtShape(s0)} vs ${fmtShape(t.shape)} (input ${i})`,
+      );
   });
   const ax = normalizeAxis(axis, s0.length + 1, 'stack');
-  return concat(ts.map((t) => expandDims(t, ax)), ax);
+  return concat(
+    ts.map((t) => expandDims(t, ax)),
+    ax,
+  );
 }
 
 /**
@@ -217,7 +280,9 @@ export function split(x: TensorLike, numOrSizes: number | readonly number[], axi
   let sizes: number[];
   if (typeof numOrSizes === 'number') {
     if (!Number.isInteger(numOrSizes) || numOrSizes <= 0 || dim % numOrSizes !== 0) {
-      throw new ShapeError(`split: axis ${ax} of shape ${fmtShape(t.shape)} (size ${dim}) is not divisible into ${numOrSizes} parts`);
+      throw new ShapeError(
+        `split: axis ${ax} of shape ${fmtShape(t.shape)} (size ${dim}) is not divisible into ${numOrSizes} parts`,
+      );
     }
     sizes = new Array(numOrSizes).fill(dim / numOrSizes);
   } else {
@@ -225,8 +290,13 @@ export function split(x: TensorLike, numOrSizes: number | readonly number[], axi
     const unknown = sizes.indexOf(-1);
     const known = sizes.reduce((a, s) => (s === -1 ? a : a + s), 0);
     if (unknown >= 0) sizes[unknown] = dim - known;
-    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, s) => a + s, 0) !== dim) {
-      throw new ShapeError(`split: sizes [${numOrSizes.join(', ')}] do not add up to ${dim} (axis ${ax} of ${fmtShape(t.shape)})`);
+    if (
+      sizes.some((s) => !Number.isInteger(s) || s < 0) ||
+      sizes.reduce((a, s) => a + s, 0) !== dim
+    ) {
+      throw new ShapeError(
+        `split: sizes [${numOrSizes.join(', ')}] do not add up to ${dim} (axis ${ax} of ${fmtShape(t.shape)})`,
+      );
     }
   }
   let off = 0;
@@ -246,7 +316,9 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = convertToTensor(x, 'broadcastTo', 'x');
   const out = broadcastShapes(t.shape, shape, 'broadcastTo');
   if (!shapesEqual(out, shape)) {
-    throw new ShapeError(`broadcastTo: shape ${fmtShape(t.shape)} cannot be broadcast to ${fmtShape(shape)}`);
+    throw new ShapeError(
+      `broadcastTo: shape ${fmtShape(t.shape)} cannot be broadcast to ${fmtShape(shape)}`,
+    );
   }
   if (shapesEqual(t.shape, shape)) return t;
   const b = be();
@@ -261,13 +333,18 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 export function tile(x: TensorLike, reps: readonly number[]): Tensor {
   const t = convertToTensor(x, 'tile', 'x');
   if (reps.length !== t.rank || reps.some((r) => !Number.isInteger(r) || r < 0)) {
-    throw new ValueError(`tile: reps [${reps.join(', ')}] must be ${t.rank} non-negative integers for shape ${fmtShape(t.shape)}`);
+    throw new ValueError(
+      `tile: reps [${reps.join(', ')}] must be ${t.rank} non-negative integers for shape ${fmtShape(t.shape)}`,
+    );
   }
   // tile = reshape to [1, d₀, 1, d₁, …], broadcast to [r₀, d₀, r₁, d₁, …], merge pairs; the
   // gradient then comes from broadcastTo's.
   const inter = t.shape.flatMap((d) => [1, d]);
   const big = t.shape.flatMap((d, i) => [reps[i]!, d]);
-  return reshape(broadcastTo(reshape(t, inter), big), t.shape.map((d, i) => d * reps[i]!));
+  return reshape(
+    broadcastTo(reshape(t, inter), big),
+    t.shape.map((d, i) => d * reps[i]!),
+  );
 }
 
 /**
@@ -275,9 +352,16 @@ export function tile(x: TensorLike, reps: readonly number[]): Tensor {
  * Backward slices the interior.
  * @example pad(tensor([1, 2]), [[1, 1]]) // [0, 1, 2, 0]
  */
-export function pad(x: TensorLike, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+export function pad(
+  x: TensorLike,
+  paddings: readonly (readonly [number, number])[],
+  value = 0,
+): Tensor {
   const t = convertToTensor(x, 'pad', 'x');
-  if (paddings.length !== t.rank || paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+  if (
+    paddings.length !== t.rank ||
+    paddings.some((p) => p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))
+  ) {
     throw new ValueError(
       `pad: paddings ${JSON.stringify(paddings)} must be ${t.rank} pairs of non-negative integers for shape ${fmtShape(t.shape)}`,
     );
@@ -286,7 +370,13 @@ export function pad(x: TensorLike, paddings: readonly (readonly [number, number]
   const b = be();
   const outShape = t.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
   const y = wrap(b, b.pad(t.handleOn(b), t.shape, paddings, value, t.dtype), outShape, t.dtype);
-  return record('pad', [t], y, (dy) => [slice(dy, paddings.map((p) => p[0]), t.shape)]);
+  return record('pad', [t], y, (dy) => [
+    slice(
+      dy,
+      paddings.map((p) => p[0]),
+      t.shape,
+    ),
+  ]);
 }
 
 /**
@@ -294,13 +384,15 @@ export function pad(x: TensorLike, paddings: readonly (readonly [number, number]
  */
 function toIndexTensor(indices: TensorLike, op: string): Tensor {
   if (indices instanceof Tensor) {
-    if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`);
+    if (indices.dtype !== 'int32')
+      throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`);
     return indices;
   }
   const f = convertToTensor(indices, op, 'indices', 'float64');
   const v = f.dataSync();
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isInteger(v[i])) throw new DTypeError(`${op}: indices must be integers, got ${v[i]}`);
+    if (!Number.isInteger(v[i]))
+      throw new DTypeError(`${op}: indices must be integers, got ${v[i]}`);
   }
   return cast(f, 'int32');
 }
@@ -311,7 +403,8 @@ function checkIndices(indices: TensorLike, n: number, op: string, axisDesc: stri
   const v = idx.dataSync();
   for (let i = 0; i < v.length; i++) {
     const k = v[i]!;
-    if (k < 0 || k >= n) throw new ValueError(`${op}: index ${k} is out of range [0, ${n}) for ${axisDesc}`);
+    if (k < 0 || k >= n)
+      throw new ValueError(`${op}: index ${k} is out of range [0, ${n}) for ${axisDesc}`);
   }
   return idx;
 }
@@ -327,12 +420,19 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const t = convertToTensor(x, 'gather', 'x');
   if (t.rank === 0) throw new ShapeError('gather: x must have rank >= 1, got a scalar');
   const ax = normalizeAxis(axis, t.rank, 'gather');
-  const idx = checkIndices(indices, t.shape[ax]!, 'gather', `axis ${ax} of shape ${fmtShape(t.shape)}`);
+  const idx = checkIndices(
+    indices,
+    t.shape[ax]!,
+    'gather',
+    `axis ${ax} of shape ${fmtShape(t.shape)}`,
+  );
   const b = be();
   const h = b.gather(t.handleOn(b), t.shape, idx.handleOn(b), idx.size, ax, t.dtype);
   const flatShape = [...t.shape.slice(0, ax), idx.size, ...t.shape.slice(ax + 1)];
   const y = wrap(b, h, flatShape, t.dtype);
-  const gathered = record('gather', [t], y, (dy) => [scatterAdd(dy, idx.reshape([-1]), t.shape, ax)]);
+  const gathered = record('gather', [t], y, (dy) => [
+    scatterAdd(dy, idx.reshape([-1]), t.shape, ax),
+  ]);
   return reshape(gathered, [...t.shape.slice(0, ax), ...idx.shape, ...t.shape.slice(ax + 1)]);
 }
 
@@ -343,13 +443,25 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
  * Shape: updates `shape[:axis] + [indices.size] + shape[axis+1:]`.
  * @example scatterAdd(tensor([1, 2, 3]), [0, 2, 0], [3], 0) // [4, 0, 2]
  */
-export function scatterAdd(updates: TensorLike, indices: TensorLike, shape: Shape, axis = 0): Tensor {
+export function scatterAdd(
+  updates: TensorLike,
+  indices: TensorLike,
+  shape: Shape,
+  axis = 0,
+): Tensor {
   const u = convertToTensor(updates, 'scatterAdd', 'updates');
   const ax = normalizeAxis(axis, shape.length, 'scatterAdd');
-  const idx = checkIndices(indices, shape[ax]!, 'scatterAdd', `axis ${ax} of shape ${fmtShape(shape)}`);
+  const idx = checkIndices(
+    indices,
+    shape[ax]!,
+    'scatterAdd',
+    `axis ${ax} of shape ${fmtShape(shape)}`,
+  );
   const expected = [...shape.slice(0, ax), idx.size, ...shape.slice(ax + 1)];
   if (u.size !== sizeOf(expected)) {
-    throw new ShapeError(`scatterAdd: updates ${fmtShape(u.shape)} do not fit ${fmtShape(expected)} for ${idx.size} indices`);
+    throw new ShapeError(
+      `scatterAdd: updates ${fmtShape(u.shape)} do not fit ${fmtShape(expected)} for ${idx.size} indices`,
+    );
   }
   const b = be();
   const h = b.scatterAdd(u.handleOn(b), idx.handleOn(b), idx.size, shape, ax, u.dtype);
@@ -364,7 +476,13 @@ export function scatterAdd(updates: TensorLike, indices: TensorLike, shape: Shap
  */
 export function oneHot(indices: TensorLike, depth: number, on = 1, off = 0): Tensor {
   const idx = toIndexTensor(indices, 'oneHot');
-  if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const b = be();
-  return wrap(b, b.oneHot(idx.handleOn(b), idx.size, depth, on, off, 'float32'), [...idx.shape, depth], 'float32');
+  return wrap(
+    b,
+    b.oneHot(idx.handleOn(b), idx.size, depth, on, off, 'float32'),
+    [...idx.shape, depth],
+    'float32',
+  );
 }

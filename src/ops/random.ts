@@ -24,7 +24,8 @@ export class Generator {
 
   /** Restarts the sequence from `seed` (any finite number; its integer bits are used). */
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new ValueError(`setSeed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new ValueError(`setSeed: seed must be a finite number, got ${seed}`);
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
@@ -113,7 +114,12 @@ export interface RandomOptions {
   seed?: number;
 }
 
-function draw(shape: readonly number[], op: string, opts: RandomOptions | undefined, f: (g: Generator) => number): Tensor {
+function draw(
+  shape: readonly number[],
+  op: string,
+  opts: RandomOptions | undefined,
+  f: (g: Generator) => number,
+): Tensor {
   checkShape(shape, op);
   const dtype = opts?.dtype ?? 'float32';
   if (dtype === 'bool') throw new ValueError(`${op}: dtype bool is not supported`);
@@ -129,12 +135,26 @@ function draw(shape: readonly number[], op: string, opts: RandomOptions | undefi
  * Uniform samples in [minval, maxval) (for int32: integers in [minval, maxval)).
  * @example randomUniform([2, 3], -1, 1)
  */
-export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, opts?: RandomOptions): Tensor {
-  if (!(maxval >= minval)) throw new ValueError(`randomUniform: need minval <= maxval, got ${minval}, ${maxval}`);
-  if (opts?.dtype === 'int32') return draw(shape, 'randomUniform', opts, (g) => minval + Math.floor(g.uniform() * (maxval - minval)));
+export function randomUniform(
+  shape: readonly number[],
+  minval = 0,
+  maxval = 1,
+  opts?: RandomOptions,
+): Tensor {
+  if (!(maxval >= minval))
+    throw new ValueError(`randomUniform: need minval <= maxval, got ${minval}, ${maxval}`);
+  if (opts?.dtype === 'int32')
+    return draw(
+      shape,
+      'randomUniform',
+      opts,
+      (g) => minval + Math.floor(g.uniform() * (maxval - minval)),
+    );
   // Rounding to the stored dtype can reach maxval (u > 1 − 2⁻²⁵ is 1 in float32): cap below it.
   const top = maxval > minval ? below(maxval, opts?.dtype === 'float64') : minval;
-  return draw(shape, 'randomUniform', opts, (g) => Math.min(minval + g.uniform() * (maxval - minval), top));
+  return draw(shape, 'randomUniform', opts, (g) =>
+    Math.min(minval + g.uniform() * (maxval - minval), top),
+  );
 }
 
 /** The largest float32 (or float64) value below the finite `x`. */
@@ -151,7 +171,12 @@ function below(x: number, f64: boolean): number {
  * Normal samples with the given mean and standard deviation.
  * @example randomNormal([3], 0, 0.05)
  */
-export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opts?: RandomOptions): Tensor {
+export function randomNormal(
+  shape: readonly number[],
+  mean = 0,
+  stddev = 1,
+  opts?: RandomOptions,
+): Tensor {
   checkFloat('randomNormal', opts);
   return draw(shape, 'randomNormal', opts, (g) => mean + stddev * g.normal());
 }
@@ -161,7 +186,12 @@ export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opt
  * TruncatedNormal).
  * @example truncatedNormal([3], 0, 0.05)
  */
-export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, opts?: RandomOptions): Tensor {
+export function truncatedNormal(
+  shape: readonly number[],
+  mean = 0,
+  stddev = 1,
+  opts?: RandomOptions,
+): Tensor {
   checkFloat('truncatedNormal', opts);
   return draw(shape, 'truncatedNormal', opts, (g) => {
     let z: number;
@@ -172,5 +202,6 @@ export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, 
 }
 
 function checkFloat(op: string, opts: RandomOptions | undefined): void {
-  if (opts?.dtype && !isFloat(opts.dtype)) throw new ValueError(`${op}: dtype must be float32 or float64, got ${opts.dtype}`);
+  if (opts?.dtype && !isFloat(opts.dtype))
+    throw new ValueError(`${op}: dtype must be float32 or float64, got ${opts.dtype}`);
 }

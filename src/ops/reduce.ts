@@ -1,9 +1,9 @@
+import { record } from '../autograd/tape.js';
 /**
  * Reductions over axes, with `keepDims`: sum, mean, max, min, prod, any, all, argmax, argmin,
  * logSumExp, variance, std. `axis` undefined reduces over every axis.
  */
 import type { ArgReduceOp, ReduceOp } from '../backend/backend.js';
-import { record } from '../autograd/tape.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import { normalizeAxes, normalizeAxis } from '../tensor/shape.js';
@@ -14,8 +14,14 @@ import { be, wrap } from './util.js';
 type Axis = number | readonly number[] | undefined;
 
 /** Shape after reducing `axes`, with or without the reduced axes kept as 1. */
-function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
-  return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+function reducedShape(
+  shape: readonly number[],
+  axes: readonly number[],
+  keepDims: boolean,
+): number[] {
+  return keepDims
+    ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : shape.filter((_, i) => !axes.includes(i));
 }
 
 /** Brings a reduced gradient (or value) back to the input's rank, ready to broadcast. */
@@ -45,9 +51,9 @@ function reduceOp(
   const h = b.reduce(op, x.handleOn(b), x.shape, axes, x.dtype, x.dtype);
   const y = wrap(b, h, reducedShape(x.shape, axes, keepDims), x.dtype);
   if (!grad) return y;
-  return record(name, [x], y, (dy) =>
-    [grad(x, expandReduced(y, x.shape, axes), expandReduced(dy, x.shape, axes), axes)],
-  );
+  return record(name, [x], y, (dy) => [
+    grad(x, expandReduced(y, x.shape, axes), expandReduced(dy, x.shape, axes), axes),
+  ]);
 }
 
 /**
@@ -105,7 +111,11 @@ export function prod(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
     const zeros = cast(isZero, xx.dtype).sum(axes, true);
     const nonZero = where(isZero, 1, xx);
     const pNonZero = nonZero.prod(axes, true);
-    const others = where(equal(zeros, 0), div(pNonZero, nonZero), where(isZero, where(equal(zeros, 1), pNonZero, 0), 0));
+    const others = where(
+      equal(zeros, 0),
+      div(pNonZero, nonZero),
+      where(isZero, where(equal(zeros, 1), pNonZero, 0), 0),
+    );
     return mul(dy, others);
   });
 }
@@ -125,10 +135,16 @@ function argReduce(op: ArgReduceOp, xIn: TensorLike, axis: number | undefined): 
   if (axis === undefined) x = x.reshape([-1]);
   if (x.rank === 0) throw new ValueError(`${op}: needs rank >= 1, got a scalar`);
   const ax = normalizeAxis(axis ?? 0, x.rank, op);
-  if (x.shape[ax] === 0) throw new ValueError(`${op}: axis ${ax} of shape [${x.shape.join(', ')}] is empty`);
+  if (x.shape[ax] === 0)
+    throw new ValueError(`${op}: axis ${ax} of shape [${x.shape.join(', ')}] is empty`);
   if (x.dtype === 'bool') x = cast(x, 'int32');
   const b = be();
-  return wrap(b, b.argReduce(op, x.handleOn(b), x.shape, ax, x.dtype), x.shape.filter((_, i) => i !== ax), 'int32');
+  return wrap(
+    b,
+    b.argReduce(op, x.handleOn(b), x.shape, ax, x.dtype),
+    x.shape.filter((_, i) => i !== ax),
+    'int32',
+  );
 }
 
 /**
@@ -154,7 +170,12 @@ export function logSumExp(x: TensorLike, axis?: Axis, keepDims = false): Tensor 
   if (!isFloat(t.dtype)) t = cast(t, 'float32');
   const axes = normalizeAxes(axis, t.rank, 'logSumExp');
   const b = be();
-  const y = wrap(b, b.logSumExp(t.handleOn(b), t.shape, axes, t.dtype), reducedShape(t.shape, axes, keepDims), t.dtype);
+  const y = wrap(
+    b,
+    b.logSumExp(t.handleOn(b), t.shape, axes, t.dtype),
+    reducedShape(t.shape, axes, keepDims),
+    t.dtype,
+  );
   return record('logSumExp', [t], y, (dy) => {
     const yk = expandReduced(y, t.shape, axes);
     return [mul(expandReduced(dy, t.shape, axes), exp(sub(t, yk)))];
@@ -178,4 +199,3 @@ export function variance(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
 export function std(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
   return sqrt(variance(x, axis, keepDims));
 }
-

@@ -405,7 +405,6 @@ export abstract class Optimizer implements Serializable {
    * their defaults). Unknown keys are refused.
    */
   static fromConfig<T extends Optimizer>(this: OptimizerClass<T>, config: Config): T {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass fromConfig was called on.
     return optimizerFromConfig(this, config);
   }
 }

@@ -20,10 +20,19 @@ function inferShape(v: NestedArray): number[] {
   return shape;
 }
 
-function flatten(v: NestedArray, shape: readonly number[], depth: number, out: number[], op: string, dt: { bool: boolean }): void {
+function flatten(
+  v: NestedArray,
+  shape: readonly number[],
+  depth: number,
+  out: number[],
+  op: string,
+  dt: { bool: boolean },
+): void {
   if (depth === shape.length) {
     if (Array.isArray(v)) {
-      throw new ShapeError(`${op}: ragged nested array: expected a number at depth ${depth}, got an array`);
+      throw new ShapeError(
+        `${op}: ragged nested array: expected a number at depth ${depth}, got an array`,
+      );
     }
     if (typeof v === 'boolean') {
       out.push(v ? 1 : 0);
@@ -78,7 +87,8 @@ export function toFlat(
   }
   if (shape) {
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}`);
     }
     if (sizeOf(shape) !== data.length) {
       if (data.length === 1 && inferred.length === 0) {
@@ -105,7 +115,10 @@ export function toNested(data: TypedArray, shape: readonly number[], dtype: DTyp
     const stride = sizeOf(shape.slice(depth + 1));
     const out: NestedArray[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      out[i] = depth === shape.length - 1 ? conv(data[offset + i]!) : build(depth + 1, offset + i * stride);
+      out[i] =
+        depth === shape.length - 1
+          ? conv(data[offset + i]!)
+          : build(depth + 1, offset + i * stride);
     }
     return out;
   };

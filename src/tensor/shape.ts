@@ -78,7 +78,8 @@ export function normalizeAxes(
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, rank, op));
   const uniq = [...new Set(out)].sort((x, y) => x - y);
-  if (uniq.length !== out.length) throw new ValueError(`${op}: repeated axis in [${list.join(', ')}]`);
+  if (uniq.length !== out.length)
+    throw new ValueError(`${op}: repeated axis in [${list.join(', ')}]`);
   return uniq;
 }
 
@@ -99,11 +100,15 @@ export function inferReshape(from: Shape, to: readonly number[], op = 'reshape')
   const out = [...to];
   if (unknown >= 0) {
     if (known === 0 || size % known !== 0) {
-      throw new ShapeError(`${op}: cannot reshape ${fmtShape(from)} (size ${size}) into ${fmtShape(to)}`);
+      throw new ShapeError(
+        `${op}: cannot reshape ${fmtShape(from)} (size ${size}) into ${fmtShape(to)}`,
+      );
     }
     out[unknown] = size / known;
   } else if (known !== size) {
-    throw new ShapeError(`${op}: cannot reshape ${fmtShape(from)} (size ${size}) into ${fmtShape(to)}`);
+    throw new ShapeError(
+      `${op}: cannot reshape ${fmtShape(from)} (size ${size}) into ${fmtShape(to)}`,
+    );
   }
   return out;
 }

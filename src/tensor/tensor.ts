@@ -1,3 +1,5 @@
+import type { GradNode } from '../autograd/tape.js';
+import { computeGradients, noGrad } from '../autograd/tape.js';
 /**
  * The `Tensor` class: an immutable n-dimensional array of one dtype, stored by a backend, with
  * the ops as methods (`x.add(y).relu()`). Tensors are plain garbage-collected objects: no
@@ -6,11 +8,9 @@
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { DTypeError, ValueError, fmtShape } from '../errors.js';
-import type { GradNode } from '../autograd/tape.js';
-import { computeGradients, noGrad } from '../autograd/tape.js';
 import * as act from '../ops/activation.js';
-import * as ew from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
+import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import * as mv from '../ops/movement.js';
 import * as red from '../ops/reduce.js';
@@ -97,7 +97,10 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ValueError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new ValueError(
+        `item: tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`,
+      );
     return this.dataSync()[0]!;
   }
 
@@ -107,7 +110,8 @@ export class Tensor {
    */
   backward(dy?: TensorLike): void {
     noGrad(() => {
-      const g = dy === undefined ? onesLike(this) : convertToTensor(dy, 'backward', 'dy', this.dtype);
+      const g =
+        dy === undefined ? onesLike(this) : convertToTensor(dy, 'backward', 'dy', this.dtype);
       const grads = computeGradients([this], [g]);
       for (const [t, gt] of grads) {
         if (t.node === null && t.requiresGrad) t.grad = t.grad ? t.grad.add(gt) : gt;
@@ -350,7 +354,11 @@ export class Tensor {
   slice(begin: readonly number[], size?: readonly number[]): Tensor {
     return mv.slice(this, begin, size);
   }
-  stridedSlice(begin: readonly number[], end: readonly number[], strides?: readonly number[]): Tensor {
+  stridedSlice(
+    begin: readonly number[],
+    end: readonly number[],
+    strides?: readonly number[],
+  ): Tensor {
     return mv.stridedSlice(this, begin, end, strides);
   }
   tile(reps: readonly number[]): Tensor {
@@ -371,7 +379,12 @@ export class Tensor {
 }
 
 /** Wraps a fresh handle as a tensor on the current backend. @internal */
-export function makeTensor(handle: DataHandle, shape: Shape, dtype: DType, backend?: Backend): Tensor {
+export function makeTensor(
+  handle: DataHandle,
+  shape: Shape,
+  dtype: DType,
+  backend?: Backend,
+): Tensor {
   return new Tensor(handle, shape, dtype, backend ?? getBackend());
 }
 
@@ -385,7 +398,8 @@ export function convertToTensor(x: TensorLike, op: string, arg: string, dtype?: 
   if (x === null || x === undefined) {
     throw new DTypeError(`${op}: argument '${arg}' is ${x}, expected a tensor, number or array`);
   }
-  if (dtype !== undefined && !isDType(dtype)) throw new DTypeError(`${op}: unknown dtype '${dtype}'`);
+  if (dtype !== undefined && !isDType(dtype))
+    throw new DTypeError(`${op}: unknown dtype '${dtype}'`);
   const { data, shape, dtype: dt } = toFlat(x, undefined, dtype, `${op} (${arg})`);
   const b = getBackend();
   return new Tensor(b.fromArray(data, dt), shape, dt, b);
@@ -404,8 +418,10 @@ export function convertPair(a: TensorLike, b: TensorLike, op: string): [Tensor, 
     if (typeof v === 'boolean') return 'bool';
     return undefined;
   };
-  if (a instanceof Tensor && !(b instanceof Tensor)) return [a, convertToTensor(b, op, 'b', scalarDType(a, b))];
-  if (b instanceof Tensor && !(a instanceof Tensor)) return [convertToTensor(a, op, 'a', scalarDType(b, a)), b];
+  if (a instanceof Tensor && !(b instanceof Tensor))
+    return [a, convertToTensor(b, op, 'b', scalarDType(a, b))];
+  if (b instanceof Tensor && !(a instanceof Tensor))
+    return [convertToTensor(a, op, 'a', scalarDType(b, a)), b];
   return [convertToTensor(a, op, 'a'), convertToTensor(b, op, 'b')];
 }
 
@@ -424,11 +440,16 @@ function formatValues(t: Tensor): string {
   const strides = t.shape.map((_, i) => sizeOf(t.shape.slice(i + 1)));
   const render = (depth: number, offset: number, indent: string): string => {
     const n = t.shape[depth]!;
-    const idx = n > 2 * edge ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => n - edge + i)] : [...Array(n).keys()];
+    const idx =
+      n > 2 * edge
+        ? [...Array(edge).keys(), -1, ...Array.from({ length: edge }, (_, i) => n - edge + i)]
+        : [...Array(n).keys()];
     if (depth === t.rank - 1) {
       return `[${idx.map((i) => (i < 0 ? '...' : fmt(data[offset + i]!))).join(', ')}]`;
     }
-    const parts = idx.map((i) => (i < 0 ? '...' : render(depth + 1, offset + i * strides[depth]!, `${indent} `)));
+    const parts = idx.map((i) =>
+      i < 0 ? '...' : render(depth + 1, offset + i * strides[depth]!, `${indent} `),
+    );
     return `[${parts.join(`,\n${indent} `)}]`;
   };
   return `  ${render(0, 0, '  ')}`;

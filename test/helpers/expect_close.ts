@@ -13,7 +13,8 @@ type Comparable = Tensor | NestedArray | ArrayLike<number>;
 function flat(x: Comparable): { values: number[]; shape: number[] | null } {
   if (x instanceof Tensor) return { values: Array.from(x.dataSync(), Number), shape: [...x.shape] };
   if (typeof x === 'number' || typeof x === 'boolean') return { values: [Number(x)], shape: null };
-  if (ArrayBuffer.isView(x)) return { values: Array.from(x as ArrayLike<number>, Number), shape: null };
+  if (ArrayBuffer.isView(x))
+    return { values: Array.from(x as ArrayLike<number>, Number), shape: null };
   const out: number[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
@@ -47,7 +48,9 @@ export function expectClose(actual: Comparable, expected: Comparable, tol: Toler
     }
     const ok = Math.abs(x - y) <= atol + rtol * Math.abs(y);
     if (!ok) {
-      expect.fail(`element ${i}: got ${x}, expected ${y} (|diff| ${Math.abs(x - y)} > atol ${atol} + rtol ${rtol}·|expected|)`);
+      expect.fail(
+        `element ${i}: got ${x}, expected ${y} (|diff| ${Math.abs(x - y)} > atol ${atol} + rtol ${rtol}·|expected|)`,
+      );
     }
   }
 }

@@ -6,8 +6,8 @@
 import { expect } from 'vitest';
 import { grads } from '../../src/autograd/grad.js';
 import { noGrad } from '../../src/autograd/tape.js';
-import { findBackend } from '../../src/backend/registry.js';
 import { JsData } from '../../src/backend/js/index.js';
+import { findBackend } from '../../src/backend/registry.js';
 import { Generator } from '../../src/ops/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -40,11 +40,15 @@ export function gradCheck(
   const atol = opts.atol ?? 1e-6;
   const rtol = opts.rtol ?? 1e-5;
   const base = inputs.map((x) =>
-    x instanceof Tensor ? { values: Float64Array.from(x.dataSync()), shape: x.shape } : { values: Float64Array.from(x.values), shape: x.shape },
+    x instanceof Tensor
+      ? { values: Float64Array.from(x.dataSync()), shape: x.shape }
+      : { values: Float64Array.from(x.values), shape: x.shape },
   );
   const xs = base.map((b) => f64(b.values.slice(), b.shape));
   const y0 = fn(...xs);
-  expect(y0.dtype, 'gradCheck: fn must keep float64 (it computes in another dtype)').toBe('float64');
+  expect(y0.dtype, 'gradCheck: fn must keep float64 (it computes in another dtype)').toBe(
+    'float64',
+  );
   const gen = new Generator(opts.seed ?? 1234);
   const dyVals = Float64Array.from({ length: y0.size }, () => gen.normal());
   const dy = f64(dyVals, y0.shape);
@@ -64,7 +68,8 @@ export function gradCheck(
       const minus = b.values.slice();
       plus[j]! += eps;
       minus[j]! -= eps;
-      const args = (v: Float64Array) => base.map((bb, k) => (k === i ? f64(v, bb.shape) : f64(bb.values.slice(), bb.shape)));
+      const args = (v: Float64Array) =>
+        base.map((bb, k) => (k === i ? f64(v, bb.shape) : f64(bb.values.slice(), bb.shape)));
       const num = (objective(args(plus)) - objective(args(minus))) / (2 * eps);
       const an = g[j]!;
       if (!(Math.abs(an - num) <= atol + rtol * Math.abs(num))) {
@@ -76,7 +81,12 @@ export function gradCheck(
 }
 
 /** Random float64 test values in [lo, hi), seeded. */
-export function randomValues(shape: readonly number[], seed = 1, lo = -1, hi = 1): { values: Float64Array; shape: readonly number[] } {
+export function randomValues(
+  shape: readonly number[],
+  seed = 1,
+  lo = -1,
+  hi = 1,
+): { values: Float64Array; shape: readonly number[] } {
   const gen = new Generator(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   return { values: Float64Array.from({ length: n }, () => lo + (hi - lo) * gen.uniform()), shape };

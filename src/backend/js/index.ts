@@ -250,7 +250,13 @@ export class JsBackend extends BaseBackend {
     const st = stridesOf(shape);
     const outShape = perm.map((p) => shape[p]!);
     const out = allocArray(dtype, sizeOf(shape));
-    stridedCopy(vals(x), 0, perm.map((p) => st[p]!), outShape, out);
+    stridedCopy(
+      vals(x),
+      0,
+      perm.map((p) => st[p]!),
+      outShape,
+      out,
+    );
     return new JsData(out);
   }
 
@@ -272,11 +278,22 @@ export class JsBackend extends BaseBackend {
     let offset = 0;
     for (let d = 0; d < shape.length; d++) offset += begin[d]! * st[d]!;
     const out = allocArray(dtype, sizeOf(outShape));
-    stridedCopy(vals(x), offset, st.map((s, d) => s * step[d]!), outShape, out);
+    stridedCopy(
+      vals(x),
+      offset,
+      st.map((s, d) => s * step[d]!),
+      outShape,
+      out,
+    );
     return new JsData(out);
   }
 
-  concat(xs: readonly DataHandle[], shapes: readonly Shape[], axis: number, dtype: DType): DataHandle {
+  concat(
+    xs: readonly DataHandle[],
+    shapes: readonly Shape[],
+    axis: number,
+    dtype: DType,
+  ): DataHandle {
     const outer = sizeOf(shapes[0]!.slice(0, axis));
     const chunks = shapes.map((s) => sizeOf(s.slice(axis)));
     const row = chunks.reduce((p, c) => p + c, 0);
@@ -375,7 +392,14 @@ export class JsBackend extends BaseBackend {
     return new JsData(out);
   }
 
-  oneHot(indices: DataHandle, numIndices: number, depth: number, on: number, off: number, dtype: DType): DataHandle {
+  oneHot(
+    indices: DataHandle,
+    numIndices: number,
+    depth: number,
+    on: number,
+    off: number,
+    dtype: DType,
+  ): DataHandle {
     const idx = vals(indices);
     const out = allocArray(dtype, numIndices * depth);
     if (off !== 0) out.fill(off);

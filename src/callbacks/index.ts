@@ -1,0 +1,94 @@
+/**
+ * Callbacks: objects whose hooks `fit`, `evaluate` and `predict` call during training —
+ * `History`, `ProgbarLogger`, `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`,
+ * `LearningRateScheduler`, `CSVLogger`, `TerminateOnNaN` — with lowercase factory functions,
+ * and the checkpoint file reader.
+ */
+import { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
+import { EarlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
+import {
+  type EpochSchedule,
+  LearningRateScheduler,
+  type LearningRateSchedulerArgs,
+} from './lr_scheduler.js';
+import { ModelCheckpoint, type ModelCheckpointArgs } from './model_checkpoint.js';
+import { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce_lr_on_plateau.js';
+import { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate_on_nan.js';
+
+export {
+  Callback,
+  CallbackList,
+  History,
+  type CallbackHooks,
+  type Logs,
+  type TrainingParams,
+} from './callback.js';
+export { ProgbarLogger, type ProgbarOptions } from './progbar.js';
+export { MonitorCallback, type MonitorArgs, type MonitorMode } from './monitor.js';
+export { EarlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './model_checkpoint.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce_lr_on_plateau.js';
+export {
+  LearningRateScheduler,
+  type LearningRateSchedulerArgs,
+  type EpochSchedule,
+} from './lr_scheduler.js';
+export { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
+export { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate_on_nan.js';
+export {
+  readCheckpoint,
+  loadCheckpointWeights,
+  type Checkpoint,
+  type CheckpointTensor,
+} from './checkpoint_format.js';
+
+/**
+ * Creates an {@link EarlyStopping} callback.
+ * @example const stop = earlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
+ */
+export function earlyStopping(args?: EarlyStoppingArgs): EarlyStopping {
+  return new EarlyStopping(args);
+}
+
+/**
+ * Creates a {@link ModelCheckpoint} callback.
+ * @example const ckpt = modelCheckpoint({ filepath: 'ckpt/w.{epoch:02d}.tsckpt', saveWeightsOnly: true });
+ */
+export function modelCheckpoint(args: ModelCheckpointArgs | string): ModelCheckpoint {
+  return new ModelCheckpoint(args);
+}
+
+/**
+ * Creates a {@link ReduceLROnPlateau} callback.
+ * @example const reduce = reduceLROnPlateau({ factor: 0.5, patience: 2 });
+ */
+export function reduceLROnPlateau(args?: ReduceLROnPlateauArgs): ReduceLROnPlateau {
+  return new ReduceLROnPlateau(args);
+}
+
+/**
+ * Creates a {@link LearningRateScheduler} callback.
+ * @example const sched = learningRateScheduler((epoch, lr) => (epoch < 5 ? lr : lr * 0.9));
+ */
+export function learningRateScheduler(
+  schedule: EpochSchedule | LearningRateSchedulerArgs,
+  verbose = 0,
+): LearningRateScheduler {
+  return new LearningRateScheduler(schedule, verbose);
+}
+
+/**
+ * Creates a {@link CSVLogger} callback.
+ * @example const logger = csvLogger({ filename: 'training.csv', append: true });
+ */
+export function csvLogger(args: CSVLoggerArgs | string): CSVLogger {
+  return new CSVLogger(args);
+}
+
+/**
+ * Creates a {@link TerminateOnNaN} callback.
+ * @example const guard = terminateOnNaN();
+ */
+export function terminateOnNaN(args?: TerminateOnNaNArgs): TerminateOnNaN {
+  return new TerminateOnNaN(args);
+}
