@@ -126,6 +126,8 @@ export abstract class Layer implements Serializable {
   inputSpec: InputSpec | InputSpec[] | null = null;
   /** The input shape given at construction (batch axis included), if any. */
   readonly batchInputShape: SymbolicShape | null;
+  /** The input shape the layer was built for, once built through a call. */
+  builtInputShape: Shapes | null = null;
   /** Every application of this layer to symbolic inputs. */
   readonly inboundNodes: Node[] = [];
 
@@ -435,6 +437,7 @@ export abstract class Layer implements Serializable {
     if (this.built) return;
     this.build(shape);
     this.built = true;
+    this.builtInputShape = shape;
   }
 
   /** Checks input shapes against `inputSpec`; `sources` name the producing layers. */
@@ -447,9 +450,13 @@ export abstract class Layer implements Serializable {
     shapes.forEach((shape, i) => {
       const spec = specs[Math.min(i, specs.length - 1)]!;
       const from = sources[i] ? ` from layer '${sources[i]}'` : '';
+      const built = this.builtInputShape;
+      const builtFor = built
+        ? ` (built for input shape ${isShapeList(built) ? (built as SymbolicShape[]).map(fmtShapeNull).join(', ') : fmtShapeNull(built as SymbolicShape)})`
+        : '';
       const fail = (what: string) => {
         throw new ShapeError(
-          `${this.name} (${this.className}): ${what}, got input shape ${fmtShapeNull(shape)}${from}`,
+          `${this.name} (${this.className}): ${what}${builtFor}, got input shape ${fmtShapeNull(shape)}${from}`,
         );
       };
       if (spec.ndim !== undefined && shape.length !== spec.ndim) fail(`expected rank ${spec.ndim}`);
@@ -460,8 +467,7 @@ export abstract class Layer implements Serializable {
       for (const [k, size] of Object.entries(spec.axes ?? {})) {
         const ax = Number(k) < 0 ? shape.length + Number(k) : Number(k);
         const d = shape[ax];
-        if (d !== null && d !== undefined && d !== size)
-          fail(`expected axis ${k} of size ${size} (as built)`);
+        if (d !== null && d !== undefined && d !== size) fail(`expected axis ${k} of size ${size}`);
       }
     });
   }

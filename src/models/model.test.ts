@@ -48,7 +48,7 @@ describe('Sequential', () => {
     m.add(new Dense({ units: 5, inputShape: [4], name: 'wide' }));
     expect(() => m.add(d)).toThrow(ShapeError);
     expect(() => m.add(d)).toThrow(
-      /narrow.*expected axis -1 of size 2.*\[null, 5\].*from layer 'wide'/,
+      /narrow \(Dense\): expected axis -1 of size 2 \(built for input shape \[1, 2\]\), got input shape \[null, 5\] from layer 'wide'/,
     );
   });
 

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { Callback, type Logs } from '../callbacks/callback.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { Constant } from '../initializers.js';
 import { Dense } from '../layers/dense.js';
 import { input } from '../layers/input_layer.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { randomNormal, randomUniform, setSeed } from '../ops/random.js';
+import { l2 } from '../regularizers.js';
 import { model } from './model.js';
 import { Sequential } from './sequential.js';
 
@@ -179,6 +181,23 @@ describe('fit', () => {
       verbose: 0,
     });
     expectClose(h.history.loss![0]!, 1.5);
+  });
+
+  it('weight regularizers add their penalty to the loss', () => {
+    const m = new Sequential({
+      layers: [
+        new Dense({
+          units: 2,
+          inputShape: [3],
+          kernelInitializer: new Constant({ value: 0.5 }),
+          kernelRegularizer: l2(0.1),
+        }),
+      ],
+    });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    // Output = 0.5·Σx = 1.5 per unit against target 0 → MSE 2.25; penalty 0.1·(6 · 0.25) = 0.15
+    const r = m.testOnBatch(tensor([[1, 1, 1]]), tensor([[0, 0]]));
+    expectClose(r.loss!, 2.25 + 0.15, { rtol: 1e-6 });
   });
 
   it('evaluate and predict agree with a manual forward pass, batched', () => {
