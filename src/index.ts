@@ -181,7 +181,23 @@ export {
   Concatenate,
   Dot,
   concatenate,
+  BatchNormalization,
+  LayerNormalization,
+  Embedding,
+  Masking,
+  SpatialDropout1D,
+  SpatialDropout2D,
+  SpatialDropout3D,
+  GaussianNoise,
+  GaussianDropout,
 } from './layers/index.js';
+export {
+  moments,
+  batchNormalization,
+  layerNormalization,
+  type BatchNormalizationOptions,
+  type LayerNormalizationOptions,
+} from './ops/normalization.js';
 export { Model, model, type ModelArgs } from './models/model.js';
 export { Sequential, type SequentialArgs } from './models/sequential.js';
 export type {

@@ -54,3 +54,23 @@ export {
   concatenate,
   dot,
 } from './merge.js';
+export {
+  BatchNormalization,
+  type BatchNormalizationArgs,
+  LayerNormalization,
+  type LayerNormalizationArgs,
+} from './normalization.js';
+export { Embedding, type EmbeddingArgs } from './embedding.js';
+export { Masking, type MaskingArgs } from './masking.js';
+export {
+  SpatialDropout1D,
+  type SpatialDropout1DArgs,
+  SpatialDropout2D,
+  type SpatialDropout2DArgs,
+  SpatialDropout3D,
+  type SpatialDropout3DArgs,
+  GaussianNoise,
+  type GaussianNoiseArgs,
+  GaussianDropout,
+  type GaussianDropoutArgs,
+} from './regularization.js';

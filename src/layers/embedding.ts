@@ -1,0 +1,177 @@
+/** `Embedding`: turns integer token ids into dense vectors, as Keras 3's layer. */
+import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
+import { ValueError, fmtShape } from '../errors.js';
+import { type InitializerIdentifier, getInitializer } from '../initializers.js';
+import { gather } from '../ops/movement.js';
+import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
+import { type Config, registerSerializable } from '../serialization.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { serializeOpt } from './dense.js';
+import {
+  type CallOptions,
+  Layer,
+  type LayerArgs,
+  type LayerVariable,
+  single,
+  singleShape,
+} from './layer.js';
+import type { SymbolicShape } from './symbolic.js';
+
+/** Options of {@link Embedding}. */
+export interface EmbeddingArgs extends LayerArgs {
+  /** Size of the vocabulary: the largest token id + 1. */
+  inputDim: number;
+  /** Length of each embedding vector. */
+  outputDim: number;
+  /** Initializer of the embedding matrix (default Keras's `'uniform'`, i.e. `'randomUniform'`: RandomUniform(−0.05, 0.05)). */
+  embeddingsInitializer?: InitializerIdentifier;
+  /** Regularizer of the embedding matrix. */
+  embeddingsRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the layer's output, added to the loss. */
+  activityRegularizer?: RegularizerIdentifier | null;
+  /** Constraint on the embedding matrix, applied after each optimizer step. */
+  embeddingsConstraint?: ConstraintIdentifier | null;
+  /**
+   * Whether id 0 is padding to be masked (default false). The layer then outputs the mask
+   * `ids != 0` for the following layers (RNNs skip those steps); id 0 still has an embedding
+   * row, so `inputDim` should be the vocabulary size + 1.
+   */
+  maskZero?: boolean;
+  /**
+   * Deprecated in Keras 3 (ignored there). Here it only serves as `inputShape: [inputLength]`
+   * when no input shape is given, so a Sequential can build at once; it is not kept in the config
+   * (the input shape is).
+   */
+  inputLength?: number;
+}
+
+/**
+ * Looks up a learned vector for each integer token id: `y[..., :] = embeddings[ids[...], :]`.
+ * The gradient flows into the rows of the embedding matrix that were used (a scatter-add;
+ * repeated ids add up).
+ *
+ * Ids may be int32 or integer-valued floats; a negative, non-integer or too large id
+ * (≥ `inputDim`) is an error naming the layer, the id and `inputDim`.
+ *
+ * Formula: `y = embeddings[ids]`.
+ *
+ * Shape: ids `[batch, ...]` (any shape) → `[batch, ..., outputDim]`; embeddings
+ * `[inputDim, outputDim]`.
+ * @example
+ * const emb = new Embedding({ inputDim: 1000, outputDim: 64, maskZero: true });
+ * emb.apply(tensor([[4, 20, 0]], undefined, 'int32')).shape; // [1, 3, 64]
+ */
+export class Embedding extends Layer {
+  static override readonly className = 'Embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly maskZero: boolean;
+  private readonly args: EmbeddingArgs;
+  embeddings: LayerVariable | null = null;
+
+  constructor(args: EmbeddingArgs) {
+    const withShape =
+      args &&
+      args.inputLength !== undefined &&
+      args.inputLength !== null &&
+      !args.inputShape &&
+      !args.batchInputShape
+        ? { ...args, inputShape: [args.inputLength] }
+        : args;
+    super(withShape);
+    const pos = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+    if (!args || !pos(args.inputDim)) {
+      throw new ValueError(
+        `${this.name} (Embedding): inputDim must be a positive integer, got ${args?.inputDim}`,
+      );
+    }
+    if (!pos(args.outputDim)) {
+      throw new ValueError(
+        `${this.name} (Embedding): outputDim must be a positive integer, got ${args.outputDim}`,
+      );
+    }
+    if (args.inputLength !== undefined && args.inputLength !== null && !pos(args.inputLength)) {
+      throw new ValueError(
+        `${this.name} (Embedding): inputLength must be a positive integer, got ${args.inputLength}`,
+      );
+    }
+    this.args = args;
+    this.inputDim = args.inputDim;
+    this.outputDim = args.outputDim;
+    this.maskZero = args.maskZero ?? false;
+    // As Keras: the layer makes (and so passes on) a mask only with maskZero.
+    this.supportsMasking = this.maskZero;
+  }
+
+  override build(_inputShape: SymbolicShape | SymbolicShape[]): void {
+    const a = this.args;
+    this.embeddings = this.addWeight({
+      name: 'embeddings',
+      shape: [this.inputDim, this.outputDim],
+      initializer: a.embeddingsInitializer ?? 'randomUniform',
+      regularizer: a.embeddingsRegularizer,
+      constraint: a.embeddingsConstraint,
+    });
+  }
+
+  /** The ids as int32, after checking that each is an integer in `[0, inputDim)`. */
+  private checkIds(ids: Tensor): Tensor {
+    const v = ids.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      const k = v[i]!;
+      if (Number.isInteger(k) && k >= 0 && k < this.inputDim) continue;
+      const where = `at flat index ${i} of ids of shape ${fmtShape(ids.shape)}`;
+      if (!Number.isInteger(k)) {
+        throw new ValueError(
+          `${this.name} (Embedding): token ids must be integers, got ${k} ${where}`,
+        );
+      }
+      throw new ValueError(
+        `${this.name} (Embedding): token id ${k} is out of range [0, ${this.inputDim}) for inputDim ${this.inputDim} (${where})`,
+      );
+    }
+    return ids.dtype === 'int32' ? ids : ids.cast('int32');
+  }
+
+  override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
+    const ids = this.checkIds(single(inputs, this));
+    const y = gather(this.embeddings!, ids, 0);
+    if (this.args.activityRegularizer)
+      this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
+    return y;
+  }
+
+  /** With `maskZero`: `ids != 0` (bool, the ids' shape); otherwise no mask. */
+  override computeMask(inputs: Tensor | Tensor[], _mask: CallOptions['mask']): Tensor | null {
+    if (!this.maskZero) return null;
+    return single(inputs, this).notEqual(0);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return [...singleShape(inputShape, this), this.outputDim];
+  }
+
+  override getConfig(): Config {
+    const a = this.args;
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: serializeOpt(
+        getInitializer(a.embeddingsInitializer ?? 'randomUniform'),
+      ),
+      embeddingsRegularizer: serializeOpt(
+        a.embeddingsRegularizer ? getRegularizer(a.embeddingsRegularizer) : null,
+      ),
+      activityRegularizer: serializeOpt(
+        a.activityRegularizer ? getRegularizer(a.activityRegularizer) : null,
+      ),
+      embeddingsConstraint: serializeOpt(
+        a.embeddingsConstraint ? getConstraint(a.embeddingsConstraint) : null,
+      ),
+      maskZero: this.maskZero,
+    };
+  }
+}
+
+registerSerializable('layer', Embedding);
