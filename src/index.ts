@@ -230,3 +230,11 @@ export {
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
 export { loadMnist, type MnistData } from './datasets/mnist.js';
 export { parseIdx, type IdxArray } from './datasets/idx.js';
+export {
+  ctcLoss,
+  ctcDecode,
+  type CtcLossOptions,
+  type CtcDecodeOptions,
+  type CtcDecodeResult,
+  type CtcDecodeStrategy,
+} from './ops/ctc.js';

@@ -53,6 +53,7 @@ export {
   hinge,
   squaredHinge,
 } from './hinge.js';
+export { CTC, ctc } from './ctc.js';
 export {
   type CanonicalLossId,
   type LossId,

@@ -12,6 +12,7 @@ import {
 } from '../serialization.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { Loss, type LossFunction, type LossOptions, checkOptionKeys } from './core.js';
+import { CTC, ctc } from './ctc.js';
 import {
   CategoricalHinge,
   Hinge,
@@ -65,7 +66,8 @@ export type CanonicalLossId =
   | 'categoricalHinge'
   | 'kullbackLeiblerDivergence'
   | 'poisson'
-  | 'cosineSimilarity';
+  | 'cosineSimilarity'
+  | 'ctc';
 
 type LossClass = new (opts?: LossOptions) => Loss;
 
@@ -94,6 +96,7 @@ const LOSSES: Record<CanonicalLossId, { fn: LossFunction; cls: LossClass }> = {
   kullbackLeiblerDivergence: { fn: kullbackLeiblerDivergence, cls: KLDivergence },
   poisson: { fn: poisson, cls: Poisson },
   cosineSimilarity: { fn: cosineSimilarity, cls: CosineSimilarity },
+  ctc: { fn: ctc, cls: CTC },
 };
 
 /** Keras's snake_case names, short forms and class names, mapped to canonical ids. */
@@ -140,6 +143,7 @@ const LOSS_ALIASES = {
   KLDivergence: 'kullbackLeiblerDivergence',
   Poisson: 'poisson',
   CosineSimilarity: 'cosineSimilarity',
+  CTC: 'ctc',
 } as const satisfies Record<string, CanonicalLossId>;
 
 /**
