@@ -190,6 +190,15 @@ export {
   SpatialDropout3D,
   GaussianNoise,
   GaussianDropout,
+  RNN,
+  SimpleRNN,
+  SimpleRNNCell,
+  LSTM,
+  LSTMCell,
+  GRU,
+  GRUCell,
+  Bidirectional,
+  TimeDistributed,
 } from './layers/index.js';
 export {
   moments,
