@@ -422,6 +422,17 @@ function checkPositiveInt(v: number, name: string, op: string): void {
     throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
 }
 
+/**
+ * A long fit must not hold the thread: timers, I/O, worker messages and a browser's UI run
+ * when training yields, which it does at most this often (a yield costs well under 1 ms).
+ */
+const YIELD_EVERY_MS = 200;
+
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  return new Promise<void>((r) => (g.setImmediate ? g.setImmediate(r) : setTimeout(r, 0)));
+}
+
 /** Trains the model; see {@link FitArgs}. */
 export async function fit(
   model: Model,
@@ -488,6 +499,7 @@ export async function fit(
   model.stopTraining = false;
   await callbacks.call('onTrainBegin', {});
   let epochLogs: Logs = {};
+  let lastYield = performance.now();
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     resetState(st);
     await callbacks.call('onEpochBegin', epoch, {});
@@ -516,6 +528,10 @@ export async function fit(
       const preds = st.stepPreds ?? noGrad(() => runModel(model, bx, false));
       logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
       await callbacks.call('onTrainBatchEnd', step, logs);
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
     }
     epochLogs = { ...logs };
     if (val) {
@@ -530,8 +546,7 @@ export async function fit(
       for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
     }
     await callbacks.call('onEpochEnd', epoch, epochLogs);
-    // Let timers and I/O run between epochs (progress output, async callbacks, browsers' UI).
-    await new Promise<void>((r) => setTimeout(r, 0));
+    await yieldToEventLoop();
   }
   await callbacks.call('onTrainEnd', epochLogs);
   (model as { history?: History }).history = history;
