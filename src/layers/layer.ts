@@ -241,6 +241,25 @@ export abstract class Layer implements Serializable {
     if (i >= 0) this.sublayers.splice(i, 1);
   }
 
+  /**
+   * This layer's own weights (not its sublayers'), trainable first: what Keras stores under
+   * `<layer path>/vars/0, 1, …` in `.weights.h5` files.
+   */
+  get ownVariables(): LayerVariable[] {
+    return [
+      ...this.ownWeights.filter((w) => w.trainable),
+      ...this.ownWeights.filter((w) => !w.trainable),
+    ];
+  }
+
+  /**
+   * Sublayers that own weights, keyed by the attribute name Keras saves them under (`cell` for
+   * an RNN's cell, `forward_layer` for Bidirectional…). Layers with such sublayers override it.
+   */
+  savedChildren(): Record<string, Layer> {
+    return {};
+  }
+
   /** Sublayers tracked with `trackLayer`. */
   protected get trackedLayers(): readonly Layer[] {
     return this.sublayers;

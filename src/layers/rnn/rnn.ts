@@ -152,6 +152,10 @@ export class RNN extends Layer {
       : null;
     this.supportsMasking = true;
   }
+  /** The cell holds the weights; Keras saves them under `cell/vars`. */
+  override savedChildren(): Record<string, Layer> {
+    return { cell: this.cell };
+  }
 
   /** The cell: `args.cell` for `RNN`; the built-in layers create their own. */
   protected makeCell(args: RNNArgs): RNNCell {

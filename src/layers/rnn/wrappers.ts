@@ -172,6 +172,14 @@ export class Bidirectional extends Layer {
     this.supportsMasking = true;
   }
 
+  /** Keras saves the two directions under these attribute names. */
+  override savedChildren(): Record<string, Layer> {
+    return {
+      forward_layer: this.forwardLayer as unknown as Layer,
+      backward_layer: this.backwardLayer as unknown as Layer,
+    };
+  }
+
   override build(inputShape: Shapes): void {
     const seq = isShapeList(inputShape)
       ? (inputShape as SymbolicShape[])[0]!
@@ -359,6 +367,11 @@ export class TimeDistributed extends Layer {
     this.layer = this.trackLayer(toLayer(`${this.name} (TimeDistributed)`, layer, 'layer'));
     this.supportsMasking = true;
     this.inputSpec = { minNdim: 3 };
+  }
+
+  /** Keras saves the wrapped layer under `layer`. */
+  override savedChildren(): Record<string, Layer> {
+    return { layer: this.layer };
   }
 
   private childShape(shape: SymbolicShape): SymbolicShape {
