@@ -3,12 +3,24 @@
  * different libraries are interleaved round by round so that machine noise hits all alike.
  */
 
+/** What one workload hands back to `run.ts`: a Markdown table and the rows behind it. */
+export interface WorkloadResult {
+  name: string;
+  unit: string;
+  table: string;
+  rows: Record<string, number | string>[];
+  /** Lines printed under the table (a contender that could not run, and why). */
+  notes?: string[];
+}
+
 /** One measured contender: `run` does one unit of work; `units` is what one run counts. */
 export interface Contender {
   name: string;
   /** Runs once; may return a promise (TensorFlow.js readback). */
   run: () => unknown;
   setup?: () => Promise<void> | void;
+  /** The warm-up run, when a full `run` is too long to spend on one (a shorter slice of it). */
+  warmup?: () => unknown;
 }
 
 export interface Measurement {
@@ -21,8 +33,9 @@ export interface Measurement {
 const now = () => performance.now() / 1000;
 
 /**
- * Measures each contender: one warm-up run (JIT and wasm tier-up), then rounds in which every
- * contender runs once, until `minSeconds` have passed per contender or `maxRounds` rounds.
+ * Measures each contender: one warm-up run (JIT and wasm tier-up; `warmup` when given), then
+ * rounds in which every contender runs once, until `minSeconds` have passed per contender or
+ * `maxRounds` rounds.
  */
 export async function measure(
   contenders: Contender[],
@@ -34,7 +47,7 @@ export async function measure(
   const times: number[][] = contenders.map(() => []);
   for (const c of contenders) {
     await c.setup?.();
-    await c.run();
+    await (c.warmup ?? c.run)();
   }
   for (let round = 0; round < maxRounds; round++) {
     for (let i = 0; i < contenders.length; i++) {

@@ -11,17 +11,11 @@ import {
   setBackend,
   setSeed,
 } from '../src/index.js';
-import { type Contender, markdownTable, measure } from './harness.js';
-
-export interface WorkloadResult {
-  name: string;
-  unit: string;
-  table: string;
-  rows: Record<string, number | string>[];
-}
+import { type Contender, type WorkloadResult, markdownTable, measure } from './harness.js';
+import { tfjsBackends } from './tfjs.js';
 
 export async function sgemmWorkload(quick: boolean): Promise<WorkloadResult> {
-  await tf.setBackend('cpu');
+  const tfb = await tfjsBackends();
   const sizes = quick ? [256, 512] : [256, 512, 1024, 2048];
   const backends = backendInfo().registered;
   const previous = getBackend().name;
@@ -45,22 +39,36 @@ export async function sgemmWorkload(quick: boolean): Promise<WorkloadResult> {
         },
       };
     });
-    const ta = tf.randomUniform([n, n]);
-    const tb = tf.randomUniform([n, n]);
-    contenders.push({
-      name: 'tfjs-cpu',
-      run: async () => {
-        const c = tf.matMul(ta, tb);
-        await c.data();
-        c.dispose();
-      },
-    });
+    const owned: tf.Tensor[] = [];
+    for (const tb of tfb.available) {
+      let x: tf.Tensor | undefined;
+      let y: tf.Tensor | undefined;
+      contenders.push({
+        name: `tfjs-${tb}`,
+        setup: async () => {
+          await tf.setBackend(tb);
+          x = tf.randomUniform([n, n]);
+          y = tf.randomUniform([n, n]);
+          owned.push(x, y);
+        },
+        run: async () => {
+          await tf.setBackend(tb);
+          const c = tf.matMul(x!, y!);
+          await c.data();
+          c.dispose();
+        },
+      });
+    }
     const big = n >= 2048;
     const ms = await measure(contenders, {
       minSeconds: big ? 0 : 1,
       minRounds: big ? 1 : 3,
-      maxRounds: big ? 1 : 15,
+      // The fastest contender sets the pace (tfjs-wasm takes ~0.1 s at n=1024, tfjs-cpu ~3 s):
+      // cap the rounds where the slowest would otherwise run a dozen times.
+      maxRounds: big ? 1 : n >= 1024 ? 5 : 15,
     });
+    for (const t of owned) t.dispose();
+    await tf.setBackend('cpu');
     const row: Record<string, number | string> = { n };
     for (const m of ms) row[m.name] = flops / m.seconds / 1e9;
     rows.push(row);
@@ -69,21 +77,23 @@ export async function sgemmWorkload(quick: boolean): Promise<WorkloadResult> {
     );
   }
   setBackend(previous);
-  const names = [...backends.map((b) => `tessera-${b}`), 'tfjs-cpu'];
+  const tessera = backends.map((b) => `tessera-${b}`);
+  const tfjs = tfb.available.map((b) => `tfjs-${b}`);
+  const names = [...tessera, ...tfjs];
+  const ratios = tessera.flatMap((t) => tfjs.map((f) => [t, f] as const));
   const header = [
     'n',
     ...names.map((c) => `${c} GFLOP/s`),
-    ...backends.map((b) => `tessera-${b} / tfjs-cpu`),
+    ...ratios.map(([t, f]) => `${t} / ${f}`),
   ];
   const table = markdownTable(
     header,
     rows.map((r) => [
       String(r.n),
       ...names.map((c) => (r[c] as number).toFixed(2)),
-      ...backends.map(
-        (b) => `${((r[`tessera-${b}`] as number) / (r['tfjs-cpu'] as number)).toFixed(2)}×`,
-      ),
+      ...ratios.map(([t, f]) => `${((r[t] as number) / (r[f] as number)).toFixed(2)}×`),
     ]),
   );
-  return { name: 'sgemm', unit: 'float32 C = A·B, GFLOP/s', table, rows };
+  const notes = tfb.wasmUnavailable ? [`tfjs-wasm unavailable: ${tfb.wasmUnavailable}`] : [];
+  return { name: 'sgemm', unit: 'float32 C = A·B, GFLOP/s', table, rows, notes };
 }
