@@ -1,22 +1,48 @@
 #!/usr/bin/env node
 /**
- * The `tessera` command line: `tessera demo` trains the quick-start model; `tessera help` lists
- * commands.
+ * The `tessera` command line: `tessera demo` trains the quick-start model, `tessera convert`
+ * converts between `.keras`, legacy `.h5` (read) and TF.js `model.json`, `tessera summary`
+ * prints the summary of a model file.
  */
 import { runDemo } from './demo.js';
 
-const USAGE = `usage: tessera <command>
+const USAGE = `usage: tessera <command> [arguments]
 
 commands:
-  demo     train a small network on the embedded 8x8 digits and print test accuracy
-  help     show this message`;
+  demo                 train a small network on the embedded 8x8 digits and print test accuracy
+  convert <in> <out>   convert a model: .keras, .h5 (read only) or a TF.js model.json / directory
+  summary <model>      print the summary of a .keras, .h5 or TF.js model
+  help                 show this message`;
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd] = argv;
+  const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'demo':
       await runDemo();
       return 0;
+    case 'convert': {
+      if (rest.length !== 2) {
+        console.error(`tessera convert: needs <in> and <out>\n\n${USAGE}`);
+        return 2;
+      }
+      const { loadModel, saveModel } = await import('../io/save_load.js');
+      const model = await loadModel(rest[0]!, { compile: true });
+      await saveModel(model, rest[1]!);
+      console.log(
+        `converted ${rest[0]} → ${rest[1]} (${model.countParams().toLocaleString('en-US')} parameters)`,
+      );
+      return 0;
+    }
+    case 'summary': {
+      if (rest.length !== 1) {
+        console.error(`tessera summary: needs one model path\n\n${USAGE}`);
+        return 2;
+      }
+      const { loadModel } = await import('../io/save_load.js');
+      const model = await loadModel(rest[0]!, { compile: false });
+      model.summary();
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -34,7 +60,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(`tessera: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   },
 );

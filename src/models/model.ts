@@ -207,6 +207,31 @@ export class Model extends Layer {
   }
 
   /**
+   * Saves the model (Node.js): `*.keras` (Keras 3 format) or a directory / `model.json`
+   * (TF.js layers format). Written atomically. In browsers use `modelToKerasBytes`.
+   * @example await model.save('out/model.keras');
+   */
+  async save(path: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
+    const io = await import('../io/save_load.js');
+    await io.saveModel(this, path, opts);
+  }
+
+  /** Saves the weights (Node.js): `*.weights.h5` in Keras's layout, else Tessera's format. */
+  async saveWeights(path: string): Promise<void> {
+    const io = await import('../io/save_load.js');
+    await io.saveWeights(this, path);
+  }
+
+  /** Loads weights saved by `saveWeights` or by Keras, by order or by name. */
+  async loadWeights(
+    path: string,
+    opts: { byName?: boolean; skipMismatch?: boolean } = {},
+  ): Promise<unknown> {
+    const io = await import('../io/save_load.js');
+    return io.loadWeights(this, path, opts);
+  }
+
+  /**
    * One training step on a batch: forward in training mode, loss, gradients, optimizer update,
    * metric update. Override to customise training (as Keras's `train_step`); return the step's
    * loss tensor.

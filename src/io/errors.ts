@@ -1,0 +1,3 @@
+import { TesseraError } from '../errors.js';
+
+export class FormatError extends TesseraError {}

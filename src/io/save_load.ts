@@ -1,0 +1,373 @@
+/**
+ * Saving and loading whole models and weights. The byte-level functions work everywhere
+ * (browsers included): `.keras` zips, legacy Keras `.h5`, TF.js `model.json` + weight shards,
+ * Keras `.weights.h5` and Tessera's own checked weights file. The path-level functions are
+ * thin Node-only wrappers that pick the format from the path and write atomically.
+ */
+import {
+  type CheckpointTensor,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from '../callbacks/checkpoint_format.js';
+import { ValueError } from '../errors.js';
+import type { Model } from '../models/model.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { FormatError } from './errors.js';
+import { atomicWriteFile, isDirectory, readFileBytes } from './files.js';
+import { isHdf5 } from './h5.js';
+import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from './keras_config.js';
+import {
+  loadLegacyWeights,
+  readKerasWeights,
+  readLegacyH5,
+  writeKerasWeights,
+} from './keras_weights.js';
+import {
+  type EncodedTfjsModel,
+  decodeTfjsModel,
+  encodeTfjsModel,
+  parseModelJson,
+} from './tfjs_format.js';
+import { readZip, writeZip } from './zip.js';
+
+/** The Keras version whose `.keras` layout Tessera writes. */
+export const KERAS_FORMAT_VERSION = '3.15.1';
+
+const utf8 = new TextEncoder();
+const fromUtf8 = (b: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(b);
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(fromUtf8(bytes));
+  } catch (e) {
+    throw new FormatError(`${what} is not valid UTF-8 JSON: ${(e as Error).message}`);
+  }
+}
+
+function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+function isZip(bytes: Uint8Array): boolean {
+  return ZIP_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** Options of the save functions. */
+export interface SaveOptions {
+  /** Include the optimizer's state so training resumes exactly (default true when compiled). */
+  includeOptimizer?: boolean;
+}
+
+/**
+ * A model as Keras 3 `.keras` bytes: a zip of `metadata.json`, `config.json` (architecture and
+ * compile settings) and `model.weights.h5` (weights, and the optimizer state when compiled).
+ * @example const bytes = await modelToKerasBytes(model);
+ */
+export async function modelToKerasBytes(model: Model, opts: SaveOptions = {}): Promise<Uint8Array> {
+  const includeOptimizer = (opts.includeOptimizer ?? true) && model.compiled !== null;
+  const config = modelToKerasConfig(model, { compileConfig: model.compiled !== null });
+  const weights = await writeKerasWeights(model, { includeOptimizer });
+  const metadata = {
+    keras_version: KERAS_FORMAT_VERSION,
+    date_saved: kerasDate(new Date()),
+    generated_by: 'Tessera',
+  };
+  return writeZip({
+    'metadata.json': utf8.encode(JSON.stringify(metadata)),
+    'config.json': utf8.encode(JSON.stringify(config)),
+    'model.weights.h5': weights,
+  });
+}
+
+function kerasDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}@${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Options of the load functions. */
+export interface LoadOptions {
+  /** Compile the model with the saved training configuration, when there is one (default true). */
+  compile?: boolean;
+}
+
+/**
+ * Loads a model from `.keras` (zip) or legacy Keras `.h5` bytes, recognised by their magic
+ * numbers. Nothing in the file is executed: classes are looked up in Tessera's registry.
+ * @example const model = await loadModelFromBytes(new Uint8Array(await file.arrayBuffer()));
+ */
+export async function loadModelFromBytes(
+  data: Uint8Array | ArrayBuffer,
+  opts: LoadOptions = {},
+): Promise<Model> {
+  const bytes = asBytes(data);
+  if (isZip(bytes)) return loadKerasZip(bytes, opts);
+  if (isHdf5(bytes)) return loadLegacyH5Model(bytes, opts);
+  if (bytes[0] === 0x7b) {
+    throw new FormatError(
+      'loadModelFromBytes: this looks like a TF.js model.json; use loadTfjsModelFromBytes(modelJson, weights)',
+    );
+  }
+  throw new FormatError('loadModelFromBytes: not a .keras (zip) or Keras .h5 (HDF5) file');
+}
+
+async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model> {
+  const entries = readZip(bytes);
+  const config = entries.get('config.json');
+  if (!config)
+    throw new FormatError(
+      `.keras file has no config.json (entries: ${[...entries.keys()].join(', ')})`,
+    );
+  const json = parseJson(config, '.keras config.json');
+  const model = modelFromKerasConfig(json);
+  const compileArgs = opts.compile === false ? null : compileArgsFromKeras(json);
+  if (compileArgs) model.compile(compileArgs);
+  const weights = entries.get('model.weights.h5');
+  if (!weights) {
+    if (entries.has('model.weights.npz'))
+      throw new FormatError(
+        '.keras file stores weights as npz; only model.weights.h5 is supported',
+      );
+    throw new FormatError('.keras file has no model.weights.h5');
+  }
+  await readKerasWeights(model, weights, { includeOptimizer: compileArgs !== null });
+  return model;
+}
+
+async function loadLegacyH5Model(bytes: Uint8Array, opts: LoadOptions): Promise<Model> {
+  const legacy = await readLegacyH5(bytes);
+  if (legacy.modelConfig === null || legacy.modelConfig === undefined) {
+    throw new FormatError(
+      'Keras .h5 file has no model_config attribute (a weights-only file? use loadWeights)',
+    );
+  }
+  const model = modelFromKerasConfig(legacy.modelConfig);
+  const compileArgs =
+    opts.compile === false || !legacy.trainingConfig
+      ? null
+      : compileArgsFromKeras(legacy.trainingConfig);
+  if (compileArgs) model.compile(compileArgs);
+  loadLegacyWeights(model, legacy, { byName: false });
+  return model;
+}
+
+/**
+ * A model in the TF.js layers format: `model.json` content and weight shards.
+ * @example const { modelJson, shards } = modelToTfjs(model);
+ */
+export function modelToTfjs(
+  model: Model,
+  opts: SaveOptions & { shardBytes?: number } = {},
+): EncodedTfjsModel {
+  return encodeTfjsModel(model, {
+    includeOptimizer: opts.includeOptimizer ?? false,
+    shardBytes: opts.shardBytes,
+  });
+}
+
+/**
+ * Loads a TF.js layers model from its `model.json` (object, text or bytes) and weight data
+ * (one buffer, the shards in manifest order, or a lookup by shard path).
+ */
+export function loadTfjsModelFromBytes(
+  modelJson: unknown,
+  weights: Uint8Array | readonly Uint8Array[] | ((path: string) => Uint8Array),
+): Model {
+  return decodeTfjsModel(parseModelJson(modelJson), weights);
+}
+
+/**
+ * Weights in Tessera's own file: a checked JSON header (names, shapes, dtypes, offsets) and
+ * raw little-endian data. Names are the weights' paths (`dense/kernel`).
+ */
+export function weightsToBytes(model: Model): Uint8Array {
+  const tensors: CheckpointTensor[] = model.weights.map((w) => ({
+    name: w.name,
+    group: 'weights',
+    shape: [...w.shape],
+    dtype: w.dtype,
+    values: w.dataSync().slice(),
+  }));
+  return encodeCheckpoint(tensors, { format: 'tessera-weights' });
+}
+
+/** Options of weight loading. */
+export interface LoadWeightsOptions {
+  /** Match weights by layer/weight name instead of by order (default false). */
+  byName?: boolean;
+  /** Skip weights whose shape differs instead of failing (default false). */
+  skipMismatch?: boolean;
+}
+
+/** What a weight load matched. */
+export interface WeightsReport {
+  loaded: number;
+  skipped: string[];
+  unused: string[];
+}
+
+/** Loads weights from Tessera weight-file bytes (see {@link weightsToBytes}). */
+export function weightsFromBytes(
+  model: Model,
+  bytes: Uint8Array,
+  opts: LoadWeightsOptions = {},
+): WeightsReport {
+  const ckpt = decodeCheckpoint(bytes, 'weights file');
+  const stored = ckpt.tensors.filter((t) => t.group === 'weights');
+  const ws = model.weights;
+  const report: WeightsReport = { loaded: 0, skipped: [], unused: [] };
+  const pairs: [(typeof ws)[number], CheckpointTensor][] = [];
+  if (opts.byName) {
+    const byName = new Map(stored.map((t) => [t.name, t]));
+    for (const w of ws) {
+      const t = byName.get(w.name);
+      if (!t) report.skipped.push(`${w.name} (not in file)`);
+      else {
+        pairs.push([w, t]);
+        byName.delete(w.name);
+      }
+    }
+    report.unused.push(...byName.keys());
+    if (!opts.skipMismatch && report.skipped.length) {
+      throw new FormatError(
+        `loadWeights: no stored weight for ${report.skipped.join(', ')}; file has ${stored.map((t) => t.name).join(', ')}`,
+      );
+    }
+  } else {
+    if (stored.length !== ws.length) {
+      throw new FormatError(
+        `loadWeights: the file has ${stored.length} weights, the model ${ws.length} (${ws.map((w) => w.name).join(', ')})`,
+      );
+    }
+    ws.forEach((w, i) => pairs.push([w, stored[i]!]));
+  }
+  const assign: [(typeof ws)[number], Tensor][] = [];
+  for (const [w, t] of pairs) {
+    if (t.shape.join() !== w.shape.join()) {
+      const msg = `${w.name}: model weight has shape [${w.shape.join(', ')}], the file's '${t.name}' has [${t.shape.join(', ')}]`;
+      if (opts.skipMismatch) {
+        report.skipped.push(msg);
+        continue;
+      }
+      throw new FormatError(`loadWeights: ${msg}`);
+    }
+    assign.push([w, tensor(t.values, t.shape, t.dtype)]);
+  }
+  // Assign only after every check passed, so a failed load leaves the model as it was.
+  for (const [w, v] of assign) w.assign(v);
+  report.loaded = assign.length;
+  return report;
+}
+
+// ---------------------------------------------------------------- Node paths
+
+type PathFormat = 'keras' | 'h5' | 'tfjs';
+
+function formatOfPath(path: string, isDir: boolean): PathFormat {
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  // A path with no extension names a directory: the TF.js layout (model.json + shards).
+  if (isDir || path.endsWith('/') || path.endsWith('.json') || !base.includes('.')) return 'tfjs';
+  if (path.endsWith('.keras')) return 'keras';
+  if (path.endsWith('.h5') || path.endsWith('.hdf5')) return 'h5';
+  throw new ValueError(
+    `save/load: cannot tell the format of '${path}': use a .keras or .h5 file, or a directory / model.json for TF.js`,
+  );
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+/**
+ * Saves a model to a path (Node.js): `*.keras` (Keras 3), a directory or a `model.json` path
+ * (TF.js layers format: model.json + weight shards). Files are written atomically.
+ * @example await saveModel(model, 'out/digits.keras');
+ */
+export async function saveModel(model: Model, path: string, opts: SaveOptions = {}): Promise<void> {
+  const fmt = formatOfPath(path, await isDirectory(path, 'save'));
+  if (fmt === 'keras') {
+    await atomicWriteFile(path, await modelToKerasBytes(model, opts));
+  } else if (fmt === 'h5') {
+    throw new ValueError(
+      `save: writing legacy Keras .h5 models is not supported ('${path}'); save as .keras instead`,
+    );
+  } else {
+    const dir = path.endsWith('.json')
+      ? path.slice(0, Math.max(0, path.lastIndexOf('/'))) || '.'
+      : path;
+    const { modelJson, shards } = modelToTfjs(model, opts);
+    for (const s of shards) await atomicWriteFile(joinPath(dir, s.path), s.data);
+    // model.json last: a reader never sees a model.json whose shards are not all written.
+    await atomicWriteFile(
+      path.endsWith('.json') ? path : joinPath(dir, 'model.json'),
+      utf8.encode(JSON.stringify(modelJson)),
+    );
+  }
+}
+
+/**
+ * Loads a model from a path (Node.js): `*.keras`, legacy Keras `*.h5`, or a TF.js directory /
+ * `model.json` (its weight shards are read from beside it).
+ * @example const model = await loadModel('../shared/models/keras/mlp/mlp.keras');
+ */
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Model> {
+  const dir = await isDirectory(path, 'loadModel');
+  const fmt = formatOfPath(path, dir);
+  if (fmt !== 'tfjs') return loadModelFromBytes(await readFileBytes(path, 'loadModel'), opts);
+  const jsonPath = dir ? joinPath(path, 'model.json') : path;
+  const base = jsonPath.slice(0, Math.max(0, jsonPath.lastIndexOf('/'))) || '.';
+  const modelJson = parseModelJson(
+    parseJson(await readFileBytes(jsonPath, 'loadModel'), jsonPath),
+    jsonPath,
+  );
+  const paths = modelJson.weightsManifest.flatMap((g) => g.paths);
+  const files = new Map<string, Uint8Array>();
+  for (const p of paths) {
+    if (p.includes('..') || p.startsWith('/'))
+      throw new FormatError(`${jsonPath}: weight path '${p}' leaves the model's directory`);
+    files.set(p, await readFileBytes(joinPath(base, p.replace(/^\.\//, '')), 'loadModel'));
+  }
+  return decodeTfjsModel(modelJson, (p) => {
+    const b = files.get(p);
+    if (!b) throw new FormatError(`${jsonPath}: weight file '${p}' not found`);
+    return b;
+  });
+}
+
+/**
+ * Saves the weights (Node.js): `*.weights.h5` in Keras's layout, anything else in Tessera's
+ * checked binary format. Written atomically.
+ * @example await saveWeights(model, 'ckpt/best.weights.h5');
+ */
+export async function saveWeights(model: Model, path: string): Promise<void> {
+  const bytes = path.endsWith('.h5')
+    ? await writeKerasWeights(model, { includeOptimizer: false })
+    : weightsToBytes(model);
+  await atomicWriteFile(path, bytes);
+}
+
+/**
+ * Loads weights saved by {@link saveWeights}, by Keras (`.weights.h5`) or a legacy Keras `.h5`
+ * (Node.js). By order unless `byName`; a mismatch names the layer, the weight and both shapes.
+ * @example await loadWeights(model, 'ckpt/best.weights.h5');
+ */
+export async function loadWeights(
+  model: Model,
+  path: string,
+  opts: LoadWeightsOptions = {},
+): Promise<unknown> {
+  const bytes = await readFileBytes(path, 'loadWeights');
+  if (isHdf5(bytes)) {
+    // A legacy file has /model_weights (or layer groups with weight_names); Keras 3 has /layers.
+    try {
+      return await readKerasWeights(model, bytes, { skipMismatch: opts.skipMismatch });
+    } catch (e) {
+      const legacy = await readLegacyH5(bytes).catch(() => null);
+      if (!legacy || legacy.weights.length === 0) throw e;
+      return loadLegacyWeights(model, legacy, { byName: opts.byName ?? false });
+    }
+  }
+  return weightsFromBytes(model, bytes, opts);
+}
