@@ -95,6 +95,34 @@ export interface MatmulArgs {
   strideB: number;
 }
 
+/**
+ * Geometry of a 2-D convolution over NHWC data; see {@link Backend.conv2d}. The op layer
+ * resolves 'same'/'valid'/'causal' into explicit padding, so backends see numbers only.
+ */
+export interface ConvArgs {
+  /** Step of the window over [height, width]. */
+  strides: readonly [number, number];
+  /** Spacing of the kernel taps over [height, width] (1: dense; a kernel of size k spans (k − 1)·d + 1). */
+  dilations: readonly [number, number];
+  /** Explicit zero padding `[top, bottom, left, right]`. */
+  padding: readonly [number, number, number, number];
+  /**
+   * Channel groups: the input channels and the filters are split into `groups` equal parts and
+   * output part g sees only input part g (1: a dense convolution; in channels: depthwise).
+   */
+  groups: number;
+}
+
+/** Geometry of a 2-D pooling window over NHWC data; see {@link Backend.maxPool2d}. */
+export interface PoolArgs {
+  /** Window size [height, width]. */
+  poolSize: readonly [number, number];
+  /** Step of the window over [height, width]. */
+  strides: readonly [number, number];
+  /** Explicit padding `[top, bottom, left, right]`; padded positions never count. */
+  padding: readonly [number, number, number, number];
+}
+
 /** The compute primitives of a backend, checked at compile time by `implements Backend`. */
 export interface Backend {
   /** Short name, e.g. `js`. */
@@ -212,4 +240,67 @@ export interface Backend {
   logSoftmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle;
   /** log Σ exp over `axes`, stable; the output drops those axes. */
   logSumExp(x: DataHandle, shape: Shape, axes: readonly number[], dtype: DType): DataHandle;
+
+  // --- convolution and pooling (NHWC; defaults in BaseBackend from gather/matmul/scatterAdd) ---
+  /**
+   * 2-D cross-correlation, as tf.nn.conv2d: x `[n, h, w, c]`, filter `[kh, kw, c / groups,
+   * cout]` → `[n, oh, ow, cout]` with `oh = ⌊(h + top + bottom − ((kh − 1)·dh + 1)) / sh⌋ + 1`
+   * (likewise ow); see `windowOutputSize` in `base.ts`.
+   */
+  conv2d(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle;
+  /**
+   * Gradient of {@link conv2d} with respect to its input (the transposed convolution): dy
+   * `[n, oh, ow, cout]` and the filter → `xShape`. `xShape` is needed because several input
+   * sizes give the same output size.
+   */
+  conv2dBackpropInput(
+    dy: DataHandle,
+    dyShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    xShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle;
+  /** Gradient of {@link conv2d} with respect to its filter: x and dy → `filterShape`. */
+  conv2dBackpropFilter(
+    x: DataHandle,
+    xShape: Shape,
+    dy: DataHandle,
+    dyShape: Shape,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle;
+  /** Max over each window of x `[n, h, w, c]` → `[n, oh, ow, c]` (padding never wins). */
+  maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle;
+  /**
+   * Gradient of {@link maxPool2d}: each dy element goes to the position of its window's max
+   * in x (the first one in row-major window order on ties); contributions add up.
+   */
+  maxPool2dBackward(
+    dy: DataHandle,
+    dyShape: Shape,
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): DataHandle;
+  /** Mean over the valid (non-padded) positions of each window, as TF/Keras. */
+  avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle;
+  /** Gradient of {@link avgPool2d}: dy / count spread over each window's valid positions. */
+  avgPool2dBackward(
+    dy: DataHandle,
+    dyShape: Shape,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): DataHandle;
 }

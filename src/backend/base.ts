@@ -1,16 +1,20 @@
 /**
  * `BaseBackend`: default implementations of the composite primitives (softmax, logSoftmax,
  * logSumExp) written with the other primitives, so a new backend works as soon as its
- * primitives do and overrides only the hot paths.
+ * primitives do and overrides only the hot paths. Convolution and pooling also have reference
+ * defaults here (windows gathered as im2col rows, then matmul / reduce / scatterAdd); they are
+ * correct but slow, and meant to be overridden (the js backend does).
  */
-import type { DType, TypedArray } from '../tensor/dtype.js';
+import { type DType, type TypedArray, allocArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import type {
   ArgReduceOp,
   Backend,
   BinaryOp,
+  ConvArgs,
   DataHandle,
   MatmulArgs,
+  PoolArgs,
   ReduceOp,
   UnaryOp,
 } from './backend.js';
@@ -163,4 +167,287 @@ export abstract class BaseBackend implements Backend {
     const ls = this.unary('log', s, outSize, dtype);
     return this.binary('add', ls, kept, mSafe, kept, kept, dtype, dtype);
   }
+
+  // --- convolution and pooling: reference defaults built from pad, gather, matmul, scatterAdd.
+  // Each window position becomes a gathered row (im2col), so a backend gets correct (if not
+  // fast) convolutions and pools from its other primitives; the js backend overrides them all.
+
+  /** conv2d as im2col (pad + gather) then one matmul per group. */
+  conv2d(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const g = convGeometry(xShape, filterShape, args);
+    const cols = gatherWindows(this, x, xShape, g, 0, dtype).cols;
+    const { rows, kk, cg, coutG, groups: G } = g;
+    if (G === 1)
+      return this.matmul(cols, filter, mm(1, rows, g.cout, kk * cg, false, false), dtype);
+    const colsG = this.transpose(cols, [rows, kk, G, cg], [2, 0, 1, 3], dtype);
+    const fG = this.transpose(filter, [kk, cg, G, coutG], [2, 0, 1, 3], dtype);
+    const y = this.matmul(colsG, fG, mm(G, rows, coutG, kk * cg, false, false), dtype);
+    return this.transpose(y, [G, rows, coutG], [1, 0, 2], dtype);
+  }
+
+  /** dx = col2im(dy · filterᵀ): a matmul per group, then scatterAdd of the window rows. */
+  conv2dBackpropInput(
+    dy: DataHandle,
+    _dyShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    xShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const g = convGeometry(xShape, filterShape, args);
+    const { rows, kk, cg, coutG, groups: G } = g;
+    let dcols: DataHandle;
+    if (G === 1) {
+      dcols = this.matmul(dy, filter, mm(1, rows, kk * cg, g.cout, false, true), dtype);
+    } else {
+      const dyG = this.transpose(dy, [rows, G, coutG], [1, 0, 2], dtype);
+      const fG = this.transpose(filter, [kk, cg, G, coutG], [2, 0, 1, 3], dtype);
+      const d = this.matmul(dyG, fG, mm(G, rows, kk * cg, coutG, false, true), dtype);
+      dcols = this.transpose(d, [G, rows, kk, cg], [1, 2, 0, 3], dtype);
+    }
+    return scatterWindows(this, dcols, xShape, g, dtype);
+  }
+
+  /** dfilter = im2col(x)ᵀ · dy, per group. */
+  conv2dBackpropFilter(
+    x: DataHandle,
+    xShape: Shape,
+    dy: DataHandle,
+    _dyShape: Shape,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const g = convGeometry(xShape, filterShape, args);
+    const cols = gatherWindows(this, x, xShape, g, 0, dtype).cols;
+    const { rows, kk, cg, coutG, groups: G } = g;
+    if (G === 1) return this.matmul(cols, dy, mm(1, kk * cg, g.cout, rows, true, false), dtype);
+    const colsG = this.transpose(cols, [rows, kk, G, cg], [2, 0, 1, 3], dtype);
+    const dyG = this.transpose(dy, [rows, G, coutG], [1, 0, 2], dtype);
+    const d = this.matmul(colsG, dyG, mm(G, kk * cg, coutG, rows, true, false), dtype);
+    return this.transpose(d, [G, kk, cg, coutG], [1, 2, 0, 3], dtype);
+  }
+
+  /** Windows gathered from an input padded with −∞, then a max over each window. */
+  maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
+    const g = poolGeometry(xShape, args);
+    const { cols } = gatherWindows(this, x, xShape, g, Number.NEGATIVE_INFINITY, dtype);
+    return this.reduce('max', cols, [g.n, g.p, g.kk, g.c], [2], dtype, dtype);
+  }
+
+  /** dy routed through a one-hot of each window's argmax, then scattered back. */
+  maxPool2dBackward(
+    dy: DataHandle,
+    _dyShape: Shape,
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): DataHandle {
+    const g = poolGeometry(xShape, args);
+    const { n, p, kk, c } = g;
+    const { cols } = gatherWindows(this, x, xShape, g, Number.NEGATIVE_INFINITY, dtype);
+    const am = this.argReduce('argmax', cols, [n, p, kk, c], 2, dtype);
+    const hot = this.oneHot(am, n * p * c, kk, 1, 0, dtype);
+    const hotT = this.transpose(hot, [n, p, c, kk], [0, 1, 3, 2], dtype);
+    const full = [n, p, kk, c];
+    const contrib = this.binary('mul', hotT, full, dy, [n, p, 1, c], full, dtype, dtype);
+    return scatterWindows(this, contrib, xShape, g, dtype);
+  }
+
+  /** Window sums divided by the number of valid (non-padded) positions. */
+  avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
+    const g = poolGeometry(xShape, args);
+    const { n, p, kk, c } = g;
+    const { cols } = gatherWindows(this, x, xShape, g, 0, dtype);
+    const s = this.reduce('sum', cols, [n, p, kk, c], [2], dtype, dtype);
+    const counts = this.fromArray(validCounts(g, dtype), dtype);
+    return this.binary('div', s, [n, p, c], counts, [1, p, 1], [n, p, c], dtype, dtype);
+  }
+
+  /** dy / count broadcast over each window and scattered back. */
+  avgPool2dBackward(
+    dy: DataHandle,
+    _dyShape: Shape,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): DataHandle {
+    const g = poolGeometry(xShape, args);
+    const { n, p, kk, c } = g;
+    const counts = this.fromArray(validCounts(g, dtype), dtype);
+    const scaled = this.binary('div', dy, [n, p, c], counts, [1, p, 1], [n, p, c], dtype, dtype);
+    const spread = this.broadcastTo(scaled, [n, p, 1, c], [n, p, kk, c], dtype);
+    return scatterWindows(this, spread, xShape, g, dtype);
+  }
+}
+
+/**
+ * Output length of a sliding window along one axis: input `size` padded by `padBefore` and
+ * `padAfter`, a window of `k` taps spaced `dilation` apart, moved by `stride`.
+ *
+ * Formula: ⌊(size + padBefore + padAfter − ((k − 1)·dilation + 1)) / stride⌋ + 1.
+ * @example windowOutputSize(28, 3, 1, 1, 0, 0) // 26
+ */
+export function windowOutputSize(
+  size: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  padBefore: number,
+  padAfter: number,
+): number {
+  return Math.floor((size + padBefore + padAfter - ((k - 1) * dilation + 1)) / stride) + 1;
+}
+
+/** Where the windows of a conv or pool lie in an NHWC input (used by the defaults above). */
+interface WindowGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pb: number;
+  pl: number;
+  pr: number;
+  oh: number;
+  ow: number;
+  /** Output positions per image, oh·ow. */
+  p: number;
+  /** Taps per window, kh·kw. */
+  kk: number;
+}
+
+interface ConvGeometry extends WindowGeometry {
+  groups: number;
+  cg: number;
+  cout: number;
+  coutG: number;
+  /** Rows of the im2col matrix, n·oh·ow. */
+  rows: number;
+}
+
+function windowGeometry(
+  xShape: Shape,
+  kh: number,
+  kw: number,
+  strides: readonly [number, number],
+  dilations: readonly [number, number],
+  padding: readonly [number, number, number, number],
+): WindowGeometry {
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  const [sh, sw] = strides;
+  const [dh, dw] = dilations;
+  const [pt, pb, pl, pr] = padding;
+  const oh = windowOutputSize(h, kh, sh, dh, pt, pb);
+  const ow = windowOutputSize(w, kw, sw, dw, pl, pr);
+  return { n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, oh, ow, p: oh * ow, kk: kh * kw };
+}
+
+function convGeometry(xShape: Shape, filterShape: Shape, args: ConvArgs): ConvGeometry {
+  const [kh, kw, cg, cout] = filterShape as [number, number, number, number];
+  const g = windowGeometry(xShape, kh, kw, args.strides, args.dilations, args.padding);
+  const groups = args.groups;
+  return { ...g, groups, cg, cout, coutG: cout / groups, rows: g.n * g.p };
+}
+
+function poolGeometry(xShape: Shape, args: PoolArgs): WindowGeometry {
+  const [kh, kw] = args.poolSize;
+  return windowGeometry(xShape, kh, kw, args.strides, [1, 1], args.padding);
+}
+
+function mm(
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): MatmulArgs {
+  const strideA = batch === 1 ? 0 : m * k;
+  const strideB = batch === 1 ? 0 : k * n;
+  return { batch, m, n, k, transA, transB, strideA, strideB };
+}
+
+/** Flat index into the padded `[hp·wp]` plane of every (output position, tap), tap fastest. */
+function windowIndices(g: WindowGeometry): Int32Array {
+  const wp = g.w + g.pl + g.pr;
+  const idx = new Int32Array(g.p * g.kk);
+  let t = 0;
+  for (let oy = 0; oy < g.oh; oy++) {
+    for (let ox = 0; ox < g.ow; ox++) {
+      for (let i = 0; i < g.kh; i++) {
+        const row = (oy * g.sh + i * g.dh) * wp;
+        for (let j = 0; j < g.kw; j++) idx[t++] = row + ox * g.sw + j * g.dw;
+      }
+    }
+  }
+  return idx;
+}
+
+/** The windows of x as `[n, oh·ow·kh·kw, c]` (im2col rows), padding filled with `padValue`. */
+function gatherWindows(
+  b: Backend,
+  x: DataHandle,
+  xShape: Shape,
+  g: WindowGeometry,
+  padValue: number,
+  dtype: DType,
+): { cols: DataHandle } {
+  const hp = g.h + g.pt + g.pb;
+  const wp = g.w + g.pl + g.pr;
+  const pads: [number, number][] = [
+    [0, 0],
+    [g.pt, g.pb],
+    [g.pl, g.pr],
+    [0, 0],
+  ];
+  const xp = b.pad(x, xShape, pads, padValue, dtype);
+  const idx = b.fromArray(windowIndices(g), 'int32');
+  const cols = b.gather(xp, [g.n, hp * wp, g.c], idx, g.p * g.kk, 1, dtype);
+  return { cols };
+}
+
+/** The adjoint of {@link gatherWindows}: window rows summed back into an unpadded `xShape`. */
+function scatterWindows(
+  b: Backend,
+  rows: DataHandle,
+  xShape: Shape,
+  g: WindowGeometry,
+  dtype: DType,
+): DataHandle {
+  const hp = g.h + g.pt + g.pb;
+  const wp = g.w + g.pl + g.pr;
+  const idx = b.fromArray(windowIndices(g), 'int32');
+  const sum = b.scatterAdd(rows, idx, g.p * g.kk, [g.n, hp * wp, g.c], 1, dtype);
+  return b.slice(sum, [g.n, hp, wp, g.c], [0, g.pt, g.pl, 0], [1, 1, 1, 1], xShape, dtype);
+}
+
+/** Number of unpadded positions in each pooling window, `[oh·ow]`. */
+function validCounts(g: WindowGeometry, dtype: DType): TypedArray {
+  const out = allocArray(dtype, g.p);
+  for (let oy = 0; oy < g.oh; oy++) {
+    const y0 = oy * g.sh - g.pt;
+    const rowsIn = Math.min(y0 + g.kh, g.h) - Math.max(y0, 0);
+    for (let ox = 0; ox < g.ow; ox++) {
+      const x0 = ox * g.sw - g.pl;
+      const colsIn = Math.min(x0 + g.kw, g.w) - Math.max(x0, 0);
+      out[oy * g.ow + ox] = Math.max(rowsIn, 0) * Math.max(colsIn, 0);
+    }
+  }
+  return out;
 }

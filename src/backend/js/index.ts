@@ -9,12 +9,15 @@ import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import type {
   ArgReduceOp,
   BinaryOp,
+  ConvArgs,
   DataHandle,
   MatmulArgs,
+  PoolArgs,
   ReduceOp,
   UnaryOp,
 } from '../backend.js';
 import { BaseBackend } from '../base.js';
+import * as conv from './conv.js';
 import { gemm } from './gemm.js';
 import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
 
@@ -29,6 +32,17 @@ function vals(h: DataHandle): TypedArray {
     throw new ValueError(`js backend: got storage of backend '${h.backend}'`);
   }
   return h.values;
+}
+
+/** Float storage (the conv and pool ops only pass float32/float64 tensors). */
+function fvals(h: DataHandle): Float32Array | Float64Array {
+  const v = vals(h);
+  if (!(v instanceof Float32Array || v instanceof Float64Array)) {
+    throw new ValueError(
+      `js backend: convolution and pooling need float storage, got ${v.constructor.name}`,
+    );
+  }
+  return v;
 }
 
 /** Converts a number to what the dtype stores (int32 truncates toward zero, bool is ≠ 0, NaN included). */
@@ -408,6 +422,74 @@ export class JsBackend extends BaseBackend {
       if (c >= 0 && c < depth) out[i * depth + c] = on;
     }
     return new JsData(out);
+  }
+
+  // --- convolution and pooling (kernels in conv.ts: im2col + gemm, direct loops for pools)
+
+  override conv2d(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    _dtype: DType,
+  ): DataHandle {
+    return new JsData(conv.conv2dForward(fvals(x), xShape, fvals(filter), filterShape, args));
+  }
+
+  override conv2dBackpropInput(
+    dy: DataHandle,
+    _dyShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    xShape: Shape,
+    args: ConvArgs,
+    _dtype: DType,
+  ): DataHandle {
+    return new JsData(
+      conv.conv2dBackpropInput(fvals(dy), fvals(filter), filterShape, xShape, args),
+    );
+  }
+
+  override conv2dBackpropFilter(
+    x: DataHandle,
+    xShape: Shape,
+    dy: DataHandle,
+    _dyShape: Shape,
+    filterShape: Shape,
+    args: ConvArgs,
+    _dtype: DType,
+  ): DataHandle {
+    return new JsData(conv.conv2dBackpropFilter(fvals(x), xShape, fvals(dy), filterShape, args));
+  }
+
+  override maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, _dtype: DType): DataHandle {
+    return new JsData(conv.maxPool2dForward(fvals(x), xShape, args));
+  }
+
+  override maxPool2dBackward(
+    dy: DataHandle,
+    _dyShape: Shape,
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    _dtype: DType,
+  ): DataHandle {
+    return new JsData(conv.maxPool2dBackward(fvals(dy), fvals(x), xShape, args));
+  }
+
+  override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, _dtype: DType): DataHandle {
+    return new JsData(conv.avgPool2dForward(fvals(x), xShape, args));
+  }
+
+  override avgPool2dBackward(
+    dy: DataHandle,
+    _dyShape: Shape,
+    xShape: Shape,
+    args: PoolArgs,
+    _dtype: DType,
+  ): DataHandle {
+    return new JsData(conv.avgPool2dBackward(fvals(dy), xShape, args));
   }
 }
 
