@@ -5,9 +5,15 @@
  *
  * Run: `npx tsx examples/mnist_cnn.ts [path/to/mnist]` (default ../shared/datasets/mnist).
  */
-import { Dense, Flatten, Sequential, loadMnist, setSeed } from '../src/index.js';
-import { Conv2D } from '../src/layers/convolutional.js';
-import { MaxPooling2D } from '../src/layers/pooling.js';
+import {
+  Conv2D,
+  Dense,
+  Flatten,
+  MaxPooling2D,
+  Sequential,
+  loadMnist,
+  setSeed,
+} from '../src/index.js';
 
 /** What {@link trainMnistCnn} reports. */
 export interface MnistCnnResult {
@@ -23,8 +29,12 @@ export interface MnistCnnResult {
 export interface MnistCnnOptions {
   /** Training epochs (default 3). */
   epochs?: number;
-  /** Samples per step (default 128). */
+  /** Samples per step (default 64). */
   batchSize?: number;
+  /** Adam's initial learning rate (default 1e-3). */
+  learningRate?: number;
+  /** Cosine decay of the learning rate to 0 over the whole run (default true). */
+  cosineDecay?: boolean;
   /** Use only the first n training images (default all 60000). */
   trainSamples?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch (default 1). */
@@ -58,8 +68,13 @@ export async function trainMnistCnn(
   const x = xTrain.slice([0, 0, 0], [n, 28, 28]).reshape([n, 28, 28, 1]);
   const y = yTrain.slice([0], [n]);
   const model = mnistCnn();
+  const epochs = opts.epochs ?? 3;
+  const batchSize = opts.batchSize ?? 64;
+  const lr0 = opts.learningRate ?? 1e-3;
+  const steps = epochs * Math.ceil(n / batchSize);
+  const learningRate = (opts.cosineDecay ?? true) ? new optimizers.CosineDecay(lr0, steps) : lr0;
   model.compile({
-    optimizer: 'adam',
+    optimizer: new optimizers.Adam({ learningRate }),
     loss: 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });
@@ -68,8 +83,8 @@ export async function trainMnistCnn(
   let start = 0;
   let lastBatchEnd = 0;
   const history = await model.fit(x, y, {
-    epochs: opts.epochs ?? 3,
-    batchSize: opts.batchSize ?? 128,
+    epochs,
+    batchSize,
     verbose: opts.verbose ?? 1,
     ...(opts.validate
       ? { validationData: [xTest4, yTest] as const, validationBatchSize: 500 }

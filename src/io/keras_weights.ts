@@ -344,7 +344,9 @@ function weightsBytes(bytes: Uint8Array, what: string): Uint8Array {
     const files = readZip(bytes);
     const h5 = files.get('model.weights.h5');
     if (!h5) {
-      const alt = files.has('model.weights.npz') ? ' (it has model.weights.npz, not supported)' : '';
+      const alt = files.has('model.weights.npz')
+        ? ' (it has model.weights.npz, not supported)'
+        : '';
       throw new FormatError(`${what}: the .keras archive has no model.weights.h5${alt}`);
     }
     return h5;
@@ -568,7 +570,9 @@ function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => 
   const it = r.readDataset(`${g}/0`);
   const steps = it.data.length === 1 ? Number(it.data[0]) : Number.NaN;
   if (!(Number.isInteger(steps) && steps >= 0)) {
-    throw new FormatError(`${what}: '${g}/0' should be the iteration count, a non-negative integer`);
+    throw new FormatError(
+      `${what}: '${g}/0' should be the iteration count, a non-negative integer`,
+    );
   }
   let lr: number | null = null;
   if (hasLr) {
@@ -720,7 +724,8 @@ export function loadLegacyWeights(
         matched.add(w.layerName);
       }
     }
-    for (const w of fileLayers) if (!matched.has(w.layerName)) report.unusedEntries.push(w.layerName);
+    for (const w of fileLayers)
+      if (!matched.has(w.layerName)) report.unusedEntries.push(w.layerName);
   } else {
     if (modelLayers.length !== fileLayers.length) {
       throw new ValueError(
@@ -788,7 +793,9 @@ export async function writeLegacyH5(
   const names = layers.map((l) => l.name);
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
   if (dupes.length > 0) {
-    throw new ValueError(`writeLegacyH5: layer names must be unique, repeated: ${dupes.join(', ')}`);
+    throw new ValueError(
+      `writeLegacyH5: layer names must be unique, repeated: ${dupes.join(', ')}`,
+    );
   }
   w.group('model_weights')
     .attr('model_weights', 'layer_names', names)

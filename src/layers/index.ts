@@ -101,3 +101,43 @@ export {
   TimeDistributed,
   type TimeDistributedArgs,
 } from './rnn/index.js';
+export {
+  type BaseConvArgs,
+  Conv1D,
+  type Conv1DArgs,
+  Conv2D,
+  type Conv2DArgs,
+  Conv2DTranspose,
+  type Conv2DTransposeArgs,
+  DepthwiseConv2D,
+  type DepthwiseConv2DArgs,
+  SeparableConv2D,
+  type SeparableConv2DArgs,
+} from './convolutional.js';
+export {
+  MaxPooling1D,
+  MaxPooling2D,
+  AveragePooling1D,
+  AveragePooling2D,
+  type Pooling1DArgs,
+  type Pooling2DArgs,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  type GlobalPoolingArgs,
+} from './pooling.js';
+export {
+  UpSampling1D,
+  type UpSampling1DArgs,
+  UpSampling2D,
+  type UpSampling2DArgs,
+  ZeroPadding1D,
+  type ZeroPadding1DArgs,
+  ZeroPadding2D,
+  type ZeroPadding2DArgs,
+  Cropping1D,
+  type Cropping1DArgs,
+  Cropping2D,
+  type Cropping2DArgs,
+} from './reshaping.js';
