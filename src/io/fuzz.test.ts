@@ -127,7 +127,7 @@ describe('loader fuzzing', () => {
         fc.boolean(),
         fc.array(mutation(Math.max(weights.length, config.length)), { minLength: 1, maxLength: 3 }),
         async (inWeights, ms) => {
-          const files = { ...members };
+          const files: Record<string, Uint8Array> = { ...members };
           if (inWeights) files['model.weights.h5'] = mutate(weights, ms as Mutation[]);
           else files['config.json'] = mutate(config, ms as Mutation[]);
           await mustBeSafe(() => loadModelFromBytes(zipSync(files)));
