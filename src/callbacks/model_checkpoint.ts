@@ -200,6 +200,20 @@ export class ModelCheckpoint extends MonitorCallback {
         );
       }
     }
+    // Keras's own formats when the path asks for them (the default in Keras 3), through the
+    // same atomic save path as model.save.
+    if (!this.io && (path.endsWith('.keras') || path.endsWith('.weights.h5'))) {
+      if (path.endsWith('.keras') && this.saveWeightsOnly) {
+        throw new ValueError(
+          `ModelCheckpoint: saveWeightsOnly needs a .weights.h5 path, got '${path}'`,
+        );
+      }
+      const io = await import('../io/save_load.js');
+      if (path.endsWith('.keras')) await io.saveModel(model, path);
+      else await io.saveWeights(model, path);
+      this.saved.push(path);
+      return;
+    }
     const metadata: Config = {
       kind: this.saveWeightsOnly ? 'weights' : 'model',
       modelName: model.name,

@@ -192,3 +192,28 @@ describe('round trips', () => {
     await expect(loadModelFromBytes(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow(FormatError);
   });
 });
+
+describe('ModelCheckpoint with Keras formats', () => {
+  it('writes .keras and .weights.h5 files that load back', async () => {
+    const { ModelCheckpoint } = await import('../callbacks/model_checkpoint.js');
+    const m = seqModel();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = randomUniform([8, 6], 0, 20, { dtype: 'int32' });
+    const y = randomUniform([8], 0, 2, { dtype: 'int32' });
+    const kerasPath = join(tmp, 'ckpt-{epoch:02d}.keras');
+    const weightsPath = join(tmp, 'ckpt.weights.h5');
+    await m.fit(x, y, {
+      epochs: 2,
+      verbose: 0,
+      callbacks: [
+        new ModelCheckpoint({ filepath: kerasPath, monitor: 'loss' }),
+        new ModelCheckpoint({ filepath: weightsPath, monitor: 'loss', saveWeightsOnly: true }),
+      ],
+    });
+    const loaded = await loadModel(join(tmp, 'ckpt-02.keras'));
+    expect(Array.from(loaded.apply(x).dataSync())).toEqual(Array.from(m.apply(x).dataSync()));
+    const fresh = seqModel();
+    await fresh.loadWeights(weightsPath);
+    expect(Array.from(fresh.apply(x).dataSync())).toEqual(Array.from(m.apply(x).dataSync()));
+  });
+});
