@@ -184,6 +184,14 @@ function savedVariables(layer: Layer): LayerVariable[] {
 
 const varsPath = (path: string) => (path ? `${path}/vars` : 'vars');
 
+/**
+ * The name Keras gives a layer: Tessera prefixes sublayers with their parent's name
+ * (`lstm/lstm_cell`), Keras does not (`lstm_cell`).
+ */
+function kerasName(layer: Layer): string {
+  return layer.name.slice(layer.name.lastIndexOf('/') + 1);
+}
+
 function describeLayer(layer: Layer): string {
   return `layer '${layer.name}' (${layer.className})`;
 }
@@ -304,7 +312,7 @@ export async function writeKerasWeights(
   const w = createH5();
   for (const { layer, path } of kerasSaveables(model)) {
     const g = varsPath(path);
-    w.group(g).attr(g, 'name', layer.name);
+    w.group(g).attr(g, 'name', kerasName(layer));
     savedVariables(layer).forEach((v, i) => {
       w.dataset(`${g}/${i}`, v.value());
     });
@@ -324,12 +332,24 @@ export async function writeKerasWeights(
   return w.bytes();
 }
 
+/**
+ * Checks that the model is built and that the Keras walk reaches every weight (a layer that
+ * tracks sublayers must name them in `savedChildren()`, or their weights would be lost).
+ */
 function checkBuilt(model: Model, what: string): void {
   if (!(model instanceof Model)) throw new ValueError(`${what}: expected a Model`);
-  const unbuilt = kerasSaveables(model).filter(({ layer }) => !layer.built);
+  const saveables = kerasSaveables(model);
+  const unbuilt = saveables.filter(({ layer }) => !layer.built);
   if (!model.built || unbuilt.length > 0) {
     throw new ValueError(
       `${what}: model '${model.name}' is not built${unbuilt.length ? ` (unbuilt: ${unbuilt.map((s) => s.layer.name).join(', ')})` : ''}; give it an input shape or call it on data first`,
+    );
+  }
+  const reached = new Set(saveables.flatMap(({ layer }) => layer.ownVariables));
+  const lost = model.weights.filter((w) => !reached.has(w));
+  if (lost.length > 0) {
+    throw new ValueError(
+      `${what}: weights ${lost.map((w) => `'${w.name}'`).join(', ')} belong to sublayers that their layer does not list in savedChildren(), so Keras's layout has no place for them`,
     );
   }
 }
@@ -379,8 +399,8 @@ function toTensor(a: H5Array, dtype: string): Tensor {
   return a.dtype === dtype ? t : t.cast(dtype as 'float32');
 }
 
-/** Every `vars` group in the file, below `root` (bounded walk). */
-function allVarsGroups(r: H5Reader, root: string): string[] {
+/** Every `vars` group in the file (bounded walk). */
+function allVarsGroups(r: H5Reader): string[] {
   const out: string[] = [];
   const walk = (p: string, depth: number) => {
     if (depth > 32 || !r.isGroup(p)) return;
@@ -390,8 +410,7 @@ function allVarsGroups(r: H5Reader, root: string): string[] {
       else walk(c, depth + 1);
     }
   };
-  if (r.isGroup(varsPath(root))) out.push(varsPath(root));
-  walk(root, 0);
+  walk('', 0);
   return out;
 }
 
@@ -536,7 +555,7 @@ function loadFromReader(model: Model, r: H5Reader, opts: ReadKerasWeightsOptions
     optimizerLoad();
     report.optimizer = 'loaded';
   }
-  for (const g of allVarsGroups(r, '')) {
+  for (const g of allVarsGroups(r)) {
     if (used.has(g) || (g === 'optimizer/vars' && report.optimizer !== 'absent')) continue;
     if (r.keys(g).length > 0) report.unusedEntries.push(g);
   }
@@ -551,10 +570,36 @@ function listVars(vars: readonly LayerVariable[]): string {
 function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => void {
   const what = 'readKerasWeights';
   const cls = (opt.constructor as { className?: string }).className ?? 'Optimizer';
-  // Keras builds the optimizer for the model's trainable variables before loading its state.
-  if (!opt.built) opt.build(model.trainableWeights);
   const g = 'optimizer/vars';
   const keys = varKeys(r, g, what);
+  if (keys.length === 0) throw new FormatError(`${what}: '${g}' is empty`);
+  const it = r.readDataset(`${g}/0`);
+  const steps = it.data.length === 1 ? Number(it.data[0]) : Number.NaN;
+  if (!(Number.isInteger(steps) && steps >= 0)) {
+    throw new FormatError(
+      `${what}: '${g}/0' should be the iteration count, a non-negative integer`,
+    );
+  }
+  const readLr = (): number => {
+    const a = r.readDataset(`${g}/1`);
+    if (a.data.length !== 1 || !(Number(a.data[0]) > 0)) {
+      throw new FormatError(`${what}: '${g}/1' should be the learning rate, a positive scalar`);
+    }
+    return Number(a.data[0]);
+  };
+  // Keras keeps the learning rate in a float32 variable; keep ours when it rounds to it.
+  const applyLr = (lr: number | null) => {
+    const cur = opt.learningRate;
+    if (lr !== null && typeof cur === 'number' && Math.fround(cur) !== lr) opt.learningRate = lr;
+  };
+  // An optimizer that never ran has only iterations and learning_rate (Keras creates the
+  // slots on the first step); leave ours unbuilt too.
+  if (steps === 0 && keys.length <= 2 && !opt.built) {
+    const lr = keys.length === 2 ? readLr() : null;
+    return () => applyLr(lr);
+  }
+  // Keras builds the optimizer for the model's trainable variables before loading its state.
+  if (!opt.built) opt.build(model.trainableWeights);
   const names = opt.getWeightNames();
   const current = opt.getWeights();
   const slots = names.length - 1;
@@ -567,21 +612,7 @@ function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => 
       `${what}: optimizer ${cls} has ${1 + slots + extra} variables (iterations${typeof opt.learningRate === 'number' ? ', learning_rate' : ''}, ${slots} slots${extra ? ', u_product' : ''}) but the file has ${keys.length} under '${g}'`,
     );
   }
-  const it = r.readDataset(`${g}/0`);
-  const steps = it.data.length === 1 ? Number(it.data[0]) : Number.NaN;
-  if (!(Number.isInteger(steps) && steps >= 0)) {
-    throw new FormatError(
-      `${what}: '${g}/0' should be the iteration count, a non-negative integer`,
-    );
-  }
-  let lr: number | null = null;
-  if (hasLr) {
-    const a = r.readDataset(`${g}/1`);
-    if (a.data.length !== 1 || !(Number(a.data[0]) > 0)) {
-      throw new FormatError(`${what}: '${g}/1' should be the learning rate, a positive scalar`);
-    }
-    lr = Number(a.data[0]);
-  }
+  const lr = hasLr ? readLr() : null;
   const offset = hasLr ? 2 : 1;
   const values: Tensor[] = [scalar(steps, 'float32'), ...current.slice(1)];
   kerasSlotOrder(opt).forEach((tIndex, k) => {
@@ -597,7 +628,7 @@ function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => 
   });
   return () => {
     opt.setWeights(values);
-    if (lr !== null && typeof opt.learningRate === 'number') opt.learningRate = lr;
+    applyLr(lr);
   };
 }
 
@@ -827,7 +858,7 @@ function weightPaths(model: Model): Map<LayerVariable, string> {
   const visit = (layer: Layer, prefix: string) => {
     for (const v of layer.ownVariables) if (!out.has(v)) out.set(v, `${prefix}/${v.weightName}`);
     for (const child of Object.values(layer.savedChildren())) {
-      visit(child, `${prefix}/${child.name}`);
+      visit(child, `${prefix}/${kerasName(child)}`);
     }
   };
   for (const l of model.layers) visit(l, `${model.name}/${l.name}`);

@@ -8,7 +8,7 @@
  * stops at once, and its length and CRC-32 are verified. Any malformed archive gives a
  * {@link FormatError}, never another exception.
  */
-import { Inflate, zipSync } from 'fflate';
+import { Inflate, type ZipOptions, zipSync } from 'fflate';
 import { FormatError } from './errors.js';
 
 /** Limits of {@link readZip}. */
@@ -139,14 +139,14 @@ export function writeZip(
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new FormatError(`writeZip: compress must be a boolean or a level 0-9, got ${level}`);
   }
-  const files: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
+  const files: Record<string, [Uint8Array, ZipOptions]> = {};
   for (const [name, data] of Object.entries(entries)) {
     const why = unsafeEntryName(name);
     if (why) throw new FormatError(`writeZip: unsafe entry name ${JSON.stringify(name)}: ${why}`);
     if (!(data instanceof Uint8Array)) {
       throw new FormatError(`writeZip: entry '${name}' must be a Uint8Array`);
     }
-    files[name] = [data, { level: level as 0 | 6 }];
+    files[name] = [data, { level: level as ZipOptions['level'] }];
   }
   return zipSync(files, { mtime: new Date(1980, 0, 1, 0, 0, 0) });
 }
