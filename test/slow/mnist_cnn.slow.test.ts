@@ -6,7 +6,7 @@ const dir = process.env.TESSERA_MNIST_DIR ?? '../shared/datasets/mnist';
 
 describe('MNIST convnet end to end (slow)', () => {
   it.runIf(existsSync(dir))(
-    'Conv2D(32) → MaxPool → Conv2D(64) → MaxPool → Flatten → Dense(10), adam, 3 epochs, batch 128 reaches ≥ 98.5 % test accuracy',
+    'Conv2D(32) → MaxPool → Conv2D(64) → MaxPool → Flatten → Dense(10), adam, 3 epochs, batch 64 reaches ≥ 98.5 % test accuracy',
     async () => {
       const { accuracy, epochSeconds } = await trainMnistCnn(dir, { verbose: 2 });
       console.log(
