@@ -1,3 +1,4 @@
+import { ValueError } from '../errors.js';
 /**
  * Tessera's checkpoint file: what {@link ModelCheckpoint} writes until the Keras formats
  * (`.weights.h5`, `.keras`) arrive with the saving feature.
@@ -18,7 +19,7 @@
  * directory, flushed, then renamed over the target, so a failed write leaves any previous
  * checkpoint intact.
  */
-import { ValueError } from '../errors.js';
+import { type FileOps, atomicWriteFile, nodeFileOps } from '../io/files.js';
 import type { Model } from '../models/model.js';
 import { tensor } from '../ops/creation.js';
 import type { Config } from '../serialization.js';
@@ -264,37 +265,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 }
 
 /** @internal File operations used by {@link writeCheckpoint}; tests inject failures here. */
-export interface CheckpointIO {
-  /** Creates `path` (which must not exist), writes `data` and flushes it to disk. */
-  writeNew(path: string, data: Uint8Array): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  /** Removes a file if it exists. */
-  remove(path: string): Promise<void>;
-  /** Creates a directory and its parents. */
-  mkdirs(path: string): Promise<void>;
-}
-
-async function defaultIO(): Promise<CheckpointIO> {
-  const fs = await nodeFs('writeCheckpoint');
-  return {
-    async writeNew(path, data) {
-      const h = await fs.open(path, 'wx');
-      try {
-        await h.writeFile(data);
-        await h.sync();
-      } finally {
-        await h.close();
-      }
-    },
-    rename: (a, b) => fs.rename(a, b),
-    remove: (p) => fs.rm(p, { force: true }),
-    mkdirs: async (p) => {
-      await fs.mkdir(p, { recursive: true });
-    },
-  };
-}
-
-let tmpCounter = 0;
+export type CheckpointIO = FileOps;
 
 /**
  * Writes a checkpoint file atomically: the bytes go to a temporary file beside `path`, which
@@ -314,18 +285,7 @@ export async function writeCheckpoint(
       `writeCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`,
     );
   const bytes = encodeCheckpoint(tensors, metadata);
-  const ops = io ?? (await defaultIO());
-  const dir = dirName(path);
-  if (dir) await ops.mkdirs(dir);
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-  const tmp = `${dir ? `${dir}/` : ''}.${baseName(path)}.${pid}.${Date.now().toString(36)}${(tmpCounter++).toString(36)}.tmp`;
-  try {
-    await ops.writeNew(tmp, bytes);
-    await ops.rename(tmp, path);
-  } catch (e) {
-    await ops.remove(tmp).catch(() => undefined);
-    throw e;
-  }
+  await atomicWriteFile(path, bytes, io ?? (await nodeFileOps('writeCheckpoint')));
 }
 
 /**
