@@ -25,7 +25,7 @@ import { tensor } from '../ops/creation.js';
 import type { Config } from '../serialization.js';
 import { type DType, type TypedArray, isDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { baseName, dirName, nodeFs } from './node_io.js';
+import { nodeFs } from './node_io.js';
 
 /** The 8 bytes every checkpoint file starts with. */
 export const CHECKPOINT_MAGIC = 'TSRCKPT\0';
