@@ -15,6 +15,8 @@ export type {
   ReduceOp,
   ArgReduceOp,
   MatmulArgs,
+  ConvArgs,
+  PoolArgs,
 } from './backend/backend.js';
 export { BaseBackend } from './backend/base.js';
 export { JsBackend } from './backend/js/index.js';
@@ -225,6 +227,10 @@ export {
   conv2dTranspose,
   depthwiseConv2d,
   separableConv2d,
+  biasAdd,
+  deconvOutputLength,
+  type DataFormat,
+  type ConvPadding,
   type Conv1DOptions,
   type Conv2DOptions,
   type Conv2DTransposeOptions,
