@@ -6,6 +6,7 @@
 import { ValueError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
+import { createNativeBackend } from './native/index.js';
 
 interface Entry {
   factory: () => Backend;
@@ -92,3 +93,4 @@ export function findBackend(name: string): Backend {
 }
 
 registerBackend('js', () => new JsBackend(), 0);
+registerBackend('native', () => createNativeBackend(), 20);

@@ -52,7 +52,7 @@ function coerce(v: number, dtype: DType): number {
 }
 
 export class JsBackend extends BaseBackend {
-  readonly name = 'js';
+  readonly name: string = 'js';
 
   supportsDType(_dtype: DType): boolean {
     return true;

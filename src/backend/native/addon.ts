@@ -1,0 +1,120 @@
+/**
+ * Loading the native addon (`build/Release/tessera_native.node`, built by node-gyp at install).
+ * Loading never throws: it returns the addon or the reason it is unavailable, which
+ * `backendInfo()` reports when Tessera falls back to another backend.
+ */
+
+/** Geometry of a convolution or pooling window, as the addon reads it (14 int32 values). */
+export type Geometry = Int32Array;
+
+/** The functions the addon exports (see src/backend/native/addon/addon.cc). */
+export interface NativeAddon {
+  info(): { isa: string; threads: number };
+  setThreads(threads: number): void;
+  gemm(
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    a: Float32Array,
+    strideA: number,
+    b: Float32Array,
+    strideB: number,
+    c: Float32Array,
+  ): void;
+  unary(op: number, x: Float32Array, y: Float32Array, n: number, param: number): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    aOuter: number,
+    aInner: number,
+    b: Float32Array,
+    bOuter: number,
+    bInner: number,
+    y: Float32Array,
+    outer: number,
+    inner: number,
+  ): void;
+  where(
+    cond: Uint8Array,
+    cOuter: number,
+    cInner: number,
+    a: Float32Array,
+    aOuter: number,
+    aInner: number,
+    b: Float32Array,
+    bOuter: number,
+    bInner: number,
+    y: Float32Array,
+    outer: number,
+    inner: number,
+  ): void;
+  reduceSum(x: Float32Array, y: Float32Array, outer: number, mid: number, inner: number): void;
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): void;
+  im2col(geo: Geometry, x: Float32Array, cols: Float32Array): void;
+  col2im(geo: Geometry, dcols: Float32Array, dx: Float32Array): void;
+  maxPool(geo: Geometry, x: Float32Array, y: Float32Array): void;
+  maxPoolBackward(geo: Geometry, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
+  poolTest(n: number): { counts: Int32Array; threads: number };
+}
+
+/** The addon, or why it could not be loaded. */
+export type AddonResult = { addon: NativeAddon; path: string } | { error: string };
+
+interface NodeProcess {
+  versions?: { node?: string };
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * Finds and loads the compiled addon. `TESSERA_NATIVE_ADDON` names another file (tests use it
+ * to simulate a missing build); `TESSERA_NO_NATIVE=1` disables the backend.
+ *
+ * @example
+ * const r = loadAddon();
+ * if ('error' in r) console.log(r.error);
+ */
+export function loadAddon(): AddonResult {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (!proc?.versions?.node) return { error: 'not running in Node.js' };
+  if (proc.env?.TESSERA_NO_NATIVE === '1') return { error: 'disabled by TESSERA_NO_NATIVE=1' };
+  // getBuiltinModule keeps this file free of static Node imports, so browser bundles load it.
+  const mod = proc.getBuiltinModule?.('node:module') as
+    | { createRequire(from: string): (id: string) => unknown }
+    | undefined;
+  const url = proc.getBuiltinModule?.('node:url') as
+    | { fileURLToPath(u: string | URL): string }
+    | undefined;
+  if (!mod || !url) return { error: `Node ${proc.versions.node} lacks process.getBuiltinModule` };
+  const req = mod.createRequire(import.meta.url);
+  // src/backend/native/ and dist/backend/native/ both sit three levels below the package root.
+  const path =
+    proc.env?.TESSERA_NATIVE_ADDON ||
+    url.fileURLToPath(new URL('../../../build/Release/tessera_native.node', import.meta.url));
+  try {
+    const addon = req(path) as NativeAddon;
+    if (typeof addon?.gemm !== 'function') return { error: `${path} is not the Tessera addon` };
+    return { addon, path };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    const missing = /Cannot find module|ENOENT/.test(msg);
+    return {
+      error: missing
+        ? `native addon not built (${path} missing; run \`npm run build:native\`, needs python3, make and g++)`
+        : `native addon failed to load: ${msg}`,
+    };
+  }
+}

@@ -1,0 +1,411 @@
+#include "kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "pool.h"
+
+namespace tessera {
+
+namespace {
+
+// Elementwise work is split into chunks this large (about 64 KiB of floats) once it is big
+// enough to pay for waking a worker.
+constexpr long kChunk = 16384;
+constexpr long kParallelElems = 65536;
+
+template <typename F>
+void chunked(long n, F&& f) {
+  if (n < kParallelElems) {
+    f(0L, n);
+    return;
+  }
+  const int parts = static_cast<int>((n + kChunk - 1) / kChunk);
+  parallelFor(parts, [&](int t) {
+    const long lo = t * kChunk;
+    f(lo, std::min(n, lo + kChunk));
+  });
+}
+
+inline float sigmoidf(float x) {
+  if (x >= 0) return 1.f / (1.f + std::exp(-x));
+  const float e = std::exp(x);
+  return e / (1.f + e);
+}
+
+template <typename F>
+void mapRange(const float* __restrict x, float* __restrict y, long lo, long hi, F f) {
+  for (long i = lo; i < hi; i++) y[i] = f(x[i]);
+}
+
+}  // namespace
+
+void unaryF32(int op, const float* x, float* y, long n, float param) {
+  chunked(n, [&](long lo, long hi) {
+    switch (op) {
+      case U_NEG: mapRange(x, y, lo, hi, [](float v) { return -v; }); break;
+      case U_ABS: mapRange(x, y, lo, hi, [](float v) { return std::fabs(v); }); break;
+      case U_SQUARE: mapRange(x, y, lo, hi, [](float v) { return v * v; }); break;
+      case U_SQRT: mapRange(x, y, lo, hi, [](float v) { return std::sqrt(v); }); break;
+      case U_RSQRT: mapRange(x, y, lo, hi, [](float v) { return 1.f / std::sqrt(v); }); break;
+      case U_RECIPROCAL: mapRange(x, y, lo, hi, [](float v) { return 1.f / v; }); break;
+      case U_EXP: mapRange(x, y, lo, hi, [](float v) { return std::exp(v); }); break;
+      case U_LOG: mapRange(x, y, lo, hi, [](float v) { return std::log(v); }); break;
+      case U_RELU:
+        mapRange(x, y, lo, hi, [](float v) { return v > 0 ? v : (v == v ? 0.f : v); });
+        break;
+      case U_RELU6:
+        mapRange(x, y, lo, hi,
+                 [](float v) { return v > 6 ? 6.f : v > 0 ? v : (v == v ? 0.f : v); });
+        break;
+      case U_LEAKY_RELU:
+        mapRange(x, y, lo, hi, [param](float v) { return v > 0 ? v : param * v; });
+        break;
+      case U_ELU:
+        mapRange(x, y, lo, hi, [param](float v) { return v > 0 ? v : param * std::expm1(v); });
+        break;
+      case U_SIGMOID: mapRange(x, y, lo, hi, sigmoidf); break;
+      case U_TANH: mapRange(x, y, lo, hi, [](float v) { return std::tanh(v); }); break;
+      case U_SOFTPLUS:
+        mapRange(x, y, lo, hi, [](float v) {
+          return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+        });
+        break;
+      case U_STEP:
+        mapRange(x, y, lo, hi, [](float v) { return v > 0 ? 1.f : (v == v ? 0.f : v); });
+        break;
+      case U_EXPM1: mapRange(x, y, lo, hi, [](float v) { return std::expm1(v); }); break;
+      case U_LOG1P: mapRange(x, y, lo, hi, [](float v) { return std::log1p(v); }); break;
+      case U_SILU: mapRange(x, y, lo, hi, [](float v) { return v * sigmoidf(v); }); break;
+      case U_SOFTSIGN:
+        mapRange(x, y, lo, hi, [](float v) { return v / (1.f + std::fabs(v)); });
+        break;
+      default: break;
+    }
+  });
+}
+
+namespace {
+
+template <typename F>
+void zip(const Operand& a, const Operand& b, float* y, long outer, long inner, F f) {
+  const auto* pa = static_cast<const float*>(a.data);
+  const auto* pb = static_cast<const float*>(b.data);
+  auto rows = [&](long o0, long o1) {
+    for (long o = o0; o < o1; o++) {
+      const float* ra = pa + o * a.outerStride;
+      const float* rb = pb + o * b.outerStride;
+      float* __restrict ry = y + o * inner;
+      // Separate loops per stride pattern so each one vectorises.
+      if (a.innerStride && b.innerStride) {
+        for (long i = 0; i < inner; i++) ry[i] = f(ra[i], rb[i]);
+      } else if (a.innerStride) {
+        const float s = rb[0];
+        for (long i = 0; i < inner; i++) ry[i] = f(ra[i], s);
+      } else if (b.innerStride) {
+        const float s = ra[0];
+        for (long i = 0; i < inner; i++) ry[i] = f(s, rb[i]);
+      } else {
+        const float s = f(ra[0], rb[0]);
+        for (long i = 0; i < inner; i++) ry[i] = s;
+      }
+    }
+  };
+  if (outer == 1) {
+    // One long row: split it instead of the (single) outer index.
+    chunked(inner, [&](long lo, long hi) {
+      Operand sa = a, sb = b;
+      sa.data = pa + lo * a.innerStride;
+      sb.data = pb + lo * b.innerStride;
+      const float* ra = static_cast<const float*>(sa.data);
+      const float* rb = static_cast<const float*>(sb.data);
+      const long len = hi - lo;
+      float* ry = y + lo;
+      for (long i = 0; i < len; i++) ry[i] = f(ra[i * a.innerStride], rb[i * b.innerStride]);
+    });
+    return;
+  }
+  const long total = outer * inner;
+  if (total < kParallelElems) {
+    rows(0, outer);
+    return;
+  }
+  const long perPart = std::max(1L, kChunk / std::max(1L, inner));
+  const int parts = static_cast<int>((outer + perPart - 1) / perPart);
+  parallelFor(parts, [&](int t) {
+    const long o0 = t * perPart;
+    rows(o0, std::min(outer, o0 + perPart));
+  });
+}
+
+}  // namespace
+
+void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner) {
+  switch (op) {
+    case B_ADD: zip(a, b, y, outer, inner, [](float u, float v) { return u + v; }); break;
+    case B_SUB: zip(a, b, y, outer, inner, [](float u, float v) { return u - v; }); break;
+    case B_MUL: zip(a, b, y, outer, inner, [](float u, float v) { return u * v; }); break;
+    case B_DIV: zip(a, b, y, outer, inner, [](float u, float v) { return u / v; }); break;
+    case B_MAX:
+      zip(a, b, y, outer, inner, [](float u, float v) { return (u > v || u != u) ? u : v; });
+      break;
+    case B_MIN:
+      zip(a, b, y, outer, inner, [](float u, float v) { return (u < v || u != u) ? u : v; });
+      break;
+    case B_SQDIFF:
+      zip(a, b, y, outer, inner, [](float u, float v) { return (u - v) * (u - v); });
+      break;
+    default: break;
+  }
+}
+
+void whereF32(Operand cond, Operand a, Operand b, float* y, long outer, long inner) {
+  const auto* pc = static_cast<const uint8_t*>(cond.data);
+  const auto* pa = static_cast<const float*>(a.data);
+  const auto* pb = static_cast<const float*>(b.data);
+  for (long o = 0; o < outer; o++) {
+    const uint8_t* rc = pc + o * cond.outerStride;
+    const float* ra = pa + o * a.outerStride;
+    const float* rb = pb + o * b.outerStride;
+    float* ry = y + o * inner;
+    for (long i = 0; i < inner; i++) {
+      ry[i] = rc[i * cond.innerStride] ? ra[i * a.innerStride] : rb[i * b.innerStride];
+    }
+  }
+}
+
+void reduceSumF32(const float* x, float* y, long outer, long mid, long inner) {
+  if (inner == 1) {
+    // Sum of contiguous runs: accumulate in double, as the js backend does, for long runs.
+    for (long o = 0; o < outer; o++) {
+      const float* r = x + o * mid;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      long m = 0;
+      for (; m + 4 <= mid; m += 4) {
+        s0 += r[m];
+        s1 += r[m + 1];
+        s2 += r[m + 2];
+        s3 += r[m + 3];
+      }
+      for (; m < mid; m++) s0 += r[m];
+      y[o] = static_cast<float>((s0 + s1) + (s2 + s3));
+    }
+    return;
+  }
+  // Column sums: walk rows in order (unit stride) and accumulate per column.
+  auto part = [&](long o) {
+    float* ry = y + o * inner;
+    std::memset(ry, 0, sizeof(float) * inner);
+    const float* base = x + o * mid * inner;
+    for (long m = 0; m < mid; m++) {
+      const float* r = base + m * inner;
+      for (long i = 0; i < inner; i++) ry[i] += r[i];
+    }
+  };
+  if (outer * mid * inner >= kParallelElems && outer > 1) {
+    parallelFor(static_cast<int>(outer), [&](int o) { part(o); });
+  } else if (outer == 1 && mid * inner >= kParallelElems && inner >= 64) {
+    // Split the columns between threads.
+    const long cols = 512;
+    const int parts = static_cast<int>((inner + cols - 1) / cols);
+    parallelFor(parts, [&](int t) {
+      const long i0 = t * cols;
+      const long i1 = std::min(inner, i0 + cols);
+      for (long i = i0; i < i1; i++) y[i] = 0;
+      for (long m = 0; m < mid; m++) {
+        const float* r = x + m * inner;
+        for (long i = i0; i < i1; i++) y[i] += r[i];
+      }
+    });
+  } else {
+    for (long o = 0; o < outer; o++) part(o);
+  }
+}
+
+void softmaxF32(const float* x, float* y, long rows, long cols, bool log) {
+  auto body = [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      float mx = -std::numeric_limits<float>::infinity();
+      bool nan = false;
+      for (long i = 0; i < cols; i++) {
+        if (xr[i] != xr[i]) nan = true;
+        mx = std::max(mx, xr[i]);
+      }
+      if (nan) {
+        for (long i = 0; i < cols; i++) yr[i] = std::numeric_limits<float>::quiet_NaN();
+        continue;
+      }
+      // A row of -inf has no finite max; shift by 0 so the result is NaN like exp(-inf)/0.
+      if (!std::isfinite(mx)) mx = mx > 0 ? mx : 0;
+      double sum = 0;
+      for (long i = 0; i < cols; i++) {
+        const float e = std::exp(xr[i] - mx);
+        if (!log) yr[i] = e;
+        sum += e;
+      }
+      if (log) {
+        const float lse = static_cast<float>(std::log(sum));
+        for (long i = 0; i < cols; i++) yr[i] = xr[i] - mx - lse;
+      } else {
+        const float inv = static_cast<float>(1.0 / sum);
+        for (long i = 0; i < cols; i++) yr[i] *= inv;
+      }
+    }
+  };
+  if (rows * cols >= kParallelElems && rows > 1) {
+    const long per = std::max(1L, kChunk / std::max(1L, cols));
+    const int parts = static_cast<int>((rows + per - 1) / per);
+    parallelFor(parts, [&](int t) { body(t * per, std::min(rows, t * per + per)); });
+  } else {
+    body(0, rows);
+  }
+}
+
+void im2colF32(const ConvGeo& g, const float* x, float* cols) {
+  const long kcols = static_cast<long>(g.kh) * g.kw * g.c;
+  const long rowsTotal = static_cast<long>(g.n) * g.oh * g.ow;
+  auto rowsRange = [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const int ox = static_cast<int>(r % g.ow);
+      const int oy = static_cast<int>((r / g.ow) % g.oh);
+      const int b = static_cast<int>(r / (static_cast<long>(g.ow) * g.oh));
+      float* dst = cols + r * kcols;
+      for (int ky = 0; ky < g.kh; ky++) {
+        const int iy = oy * g.sh + ky * g.dh - g.pt;
+        for (int kx = 0; kx < g.kw; kx++) {
+          const int ix = ox * g.sw + kx * g.dw - g.pl;
+          float* d = dst + (static_cast<long>(ky) * g.kw + kx) * g.c;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+            std::memset(d, 0, sizeof(float) * g.c);
+          } else {
+            std::memcpy(d, x + ((static_cast<long>(b) * g.h + iy) * g.w + ix) * g.c,
+                        sizeof(float) * g.c);
+          }
+        }
+      }
+    }
+  };
+  if (rowsTotal * kcols >= kParallelElems) {
+    const long per = std::max(1L, kChunk / std::max(1L, kcols));
+    const int parts = static_cast<int>((rowsTotal + per - 1) / per);
+    parallelFor(parts, [&](int t) { rowsRange(t * per, std::min(rowsTotal, t * per + per)); });
+  } else {
+    rowsRange(0, rowsTotal);
+  }
+}
+
+void col2imF32(const ConvGeo& g, const float* dcols, float* dx) {
+  const long kcols = static_cast<long>(g.kh) * g.kw * g.c;
+  // Images are independent, so threads split the batch and never write the same element.
+  auto image = [&](int b) {
+    for (int oy = 0; oy < g.oh; oy++) {
+      for (int ox = 0; ox < g.ow; ox++) {
+        const float* src = dcols + ((static_cast<long>(b) * g.oh + oy) * g.ow + ox) * kcols;
+        for (int ky = 0; ky < g.kh; ky++) {
+          const int iy = oy * g.sh + ky * g.dh - g.pt;
+          if (iy < 0 || iy >= g.h) continue;
+          for (int kx = 0; kx < g.kw; kx++) {
+            const int ix = ox * g.sw + kx * g.dw - g.pl;
+            if (ix < 0 || ix >= g.w) continue;
+            const float* s = src + (static_cast<long>(ky) * g.kw + kx) * g.c;
+            float* d = dx + ((static_cast<long>(b) * g.h + iy) * g.w + ix) * g.c;
+            for (int ch = 0; ch < g.c; ch++) d[ch] += s[ch];
+          }
+        }
+      }
+    }
+  };
+  if (static_cast<long>(g.n) * g.oh * g.ow * kcols >= kParallelElems) {
+    parallelFor(g.n, image);
+  } else {
+    for (int b = 0; b < g.n; b++) image(b);
+  }
+}
+
+void maxPoolF32(const ConvGeo& g, const float* x, float* y) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  auto image = [&](int b) {
+    for (int oy = 0; oy < g.oh; oy++) {
+      const int y0 = oy * g.sh - g.pt;
+      const int ylo = std::max(y0, 0), yhi = std::min(y0 + g.kh, g.h);
+      for (int ox = 0; ox < g.ow; ox++) {
+        const int x0 = ox * g.sw - g.pl;
+        const int xlo = std::max(x0, 0), xhi = std::min(x0 + g.kw, g.w);
+        float* o = y + ((static_cast<long>(b) * g.oh + oy) * g.ow + ox) * g.c;
+        for (int ch = 0; ch < g.c; ch++) o[ch] = ninf;
+        for (int yy = ylo; yy < yhi; yy++) {
+          for (int xx = xlo; xx < xhi; xx++) {
+            const float* s = x + ((static_cast<long>(b) * g.h + yy) * g.w + xx) * g.c;
+            for (int ch = 0; ch < g.c; ch++) {
+              const float v = s[ch], cur = o[ch];
+              o[ch] = (v > cur || (v != v && cur == cur)) ? v : cur;
+            }
+          }
+        }
+      }
+    }
+  };
+  if (static_cast<long>(g.n) * g.h * g.w * g.c >= kParallelElems) parallelFor(g.n, image);
+  else for (int b = 0; b < g.n; b++) image(b);
+}
+
+void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float* dx) {
+  auto image = [&](int b) {
+    float best[256];
+    long arg[256];
+    for (int oy = 0; oy < g.oh; oy++) {
+      const int y0 = oy * g.sh - g.pt;
+      const int ylo = std::max(y0, 0), yhi = std::min(y0 + g.kh, g.h);
+      for (int ox = 0; ox < g.ow; ox++) {
+        const int x0 = ox * g.sw - g.pl;
+        const int xlo = std::max(x0, 0), xhi = std::min(x0 + g.kw, g.w);
+        if (ylo >= yhi || xlo >= xhi) continue;
+        const float* d = dy + ((static_cast<long>(b) * g.oh + oy) * g.ow + ox) * g.c;
+        // Channels in blocks of 256 so the running max stays on the stack.
+        for (int c0 = 0; c0 < g.c; c0 += 256) {
+          const int cn = std::min(256, g.c - c0);
+          const long s0 = ((static_cast<long>(b) * g.h + ylo) * g.w + xlo) * g.c + c0;
+          for (int ch = 0; ch < cn; ch++) {
+            best[ch] = x[s0 + ch];
+            arg[ch] = s0;
+          }
+          for (int yy = ylo; yy < yhi; yy++) {
+            for (int xx = (yy == ylo ? xlo + 1 : xlo); xx < xhi; xx++) {
+              const long s = ((static_cast<long>(b) * g.h + yy) * g.w + xx) * g.c + c0;
+              for (int ch = 0; ch < cn; ch++) {
+                const float v = x[s + ch], cur = best[ch];
+                if (v > cur || (v != v && cur == cur)) {
+                  best[ch] = v;
+                  arg[ch] = s;
+                }
+              }
+            }
+          }
+          for (int ch = 0; ch < cn; ch++) dx[arg[ch] + ch] += d[c0 + ch];
+        }
+      }
+    }
+  };
+  if (static_cast<long>(g.n) * g.h * g.w * g.c >= kParallelElems) parallelFor(g.n, image);
+  else for (int b = 0; b < g.n; b++) image(b);
+}
+
+void adamF32(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2,
+             float eps) {
+  chunked(n, [&](long lo, long hi) {
+    for (long i = lo; i < hi; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + (1.f - b1) * gi;
+      const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= lr * mi / (std::sqrt(vi) + eps);
+    }
+  });
+}
+
+}  // namespace tessera

@@ -1,0 +1,55 @@
+// Elementwise, reduction, softmax, im2col and pooling kernels of the native backend (float32).
+// The op codes mirror src/backend/native/ops.ts; every function trusts sizes that addon.cc has
+// already checked against the typed arrays.
+#pragma once
+
+#include <cstdint>
+
+namespace tessera {
+
+enum UnaryCode {
+  U_NEG, U_ABS, U_SQUARE, U_SQRT, U_RSQRT, U_RECIPROCAL, U_EXP, U_LOG, U_RELU, U_RELU6,
+  U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_SOFTPLUS, U_STEP, U_EXPM1, U_LOG1P, U_SILU,
+  U_SOFTSIGN, U_COUNT
+};
+
+enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_COUNT };
+
+// How an operand is indexed over an (outer × inner) iteration: strides in elements.
+struct Operand {
+  const void* data;
+  long outerStride;  // inner for a full operand, 1 for a column, 0 for a row or scalar
+  long innerStride;  // 1 for a full operand or a row, 0 for a column or scalar
+};
+
+void unaryF32(int op, const float* x, float* y, long n, float param);
+void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner);
+// y = cond ? a : b, cond stored one byte per element.
+void whereF32(Operand cond, Operand a, Operand b, float* y, long outer, long inner);
+// y[o, i] = Σ_m x[o, m, i].
+void reduceSumF32(const float* x, float* y, long outer, long mid, long inner);
+// Softmax (or log-softmax) over the last axis of a rows × cols matrix.
+void softmaxF32(const float* x, float* y, long rows, long cols, bool log);
+
+struct ConvGeo {
+  int n, h, w, c;      // input, NHWC
+  int kh, kw;          // window
+  int sh, sw, dh, dw;  // strides, dilations
+  int pt, pl;          // top and left padding
+  int oh, ow;          // output size
+};
+// cols[(b·oh + oy)·ow + ox, (ky·kw + kx)·c + ch] = x[b, oy·sh + ky·dh − pt, ox·sw + kx·dw − pl, ch]
+// (0 outside the image).
+void im2colF32(const ConvGeo& g, const float* x, float* cols);
+// The adjoint of im2col: dx (zeroed by the caller) += the scatter of dcols.
+void col2imF32(const ConvGeo& g, const float* dcols, float* dx);
+// Max over each window's valid positions (NaN wins); kh/kw/sh/sw/pt/pl of g, no dilation.
+void maxPoolF32(const ConvGeo& g, const float* x, float* y);
+// Routes dy to the first maximum of each window; dx zeroed by the caller.
+void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float* dx);
+// Adam step in place: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
+// p −= lr·m / (√v + eps) (lr already bias-corrected by the caller).
+void adamF32(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2,
+             float eps);
+
+}  // namespace tessera

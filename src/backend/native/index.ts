@@ -1,0 +1,503 @@
+/**
+ * The `native` backend: the js reference backend with its hot float32 primitives replaced by a
+ * C++ Node-API addon (packed AVX2/AVX-512 GEMM on a persistent thread pool, im2col
+ * convolutions, pooling, elementwise, reductions, softmax). Storage stays plain typed arrays
+ * (`JsData`), so tensors are garbage-collected like any JS object, the addon works on their
+ * memory without copies, and every primitive or dtype it does not cover runs the reference
+ * code. Small ops stay in JS, where a call costs less than crossing into C++.
+ */
+import { ValueError } from '../../errors.js';
+import type { DType } from '../../tensor/dtype.js';
+import { type Shape, sizeOf } from '../../tensor/shape.js';
+import type {
+  BinaryOp,
+  ConvArgs,
+  DataHandle,
+  MatmulArgs,
+  PoolArgs,
+  ReduceOp,
+  UnaryOp,
+} from '../backend.js';
+import { JsBackend, JsData } from '../js/index.js';
+import { type NativeAddon, loadAddon } from './addon.js';
+
+const UNARY: Partial<Record<UnaryOp, number>> = {
+  neg: 0,
+  abs: 1,
+  square: 2,
+  sqrt: 3,
+  rsqrt: 4,
+  reciprocal: 5,
+  exp: 6,
+  log: 7,
+  relu: 8,
+  relu6: 9,
+  leakyRelu: 10,
+  elu: 11,
+  sigmoid: 12,
+  tanh: 13,
+  softplus: 14,
+  step: 15,
+  expm1: 16,
+  log1p: 17,
+  silu: 18,
+  softsign: 19,
+};
+
+const BINARY: Partial<Record<BinaryOp, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+  squaredDifference: 6,
+};
+
+// Below these sizes the N-API call (≈0.1 µs per array argument) costs more than a JS loop.
+const MIN_ELEMWISE = 512;
+const MIN_GEMM_MACS = 4096;
+
+/** How an operand is walked over an (outer × inner) split of the output: element strides. */
+type Walk = readonly [outerStride: number, innerStride: number];
+
+/**
+ * Splits the output shape at some axis so that every operand is full, a scalar, a row
+ * (broadcast over the leading axes) or a column (broadcast over the trailing axes). Null when
+ * no split works (general broadcasting stays in JS).
+ */
+export function splitWalk(
+  shapes: readonly Shape[],
+  out: Shape,
+): { outer: number; inner: number; walks: Walk[] } | null {
+  const r = out.length;
+  const padded = shapes.map((s) => [...new Array(r - s.length).fill(1), ...s] as number[]);
+  for (let cut = 0; cut <= r; cut++) {
+    const outer = sizeOf(out.slice(0, cut));
+    const inner = sizeOf(out.slice(cut));
+    const walks: Walk[] = [];
+    for (const s of padded) {
+      const headFull = s.slice(0, cut).every((d, i) => d === out[i]);
+      const headOnes = s.slice(0, cut).every((d) => d === 1);
+      const tailFull = s.slice(cut).every((d, i) => d === out[cut + i]);
+      const tailOnes = s.slice(cut).every((d) => d === 1);
+      if (headFull && tailFull) walks.push([inner, 1]);
+      else if (headOnes && tailFull) walks.push([0, 1]);
+      else if (headFull && tailOnes) walks.push([1, 0]);
+      else if (headOnes && tailOnes) walks.push([0, 0]);
+      else break;
+    }
+    if (walks.length === shapes.length) return { outer, inner, walks };
+  }
+  return null;
+}
+
+function f32(h: DataHandle): Float32Array | null {
+  const v = h instanceof JsData ? h.values : null;
+  return v instanceof Float32Array ? v : null;
+}
+
+/** Packs a convolution/pooling geometry for the addon. */
+function geometry(
+  x: Shape,
+  kh: number,
+  kw: number,
+  strides: readonly [number, number],
+  dilations: readonly [number, number],
+  padding: readonly [number, number, number, number],
+  oh: number,
+  ow: number,
+): Int32Array {
+  return Int32Array.of(
+    x[0]!,
+    x[1]!,
+    x[2]!,
+    x[3]!,
+    kh,
+    kw,
+    strides[0],
+    strides[1],
+    dilations[0],
+    dilations[1],
+    padding[0],
+    padding[2],
+    oh,
+    ow,
+  );
+}
+
+function convOut(
+  size: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  p0: number,
+  p1: number,
+): number {
+  return Math.floor((size + p0 + p1 - (k - 1) * dilation - 1) / stride) + 1;
+}
+
+/**
+ * The native backend. Construct with {@link createNativeBackend}, which fails with the reason
+ * when the addon is missing.
+ *
+ * @example
+ * setBackend('native'); // after `npm install` built the addon
+ */
+export class NativeBackend extends JsBackend {
+  override readonly name: string = 'native';
+  /** The GEMM micro-kernel family in use ("avx512" or "avx2") and the thread count. */
+  readonly isa: string;
+
+  constructor(
+    readonly addon: NativeAddon,
+    readonly addonPath: string,
+  ) {
+    super();
+    this.isa = addon.info().isa;
+  }
+
+  /** Threads the addon's pool uses (the calling thread included). */
+  get threads(): number {
+    return this.addon.info().threads;
+  }
+
+  /** Sets the addon's thread count (1 = run every kernel on the calling thread). */
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ValueError(`NativeBackend.setThreads: expected an integer ≥ 1, got ${n}`);
+    }
+    this.addon.setThreads(n);
+  }
+
+  override matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle {
+    const av = f32(a);
+    const bv = f32(b);
+    const { batch, m, n, k } = args;
+    if (dtype !== 'float32' || !av || !bv || m * n * k < MIN_GEMM_MACS) {
+      return super.matmul(a, b, args, dtype);
+    }
+    const out = new Float32Array(batch * m * n);
+    this.addon.gemm(
+      batch,
+      m,
+      n,
+      k,
+      args.transA,
+      args.transB,
+      av,
+      args.strideA,
+      bv,
+      args.strideB,
+      out,
+    );
+    return new JsData(out);
+  }
+
+  override unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
+    const code = UNARY[op];
+    const xv = f32(x);
+    if (dtype !== 'float32' || code === undefined || !xv || size < MIN_ELEMWISE) {
+      return super.unary(op, x, size, dtype, param);
+    }
+    const out = new Float32Array(size);
+    this.addon.unary(code, xv, out, size, param);
+    return new JsData(out);
+  }
+
+  override binary(
+    op: BinaryOp,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    inDType: DType,
+    outDType: DType,
+  ): DataHandle {
+    const code = BINARY[op];
+    const av = f32(a);
+    const bv = f32(b);
+    const size = sizeOf(outShape);
+    if (code !== undefined && av && bv && outDType === 'float32' && size >= MIN_ELEMWISE) {
+      const split = splitWalk([aShape, bShape], outShape);
+      if (split) {
+        const out = new Float32Array(size);
+        const [wa, wb] = split.walks as [Walk, Walk];
+        this.addon.binary(code, av, wa[0], wa[1], bv, wb[0], wb[1], out, split.outer, split.inner);
+        return new JsData(out);
+      }
+    }
+    return super.binary(op, a, aShape, b, bShape, outShape, inDType, outDType);
+  }
+
+  override where(
+    cond: DataHandle,
+    condShape: Shape,
+    a: DataHandle,
+    aShape: Shape,
+    b: DataHandle,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): DataHandle {
+    const cv = cond instanceof JsData && cond.values instanceof Uint8Array ? cond.values : null;
+    const av = f32(a);
+    const bv = f32(b);
+    const size = sizeOf(outShape);
+    if (cv && av && bv && dtype === 'float32' && size >= MIN_ELEMWISE) {
+      const split = splitWalk([condShape, aShape, bShape], outShape);
+      if (split) {
+        const out = new Float32Array(size);
+        const [wc, wa, wb] = split.walks as [Walk, Walk, Walk];
+        this.addon.where(
+          cv,
+          wc[0],
+          wc[1],
+          av,
+          wa[0],
+          wa[1],
+          bv,
+          wb[0],
+          wb[1],
+          out,
+          split.outer,
+          split.inner,
+        );
+        return new JsData(out);
+      }
+    }
+    return super.where(cond, condShape, a, aShape, b, bShape, outShape, dtype);
+  }
+
+  override reduce(
+    op: ReduceOp,
+    x: DataHandle,
+    shape: Shape,
+    axes: readonly number[],
+    dtype: DType,
+    outDType: DType,
+  ): DataHandle {
+    const xv = f32(x);
+    const sorted = [...axes].sort((p, q) => p - q);
+    const contiguous = sorted.every((ax, i) => i === 0 || ax === sorted[i - 1]! + 1);
+    if (
+      op === 'sum' &&
+      xv &&
+      dtype === 'float32' &&
+      outDType === 'float32' &&
+      contiguous &&
+      sorted.length > 0 &&
+      xv.length >= MIN_ELEMWISE
+    ) {
+      const lo = sorted[0]!;
+      const hi = sorted[sorted.length - 1]! + 1;
+      const outer = sizeOf(shape.slice(0, lo));
+      const mid = sizeOf(shape.slice(lo, hi));
+      const inner = sizeOf(shape.slice(hi));
+      const out = new Float32Array(outer * inner);
+      this.addon.reduceSum(xv, out, outer, mid, inner);
+      return new JsData(out);
+    }
+    return super.reduce(op, x, shape, axes, dtype, outDType);
+  }
+
+  override softmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle {
+    return this.softmaxLast(x, shape, axis, dtype, false) ?? super.softmax(x, shape, axis, dtype);
+  }
+
+  override logSoftmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle {
+    return this.softmaxLast(x, shape, axis, dtype, true) ?? super.logSoftmax(x, shape, axis, dtype);
+  }
+
+  private softmaxLast(
+    x: DataHandle,
+    shape: Shape,
+    axis: number,
+    dtype: DType,
+    log: boolean,
+  ): DataHandle | null {
+    const xv = f32(x);
+    if (!xv || dtype !== 'float32' || axis !== shape.length - 1 || xv.length === 0) return null;
+    const cols = shape[axis]!;
+    const out = new Float32Array(xv.length);
+    this.addon.softmax(xv, out, xv.length / cols, cols, log);
+    return new JsData(out);
+  }
+
+  /** im2col geometry, or null where the js path handles it (groups, non-float32). */
+  private convGeo(xShape: Shape, filterShape: Shape, args: ConvArgs): Int32Array | null {
+    if (args.groups !== 1 || xShape.length !== 4 || filterShape.length !== 4) return null;
+    const [kh, kw] = filterShape as [number, number, number, number];
+    const [pt, pb, pl, pr] = args.padding;
+    const oh = convOut(xShape[1]!, kh, args.strides[0], args.dilations[0], pt, pb);
+    const ow = convOut(xShape[2]!, kw, args.strides[1], args.dilations[1], pl, pr);
+    if (oh <= 0 || ow <= 0) return null;
+    return geometry(xShape, kh, kw, args.strides, args.dilations, args.padding, oh, ow);
+  }
+
+  override conv2d(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const xv = f32(x);
+    const fv = f32(filter);
+    const geo = this.convGeo(xShape, filterShape, args);
+    if (!xv || !fv || !geo || dtype !== 'float32') {
+      return super.conv2d(x, xShape, filter, filterShape, args, dtype);
+    }
+    const rows = geo[0]! * geo[12]! * geo[13]!;
+    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
+    const cout = filterShape[3]!;
+    const cols = new Float32Array(rows * k);
+    this.addon.im2col(geo, xv, cols);
+    const out = new Float32Array(rows * cout);
+    this.addon.gemm(1, rows, cout, k, false, false, cols, 0, fv, 0, out);
+    return new JsData(out);
+  }
+
+  override conv2dBackpropInput(
+    dy: DataHandle,
+    dyShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    xShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const dv = f32(dy);
+    const fv = f32(filter);
+    const geo = this.convGeo(xShape, filterShape, args);
+    if (!dv || !fv || !geo || dtype !== 'float32' || !sameOut(geo, dyShape)) {
+      return super.conv2dBackpropInput(dy, dyShape, filter, filterShape, xShape, args, dtype);
+    }
+    const rows = geo[0]! * geo[12]! * geo[13]!;
+    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
+    const cout = filterShape[3]!;
+    // dcols = dy · Wᵀ, then the adjoint of im2col scatters it back onto the image.
+    const dcols = new Float32Array(rows * k);
+    this.addon.gemm(1, rows, k, cout, false, true, dv, 0, fv, 0, dcols);
+    const dx = new Float32Array(sizeOf(xShape));
+    this.addon.col2im(geo, dcols, dx);
+    return new JsData(dx);
+  }
+
+  override conv2dBackpropFilter(
+    x: DataHandle,
+    xShape: Shape,
+    dy: DataHandle,
+    dyShape: Shape,
+    filterShape: Shape,
+    args: ConvArgs,
+    dtype: DType,
+  ): DataHandle {
+    const xv = f32(x);
+    const dv = f32(dy);
+    const geo = this.convGeo(xShape, filterShape, args);
+    if (!xv || !dv || !geo || dtype !== 'float32' || !sameOut(geo, dyShape)) {
+      return super.conv2dBackpropFilter(x, xShape, dy, dyShape, filterShape, args, dtype);
+    }
+    const rows = geo[0]! * geo[12]! * geo[13]!;
+    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
+    const cout = filterShape[3]!;
+    const cols = new Float32Array(rows * k);
+    this.addon.im2col(geo, xv, cols);
+    // dW = colsᵀ · dy: the transposed operand is read through packing, never copied.
+    const dw = new Float32Array(k * cout);
+    this.addon.gemm(1, k, cout, rows, true, false, cols, 0, dv, 0, dw);
+    return new JsData(dw);
+  }
+
+  override maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
+    const xv = f32(x);
+    const geo = poolGeo(xShape, args);
+    if (!xv || !geo || dtype !== 'float32') return super.maxPool2d(x, xShape, args, dtype);
+    const out = new Float32Array(geo[0]! * geo[12]! * geo[13]! * geo[3]!);
+    this.addon.maxPool(geo, xv, out);
+    return new JsData(out);
+  }
+
+  override maxPool2dBackward(
+    dy: DataHandle,
+    dyShape: Shape,
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): DataHandle {
+    const dv = f32(dy);
+    const xv = f32(x);
+    const geo = poolGeo(xShape, args);
+    if (!dv || !xv || !geo || dtype !== 'float32') {
+      return super.maxPool2dBackward(dy, dyShape, x, xShape, args, dtype);
+    }
+    const dx = new Float32Array(sizeOf(xShape));
+    this.addon.maxPoolBackward(geo, dv, xv, dx);
+    return new JsData(dx);
+  }
+
+  /**
+   * One Adam step in place on float32 storage: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+   * `p ← p − lr·m/(√v + ε)` with `lr` already bias-corrected. Returns false when the handles
+   * are not float32 (the optimizer then runs its tensor formula).
+   */
+  adamUpdate(
+    p: DataHandle,
+    g: DataHandle,
+    m: DataHandle,
+    v: DataHandle,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): boolean {
+    const pv = f32(p);
+    const gv = f32(g);
+    const mv = f32(m);
+    const vv = f32(v);
+    if (!pv || !gv || !mv || !vv) return false;
+    this.addon.adam(pv, gv, mv, vv, lr, beta1, beta2, epsilon);
+    return true;
+  }
+}
+
+function sameOut(geo: Int32Array, dyShape: Shape): boolean {
+  return dyShape[1] === geo[12] && dyShape[2] === geo[13];
+}
+
+function poolGeo(xShape: Shape, args: PoolArgs): Int32Array | null {
+  if (xShape.length !== 4) return null;
+  const [kh, kw] = args.poolSize;
+  const [pt, pb, pl, pr] = args.padding;
+  const oh = convOut(xShape[1]!, kh, args.strides[0], 1, pt, pb);
+  const ow = convOut(xShape[2]!, kw, args.strides[1], 1, pl, pr);
+  if (oh <= 0 || ow <= 0) return null;
+  return geometry(xShape, kh, kw, args.strides, [1, 1], args.padding, oh, ow);
+}
+
+let loadError = '';
+
+/**
+ * Creates the native backend, or throws with the reason the addon is unavailable (the registry
+ * then falls back to wasm and `backendInfo()` reports the reason).
+ *
+ * @example
+ * const b = createNativeBackend(); // throws "native addon not built (…)" without a build
+ */
+export function createNativeBackend(): NativeBackend {
+  const r = loadAddon();
+  if ('error' in r) {
+    loadError = r.error;
+    throw new ValueError(r.error);
+  }
+  return new NativeBackend(r.addon, r.path);
+}
+
+/** Why the native backend could not start ('' when it did or was never tried). */
+export function nativeLoadError(): string {
+  return loadError;
+}
