@@ -124,6 +124,14 @@ export interface PoolArgs {
 }
 
 /** The compute primitives of a backend, checked at compile time by `implements Backend`. */
+/** Hyper-parameters of one fused Adam step; `lr` already holds both bias corrections. */
+export interface AdamStepArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
 export interface Backend {
   /** Short name, e.g. `js`. */
   readonly name: string;
@@ -303,4 +311,20 @@ export interface Backend {
     args: PoolArgs,
     dtype: DType,
   ): DataHandle;
+
+  // --- fused optimizer steps (BaseBackend returns null: the optimizer runs its tensor formula) ---
+  /**
+   * One Adam step without amsgrad: `m' = m + (g − m)(1 − β₁)`, `v' = v + (g² − v)(1 − β₂)`,
+   * `p' = p − lr·m'/(√v' + ε)`, into new storage (the inputs may be shared). Null when this
+   * backend has no fused kernel for the dtype or size.
+   */
+  adamStep(
+    p: DataHandle,
+    g: DataHandle,
+    m: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: AdamStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] | null;
 }

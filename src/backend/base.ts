@@ -8,6 +8,7 @@
 import { type DType, type TypedArray, allocArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import type {
+  AdamStepArgs,
   ArgReduceOp,
   Backend,
   BinaryOp,
@@ -148,6 +149,19 @@ export abstract class BaseBackend implements Backend {
     const s = this.reduce('sum', e, shape, [axis], dtype, dtype);
     const ls = this.unary('log', s, sizeOf(kept), dtype);
     return this.binary('sub', shifted, shape, ls, kept, shape, dtype, dtype);
+  }
+
+  /** No fused Adam kernel here: the optimizer runs its tensor formula. */
+  adamStep(
+    _p: DataHandle,
+    _g: DataHandle,
+    _m: DataHandle,
+    _v: DataHandle,
+    _size: number,
+    _hyper: AdamStepArgs,
+    _dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] | null {
+    return null;
   }
 
   /**

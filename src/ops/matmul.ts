@@ -81,21 +81,26 @@ export function matmul(
   );
   const y = wrap(be_, h, [...batchShape, m, n], dt);
   return record('matmul', [a, b], y, (dy) => {
-    let ga: Tensor;
-    let gb: Tensor;
-    if (!transposeA && !transposeB) {
-      ga = matmul(dy, b, false, true);
-      gb = matmul(a, dy, true, false);
-    } else if (!transposeA && transposeB) {
-      ga = matmul(dy, b, false, false);
-      gb = matmul(dy, a, true, false);
-    } else if (transposeA && !transposeB) {
-      ga = matmul(b, dy, false, true);
-      gb = matmul(a, dy, false, false);
-    } else {
-      ga = matmul(b, dy, true, true);
-      gb = matmul(dy, a, true, true);
-    }
-    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
+    // Each product is computed only when its input needs a gradient (a network's input never
+    // does, and its gradient is a whole GEMM).
+    const ga = !a.requiresGrad
+      ? null
+      : !transposeA && !transposeB
+        ? matmul(dy, b, false, true)
+        : !transposeA
+          ? matmul(dy, b, false, false)
+          : !transposeB
+            ? matmul(b, dy, false, true)
+            : matmul(b, dy, true, true);
+    const gb = !b.requiresGrad
+      ? null
+      : !transposeA && !transposeB
+        ? matmul(a, dy, true, false)
+        : !transposeA
+          ? matmul(dy, a, true, false)
+          : !transposeB
+            ? matmul(a, dy, false, false)
+            : matmul(dy, a, true, true);
+    return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
   });
 }

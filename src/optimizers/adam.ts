@@ -2,6 +2,7 @@
 import type { Variable } from '../autograd/variable.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { fusedAdamStep } from './fused.js';
 import { Optimizer, type OptimizerArgs, checkBool, checkHyper } from './optimizer.js';
 
 /** Options of {@link Adam} (and {@link AdamW}). */
@@ -68,6 +69,12 @@ export class Adam extends Optimizer {
     const alpha = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const m = this.getSlot(variable, 'momentum');
     const v = this.getSlot(variable, 'velocity');
+    if (
+      !this.amsgrad &&
+      fusedAdamStep(variable, g, m, v, alpha, this.beta1, this.beta2, this.epsilon)
+    ) {
+      return;
+    }
     m.assign(m.add(g.sub(m).mul(1 - this.beta1)));
     v.assign(
       v.add(

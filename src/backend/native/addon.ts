@@ -37,6 +37,18 @@ export interface NativeAddon {
     outer: number,
     inner: number,
   ): void;
+  compare(
+    op: number,
+    a: Float32Array,
+    aOuter: number,
+    aInner: number,
+    b: Float32Array,
+    bOuter: number,
+    bInner: number,
+    y: Uint8Array,
+    outer: number,
+    inner: number,
+  ): void;
   where(
     cond: Uint8Array,
     cOuter: number,
@@ -62,6 +74,9 @@ export interface NativeAddon {
     g: Float32Array,
     m: Float32Array,
     v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
     lr: number,
     beta1: number,
     beta2: number,

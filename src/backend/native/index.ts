@@ -10,6 +10,7 @@ import { ValueError } from '../../errors.js';
 import type { DType } from '../../tensor/dtype.js';
 import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
+  AdamStepArgs,
   BinaryOp,
   ConvArgs,
   DataHandle,
@@ -52,6 +53,15 @@ const BINARY: Partial<Record<BinaryOp, number>> = {
   maximum: 4,
   minimum: 5,
   squaredDifference: 6,
+};
+
+const COMPARE: Partial<Record<BinaryOp, number>> = {
+  equal: 0,
+  notEqual: 1,
+  less: 2,
+  lessEqual: 3,
+  greater: 4,
+  greaterEqual: 5,
 };
 
 // Below these sizes the N-API call (≈0.1 µs per array argument) costs more than a JS loop.
@@ -225,6 +235,16 @@ export class NativeBackend extends JsBackend {
         const out = new Float32Array(size);
         const [wa, wb] = split.walks as [Walk, Walk];
         this.addon.binary(code, av, wa[0], wa[1], bv, wb[0], wb[1], out, split.outer, split.inner);
+        return new JsData(out);
+      }
+    }
+    const cmp = COMPARE[op];
+    if (cmp !== undefined && av && bv && outDType === 'bool' && size >= MIN_ELEMWISE) {
+      const split = splitWalk([aShape, bShape], outShape);
+      if (split) {
+        const out = new Uint8Array(size);
+        const [wa, wb] = split.walks as [Walk, Walk];
+        this.addon.compare(cmp, av, wa[0], wa[1], bv, wb[0], wb[1], out, split.outer, split.inner);
         return new JsData(out);
       }
     }
@@ -440,28 +460,26 @@ export class NativeBackend extends JsBackend {
     return new JsData(dx);
   }
 
-  /**
-   * One Adam step in place on float32 storage: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
-   * `p ← p − lr·m/(√v + ε)` with `lr` already bias-corrected. Returns false when the handles
-   * are not float32 (the optimizer then runs its tensor formula).
-   */
-  adamUpdate(
+  override adamStep(
     p: DataHandle,
     g: DataHandle,
     m: DataHandle,
     v: DataHandle,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-  ): boolean {
+    size: number,
+    hyper: AdamStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] | null {
     const pv = f32(p);
     const gv = f32(g);
     const mv = f32(m);
     const vv = f32(v);
-    if (!pv || !gv || !mv || !vv) return false;
-    this.addon.adam(pv, gv, mv, vv, lr, beta1, beta2, epsilon);
-    return true;
+    if (!pv || !gv || !mv || !vv || dtype !== 'float32' || size < MIN_ELEMWISE) return null;
+    const po = new Float32Array(size);
+    const mo = new Float32Array(size);
+    const vo = new Float32Array(size);
+    const { lr, beta1, beta2, epsilon } = hyper;
+    this.addon.adam(pv, gv, mv, vv, po, mo, vo, lr, beta1, beta2, epsilon);
+    return [new JsData(po), new JsData(mo), new JsData(vo)];
   }
 }
 

@@ -228,6 +228,31 @@ describe.skipIf(!built)('native backend kernels', () => {
     });
   }
 
+  const compareOps: BinaryOp[] = [
+    'equal',
+    'notEqual',
+    'less',
+    'lessEqual',
+    'greater',
+    'greaterEqual',
+  ];
+  it.each(compareOps)('comparison %s matches the reference (bool output, NaN included)', (op) => {
+    for (const [as, bs, os] of binaryCases) {
+      const a = rand(
+        as.reduce((p, q) => p * q, 1),
+        2,
+      ).map(Math.round);
+      const b = rand(
+        bs.reduce((p, q) => p * q, 1),
+        2,
+      ).map(Math.round);
+      if (a.length > 3) a[2] = Number.NaN;
+      const got = nb.binary(op, h(a), as, h(b), bs, os, 'float32', 'bool');
+      const want = js.binary(op, h(a), as, h(b), bs, os, 'float32', 'bool');
+      expect((got as JsData).values).toEqual((want as JsData).values);
+    }
+  });
+
   it('splitWalk finds a walk for rows, columns and scalars and refuses general broadcasts', () => {
     expect(splitWalk([[4, 3], [3]], [4, 3])).toEqual({
       outer: 4,
@@ -381,7 +406,7 @@ describe.skipIf(!built)('native backend kernels', () => {
     }
   });
 
-  it('adamUpdate applies the Adam formula in place', () => {
+  it('adamStep applies the Adam formula into new storage, leaving its inputs alone', () => {
     const n = 1000;
     const p = rand(n);
     const g = rand(n);
@@ -393,8 +418,22 @@ describe.skipIf(!built)('native backend kernels', () => {
       const vi = b2 * v[i]! + (1 - b2) * g[i]! * g[i]!;
       return pi - (lr * mi) / (Math.sqrt(vi) + eps);
     });
-    expect(nb.adamUpdate(h(p), h(g), h(m), h(v), lr, b1, b2, eps)).toBe(true);
-    expectClose(p, want, { rtol: 1e-5, atol: 1e-6 });
+    const p0 = p.slice();
+    const out = nb.adamStep(
+      h(p),
+      h(g),
+      h(m),
+      h(v),
+      n,
+      { lr, beta1: b1, beta2: b2, epsilon: eps },
+      'float32',
+    );
+    expect(out).not.toBeNull();
+    expectClose(vals(out![0]), want, { rtol: 1e-5, atol: 1e-6 });
+    expect(p).toEqual(p0);
+    expect(
+      nb.adamStep(h(p), h(g), h(m), h(v), n, { lr, beta1: b1, beta2: b2, epsilon: eps }, 'float64'),
+    ).toBeNull();
   });
 });
 

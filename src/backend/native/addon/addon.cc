@@ -134,6 +134,20 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// compare(op, a, aos, ais, b, bos, bis, y(Uint8Array), outer, inner)
+Napi::Value Compare(const Napi::CallbackInfo& info) {
+  const char* fn = "compare";
+  const long op = num(info, 0);
+  if (op < 0 || op >= C_COUNT) fail(info.Env(), fn, "unknown op code " + std::to_string(op));
+  const long outer = num(info, 8), inner = num(info, 9);
+  checkDims(info.Env(), fn, {outer, inner, outer * inner});
+  const Operand a = operand<float, napi_float32_array>(info, 1, outer, inner, fn);
+  const Operand b = operand<float, napi_float32_array>(info, 4, outer, inner, fn);
+  uint8_t* y = arrayArg<uint8_t, napi_uint8_array>(info, 7, outer * inner, fn);
+  compareF32(static_cast<int>(op), a, b, y, outer, inner);
+  return info.Env().Undefined();
+}
+
 // where(cond, cos, cis, a, aos, ais, b, bos, bis, y, outer, inner)
 Napi::Value Where(const Napi::CallbackInfo& info) {
   const char* fn = "where";
@@ -240,19 +254,21 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// adam(p, g, m, v, lr, b1, b2, eps)
+// adam(p, g, m, v, pOut, mOut, vOut, lr, b1, b2, eps)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   const char* fn = "adam";
   const Napi::Value pv = info[0];
   if (!pv.IsTypedArray()) fail(info.Env(), fn, "argument 0 must be a Float32Array");
   const long n = static_cast<long>(pv.As<Napi::TypedArray>().ElementLength());
-  float* p = f32(info, 0, n, fn);
+  const float* p = f32(info, 0, n, fn);
   const float* g = f32(info, 1, n, fn);
-  float* m = f32(info, 2, n, fn);
-  float* v = f32(info, 3, n, fn);
-  adamF32(p, g, m, v, n, info[4].As<Napi::Number>().FloatValue(),
-          info[5].As<Napi::Number>().FloatValue(), info[6].As<Napi::Number>().FloatValue(),
-          info[7].As<Napi::Number>().FloatValue());
+  const float* m = f32(info, 2, n, fn);
+  const float* v = f32(info, 3, n, fn);
+  float* po = f32(info, 4, n, fn);
+  float* mo = f32(info, 5, n, fn);
+  float* vo = f32(info, 6, n, fn);
+  auto arg = [&](size_t i) { return info[i].As<Napi::Number>().FloatValue(); };
+  adamF32(p, g, m, v, po, mo, vo, n, arg(7), arg(8), arg(9), arg(10));
   return info.Env().Undefined();
 }
 
@@ -295,6 +311,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("where", Napi::Function::New(env, Where));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

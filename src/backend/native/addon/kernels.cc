@@ -89,15 +89,15 @@ void unaryF32(int op, const float* x, float* y, long n, float param) {
 
 namespace {
 
-template <typename F>
-void zip(const Operand& a, const Operand& b, float* y, long outer, long inner, F f) {
+template <typename T, typename F>
+void zip(const Operand& a, const Operand& b, T* y, long outer, long inner, F f) {
   const auto* pa = static_cast<const float*>(a.data);
   const auto* pb = static_cast<const float*>(b.data);
   auto rows = [&](long o0, long o1) {
     for (long o = o0; o < o1; o++) {
       const float* ra = pa + o * a.outerStride;
       const float* rb = pb + o * b.outerStride;
-      float* __restrict ry = y + o * inner;
+      T* __restrict ry = y + o * inner;
       // Separate loops per stride pattern so each one vectorises.
       if (a.innerStride && b.innerStride) {
         for (long i = 0; i < inner; i++) ry[i] = f(ra[i], rb[i]);
@@ -108,7 +108,7 @@ void zip(const Operand& a, const Operand& b, float* y, long outer, long inner, F
         const float s = ra[0];
         for (long i = 0; i < inner; i++) ry[i] = f(s, rb[i]);
       } else {
-        const float s = f(ra[0], rb[0]);
+        const T s = f(ra[0], rb[0]);
         for (long i = 0; i < inner; i++) ry[i] = s;
       }
     }
@@ -122,7 +122,7 @@ void zip(const Operand& a, const Operand& b, float* y, long outer, long inner, F
       const float* ra = static_cast<const float*>(sa.data);
       const float* rb = static_cast<const float*>(sb.data);
       const long len = hi - lo;
-      float* ry = y + lo;
+      T* ry = y + lo;
       for (long i = 0; i < len; i++) ry[i] = f(ra[i * a.innerStride], rb[i * b.innerStride]);
     });
     return;
@@ -157,6 +157,18 @@ void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner) {
     case B_SQDIFF:
       zip(a, b, y, outer, inner, [](float u, float v) { return (u - v) * (u - v); });
       break;
+    default: break;
+  }
+}
+
+void compareF32(int op, Operand a, Operand b, uint8_t* y, long outer, long inner) {
+  switch (op) {
+    case C_EQUAL: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u == v; }); break;
+    case C_NOT_EQUAL: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u != v; }); break;
+    case C_LESS: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u < v; }); break;
+    case C_LESS_EQUAL: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u <= v; }); break;
+    case C_GREATER: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u > v; }); break;
+    case C_GREATER_EQUAL: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u >= v; }); break;
     default: break;
   }
 }
@@ -394,16 +406,17 @@ void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float
   else for (int b = 0; b < g.n; b++) image(b);
 }
 
-void adamF32(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2,
-             float eps) {
+void adamF32(const float* p, const float* g, const float* m, const float* v, float* po, float* mo,
+             float* vo, long n, float lr, float b1, float b2, float eps) {
   chunked(n, [&](long lo, long hi) {
     for (long i = lo; i < hi; i++) {
       const float gi = g[i];
-      const float mi = b1 * m[i] + (1.f - b1) * gi;
-      const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= lr * mi / (std::sqrt(vi) + eps);
+      // The same association as the tensor formula m + (g − m)(1 − b1), so both paths agree.
+      const float mi = m[i] + (gi - m[i]) * (1.f - b1);
+      const float vi = v[i] + (gi * gi - v[i]) * (1.f - b2);
+      mo[i] = mi;
+      vo[i] = vi;
+      po[i] = p[i] - (mi * lr) / (std::sqrt(vi) + eps);
     }
   });
 }

@@ -15,6 +15,8 @@ enum UnaryCode {
 
 enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_COUNT };
 
+enum CompareCode { C_EQUAL, C_NOT_EQUAL, C_LESS, C_LESS_EQUAL, C_GREATER, C_GREATER_EQUAL, C_COUNT };
+
 // How an operand is indexed over an (outer × inner) iteration: strides in elements.
 struct Operand {
   const void* data;
@@ -24,6 +26,8 @@ struct Operand {
 
 void unaryF32(int op, const float* x, float* y, long n, float param);
 void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner);
+// y = (a op b) as 0/1 bytes.
+void compareF32(int op, Operand a, Operand b, uint8_t* y, long outer, long inner);
 // y = cond ? a : b, cond stored one byte per element.
 void whereF32(Operand cond, Operand a, Operand b, float* y, long outer, long inner);
 // y[o, i] = Σ_m x[o, m, i].
@@ -47,9 +51,10 @@ void col2imF32(const ConvGeo& g, const float* dcols, float* dx);
 void maxPoolF32(const ConvGeo& g, const float* x, float* y);
 // Routes dy to the first maximum of each window; dx zeroed by the caller.
 void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float* dx);
-// Adam step in place: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
-// p −= lr·m / (√v + eps) (lr already bias-corrected by the caller).
-void adamF32(float* p, const float* g, float* m, float* v, long n, float lr, float b1, float b2,
-             float eps);
+// One Adam step into fresh arrays (the inputs may be shared with other tensors):
+// m' = b1·m + (1−b1)·g; v' = b2·v + (1−b2)·g²; p' = p − lr·m' / (√v' + eps), with lr already
+// bias-corrected by the caller.
+void adamF32(const float* p, const float* g, const float* m, const float* v, float* po, float* mo,
+             float* vo, long n, float lr, float b1, float b2, float eps);
 
 }  // namespace tessera

@@ -1,0 +1,204 @@
+/**
+ * Loading of the wasm kernels and the scratch arena in their linear memory.
+ *
+ * Tensors of the wasm backend stay plain typed arrays (so every primitive it does not override
+ * runs the js code unchanged); an accelerated op copies its operands into the arena, runs a
+ * kernel and copies the result out. The arena is a bump allocator reset at the start of every
+ * op: ops are synchronous and never nest, so nothing outlives one.
+ */
+import { KERNELS_RELAXED, KERNELS_SIMD } from './kernels_wasm.js';
+
+/** The functions exported by the AssemblyScript module (pointers are byte addresses). */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  gemmWorkBytes(): number;
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    work: number,
+  ): void;
+  unary(op: number, x: number, y: number, n: number, alpha: number): void;
+  binary(
+    op: number,
+    a: number,
+    aRow: number,
+    aEl: number,
+    b: number,
+    bRow: number,
+    bEl: number,
+    y: number,
+    rows: number,
+    cols: number,
+  ): void;
+  sumRows(x: number, rows: number, n: number, y: number): void;
+  sumCols(x: number, rows: number, n: number, y: number, acc: number): void;
+  softmaxRows(x: number, rows: number, n: number, y: number, log: number): void;
+  im2col(
+    src: number,
+    n0: number,
+    n1: number,
+    c0: number,
+    cc: number,
+    dst: number,
+    ...geo: number[]
+  ): void;
+  col2im(
+    src: number,
+    n0: number,
+    n1: number,
+    c0: number,
+    cc: number,
+    dst: number,
+    ...geo: number[]
+  ): void;
+  maxPool(x: number, y: number, ...geo: number[]): void;
+  maxPoolBackward(dy: number, x: number, dx: number, ...geo: number[]): void;
+  avgPool(x: number, y: number, ...geo: number[]): void;
+  avgPoolBackward(dy: number, dx: number, ...geo: number[]): void;
+}
+
+const PAGE = 65536;
+/** Every allocation starts on a cache line and leaves one spare vector after its end. */
+const ALIGN = 64;
+const SLACK = 16;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
+  if (g.Buffer) return new Uint8Array(g.Buffer.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Which build of the kernels runs: relaxed SIMD where the runtime validates it. */
+export type KernelVariant = 'simd128' | 'relaxed-simd';
+
+/**
+ * The instantiated kernels plus a bump allocator over their memory.
+ *
+ * @example
+ * const rt = WasmRuntime.load();
+ * rt.reset();
+ * const p = rt.put(new Float32Array([1, 2, 3]));
+ * rt.k.unary(0, p, p, 3, 0); // neg, in place
+ * rt.get(p, 3); // Float32Array [-1, -2, -3]
+ */
+export class WasmRuntime {
+  /** The kernel functions and memory. */
+  readonly k: KernelExports;
+  /** Which build was instantiated. */
+  readonly variant: KernelVariant;
+  /** The GEMM packing workspace (fixed, just above the module's static data). */
+  readonly work: number;
+  private readonly base: number;
+  private top: number;
+  private view: Float32Array;
+
+  private constructor(k: KernelExports, variant: KernelVariant) {
+    this.k = k;
+    this.variant = variant;
+    this.work = alignUp(k.heapBase(), ALIGN);
+    this.base = alignUp(this.work + k.gemmWorkBytes(), ALIGN);
+    this.top = this.base;
+    this.ensure(this.base);
+    this.view = new Float32Array(k.memory.buffer);
+  }
+
+  /**
+   * Compiles and instantiates the kernels synchronously (relaxed SIMD if available); throws
+   * when WebAssembly or SIMD128 is missing.
+   */
+  static load(): WasmRuntime {
+    if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
+      throw new Error('wasm backend: WebAssembly is not available in this runtime');
+    }
+    const simd = decodeBase64(KERNELS_SIMD);
+    if (!WebAssembly.validate(simd)) {
+      throw new Error('wasm backend: WebAssembly SIMD128 is not supported by this runtime');
+    }
+    const relaxed = decodeBase64(KERNELS_RELAXED);
+    const useRelaxed = WebAssembly.validate(relaxed);
+    const mod = new WebAssembly.Module(useRelaxed ? relaxed : simd);
+    const inst = new WebAssembly.Instance(mod, {});
+    return new WasmRuntime(
+      inst.exports as unknown as KernelExports,
+      useRelaxed ? 'relaxed-simd' : 'simd128',
+    );
+  }
+
+  /** Frees every allocation (start of an op). */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Bytes of linear memory now (it only grows). */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  /**
+   * A 64-byte-aligned block of `floats` float32 values (contents undefined, at least one spare
+   * vector after it), growing memory as needed. Returns its byte address.
+   */
+  alloc(floats: number): number {
+    const p = this.top;
+    this.top = alignUp(p + floats * 4 + SLACK, ALIGN);
+    this.ensure(this.top);
+    return p;
+  }
+
+  /** Like {@link alloc}, zero-filled. */
+  zeros(floats: number): number {
+    const p = this.alloc(floats);
+    this.f32().fill(0, p >>> 2, (p >>> 2) + floats);
+    return p;
+  }
+
+  /** Copies `src` into a new block; returns its byte address. */
+  put(src: Float32Array): number {
+    const p = this.alloc(src.length);
+    this.f32().set(src, p >>> 2);
+    return p;
+  }
+
+  /** A fresh copy of `n` floats at byte address `p`. */
+  get(p: number, n: number): Float32Array {
+    return this.f32().slice(p >>> 2, (p >>> 2) + n);
+  }
+
+  /** The float32 view of memory, re-created when growth has detached the old one. */
+  f32(): Float32Array {
+    if (this.view.buffer !== this.k.memory.buffer)
+      this.view = new Float32Array(this.k.memory.buffer);
+    return this.view;
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+let shared: WasmRuntime | undefined;
+
+/** The process-wide kernels, instantiated on first use. */
+export function sharedRuntime(): WasmRuntime {
+  shared ??= WasmRuntime.load();
+  return shared;
+}

@@ -1,0 +1,49 @@
+/**
+ * Fused optimizer steps: one backend kernel instead of a dozen tensor ops per variable, where
+ * the backend has one (`Backend.adamStep`; the native backend does). The tensor formula in each
+ * optimizer stays the definition and the fallback.
+ */
+import type { Variable } from '../autograd/variable.js';
+import { be, wrap } from '../ops/util.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Runs one Adam step through the current backend's fused kernel, updating `variable`, `m` and
+ * `v`; returns false (changing nothing) when the backend has none for this dtype/size.
+ *
+ * `m ← m + (g − m)(1 − β₁)`, `v ← v + (g² − v)(1 − β₂)`, `p ← p − α·m/(√v + ε)`.
+ *
+ * Shape: all four tensors share the variable's shape.
+ * @example
+ * if (!fusedAdamStep(w, g, m, v, alpha, 0.9, 0.999, 1e-7)) { ... tensor formula ... }
+ */
+export function fusedAdamStep(
+  variable: Variable,
+  g: Tensor,
+  m: Variable,
+  v: Variable,
+  alpha: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+): boolean {
+  const b = be();
+  if (variable.dtype !== g.dtype || m.dtype !== variable.dtype || v.dtype !== variable.dtype) {
+    return false;
+  }
+  const out = b.adamStep(
+    variable.handleOn(b),
+    g.handleOn(b),
+    m.handleOn(b),
+    v.handleOn(b),
+    variable.size,
+    { lr: alpha, beta1, beta2, epsilon },
+    variable.dtype,
+  );
+  if (!out) return false;
+  const [p2, m2, v2] = out;
+  m.assign(wrap(b, m2, m.shape, m.dtype));
+  v.assign(wrap(b, v2, v.shape, v.dtype));
+  variable.assign(wrap(b, p2, variable.shape, variable.dtype));
+  return true;
+}
