@@ -664,15 +664,13 @@ export function biasAdd(x: TensorLike, bias: TensorLike, dataFormat?: DataFormat
   const b = be();
   const dt = xt.dtype;
   const rows = xt.size / Math.max(c, 1);
-  const tiled = b.broadcastTo(bt.handleOn(b), [c], [rows, c], dt);
-  const h = b.binary('add', xt.handleOn(b), xt.shape, tiled, xt.shape, xt.shape, dt, dt);
+  // A row operand: every backend has a fast path for [rows, c] + [c].
+  const h = b.binary('add', xt.handleOn(b), [rows, c], bt.handleOn(b), [c], [rows, c], dt, dt);
   const y = wrap(b, h, xt.shape, dt);
   return record(op, [xt, bt], y, (dyIn) => {
     const dy = sameDType(dyIn, dt);
     if (!bt.requiresGrad) return [dy, null];
-    const ones = b.fill(rows, 1, dt);
-    const args = { batch: 1, m: 1, n: c, k: rows, transA: false, transB: false };
-    const db = b.matmul(ones, dy.handleOn(b), { ...args, strideA: 0, strideB: 0 }, dt);
+    const db = b.reduce('sum', dy.handleOn(b), [rows, c], [0], dt, dt);
     return [dy, wrap(b, db, [c], dt)];
   });
 }

@@ -115,6 +115,10 @@ export class JsBackend extends BaseBackend {
     if ((sameA || av.length === 1) && (sameB || bv.length === 1) && size > 0) {
       if (binaryFast(op, av, sameA, bv, sameB, out, size)) return new JsData(out);
     }
+    // [rows, c] op [c] (bias adds): a row operand repeated over the leading axes.
+    if (sameA && size > 0 && bv.length > 0 && size % bv.length === 0 && isRow(bShape, outShape)) {
+      if (binaryRows(op, av, bv, out, size, bv.length)) return new JsData(out);
+    }
     const f = binaryFn(op, inDType === 'int32');
     const ia = sameA && aShape.length === outShape.length ? null : broadcastIndex(aShape, outShape);
     const ib = sameB && bShape.length === outShape.length ? null : broadcastIndex(bShape, outShape);
@@ -166,6 +170,20 @@ export class JsBackend extends BaseBackend {
   ): DataHandle {
     let src = vals(x);
     let shp: readonly number[] = shape;
+    // Sums over leading axes (bias gradients) accumulate rows in order instead of transposing.
+    const leading = axes.every((a, i) => a === i);
+    if (op === 'sum' && leading && axes.length > 0 && axes.length < shape.length) {
+      const inner = sizeOf(shape.slice(axes.length));
+      const outer = inner === 0 ? 0 : src.length / inner;
+      const out = allocArray(outDType, inner);
+      const acc = new Float64Array(inner);
+      for (let o = 0; o < outer; o++) {
+        const base = o * inner;
+        for (let i = 0; i < inner; i++) acc[i] += src[base + i]!;
+      }
+      out.set(acc);
+      return new JsData(out);
+    }
     // Bring the reduced axes to the end unless they already are, so the loop below always
     // reduces contiguous rows.
     const rank = shape.length;
@@ -494,6 +512,45 @@ export class JsBackend extends BaseBackend {
 }
 
 /** Tight loops for add/sub/mul/div when each operand is full-size or a scalar. */
+/** Whether `b`, right-aligned, equals the trailing dimensions of `out` (after leading 1s). */
+function isRow(b: Shape, out: Shape): boolean {
+  let i = 0;
+  while (i < b.length && b[i] === 1) i++;
+  const tail = b.slice(i);
+  if (tail.length === 0 || tail.length > out.length) return false;
+  const off = out.length - tail.length;
+  return tail.every((d, j) => d === out[off + j]);
+}
+
+/** `out[r, j] = a[r, j] op b[j]` for the arithmetic ops; false for the others. */
+function binaryRows(
+  op: BinaryOp,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  n: number,
+  c: number,
+): boolean {
+  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return false;
+  for (let base = 0; base < n; base += c) {
+    switch (op) {
+      case 'add':
+        for (let j = 0; j < c; j++) out[base + j] = a[base + j]! + b[j]!;
+        break;
+      case 'sub':
+        for (let j = 0; j < c; j++) out[base + j] = a[base + j]! - b[j]!;
+        break;
+      case 'mul':
+        for (let j = 0; j < c; j++) out[base + j] = a[base + j]! * b[j]!;
+        break;
+      case 'div':
+        for (let j = 0; j < c; j++) out[base + j] = a[base + j]! / b[j]!;
+        break;
+    }
+  }
+  return true;
+}
+
 function binaryFast(
   op: BinaryOp,
   a: TypedArray,

@@ -177,14 +177,35 @@ void whereF32(Operand cond, Operand a, Operand b, float* y, long outer, long inn
   const auto* pc = static_cast<const uint8_t*>(cond.data);
   const auto* pa = static_cast<const float*>(a.data);
   const auto* pb = static_cast<const float*>(b.data);
-  for (long o = 0; o < outer; o++) {
-    const uint8_t* rc = pc + o * cond.outerStride;
-    const float* ra = pa + o * a.outerStride;
-    const float* rb = pb + o * b.outerStride;
-    float* ry = y + o * inner;
-    for (long i = 0; i < inner; i++) {
-      ry[i] = rc[i * cond.innerStride] ? ra[i * a.innerStride] : rb[i * b.innerStride];
+  auto rows = [&](long o0, long o1, long i0, long i1) {
+    for (long o = o0; o < o1; o++) {
+      const uint8_t* rc = pc + o * cond.outerStride;
+      const float* ra = pa + o * a.outerStride;
+      const float* rb = pb + o * b.outerStride;
+      float* __restrict ry = y + o * inner;
+      if (cond.innerStride && a.innerStride && b.innerStride) {
+        for (long i = i0; i < i1; i++) ry[i] = rc[i] ? ra[i] : rb[i];
+      } else if (cond.innerStride && a.innerStride) {
+        const float s = rb[0];
+        for (long i = i0; i < i1; i++) ry[i] = rc[i] ? ra[i] : s;
+      } else if (cond.innerStride && b.innerStride) {
+        const float s = ra[0];
+        for (long i = i0; i < i1; i++) ry[i] = rc[i] ? s : rb[i];
+      } else {
+        for (long i = i0; i < i1; i++) {
+          ry[i] = rc[i * cond.innerStride] ? ra[i * a.innerStride] : rb[i * b.innerStride];
+        }
+      }
     }
+  };
+  if (outer == 1) {
+    chunked(inner, [&](long lo, long hi) { rows(0, 1, lo, hi); });
+  } else if (outer * inner >= kParallelElems) {
+    const long per = std::max(1L, kChunk / std::max(1L, inner));
+    const int parts = static_cast<int>((outer + per - 1) / per);
+    parallelFor(parts, [&](int t) { rows(t * per, std::min(outer, t * per + per), 0, inner); });
+  } else {
+    rows(0, outer, 0, inner);
   }
 }
 
