@@ -312,6 +312,28 @@ export interface Backend {
     dtype: DType,
   ): DataHandle;
 
+  // --- fused recurrent cell (defaults in BaseBackend; fast backends may override) ---
+  /**
+   * The LSTM gate arithmetic of one step (Keras gate order i, f, c, o; sigmoid gates, tanh
+   * cell): from `z` `[batch, 4·units]` and the previous cell state `c` `[batch, units]`,
+   * returns `[batch, 2·units]` holding `h' = σ(z_o)·tanh(c')` then
+   * `c' = σ(z_f)·c + σ(z_i)·tanh(z_c)`.
+   */
+  lstmCell(z: DataHandle, c: DataHandle, batch: number, units: number, dtype: DType): DataHandle;
+  /**
+   * The gradient of {@link lstmCell}: given `dhc` `[batch, 2·units]` (the gradients of h' and
+   * c'), returns `[dz, dc]` (`[batch, 4·units]`, `[batch, units]`). `hc` is the forward output.
+   */
+  lstmCellGrad(
+    z: DataHandle,
+    c: DataHandle,
+    hc: DataHandle,
+    dhc: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle];
+
   // --- fused optimizer steps (BaseBackend returns null: the optimizer runs its tensor formula) ---
   /**
    * One Adam step without amsgrad: `m' = m + (g − m)(1 − β₁)`, `v' = v + (g² − v)(1 − β₂)`,

@@ -20,6 +20,12 @@ import type {
   UnaryOp,
 } from './backend.js';
 
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
 /** Shape with the listed axes set to 1 (the keepDims shape of a reduction). */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -149,6 +155,68 @@ export abstract class BaseBackend implements Backend {
     const s = this.reduce('sum', e, shape, [axis], dtype, dtype);
     const ls = this.unary('log', s, sizeOf(kept), dtype);
     return this.binary('sub', shifted, shape, ls, kept, shape, dtype, dtype);
+  }
+
+  /**
+   * Reference LSTM gates on plain arrays (read, loop in double precision, write back), so every
+   * backend has them; fast backends override with a kernel.
+   */
+  lstmCell(z: DataHandle, c: DataHandle, batch: number, units: number, dtype: DType): DataHandle {
+    const zv = this.readSync(z, dtype, batch * 4 * units);
+    const cv = this.readSync(c, dtype, batch * units);
+    const out = allocArray(dtype, batch * 2 * units);
+    const u = units;
+    for (let b = 0; b < batch; b++) {
+      const zr = b * 4 * u;
+      for (let j = 0; j < u; j++) {
+        const i = sigmoid(zv[zr + j]!);
+        const f = sigmoid(zv[zr + u + j]!);
+        const g = Math.tanh(zv[zr + 2 * u + j]!);
+        const o = sigmoid(zv[zr + 3 * u + j]!);
+        const c2 = f * cv[b * u + j]! + i * g;
+        out[b * 2 * u + j] = o * Math.tanh(c2);
+        out[b * 2 * u + u + j] = c2;
+      }
+    }
+    return this.fromArray(out, dtype);
+  }
+
+  lstmCellGrad(
+    z: DataHandle,
+    c: DataHandle,
+    hc: DataHandle,
+    dhc: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    const u = units;
+    const zv = this.readSync(z, dtype, batch * 4 * u);
+    const cv = this.readSync(c, dtype, batch * u);
+    const hcv = this.readSync(hc, dtype, batch * 2 * u);
+    const dv = this.readSync(dhc, dtype, batch * 2 * u);
+    const dz = allocArray(dtype, batch * 4 * u);
+    const dc = allocArray(dtype, batch * u);
+    for (let b = 0; b < batch; b++) {
+      const zr = b * 4 * u;
+      for (let j = 0; j < u; j++) {
+        const i = sigmoid(zv[zr + j]!);
+        const f = sigmoid(zv[zr + u + j]!);
+        const g = Math.tanh(zv[zr + 2 * u + j]!);
+        const o = sigmoid(zv[zr + 3 * u + j]!);
+        const c2 = hcv[b * 2 * u + u + j]!;
+        const tc = Math.tanh(c2);
+        const dh = dv[b * 2 * u + j]!;
+        // dc' collects the direct gradient of c' and the part flowing through h' = o·tanh(c').
+        const dc2 = dv[b * 2 * u + u + j]! + dh * o * (1 - tc * tc);
+        dz[zr + j] = dc2 * g * i * (1 - i);
+        dz[zr + u + j] = dc2 * cv[b * u + j]! * f * (1 - f);
+        dz[zr + 2 * u + j] = dc2 * i * (1 - g * g);
+        dz[zr + 3 * u + j] = dh * tc * o * (1 - o);
+        dc[b * u + j] = dc2 * f;
+      }
+    }
+    return [this.fromArray(dz, dtype), this.fromArray(dc, dtype)];
   }
 
   /** No fused Adam kernel here: the optimizer runs its tensor formula. */

@@ -69,6 +69,17 @@ export interface NativeAddon {
   col2im(geo: Geometry, dcols: Float32Array, dx: Float32Array): void;
   maxPool(geo: Geometry, x: Float32Array, y: Float32Array): void;
   maxPoolBackward(geo: Geometry, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  lstmCell(z: Float32Array, c: Float32Array, hc: Float32Array, batch: number, units: number): void;
+  lstmCellGrad(
+    z: Float32Array,
+    c: Float32Array,
+    hc: Float32Array,
+    dhc: Float32Array,
+    dz: Float32Array,
+    dc: Float32Array,
+    batch: number,
+    units: number,
+  ): void;
   adam(
     p: Float32Array,
     g: Float32Array,

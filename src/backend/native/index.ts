@@ -460,6 +460,43 @@ export class NativeBackend extends JsBackend {
     return new JsData(dx);
   }
 
+  override lstmCell(
+    z: DataHandle,
+    c: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    const zv = f32(z);
+    const cv = f32(c);
+    if (!zv || !cv || dtype !== 'float32') return super.lstmCell(z, c, batch, units, dtype);
+    const hc = new Float32Array(batch * 2 * units);
+    this.addon.lstmCell(zv, cv, hc, batch, units);
+    return new JsData(hc);
+  }
+
+  override lstmCellGrad(
+    z: DataHandle,
+    c: DataHandle,
+    hc: DataHandle,
+    dhc: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    const zv = f32(z);
+    const cv = f32(c);
+    const hv = f32(hc);
+    const dv = f32(dhc);
+    if (!zv || !cv || !hv || !dv || dtype !== 'float32') {
+      return super.lstmCellGrad(z, c, hc, dhc, batch, units, dtype);
+    }
+    const dz = new Float32Array(batch * 4 * units);
+    const dc = new Float32Array(batch * units);
+    this.addon.lstmCellGrad(zv, cv, hv, dv, dz, dc, batch, units);
+    return [new JsData(dz), new JsData(dc)];
+  }
+
   override adamStep(
     p: DataHandle,
     g: DataHandle,

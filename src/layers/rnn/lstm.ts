@@ -8,6 +8,7 @@ import {
 import { Initializer, type InitializerIdentifier, getInitializer } from '../../initializers.js';
 import { ones } from '../../ops/creation.js';
 import { concat, split } from '../../ops/movement.js';
+import { lstmGates } from '../../ops/rnn_cell.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -104,9 +105,15 @@ export class LSTMCell extends BaseRNNCell {
         1,
       );
     };
+    // Keras's default activations have a fused kernel: one op per step instead of ~15.
+    const fused = act === getActivation('tanh') && ract === getActivation('sigmoid');
     return (t, states) => {
       const [h, c] = states as [Tensor, Tensor];
       const z = xs[t]!.add(recurrent(h));
+      if (fused) {
+        const [h2, c2] = lstmGates(z, c);
+        return { output: h2, states: [h2, c2] };
+      }
       const [zi, zf, zc, zo] = split(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
       const i = ract(zi);
       const f = ract(zf);

@@ -254,6 +254,33 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// lstmCell(z, c, hc, batch, units)
+Napi::Value LstmCell(const Napi::CallbackInfo& info) {
+  const char* fn = "lstmCell";
+  const long batch = num(info, 3), units = num(info, 4);
+  checkDims(info.Env(), fn, {batch, units, batch * units * 4});
+  const float* z = f32(info, 0, batch * 4 * units, fn);
+  const float* c = f32(info, 1, batch * units, fn);
+  float* hc = f32(info, 2, batch * 2 * units, fn);
+  lstmCellF32(z, c, hc, batch, units);
+  return info.Env().Undefined();
+}
+
+// lstmCellGrad(z, c, hc, dhc, dz, dc, batch, units)
+Napi::Value LstmCellGrad(const Napi::CallbackInfo& info) {
+  const char* fn = "lstmCellGrad";
+  const long batch = num(info, 6), units = num(info, 7);
+  checkDims(info.Env(), fn, {batch, units, batch * units * 4});
+  const float* z = f32(info, 0, batch * 4 * units, fn);
+  const float* c = f32(info, 1, batch * units, fn);
+  const float* hc = f32(info, 2, batch * 2 * units, fn);
+  const float* dhc = f32(info, 3, batch * 2 * units, fn);
+  float* dz = f32(info, 4, batch * 4 * units, fn);
+  float* dc = f32(info, 5, batch * units, fn);
+  lstmCellGradF32(z, c, hc, dhc, dz, dc, batch, units);
+  return info.Env().Undefined();
+}
+
 // adam(p, g, m, v, pOut, mOut, vOut, lr, b1, b2, eps)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   const char* fn = "adam";
@@ -319,6 +346,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("col2im", Napi::Function::New(env, Col2im));
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
+  exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
+  exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolTest", Napi::Function::New(env, PoolTest));
   return exports;

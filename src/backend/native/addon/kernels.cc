@@ -427,6 +427,69 @@ void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float
   else for (int b = 0; b < g.n; b++) image(b);
 }
 
+void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units) {
+  const long u = units;
+  auto rows = [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++) {
+      const float* zr = z + b * 4 * u;
+      const float* cr = c + b * u;
+      float* h = hc + b * 2 * u;
+      for (long j = 0; j < u; j++) {
+        const float i = sigmoidf(zr[j]);
+        const float f = sigmoidf(zr[u + j]);
+        const float g = std::tanh(zr[2 * u + j]);
+        const float o = sigmoidf(zr[3 * u + j]);
+        const float c2 = f * cr[j] + i * g;
+        h[j] = o * std::tanh(c2);
+        h[u + j] = c2;
+      }
+    }
+  };
+  if (batch * u * 4 >= kParallelElems) {
+    const long per = std::max(1L, kChunk / std::max(1L, 4 * u));
+    const int parts = static_cast<int>((batch + per - 1) / per);
+    parallelFor(parts, [&](int t) { rows(t * per, std::min(batch, t * per + per)); });
+  } else {
+    rows(0, batch);
+  }
+}
+
+void lstmCellGradF32(const float* z, const float* c, const float* hc, const float* dhc, float* dz,
+                     float* dc, long batch, long units) {
+  const long u = units;
+  auto rows = [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++) {
+      const float* zr = z + b * 4 * u;
+      const float* cr = c + b * u;
+      const float* h = hc + b * 2 * u;
+      const float* d = dhc + b * 2 * u;
+      float* dzr = dz + b * 4 * u;
+      float* dcr = dc + b * u;
+      for (long j = 0; j < u; j++) {
+        const float i = sigmoidf(zr[j]);
+        const float f = sigmoidf(zr[u + j]);
+        const float g = std::tanh(zr[2 * u + j]);
+        const float o = sigmoidf(zr[3 * u + j]);
+        const float tc = std::tanh(h[u + j]);
+        const float dh = d[j];
+        const float dc2 = d[u + j] + dh * o * (1.f - tc * tc);
+        dzr[j] = dc2 * g * i * (1.f - i);
+        dzr[u + j] = dc2 * cr[j] * f * (1.f - f);
+        dzr[2 * u + j] = dc2 * i * (1.f - g * g);
+        dzr[3 * u + j] = dh * tc * o * (1.f - o);
+        dcr[j] = dc2 * f;
+      }
+    }
+  };
+  if (batch * u * 4 >= kParallelElems) {
+    const long per = std::max(1L, kChunk / std::max(1L, 4 * u));
+    const int parts = static_cast<int>((batch + per - 1) / per);
+    parallelFor(parts, [&](int t) { rows(t * per, std::min(batch, t * per + per)); });
+  } else {
+    rows(0, batch);
+  }
+}
+
 void adamF32(const float* p, const float* g, const float* m, const float* v, float* po, float* mo,
              float* vo, long n, float lr, float b1, float b2, float eps) {
   chunked(n, [&](long lo, long hi) {

@@ -51,6 +51,12 @@ void col2imF32(const ConvGeo& g, const float* dcols, float* dx);
 void maxPoolF32(const ConvGeo& g, const float* x, float* y);
 // Routes dy to the first maximum of each window; dx zeroed by the caller.
 void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float* dx);
+// LSTM gates (i, f, c, o; sigmoid gates, tanh cell): hc[b] = [o·tanh(c'), c'] with
+// c' = f·c + i·tanh(z_c).
+void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units);
+// Its gradient given dhc = [dh', dc']: dz [batch, 4·units] and dc [batch, units].
+void lstmCellGradF32(const float* z, const float* c, const float* hc, const float* dhc, float* dz,
+                     float* dc, long batch, long units);
 // One Adam step into fresh arrays (the inputs may be shared with other tensors):
 // m' = b1·m + (1−b1)·g; v' = b2·v + (1−b2)·g²; p' = p − lr·m' / (√v' + eps), with lr already
 // bias-corrected by the caller.
