@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "pool.h"
+#include "vmath.h"
 
 namespace tessera {
 
@@ -35,6 +36,13 @@ inline float sigmoidf(float x) {
   return e / (1.f + e);
 }
 
+inline v8f ld(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void st(float* p, v8f v) { std::memcpy(p, &v, sizeof v); }
+
 template <typename F>
 void mapRange(const float* __restrict x, float* __restrict y, long lo, long hi, F f) {
   for (long i = lo; i < hi; i++) y[i] = f(x[i]);
@@ -51,7 +59,7 @@ void unaryF32(int op, const float* x, float* y, long n, float param) {
       case U_SQRT: mapRange(x, y, lo, hi, [](float v) { return std::sqrt(v); }); break;
       case U_RSQRT: mapRange(x, y, lo, hi, [](float v) { return 1.f / std::sqrt(v); }); break;
       case U_RECIPROCAL: mapRange(x, y, lo, hi, [](float v) { return 1.f / v; }); break;
-      case U_EXP: mapRange(x, y, lo, hi, [](float v) { return std::exp(v); }); break;
+      case U_EXP: map8(x, y, lo, hi, vexp); break;
       case U_LOG: mapRange(x, y, lo, hi, [](float v) { return std::log(v); }); break;
       case U_RELU:
         mapRange(x, y, lo, hi, [](float v) { return v > 0 ? v : (v == v ? 0.f : v); });
@@ -66,8 +74,8 @@ void unaryF32(int op, const float* x, float* y, long n, float param) {
       case U_ELU:
         mapRange(x, y, lo, hi, [param](float v) { return v > 0 ? v : param * std::expm1(v); });
         break;
-      case U_SIGMOID: mapRange(x, y, lo, hi, sigmoidf); break;
-      case U_TANH: mapRange(x, y, lo, hi, [](float v) { return std::tanh(v); }); break;
+      case U_SIGMOID: map8(x, y, lo, hi, vsigmoid); break;
+      case U_TANH: map8(x, y, lo, hi, vtanh); break;
       case U_SOFTPLUS:
         mapRange(x, y, lo, hi, [](float v) {
           return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
@@ -434,7 +442,17 @@ void lstmCellF32(const float* z, const float* c, float* hc, long batch, long uni
       const float* zr = z + b * 4 * u;
       const float* cr = c + b * u;
       float* h = hc + b * 2 * u;
-      for (long j = 0; j < u; j++) {
+      long j = 0;
+      for (; j + 8 <= u; j += 8) {
+        const v8f i = vsigmoid(ld(zr + j));
+        const v8f f = vsigmoid(ld(zr + u + j));
+        const v8f g = vtanh(ld(zr + 2 * u + j));
+        const v8f o = vsigmoid(ld(zr + 3 * u + j));
+        const v8f c2 = f * ld(cr + j) + i * g;
+        st(h + j, o * vtanh(c2));
+        st(h + u + j, c2);
+      }
+      for (; j < u; j++) {
         const float i = sigmoidf(zr[j]);
         const float f = sigmoidf(zr[u + j]);
         const float g = std::tanh(zr[2 * u + j]);
@@ -465,7 +483,22 @@ void lstmCellGradF32(const float* z, const float* c, const float* hc, const floa
       const float* d = dhc + b * 2 * u;
       float* dzr = dz + b * 4 * u;
       float* dcr = dc + b * u;
-      for (long j = 0; j < u; j++) {
+      long j = 0;
+      for (; j + 8 <= u; j += 8) {
+        const v8f i = vsigmoid(ld(zr + j));
+        const v8f f = vsigmoid(ld(zr + u + j));
+        const v8f g = vtanh(ld(zr + 2 * u + j));
+        const v8f o = vsigmoid(ld(zr + 3 * u + j));
+        const v8f tc = vtanh(ld(h + u + j));
+        const v8f dh = ld(d + j);
+        const v8f dc2 = ld(d + u + j) + dh * o * (1.f - tc * tc);
+        st(dzr + j, dc2 * g * i * (1.f - i));
+        st(dzr + u + j, dc2 * ld(cr + j) * f * (1.f - f));
+        st(dzr + 2 * u + j, dc2 * i * (1.f - g * g));
+        st(dzr + 3 * u + j, dh * tc * o * (1.f - o));
+        st(dcr + j, dc2 * f);
+      }
+      for (; j < u; j++) {
         const float i = sigmoidf(zr[j]);
         const float f = sigmoidf(zr[u + j]);
         const float g = std::tanh(zr[2 * u + j]);
