@@ -67,6 +67,21 @@ export interface NativeAddon {
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): void;
   im2col(geo: Geometry, x: Float32Array, cols: Float32Array): void;
   col2im(geo: Geometry, dcols: Float32Array, dx: Float32Array): void;
+  conv2d(geo: Geometry, x: Float32Array, w: Float32Array, y: Float32Array, cout: number): void;
+  conv2dBackpropInput(
+    geo: Geometry,
+    dy: Float32Array,
+    w: Float32Array,
+    dx: Float32Array,
+    cout: number,
+  ): void;
+  conv2dBackpropFilter(
+    geo: Geometry,
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    cout: number,
+  ): void;
   maxPool(geo: Geometry, x: Float32Array, y: Float32Array): void;
   maxPoolBackward(geo: Geometry, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   lstmCell(z: Float32Array, c: Float32Array, hc: Float32Array, batch: number, units: number): void;

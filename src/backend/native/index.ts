@@ -373,10 +373,8 @@ export class NativeBackend extends JsBackend {
     const rows = geo[0]! * geo[12]! * geo[13]!;
     const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
-    const cols = new Float32Array(rows * k);
-    this.addon.im2col(geo, xv, cols);
     const out = new Float32Array(rows * cout);
-    this.addon.gemm(1, rows, cout, k, false, false, cols, 0, fv, 0, out);
+    this.addon.conv2d(geo, xv, fv, out, cout);
     return new JsData(out);
   }
 
@@ -398,11 +396,8 @@ export class NativeBackend extends JsBackend {
     const rows = geo[0]! * geo[12]! * geo[13]!;
     const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
-    // dcols = dy · Wᵀ, then the adjoint of im2col scatters it back onto the image.
-    const dcols = new Float32Array(rows * k);
-    this.addon.gemm(1, rows, k, cout, false, true, dv, 0, fv, 0, dcols);
     const dx = new Float32Array(sizeOf(xShape));
-    this.addon.col2im(geo, dcols, dx);
+    this.addon.conv2dBackpropInput(geo, dv, fv, dx, cout);
     return new JsData(dx);
   }
 
@@ -424,11 +419,8 @@ export class NativeBackend extends JsBackend {
     const rows = geo[0]! * geo[12]! * geo[13]!;
     const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
-    const cols = new Float32Array(rows * k);
-    this.addon.im2col(geo, xv, cols);
-    // dW = colsᵀ · dy: the transposed operand is read through packing, never copied.
     const dw = new Float32Array(k * cout);
-    this.addon.gemm(1, k, cout, rows, true, false, cols, 0, dv, 0, dw);
+    this.addon.conv2dBackpropFilter(geo, xv, dv, dw, cout);
     return new JsData(dw);
   }
 

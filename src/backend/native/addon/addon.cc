@@ -235,6 +235,46 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2d(geo, x, w, y, cout)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2d";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const long cout = num(info, 4);
+  checkDims(info.Env(), fn, {cout});
+  const long kernel = static_cast<long>(g.kh) * g.kw * g.c * cout;
+  const float* x = f32(info, 1, imageSize(g), fn);
+  const float* w = f32(info, 2, kernel, fn);
+  float* y = f32(info, 3, static_cast<long>(g.n) * g.oh * g.ow * cout, fn);
+  conv2dF32(g, x, w, y, static_cast<int>(cout));
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropInput(geo, dy, w, dx, cout)
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBackpropInput";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const long cout = num(info, 4);
+  checkDims(info.Env(), fn, {cout});
+  const float* dy = f32(info, 1, static_cast<long>(g.n) * g.oh * g.ow * cout, fn);
+  const float* w = f32(info, 2, static_cast<long>(g.kh) * g.kw * g.c * cout, fn);
+  float* dx = f32(info, 3, imageSize(g), fn);
+  conv2dBackpropInputF32(g, dy, w, dx, static_cast<int>(cout));
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropFilter(geo, x, dy, dw, cout)
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBackpropFilter";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const long cout = num(info, 4);
+  checkDims(info.Env(), fn, {cout});
+  const float* x = f32(info, 1, imageSize(g), fn);
+  const float* dy = f32(info, 2, static_cast<long>(g.n) * g.oh * g.ow * cout, fn);
+  float* dw = f32(info, 3, static_cast<long>(g.kh) * g.kw * g.c * cout, fn);
+  conv2dBackpropFilterF32(g, x, dy, dw, static_cast<int>(cout));
+  return info.Env().Undefined();
+}
+
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool";
   const ConvGeo g = geoArg(info, 0, fn);
@@ -344,6 +384,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("im2col", Napi::Function::New(env, Im2col));
   exports.Set("col2im", Napi::Function::New(env, Col2im));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));

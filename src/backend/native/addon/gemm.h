@@ -13,6 +13,7 @@ struct GemmArgs {
   int ldb;
   float* C;  // M×N, ldc ≥ N
   int ldc;
+  bool accumulate = false;  // C += op(A)·op(B) instead of C = op(A)·op(B)
 };
 
 // One thread, AVX2+FMA kernel (6×16 tile).

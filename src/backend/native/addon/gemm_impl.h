@@ -129,6 +129,7 @@ struct GemmKernel {
   static void run(const GemmArgs& g) {
     if (g.M <= 0 || g.N <= 0) return;
     if (g.K <= 0) {
+      if (g.accumulate) return;
       for (int i = 0; i < g.M; i++) std::memset(g.C + (long)i * g.ldc, 0, sizeof(float) * g.N);
       return;
     }
@@ -138,7 +139,7 @@ struct GemmKernel {
       const int nc = std::min(NC, g.N - jc);
       for (int pc = 0; pc < g.K; pc += KC) {
         const int kc = std::min(KC, g.K - pc);
-        const bool acc = pc > 0;
+        const bool acc = pc > 0 || g.accumulate;
         packB(g, pc, kc, jc, nc, buf.b);
         for (int ic = 0; ic < g.M; ic += MC) {
           const int mc = std::min(MC, g.M - ic);

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
+#include "gemm.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -364,6 +366,111 @@ void col2imF32(const ConvGeo& g, const float* dcols, float* dx) {
     parallelFor(g.n, image);
   } else {
     for (int b = 0; b < g.n; b++) image(b);
+  }
+}
+
+namespace {
+
+// Images per chunk: about 4 MiB of columns, at least one image.
+int chunkImages(const ConvGeo& g) {
+  const long perImage = static_cast<long>(g.oh) * g.ow * g.kh * g.kw * g.c;
+  return static_cast<int>(std::max(1L, std::min<long>(g.n, (1L << 20) / std::max(1L, perImage))));
+}
+
+// A 1×1, stride-1, unpadded convolution reads x itself as the column matrix.
+bool pointwise(const ConvGeo& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
+         g.oh == g.h && g.ow == g.w;
+}
+
+float* scratch(long n) {
+  // Only Node's main thread calls the conv entry points, so one buffer serves them all.
+  static std::vector<float> buf;
+  if (static_cast<long>(buf.size()) < n) buf.resize(n);
+  return buf.data();
+}
+
+GemmArgs plain(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
+               int ldc) {
+  GemmArgs ga;
+  ga.transA = false;
+  ga.transB = false;
+  ga.M = m;
+  ga.N = n;
+  ga.K = k;
+  ga.A = a;
+  ga.lda = lda;
+  ga.B = b;
+  ga.ldb = ldb;
+  ga.C = c;
+  ga.ldc = ldc;
+  return ga;
+}
+
+}  // namespace
+
+void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+  const int K = g.kh * g.kw * g.c;
+  const long rowsImg = static_cast<long>(g.oh) * g.ow;
+  if (pointwise(g)) {
+    gemm(plain(static_cast<int>(g.n * rowsImg), cout, K, x, K, w, cout, y, cout));
+    return;
+  }
+  const int per = chunkImages(g);
+  float* cols = scratch(per * rowsImg * K);
+  for (int b0 = 0; b0 < g.n; b0 += per) {
+    ConvGeo sub = g;
+    sub.n = std::min(per, g.n - b0);
+    im2colF32(sub, x + static_cast<long>(b0) * g.h * g.w * g.c, cols);
+    const int rows = static_cast<int>(sub.n * rowsImg);
+    gemm(plain(rows, cout, K, cols, K, w, cout, y + b0 * rowsImg * cout, cout));
+  }
+}
+
+void conv2dBackpropInputF32(const ConvGeo& g, const float* dy, const float* w, float* dx, int cout) {
+  const int K = g.kh * g.kw * g.c;
+  const long rowsImg = static_cast<long>(g.oh) * g.ow;
+  if (pointwise(g)) {
+    GemmArgs ga = plain(static_cast<int>(g.n * rowsImg), K, cout, dy, cout, w, cout, dx, K);
+    ga.transB = true;
+    gemm(ga);
+    return;
+  }
+  const int per = chunkImages(g);
+  float* dcols = scratch(per * rowsImg * K);
+  for (int b0 = 0; b0 < g.n; b0 += per) {
+    ConvGeo sub = g;
+    sub.n = std::min(per, g.n - b0);
+    const int rows = static_cast<int>(sub.n * rowsImg);
+    // dcols = dy · Wᵀ (W read transposed through packing), then scattered back onto the image.
+    GemmArgs ga = plain(rows, K, cout, dy + b0 * rowsImg * cout, cout, w, cout, dcols, K);
+    ga.transB = true;
+    gemm(ga);
+    col2imF32(sub, dcols, dx + static_cast<long>(b0) * g.h * g.w * g.c);
+  }
+}
+
+void conv2dBackpropFilterF32(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout) {
+  const int K = g.kh * g.kw * g.c;
+  const long rowsImg = static_cast<long>(g.oh) * g.ow;
+  if (pointwise(g)) {
+    GemmArgs ga = plain(K, cout, static_cast<int>(g.n * rowsImg), x, K, dy, cout, dw, cout);
+    ga.transA = true;
+    gemm(ga);
+    return;
+  }
+  const int per = chunkImages(g);
+  float* cols = scratch(per * rowsImg * K);
+  for (int b0 = 0; b0 < g.n; b0 += per) {
+    ConvGeo sub = g;
+    sub.n = std::min(per, g.n - b0);
+    im2colF32(sub, x + static_cast<long>(b0) * g.h * g.w * g.c, cols);
+    const int rows = static_cast<int>(sub.n * rowsImg);
+    // dW (+)= colsᵀ · dy over the chunks.
+    GemmArgs ga = plain(K, cout, rows, cols, K, dy + b0 * rowsImg * cout, cout, dw, cout);
+    ga.transA = true;
+    ga.accumulate = b0 > 0;
+    gemm(ga);
   }
 }
 

@@ -47,6 +47,14 @@ struct ConvGeo {
 void im2colF32(const ConvGeo& g, const float* x, float* cols);
 // The adjoint of im2col: dx (zeroed by the caller) += the scatter of dcols.
 void col2imF32(const ConvGeo& g, const float* dcols, float* dx);
+// Convolutions (groups = 1) as im2col + GEMM over chunks of images, so that the column matrix
+// stays cache-sized and lives in a reused native buffer instead of a JS allocation.
+// y [n, oh, ow, cout] = conv(x, w [kh, kw, c, cout]).
+void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout);
+// dx (zeroed by the caller) = the input gradient given dy.
+void conv2dBackpropInputF32(const ConvGeo& g, const float* dy, const float* w, float* dx, int cout);
+// dw [kh, kw, c, cout] = the filter gradient given x and dy.
+void conv2dBackpropFilterF32(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout);
 // Max over each window's valid positions (NaN wins); kh/kw/sh/sw/pt/pl of g, no dilation.
 void maxPoolF32(const ConvGeo& g, const float* x, float* y);
 // Routes dy to the first maximum of each window; dx zeroed by the caller.
