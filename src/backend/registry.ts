@@ -7,6 +7,7 @@ import { ValueError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
 import { createNativeBackend } from './native/index.js';
+import { createWasmBackend } from './wasm/index.js';
 
 interface Entry {
   factory: () => Backend;
@@ -94,3 +95,4 @@ export function findBackend(name: string): Backend {
 
 registerBackend('js', () => new JsBackend(), 0);
 registerBackend('native', () => createNativeBackend(), 20);
+registerBackend('wasm', () => createWasmBackend(), 10);

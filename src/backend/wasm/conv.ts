@@ -74,6 +74,9 @@ function colArgs(g: Geo): number[] {
  * Whether the wasm path handles this convolution. Depthwise convolutions (one input channel
  * per group) would run one 1-column GEMM per channel; the js backend's direct loops are
  * better there.
+ *
+ * @example
+ * convSupported([1, 8, 8, 4], [3, 3, 1, 4], { strides: [1, 1], dilations: [1, 1], padding: [1, 1, 1, 1], groups: 4 }); // false
  */
 export function convSupported(
   xShape: readonly number[],
@@ -104,7 +107,13 @@ function chunkImages(g: Geo, cols: number): number {
   return Math.max(1, Math.min(g.n, Math.floor(CHUNK / Math.max(1, g.oh * g.ow * cols))));
 }
 
-/** y = conv2d(x, f): `[n, oh, ow, cout]`. */
+/**
+ * y = conv2d(x, f) as tf.nn.conv2d (NHWC, filter `[kh, kw, c / groups, cout]`): `[n, oh, ow,
+ * cout]`, computed as im2col + GEMM in wasm.
+ *
+ * @example
+ * const y = conv2dForward(sharedRuntime(), x, [1, 5, 5, 3], f, [3, 3, 3, 8], args); // [1, oh, ow, 8]
+ */
 export function conv2dForward(
   rt: WasmRuntime,
   x: Float32Array,
@@ -156,7 +165,13 @@ export function conv2dForward(
   return rt.get(pout, size);
 }
 
-/** dx = ∂(Σ y·dy)/∂x for y = conv2d(x, f): `xShape`. */
+/**
+ * dx = ∂(Σ y·dy)/∂x for y = conv2d(x, f): `xShape` (also the transposed convolution), as GEMM
+ * then col2im in wasm.
+ *
+ * @example
+ * const dx = conv2dBackpropInput(sharedRuntime(), dy, f, [3, 3, 3, 8], [1, 5, 5, 3], args);
+ */
 export function conv2dBackpropInput(
   rt: WasmRuntime,
   dy: Float32Array,
@@ -211,7 +226,12 @@ export function conv2dBackpropInput(
   return rt.get(pdx, size);
 }
 
-/** df = ∂(Σ y·dy)/∂f for y = conv2d(x, f): `filterShape`. */
+/**
+ * df = ∂(Σ y·dy)/∂f for y = conv2d(x, f): `filterShape`, as im2col then colsᵀ·dy in wasm.
+ *
+ * @example
+ * const df = conv2dBackpropFilter(sharedRuntime(), x, [1, 5, 5, 3], dy, [3, 3, 3, 8], args);
+ */
 export function conv2dBackpropFilter(
   rt: WasmRuntime,
   x: Float32Array,
@@ -266,7 +286,13 @@ function poolGeo(
   return { geo: [n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow], oh, ow };
 }
 
-/** Max over each window's valid positions; NaN wins. */
+/**
+ * Max pooling over NHWC data: the max over each window's valid positions (NaN wins, padding
+ * never does).
+ *
+ * @example
+ * const y = maxPool2dForward(sharedRuntime(), x, [1, 4, 4, 2], { poolSize: [2, 2], strides: [2, 2], padding: [0, 0, 0, 0] });
+ */
 export function maxPool2dForward(
   rt: WasmRuntime,
   x: Float32Array,
@@ -283,7 +309,12 @@ export function maxPool2dForward(
   return rt.get(py, size);
 }
 
-/** Routes each dy to the first position of its window's max. */
+/**
+ * Gradient of max pooling: each dy goes to the first position of its window's max in x.
+ *
+ * @example
+ * const dx = maxPool2dBackward(sharedRuntime(), dy, x, [1, 4, 4, 2], args); // [1, 4, 4, 2]
+ */
 export function maxPool2dBackward(
   rt: WasmRuntime,
   dy: Float32Array,
@@ -302,7 +333,12 @@ export function maxPool2dBackward(
   return rt.get(pdx, size);
 }
 
-/** Mean over each window's valid positions. */
+/**
+ * Average pooling over NHWC data: the mean over each window's valid (non-padded) positions.
+ *
+ * @example
+ * const y = avgPool2dForward(sharedRuntime(), x, [1, 4, 4, 2], { poolSize: [2, 2], strides: [2, 2], padding: [0, 0, 0, 0] });
+ */
 export function avgPool2dForward(
   rt: WasmRuntime,
   x: Float32Array,
@@ -319,7 +355,12 @@ export function avgPool2dForward(
   return rt.get(py, size);
 }
 
-/** Spreads dy / count over each window's valid positions. */
+/**
+ * Gradient of average pooling: dy / count spread over each window's valid positions.
+ *
+ * @example
+ * const dx = avgPool2dBackward(sharedRuntime(), dy, [1, 4, 4, 2], args); // [1, 4, 4, 2]
+ */
 export function avgPool2dBackward(
   rt: WasmRuntime,
   dy: Float32Array,

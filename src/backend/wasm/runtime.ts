@@ -8,7 +8,14 @@
  */
 import { KERNELS_RELAXED, KERNELS_SIMD } from './kernels_wasm.js';
 
-/** The functions exported by the AssemblyScript module (pointers are byte addresses). */
+/**
+ * The functions exported by the AssemblyScript module (`assembly/index.ts`); pointers are byte
+ * addresses in its memory, sizes and strides are in elements.
+ *
+ * @example
+ * const { k } = sharedRuntime();
+ * k.unary(0, p, q, n, 0); // q[i] = -p[i]
+ */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -41,9 +48,49 @@ export interface KernelExports {
     rows: number,
     cols: number,
   ): void;
+  compare(
+    op: number,
+    a: number,
+    aRow: number,
+    aEl: number,
+    b: number,
+    bRow: number,
+    bEl: number,
+    y: number,
+    rows: number,
+    cols: number,
+  ): void;
+  select(
+    c: number,
+    cRow: number,
+    cEl: number,
+    a: number,
+    aRow: number,
+    aEl: number,
+    b: number,
+    bRow: number,
+    bEl: number,
+    y: number,
+    rows: number,
+    cols: number,
+  ): void;
   sumRows(x: number, rows: number, n: number, y: number): void;
   sumCols(x: number, rows: number, n: number, y: number, acc: number): void;
   softmaxRows(x: number, rows: number, n: number, y: number, log: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    po: number,
+    mo: number,
+    vo: number,
+    n: number,
+    lr: number,
+    c1: number,
+    c2: number,
+    eps: number,
+  ): void;
   im2col(
     src: number,
     n0: number,
@@ -82,7 +129,13 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Which build of the kernels runs: relaxed SIMD where the runtime validates it. */
+/**
+ * Which build of the kernels runs: `relaxed-simd` (fused multiply-add in GEMM) where the
+ * runtime validates it, else plain `simd128`.
+ *
+ * @example
+ * const v: KernelVariant = sharedRuntime().variant;
+ */
 export type KernelVariant = 'simd128' | 'relaxed-simd';
 
 /**
@@ -173,6 +226,18 @@ export class WasmRuntime {
     return p;
   }
 
+  /** Copies bytes (bool storage) into a new block; returns its byte address. */
+  putU8(src: Uint8Array): number {
+    const p = this.alloc(Math.ceil(src.length / 4));
+    new Uint8Array(this.k.memory.buffer, p, src.length).set(src);
+    return p;
+  }
+
+  /** A fresh copy of `n` bytes at byte address `p`. */
+  getU8(p: number, n: number): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer, p, n).slice();
+  }
+
   /** A fresh copy of `n` floats at byte address `p`. */
   get(p: number, n: number): Float32Array {
     return this.f32().slice(p >>> 2, (p >>> 2) + n);
@@ -197,7 +262,14 @@ function alignUp(x: number, a: number): number {
 
 let shared: WasmRuntime | undefined;
 
-/** The process-wide kernels, instantiated on first use. */
+/**
+ * The process-wide kernels, compiled and instantiated on first use; throws where WebAssembly
+ * or SIMD128 is missing.
+ *
+ * @example
+ * const rt = sharedRuntime();
+ * rt.variant; // 'simd128' on Node 20 without flags
+ */
 export function sharedRuntime(): WasmRuntime {
   shared ??= WasmRuntime.load();
   return shared;

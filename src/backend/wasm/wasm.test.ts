@@ -461,6 +461,80 @@ describe('wasm backend: binary', () => {
   }
 });
 
+describe('wasm backend: comparisons and where', () => {
+  const shapes: [number[], number[], number[]][] = [
+    [
+      [5, 7],
+      [5, 7],
+      [5, 7],
+    ],
+    [[3, 11], [], [3, 11]],
+    [[1], [4, 5], [4, 5]],
+    [[6, 9], [9], [6, 9]],
+    [
+      [4, 6],
+      [4, 1],
+      [4, 6],
+    ],
+    [
+      [2, 1, 5],
+      [2, 3, 5],
+      [2, 3, 5],
+    ],
+  ];
+  const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
+  const ops: BinaryOp[] = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
+
+  for (const op of ops) {
+    it(`${op} gives the same bool mask as js, NaN included`, () => {
+      let seed = 81;
+      for (const [as, bs, os] of shapes) {
+        // Few distinct values, so equal pairs occur.
+        const av = rand(size(as), seed++, -2, 2).map((v) => Math.round(v));
+        const bv = rand(size(bs), seed++, -2, 2).map((v) => Math.round(v));
+        av[0] = Number.NaN;
+        if (bv.length > 2) bv[2] = Number.NaN;
+        const got = vals(wasm.binary(op, h(av), as, h(bv), bs, os, 'float32', 'bool'));
+        const want = vals(js.binary(op, h(av), as, h(bv), bs, os, 'float32', 'bool'));
+        expect(got).toBeInstanceOf(Uint8Array);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    });
+  }
+
+  it('where matches js for full, scalar, row and per-row operands', () => {
+    const cases: [number[], number[], number[], number[]][] = [
+      [[5, 7], [5, 7], [], [5, 7]],
+      [[5, 7], [], [5, 7], [5, 7]],
+      [[5, 7], [7], [5, 1], [5, 7]],
+      [
+        [5, 1],
+        [5, 7],
+        [5, 7],
+        [5, 7],
+      ],
+      [[], [3, 4], [3, 4], [3, 4]],
+      [[7], [5, 7], [], [5, 7]],
+      [
+        [2, 1, 3],
+        [2, 4, 3],
+        [2, 4, 3],
+        [2, 4, 3],
+      ],
+    ];
+    let seed = 91;
+    for (const [cs, as, bs, os] of cases) {
+      const c = new Uint8Array(size(cs)).map((_, i) => ((i * 7 + seed) % 3 === 0 ? 1 : 0));
+      const av = rand(size(as), seed++);
+      const bv = rand(size(bs), seed++);
+      const got = vals(wasm.where(h(c), cs, h(av), as, h(bv), bs, os, 'float32'));
+      const want = vals(js.where(h(c), cs, h(av), as, h(bv), bs, os, 'float32'));
+      expect(got).toBeInstanceOf(Float32Array);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+});
+
 describe('wasm backend: reductions and softmax', () => {
   const shape = [3, 5, 7, 6];
   const x = h(rand(3 * 5 * 7 * 6, 61, -3, 3));
@@ -501,5 +575,31 @@ describe('wasm backend: reductions and softmax', () => {
       vals(wasm.softmax(h(w), [3, 1000], 0, 'float32')),
       vals(js.softmax(h(w), [3, 1000], 0, 'float32')),
     );
+  });
+});
+
+describe('wasm backend: fused Adam step', () => {
+  it('equals the tensor formula rounded to float32 after every operation', () => {
+    const n = 37;
+    const p = rand(n, 71);
+    const g = rand(n, 72);
+    const m = rand(n, 73, -0.1, 0.1);
+    const v = rand(n, 74, 0, 0.01);
+    const hyper = { lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const out = wasm.adamStep(h(p), h(g), h(m), h(v), n, hyper, 'float32');
+    expect(out).not.toBeNull();
+    const [po, mo, vo] = out!.map(vals);
+    const f = Math.fround;
+    const c1 = f(1 - hyper.beta1);
+    const c2 = f(1 - hyper.beta2);
+    for (let i = 0; i < n; i++) {
+      const m2 = f(m[i]! + f(f(g[i]! - m[i]!) * c1));
+      const v2 = f(v[i]! + f(f(f(g[i]! * g[i]!) - v[i]!) * c2));
+      const step = f(f(m2 * f(hyper.lr)) / f(f(Math.sqrt(v2)) + f(hyper.epsilon)));
+      expect(mo![i]).toBe(m2);
+      expect(vo![i]).toBe(v2);
+      expect(po![i]).toBe(f(p[i]! - step));
+    }
+    expect(Array.from(p)).toEqual(Array.from(rand(n, 71)));
   });
 });

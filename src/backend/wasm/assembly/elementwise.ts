@@ -3,7 +3,7 @@
 // Buffers handed to the elementwise kernels are padded by the host to a multiple of 16 bytes,
 // so loops run whole vectors and may read and write up to 3 lanes past `n`; those lanes are
 // never copied back. Reductions never do this (stale lanes would be summed).
-import { splat, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
+import { K_ONE, K_SIX, kv, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
 
 // Unary op codes (kept in sync with UNARY_CODES in ../index.ts).
 // @ts-ignore: decorator
@@ -43,7 +43,7 @@ import { splat, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
 // relu(−0) is +0 (`x > 0 ? x : x === x ? 0 : x`).
 // @ts-ignore: decorator
 @inline function un(op: i32, x: v128, alpha: v128): v128 {
-  const zero = splat(0);
+  const zero = f32x4.splat(0);
   switch (op) {
     case U_NEG:
       return f32x4.neg(x);
@@ -54,9 +54,9 @@ import { splat, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
     case U_SQRT:
       return f32x4.sqrt(x);
     case U_RSQRT:
-      return f32x4.div(splat(1.0), f32x4.sqrt(x));
+      return f32x4.div(kv(K_ONE), f32x4.sqrt(x));
     case U_RECIPROCAL:
-      return f32x4.div(splat(1.0), x);
+      return f32x4.div(kv(K_ONE), x);
     case U_EXP:
       return vexp(x);
     case U_LOG:
@@ -65,7 +65,7 @@ import { splat, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
       return v128.bitselect(x, zero, v128.or(f32x4.gt(x, zero), f32x4.ne(x, x)));
     case U_RELU6: {
       const r = v128.bitselect(x, zero, v128.or(f32x4.gt(x, zero), f32x4.ne(x, x)));
-      return v128.bitselect(splat(6.0), r, f32x4.gt(x, splat(6.0)));
+      return v128.bitselect(kv(K_SIX), r, f32x4.gt(x, kv(K_SIX)));
     }
     case U_LEAKY:
       return v128.bitselect(x, f32x4.mul(alpha, x), f32x4.gt(x, zero));
@@ -80,7 +80,7 @@ import { splat, vexp, vexpm1, vlog, vsigmoid, vsoftplus, vtanh } from './vmath';
     default: {
       // U_STEP
       const r = v128.bitselect(x, zero, f32x4.ne(x, x));
-      return v128.bitselect(splat(1.0), r, f32x4.gt(x, zero));
+      return v128.bitselect(kv(K_ONE), r, f32x4.gt(x, zero));
     }
   }
 }
@@ -320,7 +320,7 @@ export function sumCols(x: usize, rows: i32, n: i32, y: usize, acc: usize): void
 
 /** Max of n floats at x; NaN wins (as the js reduce). */
 function rowMax(x: usize, n: i32): f32 {
-  let m = splat(-Infinity);
+  let m = f32x4.splat(-Infinity);
   let i = 0;
   for (; i + 4 <= n; i += 4) m = f32x4.max(m, v128.load(x + (<usize>i << 2)));
   let t = max(
@@ -342,7 +342,7 @@ export function softmaxRows(x: usize, rows: i32, n: i32, y: usize, log: i32): vo
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * rowBytes;
     const yr = y + <usize>r * rowBytes;
-    const m = splat(rowMax(xr, n));
+    const m = f32x4.splat(rowMax(xr, n));
     let s0 = f64x2.splat(0);
     let s1 = f64x2.splat(0);
     let j = 0;
@@ -359,14 +359,14 @@ export function softmaxRows(x: usize, rows: i32, n: i32, y: usize, log: i32): vo
     for (; j < n; j++) {
       const o = <usize>j << 2;
       const sh = load<f32>(xr + o) - f32x4.extract_lane(m, 0);
-      const e = f32x4.extract_lane(vexp(splat(sh)), 0);
+      const e = f32x4.extract_lane(vexp(f32x4.splat(sh)), 0);
       s += <f64>e;
       store<f32>(yr + o, log ? sh : e);
     }
     const sum = <f32>s;
     if (log) {
-      const ls = f32x4.extract_lane(vlog(splat(sum)), 0);
-      const vls = splat(ls);
+      const ls = f32x4.extract_lane(vlog(f32x4.splat(sum)), 0);
+      const vls = f32x4.splat(ls);
       j = 0;
       for (; j < n4; j += 4) {
         const o = <usize>j << 2;
@@ -377,7 +377,7 @@ export function softmaxRows(x: usize, rows: i32, n: i32, y: usize, log: i32): vo
         store<f32>(yr + o, load<f32>(yr + o) - ls);
       }
     } else {
-      const vs = splat(sum);
+      const vs = f32x4.splat(sum);
       j = 0;
       for (; j < n4; j += 4) {
         const o = <usize>j << 2;
@@ -388,5 +388,262 @@ export function softmaxRows(x: usize, rows: i32, n: i32, y: usize, log: i32): vo
         store<f32>(yr + o, load<f32>(yr + o) / sum);
       }
     }
+  }
+}
+
+/**
+ * One Adam step into new buffers: m' = m + (g − m)·c1, v' = v + (g² − v)·c2,
+ * p' = p − (m'·lr)/(√v' + eps), with c1 = 1 − β₁ and c2 = 1 − β₂ given by the host. Every
+ * operation rounds to f32 in the order of the optimizer's tensor formula, so both paths agree.
+ */
+export function adam(
+  p: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  po: usize,
+  mo: usize,
+  vo: usize,
+  n: i32,
+  lr: f32,
+  c1: f32,
+  c2: f32,
+  eps: f32,
+): void {
+  const vlr = f32x4.splat(lr);
+  const vc1 = f32x4.splat(c1);
+  const vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps);
+  const end = <usize>n << 2;
+  for (let o: usize = 0; o < end; o += 16) {
+    const gi = v128.load(g + o);
+    const mi = v128.load(m + o);
+    const vi = v128.load(v + o);
+    const m2 = f32x4.add(mi, f32x4.mul(f32x4.sub(gi, mi), vc1));
+    const v2 = f32x4.add(vi, f32x4.mul(f32x4.sub(f32x4.mul(gi, gi), vi), vc2));
+    const step = f32x4.div(f32x4.mul(m2, vlr), f32x4.add(f32x4.sqrt(v2), veps));
+    v128.store(mo + o, m2);
+    v128.store(vo + o, v2);
+    v128.store(po + o, f32x4.sub(v128.load(p + o), step));
+  }
+}
+
+// Comparison op codes (kept in sync with COMPARE_CODES in ../index.ts). NaN compares false
+// except for notEqual, as in JS.
+// @ts-ignore: decorator
+@inline const C_EQ = 0;
+// @ts-ignore: decorator
+@inline const C_NE = 1;
+// @ts-ignore: decorator
+@inline const C_LT = 2;
+// @ts-ignore: decorator
+@inline const C_LE = 3;
+// @ts-ignore: decorator
+@inline const C_GT = 4;
+
+// @ts-ignore: decorator
+@inline function cmp(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case C_EQ:
+      return f32x4.eq(a, b);
+    case C_NE:
+      return f32x4.ne(a, b);
+    case C_LT:
+      return f32x4.lt(a, b);
+    case C_LE:
+      return f32x4.le(a, b);
+    case C_GT:
+      return f32x4.gt(a, b);
+    default:
+      return f32x4.ge(a, b);
+  }
+}
+
+/** Four all-ones/zero i32 lanes as four 0/1 bytes, stored at y. */
+// @ts-ignore: decorator
+@inline function storeMask(y: usize, m: v128): void {
+  const w = i16x8.narrow_i32x4_u(i32x4.shr_u(m, 31), m);
+  v128.store32_lane(y, i8x16.narrow_i16x8_u(w, w), 0);
+}
+
+// @ts-ignore: decorator
+@inline function cmpRows(
+  op: i32,
+  mode: i32,
+  a: usize,
+  aRow: usize,
+  b: usize,
+  bRow: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    let pa = a;
+    let pb = b;
+    let py = y;
+    const end = y + <usize>cols;
+    if (mode == 3) {
+      while (py < end) {
+        storeMask(py, cmp(op, v128.load(pa), v128.load(pb)));
+        pa += 16;
+        pb += 16;
+        py += 4;
+      }
+    } else if (mode == 2) {
+      const vb = v128.load32_splat(pb);
+      while (py < end) {
+        storeMask(py, cmp(op, v128.load(pa), vb));
+        pa += 16;
+        py += 4;
+      }
+    } else if (mode == 1) {
+      const va = v128.load32_splat(pa);
+      while (py < end) {
+        storeMask(py, cmp(op, va, v128.load(pb)));
+        pb += 16;
+        py += 4;
+      }
+    } else {
+      const m = cmp(op, v128.load32_splat(pa), v128.load32_splat(pb));
+      while (py < end) {
+        storeMask(py, m);
+        py += 4;
+      }
+    }
+    a += aRow;
+    b += bRow;
+    y += <usize>cols;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function cmpOp(
+  op: i32,
+  mode: i32,
+  a: usize,
+  aRow: usize,
+  b: usize,
+  bRow: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  switch (mode) {
+    case 3: cmpRows(op, 3, a, aRow, b, bRow, y, rows, cols); break;
+    case 2: cmpRows(op, 2, a, aRow, b, bRow, y, rows, cols); break;
+    case 1: cmpRows(op, 1, a, aRow, b, bRow, y, rows, cols); break;
+    default: cmpRows(op, 0, a, aRow, b, bRow, y, rows, cols); break;
+  }
+}
+
+/**
+ * y[r, j] = a[…] ⊙ b[…] ? 1 : 0 as bytes, over the same row pattern as {@link binary} (y is
+ * rows × cols bytes; overhang up to 3 bytes past the end).
+ */
+export function compare(
+  op: i32,
+  a: usize,
+  aRow: i32,
+  aEl: i32,
+  b: usize,
+  bRow: i32,
+  bEl: i32,
+  y: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  const mode = (aEl ? 2 : 0) | (bEl ? 1 : 0);
+  const ar = <usize>aRow << 2;
+  const br = <usize>bRow << 2;
+  switch (op) {
+    case C_EQ: cmpOp(C_EQ, mode, a, ar, b, br, y, rows, cols); break;
+    case C_NE: cmpOp(C_NE, mode, a, ar, b, br, y, rows, cols); break;
+    case C_LT: cmpOp(C_LT, mode, a, ar, b, br, y, rows, cols); break;
+    case C_LE: cmpOp(C_LE, mode, a, ar, b, br, y, rows, cols); break;
+    case C_GT: cmpOp(C_GT, mode, a, ar, b, br, y, rows, cols); break;
+    default: cmpOp(5, mode, a, ar, b, br, y, rows, cols); break;
+  }
+}
+
+/** Four condition bytes at p as all-ones/zero i32 lanes (nonzero is true). */
+// @ts-ignore: decorator
+@inline function loadMask(p: usize): v128 {
+  const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+  return v128.not(i32x4.eq(v, i32x4.splat(0)));
+}
+
+// @ts-ignore: decorator
+@inline function selRows(
+  mode: i32,
+  c: usize,
+  cRow: usize,
+  a: usize,
+  aRow: usize,
+  b: usize,
+  bRow: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  // mode bit 2: the condition varies along the row; bit 1: a does; bit 0: b does.
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    let pc = c;
+    let pa = a;
+    let pb = b;
+    let py = y;
+    const end = y + rowBytes;
+    const mc = load<u8>(c) ? i32x4.splat(-1) : i32x4.splat(0);
+    const va = v128.load32_splat(a);
+    const vb = v128.load32_splat(b);
+    while (py < end) {
+      const m = mode & 4 ? loadMask(pc) : mc;
+      const x = mode & 2 ? v128.load(pa) : va;
+      const z = mode & 1 ? v128.load(pb) : vb;
+      v128.store(py, v128.bitselect(x, z, m));
+      pc += 4;
+      pa += 16;
+      pb += 16;
+      py += 16;
+    }
+    c += cRow;
+    a += aRow;
+    b += bRow;
+    y += rowBytes;
+  }
+}
+
+/**
+ * y[r, j] = c[…] ? a[…] : b[…] for a byte condition and float operands, each read with the
+ * row pattern of {@link binary} (cRow counts bytes, aRow and bRow floats).
+ */
+export function select(
+  c: usize,
+  cRow: i32,
+  cEl: i32,
+  a: usize,
+  aRow: i32,
+  aEl: i32,
+  b: usize,
+  bRow: i32,
+  bEl: i32,
+  y: usize,
+  rows: i32,
+  cols: i32,
+): void {
+  const mode = (cEl ? 4 : 0) | (aEl ? 2 : 0) | (bEl ? 1 : 0);
+  const cr = <usize>cRow;
+  const ar = <usize>aRow << 2;
+  const br = <usize>bRow << 2;
+  switch (mode) {
+    case 7: selRows(7, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 6: selRows(6, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 5: selRows(5, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 4: selRows(4, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 3: selRows(3, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 2: selRows(2, c, cr, a, ar, b, br, y, rows, cols); break;
+    case 1: selRows(1, c, cr, a, ar, b, br, y, rows, cols); break;
+    default: selRows(0, c, cr, a, ar, b, br, y, rows, cols); break;
   }
 }

@@ -1,7 +1,16 @@
 // Entry point of the wasm kernels (compiled by scripts/build-wasm.mjs). The host owns all
 // memory above heapBase(): it lays out operands and scratch there and grows the memory itself.
 export { gemm, gemmWorkBytes } from './gemm';
-export { binary, softmaxRows, sumCols, sumRows, unary } from './elementwise';
+export {
+  adam,
+  binary,
+  compare,
+  select,
+  softmaxRows,
+  sumCols,
+  sumRows,
+  unary,
+} from './elementwise';
 export { avgPool, avgPoolBackward, col2im, im2col, maxPool, maxPoolBackward } from './conv';
 
 /** First byte the host may use (after the module's static data). */
