@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <immintrin.h>
 
 #include "gemm.h"
 
@@ -46,6 +47,18 @@ struct GemmKernel {
     return v;
   }
   static inline void store(float* p, V v) { std::memcpy(p, &v, sizeof(V)); }
+  // A broadcast straight from memory (vbroadcastss m32): the generic `V{} + x` compiled to a
+  // scalar load plus a register broadcast, one more uop per row of the tile.
+  static inline V splat(const float* p) {
+    if constexpr (L == 16) {
+#ifdef __AVX512F__
+      return reinterpret_cast<V>(_mm512_set1_ps(*p));
+#endif
+    } else if constexpr (L == 8) {
+      return reinterpret_cast<V>(_mm256_broadcast_ss(p));
+    }
+    return V{} + *p;
+  }
 
   // C[0:MR, 0:NR] (row stride ldc) = or += the packed panels' product.
   static inline void micro(int kc, const float* __restrict pa, const float* __restrict pb,
@@ -57,7 +70,7 @@ struct GemmKernel {
       V b[NV];
       for (int j = 0; j < NV; j++) b[j] = *reinterpret_cast<const V*>(pb + j * L);
       for (int i = 0; i < MR; i++) {
-        const V a = V{} + pa[i];
+        const V a = splat(pa + i);
         for (int j = 0; j < NV; j++) acc[i][j] += a * b[j];
       }
       pa += MR;
