@@ -18,7 +18,7 @@ struct GemmArgs {
 
 // One thread, AVX2+FMA kernel (6×16 tile).
 void gemmAvx2(const GemmArgs& g);
-// One thread, AVX-512 kernel (12×32 tile); call only when the CPU has AVX-512F.
+// One thread, AVX-512 kernel (14×32 tile); call only when the CPU has AVX-512F.
 void gemmAvx512(const GemmArgs& g);
 // Picks the kernel by CPU features and splits large problems over the thread pool.
 void gemm(const GemmArgs& g);

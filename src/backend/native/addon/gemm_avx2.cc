@@ -41,7 +41,8 @@ void gemm(const GemmArgs& g) {
   }
   const bool splitN = g.N >= g.M;
   const int extent = splitN ? g.N : g.M;
-  const int align = splitN ? 32 : 12;
+  // Multiples of both kernels' tiles (NR 16 | 32, MR 6 | 14), so slabs add no edge tiles.
+  const int align = splitN ? 32 : 42;
   int parts = std::min(threads, (extent + align - 1) / align);
   if (parts <= 1) {
     gemm1(g);

@@ -6,6 +6,6 @@ namespace tessera {
 
 typedef float v16f __attribute__((vector_size(64)));
 
-void gemmAvx512(const GemmArgs& g) { GemmKernel<12, 2, v16f>::run(g); }
+void gemmAvx512(const GemmArgs& g) { GemmKernel<14, 2, v16f>::run(g); }
 
 }  // namespace tessera
