@@ -1,0 +1,546 @@
+/**
+ * The model workloads, in samples per second, for each Tessera backend, each TensorFlow.js
+ * backend that loads (`cpu`, and `wasm` when installed) and PyTorch (bench/torch_bench.py):
+ *
+ * - `mlp_train`: Dense(512, relu) → Dense(10, softmax) on 784 inputs, one epoch of `fit` over
+ *   8192 samples, batch 128, Adam, categorical crossentropy (1024 samples with `--quick`).
+ * - `cnn_train`: Conv2D(32, 3, relu) → MaxPool(2) → Conv2D(64, 3, relu) → MaxPool(2) → Flatten →
+ *   Dense(10, softmax) on 28×28×1, one epoch over 1024 samples, batch 64, Adam, categorical
+ *   crossentropy (128 samples with `--quick`).
+ * - `lstm_train`: Embedding(10000, 32) → LSTM(32) → Dense(1, sigmoid) on length-100 int
+ *   sequences, one epoch over 1024 samples, batch 64, RMSprop, binary crossentropy (128 with
+ *   `--quick`).
+ * - `mlp_predict`: the MLP's `predict` over 10000 samples, batch 1000, read back (2000 with
+ *   `--quick`).
+ *
+ * Every epoch is `fit` with `shuffle: true` and `verbose: 0`. Every contender gets the same
+ * seeded random inputs (uniform in [0, 1), or token ids below 10000) and labels, builds its
+ * model after switching to its backend (so the weights live there), and warms up on a slice of
+ * the data. Models stay alive across rounds, so a training round continues from the previous
+ * one: the throughput of an epoch does not depend on the weights.
+ *
+ * Slow contenders: a contender whose warm-up shows that a whole epoch would take longer than
+ * the round budget (30 s; 5 s with `--quick`) is timed on the first whole batches that fit it
+ * (cell marked †). One that would take longer than 60 s a batch (10 s with `--quick`) by a
+ * probe on 4 samples is not timed in rounds at all and reports the probe's pace (cell marked ‡):
+ * tfjs-cpu's convolution gradients take tens of seconds a batch and its Embedding gradient
+ * minutes. `--full-epochs` times whole epochs on every contender.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  Conv2D,
+  Dense,
+  Embedding,
+  Flatten,
+  LSTM,
+  MaxPooling2D,
+  Sequential,
+  type Tensor,
+  backendInfo,
+  getBackend,
+  setBackend,
+  setSeed,
+  tensor,
+} from '../src/index.js';
+import {
+  type BenchOptions,
+  type Contender,
+  type WorkloadResult,
+  cannotRunNotes,
+  cellValue,
+  formatValue,
+  measure,
+  resultTable,
+} from './harness.js';
+import { pythonContenders } from './python.js';
+import { type TfjsBackendName, tfjsBackends } from './tfjs.js';
+
+type ModelName = 'mlp_train' | 'mlp_predict' | 'cnn_train' | 'lstm_train';
+
+interface ModelSpec {
+  name: ModelName;
+  train: boolean;
+  samples: number;
+  batchSize: number;
+  /** The shape of one sample. */
+  inputShape: number[];
+  /** Token ids below `vocab` (int32) instead of uniform floats. */
+  vocab?: number;
+  /** One-hot classes, or 1 for a binary 0/1 label. */
+  classes: number;
+  /** Samples of the warm-up run, whole batches: a full epoch would double the time. */
+  warmupSamples: number;
+  /** Seconds one round of one contender may take before it is timed on fewer batches. */
+  roundBudget: number;
+  /** Samples of the first, tiny warm-up run that tells a contender too slow to time. */
+  probeSamples: number;
+  /**
+   * Seconds one batch may take by the probe's pace; a slower contender is not timed in rounds
+   * and reports the probe's throughput, marked as an estimate.
+   */
+  slowBatch: number;
+  /** Why a slow contender is slow, where known (a note under the table). */
+  slowHint?: Record<string, string>;
+  /** Options for `measure`: training epochs take seconds each, so few rounds. */
+  rounds: { minSeconds: number; minRounds: number; maxRounds: number };
+  tessera: () => Sequential;
+  tfjs: () => tf.Sequential;
+  /** The sizes torch_bench.py is given. */
+  python: Record<string, unknown>;
+}
+
+interface ModelData {
+  x: Float32Array | Int32Array;
+  y: Float32Array;
+}
+
+const MLP_INPUTS = 784;
+const VOCAB = 10000;
+const SEQ_LEN = 100;
+
+function tesseraMlp(): Sequential {
+  const m = new Sequential({
+    layers: [
+      new Dense({ units: 512, activation: 'relu', inputShape: [MLP_INPUTS] }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function tfjsMlp(): tf.Sequential {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 512, activation: 'relu', inputShape: [MLP_INPUTS] }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function tesseraCnn(): Sequential {
+  const m = new Sequential({
+    layers: [
+      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function tfjsCnn(): tf.Sequential {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function tesseraLstm(): Sequential {
+  const m = new Sequential({
+    layers: [
+      new Embedding({ inputDim: VOCAB, outputDim: 32, inputShape: [SEQ_LEN] }),
+      new LSTM({ units: 32 }),
+      new Dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  m.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' });
+  return m;
+}
+
+function tfjsLstm(): tf.Sequential {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: VOCAB, outputDim: 32, inputLength: SEQ_LEN }),
+      tf.layers.lstm({ units: 32 }),
+      tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  m.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' });
+  return m;
+}
+
+/**
+ * How long a contender may take: a round covers a whole epoch unless that takes longer than
+ * `roundBudget` seconds, and one batch may take `slowBatch` seconds before the contender is
+ * estimated from its probe instead of timed (`--full-epochs` lifts both).
+ */
+function limits(o: BenchOptions): Pick<ModelSpec, 'roundBudget' | 'slowBatch' | 'probeSamples'> {
+  const inf = Number.POSITIVE_INFINITY;
+  if (o.fullEpochs) return { roundBudget: inf, slowBatch: inf, probeSamples: 4 };
+  return o.quick
+    ? { roundBudget: 5, slowBatch: 10, probeSamples: 4 }
+    : { roundBudget: 30, slowBatch: 60, probeSamples: 4 };
+}
+
+/** `mlp_train`: the canonical MLP, one epoch of fit. */
+export function mlpTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 1024 : 8192;
+  return modelWorkload({
+    name: 'mlp_train',
+    train: true,
+    samples,
+    batchSize: 128,
+    inputShape: [MLP_INPUTS],
+    classes: 10,
+    warmupSamples: 1024,
+    ...limits(o),
+    rounds: o.quick
+      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+    tessera: tesseraMlp,
+    tfjs: tfjsMlp,
+    python: { samples, batchSize: 128 },
+  });
+}
+
+/** `mlp_predict`: the canonical MLP's predict over 10000 samples, read back. */
+export function mlpPredictWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 2000 : 10000;
+  return modelWorkload({
+    name: 'mlp_predict',
+    train: false,
+    samples,
+    batchSize: 1000,
+    inputShape: [MLP_INPUTS],
+    classes: 10,
+    warmupSamples: 1000,
+    ...limits(o),
+    rounds: o.quick
+      ? { minSeconds: 0, minRounds: 1, maxRounds: 2 }
+      : { minSeconds: 5, minRounds: 3, maxRounds: 5 },
+    tessera: tesseraMlp,
+    tfjs: tfjsMlp,
+    python: { samples, batchSize: 1000 },
+  });
+}
+
+/** `cnn_train`: the canonical small convnet on 28×28×1, one epoch of fit. */
+export function cnnTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 128 : 1024;
+  return modelWorkload({
+    name: 'cnn_train',
+    train: true,
+    samples,
+    batchSize: 64,
+    inputShape: [28, 28, 1],
+    classes: 10,
+    warmupSamples: 64,
+    ...limits(o),
+    rounds: o.quick
+      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+    tessera: tesseraCnn,
+    tfjs: tfjsCnn,
+    python: { samples, batchSize: 64 },
+  });
+}
+
+/** `lstm_train`: Embedding → LSTM → Dense on length-100 sequences, one epoch of fit. */
+export function lstmTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 128 : 1024;
+  return modelWorkload({
+    name: 'lstm_train',
+    train: true,
+    samples,
+    batchSize: 64,
+    inputShape: [SEQ_LEN],
+    vocab: VOCAB,
+    classes: 1,
+    warmupSamples: 64,
+    ...limits(o),
+    rounds: o.quick
+      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+    tessera: tesseraLstm,
+    tfjs: tfjsLstm,
+    python: { samples, batchSize: 64, seqLen: SEQ_LEN, vocab: VOCAB },
+    slowHint: {
+      'tfjs-cpu':
+        "tfjs-cpu's Embedding gradient (its UnsortedSegmentSum kernel) runs a masked multiply and sum over the whole [batch·100, 32] gradient once per vocabulary row, 10000 times a batch",
+    },
+  });
+}
+
+/** A seeded generator of uniform floats in [0, 1) (mulberry32): data independent of backends. */
+function uniforms(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded inputs (uniform floats or token ids) and one-hot (or binary) labels. */
+function makeData(spec: ModelSpec): ModelData {
+  const rand = uniforms(1234);
+  const size = spec.samples * spec.inputShape.reduce((a, b) => a * b, 1);
+  const x = spec.vocab
+    ? Int32Array.from({ length: size }, () => Math.floor(rand() * spec.vocab!))
+    : Float32Array.from({ length: size }, rand);
+  const y = new Float32Array(spec.samples * spec.classes);
+  for (let i = 0; i < spec.samples; i++) {
+    if (spec.classes === 1) y[i] = rand() < 0.5 ? 1 : 0;
+    else y[i * spec.classes + Math.floor(rand() * spec.classes)] = 1;
+  }
+  return { x, y };
+}
+
+/** The first `n` samples' inputs and labels with their shapes. */
+function slice(spec: ModelSpec, data: ModelData, n: number) {
+  const per = spec.inputShape.reduce((a, b) => a * b, 1);
+  return {
+    x: data.x.subarray(0, n * per),
+    xShape: [n, ...spec.inputShape],
+    y: data.y.subarray(0, n * spec.classes),
+    yShape: [n, spec.classes],
+  };
+}
+
+/**
+ * A JS contender of a model workload. After the warm-up it knows how many samples one round
+ * covers: all of them, or the first whole batches that fit the round budget.
+ */
+interface ModelContender extends Contender {
+  /** Samples one timed round covers (known after the warm-up). */
+  timedSamples: () => number;
+  /** Seconds the warm-up took per sample, for the note on a contender timed on fewer. */
+  warmupPerSample: () => number;
+  /** The probe run, when it showed the contender too slow to time in rounds. */
+  estimate: () => { samples: number; seconds: number } | undefined;
+}
+
+/**
+ * Builds a contender from `go(x, y)` (one epoch, or one predict) over tensors that `make(n)`
+ * creates for the first n samples; `free` releases what `make` made. The warm-up first runs a
+ * probe of `spec.probeSamples` samples (twice when the cold one looks slow): a contender slower
+ * than `spec.slowBatch` seconds a batch stops there and reports the warm probe's pace; the
+ * others warm up on `spec.warmupSamples` and are timed on whole epochs, or on the first batches
+ * that fit `spec.roundBudget`.
+ */
+function modelContender<T>(
+  name: string,
+  spec: ModelSpec,
+  prepare: () => Promise<void> | void,
+  make: (n: number) => T,
+  go: (t: T) => Promise<void>,
+  free: (t: T) => void,
+  dispose: () => void,
+): ModelContender {
+  const made: T[] = [];
+  const own = (n: number) => {
+    const t = make(n);
+    made.push(t);
+    return t;
+  };
+  let full: T | undefined;
+  let part: T | undefined;
+  let samples = spec.samples;
+  let perSample = 0;
+  let estimate: { samples: number; seconds: number } | undefined;
+  const timedGo = async (n: number) => {
+    const t = own(Math.min(n, spec.samples));
+    const t0 = performance.now();
+    await go(t);
+    return (performance.now() - t0) / 1000;
+  };
+  return {
+    name,
+    setup: async () => {
+      await prepare();
+      full = own(spec.samples);
+    },
+    warmup: async () => {
+      const probe = Math.min(spec.probeSamples, spec.samples);
+      const slow = (seconds: number) => (seconds / probe) * spec.batchSize > spec.slowBatch;
+      // The first call pays for building the model and compiling code: when it looks slow,
+      // probe again, warm.
+      let probeSeconds = await timedGo(probe);
+      if (slow(probeSeconds)) probeSeconds = await timedGo(probe);
+      if (slow(probeSeconds)) {
+        estimate = { samples: probe, seconds: probeSeconds };
+        perSample = probeSeconds / probe;
+        return;
+      }
+      const warm = Math.min(spec.warmupSamples, spec.samples);
+      perSample = (await timedGo(warm)) / warm;
+      if (perSample * spec.samples > spec.roundBudget) {
+        const batches = Math.max(1, Math.floor(spec.roundBudget / perSample / spec.batchSize));
+        samples = Math.min(spec.samples, batches * spec.batchSize);
+        if (samples < spec.samples) part = own(samples);
+      }
+    },
+    skipRounds: () => estimate !== undefined,
+    run: () => go(part ?? full!),
+    timedSamples: () => samples,
+    warmupPerSample: () => perSample,
+    estimate: () => estimate,
+    dispose: () => {
+      for (const t of made.splice(0)) free(t);
+      full = part = undefined;
+      dispose();
+    },
+  };
+}
+
+function tesseraContender(backend: string, spec: ModelSpec, data: ModelData): ModelContender {
+  let model: Sequential | undefined;
+  const dtype = spec.vocab ? 'int32' : 'float32';
+  return modelContender<{ x: Tensor; y: Tensor }>(
+    `tessera-${backend}`,
+    spec,
+    () => {
+      setBackend(backend);
+      setSeed(42);
+      model = spec.tessera();
+    },
+    (n) => {
+      const s = slice(spec, data, n);
+      return { x: tensor(s.x, s.xShape, dtype), y: tensor(s.y, s.yShape) };
+    },
+    async ({ x, y }) => {
+      setBackend(backend);
+      if (spec.train) {
+        await model!.fit(x, y, { epochs: 1, batchSize: spec.batchSize, shuffle: true, verbose: 0 });
+      } else {
+        (model!.predict(x, { batchSize: spec.batchSize }) as Tensor).dataSync();
+      }
+    },
+    () => undefined,
+    () => {
+      model = undefined;
+    },
+  );
+}
+
+function tfjsContender(backend: TfjsBackendName, spec: ModelSpec, data: ModelData): ModelContender {
+  let model: tf.Sequential | undefined;
+  const dtype = spec.vocab ? 'int32' : 'float32';
+  return modelContender<{ x: tf.Tensor; y: tf.Tensor }>(
+    `tfjs-${backend}`,
+    spec,
+    async () => {
+      await tf.setBackend(backend);
+      model = spec.tfjs();
+    },
+    (n) => {
+      const s = slice(spec, data, n);
+      return { x: tf.tensor(s.x, s.xShape, dtype), y: tf.tensor(s.y, s.yShape) };
+    },
+    async ({ x, y }) => {
+      await tf.setBackend(backend);
+      if (spec.train) {
+        await model!.fit(x, y, { epochs: 1, batchSize: spec.batchSize, shuffle: true, verbose: 0 });
+      } else {
+        const p = model!.predict(x, { batchSize: spec.batchSize }) as tf.Tensor;
+        await p.data();
+        p.dispose();
+      }
+    },
+    ({ x, y }) => tf.dispose([x, y]),
+    () => {
+      // Disposes the weights and the optimizer that `compile` made from its name.
+      model?.dispose();
+      model = undefined;
+    },
+  );
+}
+
+async function modelWorkload(spec: ModelSpec): Promise<WorkloadResult> {
+  const tfb = await tfjsBackends();
+  const notes: string[] = [];
+  if (tfb.wasmUnavailable) notes.push(`tfjs-wasm unavailable: ${tfb.wasmUnavailable}`);
+  const backends = backendInfo().registered;
+  const previous = getBackend().name;
+  const data = makeData(spec);
+  const tensorsBefore = tf.memory().numTensors;
+  const js: ModelContender[] = [
+    ...backends.map((b) => tesseraContender(b, spec, data)),
+    ...tfb.available.map((b) => tfjsContender(b, spec, data)),
+  ];
+  const py = await pythonContenders(spec.name, ['pytorch'], spec.python);
+  notes.push(...py.notes);
+  let ms: Awaited<ReturnType<typeof measure>>;
+  try {
+    // Python last: each round runs the JS contenders, then PyTorch.
+    ms = await measure([...js, ...py.contenders], spec.rounds);
+  } finally {
+    setBackend(previous);
+    await tf.setBackend('cpu');
+  }
+  notes.push(...cannotRunNotes(ms));
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked > 0) {
+    const failed = ms.some((m) => m.name.startsWith('tfjs-') && m.error !== undefined);
+    notes.push(`tfjs: ${leaked} tensors left undisposed${failed ? ' (by a failed fit)' : ''}`);
+  }
+
+  const row: Record<string, number | string> = {
+    samples: spec.samples,
+    batchSize: spec.batchSize,
+  };
+  const values: Record<string, number | string> = {};
+  const marks: Record<string, string> = {};
+  const said: string[] = [];
+  for (const m of ms) {
+    const c = js.find((j) => j.name === m.name);
+    const est = c?.estimate();
+    const n = c?.timedSamples() ?? spec.samples;
+    if (m.skipped && c && est) {
+      values[m.name] = est.samples / est.seconds;
+      row[`${m.name} estimated from samples`] = est.samples;
+      marks[m.name] = ' ‡';
+      const batch = ((est.seconds / est.samples) * spec.batchSize).toFixed(0);
+      const hint = spec.slowHint?.[m.name];
+      notes.push(
+        `‡ ${m.name}: too slow to time (one batch of ${spec.batchSize} would take about ${batch} s); the figure is from a warm probe run on ${est.samples} samples (${est.seconds.toFixed(1)} s), not timed rounds${hint ? `. ${hint}` : ''}`,
+      );
+    } else {
+      values[m.name] = cellValue(m, () => n / m.seconds);
+    }
+    row[m.name] = values[m.name]!;
+    row[`${m.name} runs`] = m.runs;
+    if (m.error === undefined && !m.skipped && c && n < spec.samples) {
+      row[`${m.name} samples timed`] = n;
+      marks[m.name] = ' †';
+      const epoch = (c.warmupPerSample() * spec.samples).toFixed(0);
+      notes.push(
+        `† ${m.name}: timed on the first ${n} of ${spec.samples} samples each round; a whole epoch would take about ${epoch} s by its warm-up (\`--full-epochs\` times whole epochs)`,
+      );
+    }
+    const v = values[m.name];
+    said.push(
+      typeof v === 'number'
+        ? `${m.name} ${formatValue(v)}${marks[m.name] ?? ''} (${m.skipped ? 'probe only' : `${m.runs} runs`})`
+        : `${m.name} cannot run`,
+    );
+  }
+  process.stdout.write(`  ${said.join(', ')} samples/s\n`);
+  const table = resultTable({
+    labels: ['samples', 'batch'],
+    rows: [{ labels: [String(spec.samples), String(spec.batchSize)], values, marks }],
+    contenders: ms.map((m) => m.name),
+    unit: 'samples/s',
+  });
+  const unit = spec.train
+    ? `one epoch of fit, ${spec.name === 'lstm_train' ? 'RMSprop, binary' : 'Adam, categorical'} crossentropy, samples/s`
+    : 'predict + readback, samples/s';
+  return { name: spec.name, unit, table, rows: [row], notes };
+}
