@@ -322,11 +322,15 @@ void im2colF32(const ConvGeo& g, const float* x, float* cols) {
         for (int kx = 0; kx < g.kw; kx++) {
           const int ix = ox * g.sw + kx * g.dw - g.pl;
           float* d = dst + (static_cast<long>(ky) * g.kw + kx) * g.c;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+          const bool outside = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w;
+          const float* s = outside ? nullptr : x + ((static_cast<long>(b) * g.h + iy) * g.w + ix) * g.c;
+          if (g.c < 16) {
+            // A library call per pixel costs more than the copy for a few channels.
+            for (int ch = 0; ch < g.c; ch++) d[ch] = outside ? 0.f : s[ch];
+          } else if (outside) {
             std::memset(d, 0, sizeof(float) * g.c);
           } else {
-            std::memcpy(d, x + ((static_cast<long>(b) * g.h + iy) * g.w + ix) * g.c,
-                        sizeof(float) * g.c);
+            std::memcpy(d, s, sizeof(float) * g.c);
           }
         }
       }
