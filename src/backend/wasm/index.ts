@@ -1,15 +1,18 @@
 /**
  * The `wasm` backend: the js backend with its float32 hot paths (GEMM, convolutions, pooling,
- * the common elementwise ops and comparisons, `where`, sums, softmax, the fused Adam step)
- * running as WebAssembly SIMD128 kernels written in AssemblyScript (`assembly/`, compiled by
- * `scripts/build-wasm.mjs` into `kernels_wasm.ts`).
+ * the common elementwise ops and comparisons, `where`, sums, softmax, the fused LSTM gates and
+ * Adam step) running as WebAssembly SIMD128 kernels written in AssemblyScript (`assembly/`,
+ * compiled by `scripts/build-wasm.mjs` into `kernels_wasm.ts`).
  *
  * Storage stays {@link JsData} (plain typed arrays): every primitive or dtype not handled here
  * falls back to the js implementation, and tensors move between the two backends for free.
  * Each accelerated op copies its operands into the kernels' linear memory and the result back
  * out. The copies cost much less than the kernels gain (GEMM about 30 GFLOP/s including them,
- * against 3 for js), but on a training step they are the largest overhead left: keeping tensors
- * resident in wasm memory would be the next step.
+ * against 3 for js). Most of the result's cost is the fresh JS array itself (allocation, page
+ * faults, GC), which every backend with JS storage pays; copying operands in is cheap, and
+ * reusing copies of earlier results still in wasm memory measured no faster on the training
+ * workloads (the kernels' writes then go to cold memory). Ops too small to gain from wasm
+ * (below MIN_WASM_BINARY / MIN_WASM_MATMUL) run the js code.
  */
 import type { DType } from '../../tensor/dtype.js';
 import { type Shape, sizeOf } from '../../tensor/shape.js';
@@ -68,6 +71,14 @@ const COMPARE_CODES: Partial<Record<BinaryOp, number>> = {
   greaterEqual: 5,
 };
 
+/**
+ * Below these sizes an op runs in js: entering wasm and copying (about a microsecond) costs more
+ * than the js loop. Elements of a binary arithmetic op (comparisons and `where` are faster in
+ * wasm at any size), and multiply-adds of a matmul.
+ */
+const MIN_WASM_BINARY = 128;
+const MIN_WASM_MATMUL = 64;
+
 /** The float32 array behind a handle when the op may run in wasm, else null. */
 function f32(h: DataHandle, dtype: DType): Float32Array | null {
   if (dtype !== 'float32' || !(h instanceof JsData)) return null;
@@ -89,6 +100,40 @@ interface Operand {
   el: 0 | 1;
 }
 
+/** Whether `s` without its leading 1s is a suffix of `outShape` (a row vector of the output). */
+function isTrailing(s: Shape, outShape: Shape): boolean {
+  let i = 0;
+  while (i < s.length && s[i] === 1) i++;
+  const off = outShape.length - (s.length - i);
+  if (off < 0) return false;
+  for (let d = i; d < s.length; d++) if (s[d] !== outShape[off + d - i]) return false;
+  return true;
+}
+
+/**
+ * The common patterns of {@link rowPattern} (every operand full, a single value, or one same
+ * trailing row), found without allocating; null for anything else.
+ */
+function simplePattern(
+  shapes: readonly Shape[],
+  outShape: Shape,
+): { rows: number; cols: number; ops: Operand[] } | null {
+  const size = sizeOf(outShape);
+  let cols = size;
+  for (const s of shapes) {
+    const n = sizeOf(s);
+    if (n === size || n === 1) continue;
+    if ((cols !== size && cols !== n) || !isTrailing(s, outShape)) return null;
+    cols = n;
+  }
+  const ops = shapes.map((s): Operand => {
+    const n = sizeOf(s);
+    if (n === size) return { row: cols, el: 1 };
+    return n === 1 ? { row: 0, el: 0 } : { row: 0, el: 1 };
+  });
+  return { rows: size / cols, cols, ops };
+}
+
 /**
  * Views `outShape` as rows × cols (cols as long as possible) such that every operand is full,
  * a row vector, one value per row or a scalar; null when some broadcast is anything else.
@@ -97,6 +142,8 @@ function rowPattern(
   shapes: readonly Shape[],
   outShape: Shape,
 ): { rows: number; cols: number; ops: Operand[] } | null {
+  const fast = simplePattern(shapes, outShape);
+  if (fast) return fast;
   const rank = outShape.length;
   const padded = shapes.map((s) => [...new Array<number>(rank - s.length).fill(1), ...s]);
   // For axes [from, to): does the operand match the output there ('full'), broadcast
@@ -128,8 +175,8 @@ function rowPattern(
 /**
  * The js backend with WebAssembly SIMD128 kernels for float32 matmul, conv2d (and its two
  * gradients), max/avg pooling (and gradients), common unary and binary ops, sums and
- * softmax/logSoftmax over the last axis, float32 comparisons and `where`, and the fused Adam step. Everything else runs the js
- * code.
+ * softmax/logSoftmax over the last axis, float32 comparisons and `where`, the fused LSTM gates
+ * and the fused Adam step. Everything else runs the js code.
  *
  * @example
  * import { setBackend } from 'tessera';
@@ -188,7 +235,8 @@ export class WasmBackend extends JsBackend {
     const bv = f32(b, inDType);
     const size = sizeOf(outShape);
     const supported =
-      (code !== undefined && outDType === 'float32') || (cmp !== undefined && outDType === 'bool');
+      (code !== undefined && outDType === 'float32' && size >= MIN_WASM_BINARY) ||
+      (cmp !== undefined && outDType === 'bool');
     const pattern =
       supported && av && bv && size > 0 ? rowPattern([aShape, bShape], outShape) : null;
     if (!av || !bv || !pattern) {
@@ -337,10 +385,9 @@ export class WasmBackend extends JsBackend {
   override matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle {
     const av = f32(a, dtype);
     const bv = f32(b, dtype);
-    if (!av || !bv) return super.matmul(a, b, args, dtype);
     const { batch, m, n, k, transA, transB, strideA, strideB } = args;
+    if (!av || !bv || batch * m * n * k < MIN_WASM_MATMUL) return super.matmul(a, b, args, dtype);
     const size = batch * m * n;
-    if (size === 0 || k === 0) return new JsData(new Float32Array(size));
     const rt = this.rt;
     try {
       rt.reset();
@@ -360,6 +407,78 @@ export class WasmBackend extends JsBackend {
     } catch (e) {
       if (!isOutOfMemory(e)) throw e;
       return super.matmul(a, b, args, dtype);
+    }
+  }
+
+  /** The fused LSTM gates (sigmoid gates, tanh cell) in wasm for float32. */
+  override lstmCell(
+    z: DataHandle,
+    c: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    const zv = f32(z, dtype);
+    const cv = f32(c, dtype);
+    const n = batch * units;
+    if (!zv || !cv || n === 0 || zv.length < 4 * n || cv.length < n) {
+      return super.lstmCell(z, c, batch, units, dtype);
+    }
+    const rt = this.rt;
+    try {
+      rt.reset();
+      const pz = rt.put(zv);
+      const pc = rt.put(cv);
+      const ph = rt.alloc(2 * n);
+      rt.k.lstmCell(pz, pc, ph, batch, units);
+      return new JsData(rt.get(ph, 2 * n));
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      return super.lstmCell(z, c, batch, units, dtype);
+    }
+  }
+
+  override lstmCellGrad(
+    z: DataHandle,
+    c: DataHandle,
+    hc: DataHandle,
+    dhc: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    const zv = f32(z, dtype);
+    const cv = f32(c, dtype);
+    const hv = f32(hc, dtype);
+    const dv = f32(dhc, dtype);
+    const n = batch * units;
+    if (
+      !zv ||
+      !cv ||
+      !hv ||
+      !dv ||
+      n === 0 ||
+      zv.length < 4 * n ||
+      cv.length < n ||
+      hv.length < 2 * n ||
+      dv.length < 2 * n
+    ) {
+      return super.lstmCellGrad(z, c, hc, dhc, batch, units, dtype);
+    }
+    const rt = this.rt;
+    try {
+      rt.reset();
+      const pz = rt.put(zv);
+      const pc = rt.put(cv);
+      const ph = rt.put(hv);
+      const pd = rt.put(dv);
+      const pdz = rt.alloc(4 * n);
+      const pdc = rt.alloc(n);
+      rt.k.lstmCellGrad(pz, pc, ph, pd, pdz, pdc, batch, units);
+      return [new JsData(rt.get(pdz, 4 * n)), new JsData(rt.get(pdc, n))];
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      return super.lstmCellGrad(z, c, hc, dhc, batch, units, dtype);
     }
   }
 

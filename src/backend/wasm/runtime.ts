@@ -91,6 +91,17 @@ export interface KernelExports {
     c2: number,
     eps: number,
   ): void;
+  lstmCell(z: number, c: number, hc: number, batch: number, units: number): void;
+  lstmCellGrad(
+    z: number,
+    c: number,
+    hc: number,
+    dhc: number,
+    dz: number,
+    dc: number,
+    batch: number,
+    units: number,
+  ): void;
   im2col(
     src: number,
     n0: number,

@@ -431,6 +431,44 @@ describe('wasm backend: binary', () => {
       [2, 3, 5],
     ],
     [[13], [13], [13]],
+    // From here on at least MIN_WASM_BINARY (128) elements, so the wasm kernels run.
+    [
+      [25, 7],
+      [25, 7],
+      [25, 7],
+    ],
+    [[13, 11], [1], [13, 11]],
+    [[], [32, 5], [32, 5]],
+    [[16, 9], [9], [16, 9]],
+    [[9], [16, 9], [16, 9]],
+    [
+      [16, 9],
+      [1, 9],
+      [16, 9],
+    ],
+    [[1, 16, 9], [9], [1, 16, 9]],
+    [[9, 3, 5], [5], [9, 3, 5]],
+    [
+      [9, 3, 5],
+      [3, 5],
+      [9, 3, 5],
+    ],
+    [
+      [24, 6],
+      [24, 1],
+      [24, 6],
+    ],
+    [
+      [24, 1],
+      [1, 6],
+      [24, 6],
+    ],
+    [
+      [9, 1, 5],
+      [9, 3, 5],
+      [9, 3, 5],
+    ],
+    [[131], [131], [131]],
   ];
   const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
 
@@ -601,5 +639,77 @@ describe('wasm backend: fused Adam step', () => {
       expect(po![i]).toBe(f(p[i]! - step));
     }
     expect(Array.from(p)).toEqual(Array.from(rand(n, 71)));
+  });
+});
+
+describe('wasm backend: fused LSTM gates', () => {
+  // Saturating, signed-zero and non-finite values sprinkled through the gates and the state.
+  const zSpecial = [
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    0,
+    20,
+    -20,
+    9,
+    -9,
+  ];
+  const cSpecial = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 5, -5];
+
+  function withSpecials(
+    v: Float32Array,
+    special: number[],
+    every: number,
+    seed: number,
+  ): Float32Array {
+    for (let i = seed % every, k = seed; i < v.length; i += every, k++) {
+      v[i] = special[k % special.length]!;
+    }
+    return v;
+  }
+
+  // Every remainder of units mod 4, with and without whole vectors before it.
+  for (const units of [1, 3, 6, 7, 8, 33]) {
+    for (const batch of [1, 5, 64]) {
+      it(`lstmCell and lstmCellGrad match js for batch ${batch}, units ${units}`, () => {
+        const seed = units * 100 + batch;
+        const z = withSpecials(rand(batch * 4 * units, seed, -4, 4), zSpecial, 11, seed);
+        const c = withSpecials(rand(batch * units, seed + 1, -3, 3), cSpecial, 13, seed);
+        const dhc = rand(batch * 2 * units, seed + 2);
+        const got = vals(wasm.lstmCell(h(z), h(c), batch, units, 'float32'));
+        const want = vals(js.lstmCell(h(z), h(c), batch, units, 'float32'));
+        expect(got).toBeInstanceOf(Float32Array);
+        expectClose(got, want, { rtol: 1e-5, atol: 1e-6 });
+
+        const [dz, dc] = wasm.lstmCellGrad(h(z), h(c), h(want), h(dhc), batch, units, 'float32');
+        const [wdz, wdc] = js.lstmCellGrad(h(z), h(c), h(want), h(dhc), batch, units, 'float32');
+        expect(vals(dz)).toBeInstanceOf(Float32Array);
+        expectClose(vals(dz), vals(wdz), { rtol: 1e-5, atol: 1e-6 });
+        expectClose(vals(dc), vals(wdc), { rtol: 1e-5, atol: 1e-6 });
+        // The inputs are left as they were.
+        expect(Array.from(dhc)).toEqual(Array.from(rand(batch * 2 * units, seed + 2)));
+      });
+    }
+  }
+
+  it('keeps the gradient accurate where the gates saturate', () => {
+    // σ'(12) ≈ 6e-6 and 1 − tanh²(6) ≈ 2.5e-5 lose most of their digits as 1 − σ and 1 − tanh².
+    const units = 4;
+    const z = new Float32Array([12, -12, 15, 3, 12, 16, -15, 2, 6, -6, 7, 1, 12, -12, 9, 0.5]);
+    const c = new Float32Array([1, -1, 2, 0.5]);
+    const dhc = new Float32Array([1, 1, 1, 1, 0, 0, 0, 0]);
+    const hc = vals(js.lstmCell(h(z), h(c), 1, units, 'float32'));
+    const [dz] = wasm.lstmCellGrad(h(z), h(c), h(hc), h(dhc), 1, units, 'float32');
+    const [wdz] = js.lstmCellGrad(h(z), h(c), h(hc), h(dhc), 1, units, 'float32');
+    expectClose(vals(dz), vals(wdz), { rtol: 1e-4, atol: 0 });
+  });
+
+  it('leaves float64 to the js reference', () => {
+    const z = new Float64Array(rand(2 * 4 * 3, 5));
+    const c = new Float64Array(rand(2 * 3, 6));
+    const got = vals(wasm.lstmCell(h(z), h(c), 2, 3, 'float64'));
+    expect(got).toBeInstanceOf(Float64Array);
+    expect(Array.from(got)).toEqual(Array.from(vals(js.lstmCell(h(z), h(c), 2, 3, 'float64'))));
   });
 });

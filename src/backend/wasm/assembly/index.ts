@@ -11,6 +11,7 @@ export {
   sumRows,
   unary,
 } from './elementwise';
+export { lstmCell, lstmCellGrad } from './rnn';
 export { avgPool, avgPoolBackward, col2im, im2col, maxPool, maxPoolBackward } from './conv';
 
 /** First byte the host may use (after the module's static data). */

@@ -141,6 +141,8 @@ setF(EXPM1_P0 + 5, 0.5);
 @inline export const K_ONE = ONE;
 // @ts-ignore: decorator
 @inline export const K_SIX = SIX;
+// @ts-ignore: decorator
+@inline export const K_TWO = TWO;
 
 // @ts-ignore: decorator
 @inline function fma(a: v128, b: v128, c: v128): v128 {
@@ -249,6 +251,33 @@ setF(EXPM1_P0 + 5, 0.5);
   const poly = fma(f32x4.mul(p, z), x, x);
   // ±0 must keep its sign (the polynomial gives +0 for −0).
   const r = v128.bitselect(bigS, poly, f32x4.ge(ax, kv(TANH_SMALL)));
+  return v128.bitselect(x, r, f32x4.eq(x, f32x4.splat(0)));
+}
+
+/**
+ * 1 − tanh|x| = 2e^{−2|x|} / (1 + e^{−2|x|}) per lane, without the cancellation of 1 − tanh
+ * near saturation (0 for |x| = ∞, NaN for NaN). With it, tanh x = {@link vtanhFromComp} and
+ * 1 − tanh² x = q·(2 − q), both accurate where tanh is close to ±1.
+ */
+// @ts-ignore: decorator
+@inline export function vtanhComp(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const e = vexp(f32x4.neg(f32x4.add(ax, ax)));
+  return f32x4.div(f32x4.add(e, e), f32x4.add(kv(ONE), e));
+}
+
+/** tanh per lane given q = {@link vtanhComp}(x): sign(x)·(1 − q), or the odd polynomial near 0. */
+// @ts-ignore: decorator
+@inline export function vtanhFromComp(x: v128, q: v128): v128 {
+  const bigS = v128.or(f32x4.sub(kv(ONE), q), v128.and(x, kv(SIGN)));
+  const z = f32x4.mul(x, x);
+  let p = kv(TANH_P0);
+  p = fma(p, z, kv(TANH_P0 + 1));
+  p = fma(p, z, kv(TANH_P0 + 2));
+  p = fma(p, z, kv(TANH_P0 + 3));
+  p = fma(p, z, kv(TANH_P0 + 4));
+  const poly = fma(f32x4.mul(p, z), x, x);
+  const r = v128.bitselect(bigS, poly, f32x4.ge(f32x4.abs(x), kv(TANH_SMALL)));
   return v128.bitselect(x, r, f32x4.eq(x, f32x4.splat(0)));
 }
 
