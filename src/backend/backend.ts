@@ -132,6 +132,13 @@ export interface AdamStepArgs {
   epsilon: number;
 }
 
+/** Hyper-parameters of one fused RMSprop step (no momentum, not centered). */
+export interface RmspropStepArgs {
+  lr: number;
+  rho: number;
+  epsilon: number;
+}
+
 export interface Backend {
   /** Short name, e.g. `js`. */
   readonly name: string;
@@ -349,4 +356,16 @@ export interface Backend {
     hyper: AdamStepArgs,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] | null;
+  /**
+   * One plain RMSprop step: `v' = v·ρ + g²·(1 − ρ)`, `p' = p − g·lr/√(v' + ε)`, into new
+   * storage. Null when this backend has no fused kernel for the dtype or size.
+   */
+  rmspropStep(
+    p: DataHandle,
+    g: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: RmspropStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null;
 }

@@ -17,6 +17,7 @@ import type {
   MatmulArgs,
   PoolArgs,
   ReduceOp,
+  RmspropStepArgs,
   UnaryOp,
 } from './backend.js';
 
@@ -229,6 +230,18 @@ export abstract class BaseBackend implements Backend {
     _hyper: AdamStepArgs,
     _dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] | null {
+    return null;
+  }
+
+  /** No fused RMSprop kernel here: the optimizer runs its tensor formula. */
+  rmspropStep(
+    _p: DataHandle,
+    _g: DataHandle,
+    _v: DataHandle,
+    _size: number,
+    _hyper: RmspropStepArgs,
+    _dtype: DType,
+  ): [DataHandle, DataHandle] | null {
     return null;
   }
 

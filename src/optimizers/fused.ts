@@ -8,6 +8,40 @@ import { be, wrap } from '../ops/util.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
+ * Runs one plain RMSprop step (no momentum, not centered) through the current backend's fused
+ * kernel, updating `variable` and `v`; returns false (changing nothing) when there is none.
+ *
+ * `v ← v·ρ + g²·(1 − ρ)`, `p ← p − g·lr/√(v + ε)`.
+ *
+ * Shape: all three tensors share the variable's shape.
+ * @example
+ * if (!fusedRmspropStep(w, g, v, 0.001, 0.9, 1e-7)) { ... tensor formula ... }
+ */
+export function fusedRmspropStep(
+  variable: Variable,
+  g: Tensor,
+  v: Variable,
+  lr: number,
+  rho: number,
+  epsilon: number,
+): boolean {
+  const b = be();
+  if (variable.dtype !== g.dtype || v.dtype !== variable.dtype) return false;
+  const out = b.rmspropStep(
+    variable.handleOn(b),
+    g.handleOn(b),
+    v.handleOn(b),
+    variable.size,
+    { lr, rho, epsilon },
+    variable.dtype,
+  );
+  if (!out) return false;
+  v.assign(wrap(b, out[1], v.shape, v.dtype));
+  variable.assign(wrap(b, out[0], variable.shape, variable.dtype));
+  return true;
+}
+
+/**
  * Runs one Adam step through the current backend's fused kernel, updating `variable`, `m` and
  * `v`; returns false (changing nothing) when the backend has none for this dtype/size.
  *

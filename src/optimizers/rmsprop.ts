@@ -2,6 +2,7 @@
 import type { Variable } from '../autograd/variable.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { fusedRmspropStep } from './fused.js';
 import { Optimizer, type OptimizerArgs, checkBool, checkHyper } from './optimizer.js';
 
 /** Options of {@link RMSprop}. */
@@ -53,6 +54,13 @@ export class RMSprop extends Optimizer {
   protected updateStep(g: Tensor, variable: Variable, lr: number): void {
     const rho = this.rho;
     const v = this.getSlot(variable, 'velocity');
+    if (
+      !this.centered &&
+      this.momentum === 0 &&
+      fusedRmspropStep(variable, g, v, lr, rho, this.epsilon)
+    ) {
+      return;
+    }
     v.assign(v.mul(rho).add(g.square().mul(1 - rho)));
     let denominator: Tensor;
     if (this.centered) {

@@ -95,6 +95,17 @@ export interface NativeAddon {
     batch: number,
     units: number,
   ): void;
+  rmsprop(
+    p: Float32Array,
+    g: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    vOut: Float32Array,
+    lr: number,
+    rho: number,
+    oneMinusRho: number,
+    epsilon: number,
+  ): void;
   adam(
     p: Float32Array,
     g: Float32Array,

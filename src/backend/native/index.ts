@@ -17,6 +17,7 @@ import type {
   MatmulArgs,
   PoolArgs,
   ReduceOp,
+  RmspropStepArgs,
   UnaryOp,
 } from '../backend.js';
 import { JsBackend, JsData } from '../js/index.js';
@@ -487,6 +488,26 @@ export class NativeBackend extends JsBackend {
     const dc = new Float32Array(batch * units);
     this.addon.lstmCellGrad(zv, cv, hv, dv, dz, dc, batch, units);
     return [new JsData(dz), new JsData(dc)];
+  }
+
+  override rmspropStep(
+    p: DataHandle,
+    g: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: RmspropStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    const pv = f32(p);
+    const gv = f32(g);
+    const vv = f32(v);
+    if (!pv || !gv || !vv || dtype !== 'float32' || size < MIN_ELEMWISE) return null;
+    const po = new Float32Array(size);
+    const vo = new Float32Array(size);
+    const { lr, rho, epsilon } = hyper;
+    // 1 − ρ in doubles, as the tensor formula computes its scalars.
+    this.addon.rmsprop(pv, gv, vv, po, vo, lr, rho, 1 - rho, epsilon);
+    return [new JsData(po), new JsData(vo)];
   }
 
   override adamStep(

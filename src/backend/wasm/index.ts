@@ -24,6 +24,7 @@ import type {
   MatmulArgs,
   PoolArgs,
   ReduceOp,
+  RmspropStepArgs,
   UnaryOp,
 } from '../backend.js';
 import { JsBackend, JsData } from '../js/index.js';
@@ -479,6 +480,36 @@ export class WasmBackend extends JsBackend {
     } catch (e) {
       if (!isOutOfMemory(e)) throw e;
       return super.lstmCellGrad(z, c, hc, dhc, batch, units, dtype);
+    }
+  }
+
+  /** The fused RMSprop step of the optimizer, in the f32 operation order of its tensor formula. */
+  override rmspropStep(
+    p: DataHandle,
+    g: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: RmspropStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    const pv = f32(p, dtype);
+    const gv = f32(g, dtype);
+    const vv = f32(v, dtype);
+    if (!pv || !gv || !vv || size === 0) return super.rmspropStep(p, g, v, size, hyper, dtype);
+    const rt = this.rt;
+    try {
+      rt.reset();
+      const pp = rt.put(pv);
+      const pg = rt.put(gv);
+      const pvv = rt.put(vv);
+      const po = rt.alloc(size);
+      const vo = rt.alloc(size);
+      const { lr, rho, epsilon } = hyper;
+      rt.k.rmsprop(pp, pg, pvv, po, vo, size, lr, rho, 1 - rho, epsilon);
+      return [new JsData(rt.get(po, size)), new JsData(rt.get(vo, size))];
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      return super.rmspropStep(p, g, v, size, hyper, dtype);
     }
   }
 

@@ -77,6 +77,18 @@ export interface KernelExports {
   sumRows(x: number, rows: number, n: number, y: number): void;
   sumCols(x: number, rows: number, n: number, y: number, acc: number): void;
   softmaxRows(x: number, rows: number, n: number, y: number, log: number): void;
+  rmsprop(
+    p: number,
+    g: number,
+    v: number,
+    po: number,
+    vo: number,
+    n: number,
+    lr: number,
+    rho: number,
+    c: number,
+    eps: number,
+  ): void;
   adam(
     p: number,
     g: number,

@@ -321,6 +321,22 @@ Napi::Value LstmCellGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rmsprop(p, g, v, pOut, vOut, lr, rho, oneMinusRho, eps)
+Napi::Value Rmsprop(const Napi::CallbackInfo& info) {
+  const char* fn = "rmsprop";
+  const Napi::Value pv = info[0];
+  if (!pv.IsTypedArray()) fail(info.Env(), fn, "argument 0 must be a Float32Array");
+  const long n = static_cast<long>(pv.As<Napi::TypedArray>().ElementLength());
+  const float* p = f32(info, 0, n, fn);
+  const float* g = f32(info, 1, n, fn);
+  const float* v = f32(info, 2, n, fn);
+  float* po = f32(info, 3, n, fn);
+  float* vo = f32(info, 4, n, fn);
+  auto arg = [&](size_t i) { return info[i].As<Napi::Number>().FloatValue(); };
+  rmspropF32(p, g, v, po, vo, n, arg(5), arg(6), arg(7), arg(8));
+  return info.Env().Undefined();
+}
+
 // adam(p, g, m, v, pOut, mOut, vOut, lr, b1, b2, eps)
 Napi::Value Adam(const Napi::CallbackInfo& info) {
   const char* fn = "adam";
@@ -391,6 +407,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
+  exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolTest", Napi::Function::New(env, PoolTest));
   return exports;

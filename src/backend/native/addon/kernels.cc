@@ -634,6 +634,19 @@ void lstmCellGradF32(const float* z, const float* c, const float* hc, const floa
   }
 }
 
+void rmspropF32(const float* p, const float* g, const float* v, float* po, float* vo, long n,
+                float lr, float rho, float oneMinusRho, float eps) {
+  chunked(n, [&](long lo, long hi) {
+    for (long i = lo; i < hi; i++) {
+      const float gi = g[i];
+      // The tensor formula's order: v·ρ + (g²)·(1 − ρ); (g·lr) / √(v' + ε).
+      const float vi = v[i] * rho + (gi * gi) * oneMinusRho;
+      vo[i] = vi;
+      po[i] = p[i] - (gi * lr) / std::sqrt(vi + eps);
+    }
+  });
+}
+
 void adamF32(const float* p, const float* g, const float* m, const float* v, float* po, float* mo,
              float* vo, long n, float lr, float b1, float b2, float eps) {
   chunked(n, [&](long lo, long hi) {

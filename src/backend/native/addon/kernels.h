@@ -65,6 +65,9 @@ void lstmCellF32(const float* z, const float* c, float* hc, long batch, long uni
 // Its gradient given dhc = [dh', dc']: dz [batch, 4·units] and dc [batch, units].
 void lstmCellGradF32(const float* z, const float* c, const float* hc, const float* dhc, float* dz,
                      float* dc, long batch, long units);
+// One RMSprop step into fresh arrays: v' = v·rho + g²·(1 − rho); p' = p − g·lr / √(v' + eps).
+void rmspropF32(const float* p, const float* g, const float* v, float* po, float* vo, long n,
+                float lr, float rho, float oneMinusRho, float eps);
 // One Adam step into fresh arrays (the inputs may be shared with other tensors):
 // m' = b1·m + (1−b1)·g; v' = b2·v + (1−b2)·g²; p' = p − lr·m' / (√v' + eps), with lr already
 // bias-corrected by the caller.

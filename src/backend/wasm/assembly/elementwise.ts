@@ -392,6 +392,36 @@ export function softmaxRows(x: usize, rows: i32, n: i32, y: usize, log: i32): vo
 }
 
 /**
+ * One RMSprop step into new buffers: v' = v·rho + g²·c, p' = p − (g·lr)/√(v' + eps), with
+ * c = 1 − rho given by the host, rounding in the order of the optimizer's tensor formula.
+ */
+export function rmsprop(
+  p: usize,
+  g: usize,
+  v: usize,
+  po: usize,
+  vo: usize,
+  n: i32,
+  lr: f32,
+  rho: f32,
+  c: f32,
+  eps: f32,
+): void {
+  const vlr = f32x4.splat(lr);
+  const vrho = f32x4.splat(rho);
+  const vc = f32x4.splat(c);
+  const veps = f32x4.splat(eps);
+  const end = <usize>n << 2;
+  for (let o: usize = 0; o < end; o += 16) {
+    const gi = v128.load(g + o);
+    const v2 = f32x4.add(f32x4.mul(v128.load(v + o), vrho), f32x4.mul(f32x4.mul(gi, gi), vc));
+    const step = f32x4.div(f32x4.mul(gi, vlr), f32x4.sqrt(f32x4.add(v2, veps)));
+    v128.store(vo + o, v2);
+    v128.store(po + o, f32x4.sub(v128.load(p + o), step));
+  }
+}
+
+/**
  * One Adam step into new buffers: m' = m + (g − m)·c1, v' = v + (g² − v)·c2,
  * p' = p − (m'·lr)/(√v' + eps), with c1 = 1 − β₁ and c2 = 1 − β₂ given by the host. Every
  * operation rounds to f32 in the order of the optimizer's tensor formula, so both paths agree.

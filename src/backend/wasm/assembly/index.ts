@@ -3,6 +3,7 @@
 export { gemm, gemmWorkBytes } from './gemm';
 export {
   adam,
+  rmsprop,
   binary,
   compare,
   select,
