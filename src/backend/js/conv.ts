@@ -39,8 +39,8 @@ function zerosLike(like: FloatArray, size: number): FloatArray {
   return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
 }
 
-/** Everything the kernels need to know about one convolution. */
-interface Geo {
+/** Everything the kernels need to know about one convolution (shared with the wasm backend). */
+export interface Geo {
   n: number;
   h: number;
   w: number;
@@ -63,7 +63,8 @@ interface Geo {
   coutG: number;
 }
 
-function geometry(
+/** The geometry of a convolution or pooling window over an NHWC input. */
+export function geometry(
   xShape: readonly number[],
   kh: number,
   kw: number,

@@ -21,49 +21,8 @@ import type {
   UnaryOp,
 } from '../backend.js';
 import { JsBackend, JsData } from '../js/index.js';
+import { BINARY_CODES, COMPARE_CODES, UNARY_CODES } from '../kernel_codes.js';
 import { type NativeAddon, loadAddon } from './addon.js';
-
-const UNARY: Partial<Record<UnaryOp, number>> = {
-  neg: 0,
-  abs: 1,
-  square: 2,
-  sqrt: 3,
-  rsqrt: 4,
-  reciprocal: 5,
-  exp: 6,
-  log: 7,
-  relu: 8,
-  relu6: 9,
-  leakyRelu: 10,
-  elu: 11,
-  sigmoid: 12,
-  tanh: 13,
-  softplus: 14,
-  step: 15,
-  expm1: 16,
-  log1p: 17,
-  silu: 18,
-  softsign: 19,
-};
-
-const BINARY: Partial<Record<BinaryOp, number>> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  maximum: 4,
-  minimum: 5,
-  squaredDifference: 6,
-};
-
-const COMPARE: Partial<Record<BinaryOp, number>> = {
-  equal: 0,
-  notEqual: 1,
-  less: 2,
-  lessEqual: 3,
-  greater: 4,
-  greaterEqual: 5,
-};
 
 // Below these sizes the N-API call (≈0.1 µs per array argument) costs more than a JS loop.
 const MIN_ELEMWISE = 512;
@@ -206,7 +165,7 @@ export class NativeBackend extends JsBackend {
   }
 
   override unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
-    const code = UNARY[op];
+    const code = UNARY_CODES[op];
     const xv = f32(x);
     if (dtype !== 'float32' || code === undefined || !xv || size < MIN_ELEMWISE) {
       return super.unary(op, x, size, dtype, param);
@@ -226,7 +185,7 @@ export class NativeBackend extends JsBackend {
     inDType: DType,
     outDType: DType,
   ): DataHandle {
-    const code = BINARY[op];
+    const code = BINARY_CODES[op];
     const av = f32(a);
     const bv = f32(b);
     const size = sizeOf(outShape);
@@ -239,7 +198,7 @@ export class NativeBackend extends JsBackend {
         return new JsData(out);
       }
     }
-    const cmp = COMPARE[op];
+    const cmp = COMPARE_CODES[op];
     if (cmp !== undefined && av && bv && outDType === 'bool' && size >= MIN_ELEMWISE) {
       const split = splitWalk([aShape, bShape], outShape);
       if (split) {

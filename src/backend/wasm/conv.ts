@@ -5,64 +5,15 @@
  * its memory once per op.
  */
 import type { ConvArgs, PoolArgs } from '../backend.js';
+import { type Geo, geometry } from '../js/conv.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Elements of the im2col buffer per chunk of images (8 MiB), as in the js backend. */
 const CHUNK = 1 << 21;
 
-/** Everything the kernels need to know about one convolution. */
-interface Geo {
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  pt: number;
-  pl: number;
-  oh: number;
-  ow: number;
-  groups: number;
-  /** Input channels per group. */
-  cg: number;
-  cout: number;
-  /** Output channels per group. */
-  coutG: number;
-}
-
 function convGeo(xShape: readonly number[], filterShape: readonly number[], a: ConvArgs): Geo {
-  const [n, h, w, c] = xShape as [number, number, number, number];
   const [kh, kw, cg, cout] = filterShape as [number, number, number, number];
-  const [sh, sw] = a.strides;
-  const [dh, dw] = a.dilations;
-  const [pt, pb, pl, pr] = a.padding;
-  const oh = Math.floor((h + pt + pb - ((kh - 1) * dh + 1)) / sh) + 1;
-  const ow = Math.floor((w + pl + pr - ((kw - 1) * dw + 1)) / sw) + 1;
-  const groups = a.groups;
-  return {
-    n,
-    h,
-    w,
-    c,
-    kh,
-    kw,
-    sh,
-    sw,
-    dh,
-    dw,
-    pt,
-    pl,
-    oh,
-    ow,
-    groups,
-    cg,
-    cout,
-    coutG: cout / groups,
-  };
+  return geometry(xShape, kh, kw, a.strides, a.dilations, a.padding, a.groups, cg, cout);
 }
 
 /** The trailing geometry arguments of the im2col/col2im kernels. */

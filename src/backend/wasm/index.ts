@@ -28,49 +28,14 @@ import type {
   UnaryOp,
 } from '../backend.js';
 import { JsBackend, JsData } from '../js/index.js';
+import { BINARY_CODES, COMPARE_CODES, UNARY_CODES, WASM_UNARY_LIMIT } from '../kernel_codes.js';
 import * as conv from './conv.js';
 import { type KernelVariant, type WasmRuntime, sharedRuntime } from './runtime.js';
 
-/** Op codes of the `unary` kernel (assembly/elementwise.ts). */
-const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
-  neg: 0,
-  abs: 1,
-  square: 2,
-  sqrt: 3,
-  rsqrt: 4,
-  reciprocal: 5,
-  exp: 6,
-  log: 7,
-  relu: 8,
-  relu6: 9,
-  leakyRelu: 10,
-  elu: 11,
-  sigmoid: 12,
-  tanh: 13,
-  softplus: 14,
-  step: 15,
-};
-
-/** Op codes of the `binary` kernel (assembly/elementwise.ts). */
-const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  maximum: 4,
-  minimum: 5,
-  squaredDifference: 6,
-};
-
-/** Op codes of the `compare` kernel (float32 in, bool out). */
-const COMPARE_CODES: Partial<Record<BinaryOp, number>> = {
-  equal: 0,
-  notEqual: 1,
-  less: 2,
-  lessEqual: 3,
-  greater: 4,
-  greaterEqual: 5,
-};
+/** The unary codes the wasm kernel implements. */
+const WASM_UNARY: Partial<Record<UnaryOp, number>> = Object.fromEntries(
+  Object.entries(UNARY_CODES).filter(([, c]) => c! < WASM_UNARY_LIMIT),
+);
 
 /**
  * Below these sizes an op runs in js: entering wasm and copying (about a microsecond) costs more
@@ -204,7 +169,7 @@ export class WasmBackend extends JsBackend {
   }
 
   override unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
-    const code = UNARY_CODES[op];
+    const code = WASM_UNARY[op];
     const xv = f32(x, dtype);
     if (code === undefined || !xv || size === 0) return super.unary(op, x, size, dtype, param);
     const rt = this.rt;
