@@ -84,6 +84,24 @@ export interface NativeAddon {
   ): void;
   maxPool(geo: Geometry, x: Float32Array, y: Float32Array): void;
   maxPoolBackward(geo: Geometry, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  gather(
+    x: Float32Array,
+    idx: Int32Array,
+    y: Float32Array,
+    outer: number,
+    n: number,
+    numIdx: number,
+    inner: number,
+  ): void;
+  scatterAdd(
+    u: Float32Array,
+    idx: Int32Array,
+    y: Float32Array,
+    outer: number,
+    n: number,
+    numIdx: number,
+    inner: number,
+  ): void;
   lstmCell(z: Float32Array, c: Float32Array, hc: Float32Array, batch: number, units: number): void;
   lstmCellGrad(
     z: Float32Array,

@@ -412,6 +412,48 @@ export class NativeBackend extends JsBackend {
     return new JsData(dx);
   }
 
+  override gather(
+    x: DataHandle,
+    shape: Shape,
+    indices: DataHandle,
+    numIndices: number,
+    axis: number,
+    dtype: DType,
+  ): DataHandle {
+    const xv = f32(x);
+    const iv =
+      indices instanceof JsData && indices.values instanceof Int32Array ? indices.values : null;
+    const inner = sizeOf(shape.slice(axis + 1));
+    const outer = sizeOf(shape.slice(0, axis));
+    if (!xv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
+      return super.gather(x, shape, indices, numIndices, axis, dtype);
+    }
+    const out = new Float32Array(outer * numIndices * inner);
+    this.addon.gather(xv, iv, out, outer, shape[axis]!, numIndices, inner);
+    return new JsData(out);
+  }
+
+  override scatterAdd(
+    updates: DataHandle,
+    indices: DataHandle,
+    numIndices: number,
+    outShape: Shape,
+    axis: number,
+    dtype: DType,
+  ): DataHandle {
+    const uv = f32(updates);
+    const iv =
+      indices instanceof JsData && indices.values instanceof Int32Array ? indices.values : null;
+    const inner = sizeOf(outShape.slice(axis + 1));
+    const outer = sizeOf(outShape.slice(0, axis));
+    if (!uv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
+      return super.scatterAdd(updates, indices, numIndices, outShape, axis, dtype);
+    }
+    const out = new Float32Array(sizeOf(outShape));
+    this.addon.scatterAdd(uv, iv, out, outer, outShape[axis]!, numIndices, inner);
+    return new JsData(out);
+  }
+
   override lstmCell(
     z: DataHandle,
     c: DataHandle,

@@ -406,6 +406,32 @@ describe.skipIf(!built)('native backend kernels', () => {
     }
   });
 
+  it('gather and scatterAdd match the reference on every axis, repeated indices included', () => {
+    const shape = [3, 50, 11];
+    const x = rand(3 * 50 * 11);
+    const idx = Int32Array.from({ length: 40 }, (_, i) => (i * 7) % 50);
+    idx[5] = idx[6]!;
+    for (const axis of [0, 1, 2]) {
+      const ix = idx.map((v) => v % shape[axis]!);
+      const got = nb.gather(h(x), shape, new JsData(ix), ix.length, axis, 'float32');
+      const want = js.gather(h(x), shape, new JsData(ix), ix.length, axis, 'float32');
+      expect(vals(got)).toEqual(vals(want));
+      const outShape = [...shape];
+      const uShape = [...shape];
+      uShape[axis] = ix.length;
+      const u = rand(uShape.reduce((p, q) => p * q, 1));
+      expectClose(
+        vals(nb.scatterAdd(h(u), new JsData(ix), ix.length, outShape, axis, 'float32')),
+        vals(js.scatterAdd(h(u), new JsData(ix), ix.length, outShape, axis, 'float32')),
+        { rtol: 1e-6, atol: 1e-6 },
+      );
+    }
+    const bad = Int32Array.of(0, 50);
+    expect(() => addon.gather(x, bad, new Float32Array(2 * 11 * 3), 3, 50, 2, 11)).toThrow(
+      /native gather: index 50 at position 1 is outside \[0, 50\)/,
+    );
+  });
+
   it('adamStep applies the Adam formula into new storage, leaving its inputs alone', () => {
     const n = 1000;
     const p = rand(n);

@@ -30,7 +30,9 @@ T* arrayArg(const Napi::CallbackInfo& info, size_t i, long need, const char* fn)
   const Napi::Value v = info[i];
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Type) {
     fail(info.Env(), fn, "argument " + std::to_string(i) + " must be a " +
-                             (Type == napi_float32_array ? "Float32Array" : "Uint8Array"));
+                             (Type == napi_float32_array ? "Float32Array"
+                              : Type == napi_int32_array ? "Int32Array"
+                                                         : "Uint8Array"));
   }
   auto arr = v.As<Napi::TypedArrayOf<T>>();
   if (need < 0 || static_cast<long>(arr.ElementLength()) < need) {
@@ -294,6 +296,42 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const int32_t* indexArg(const Napi::CallbackInfo& info, size_t i, long numIdx, long n,
+                        const char* fn) {
+  const int32_t* idx = arrayArg<int32_t, napi_int32_array>(info, i, numIdx, fn);
+  for (long k = 0; k < numIdx; k++) {
+    if (idx[k] < 0 || idx[k] >= n) {
+      fail(info.Env(), fn, "index " + std::to_string(idx[k]) + " at position " +
+                               std::to_string(k) + " is outside [0, " + std::to_string(n) + ")");
+    }
+  }
+  return idx;
+}
+
+// gather(x, idx, y, outer, n, numIdx, inner)
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  const char* fn = "gather";
+  const long outer = num(info, 3), n = num(info, 4), numIdx = num(info, 5), inner = num(info, 6);
+  checkDims(info.Env(), fn, {outer, n, numIdx, inner, outer * n * inner, outer * numIdx * inner});
+  const float* x = f32(info, 0, outer * n * inner, fn);
+  const int32_t* idx = indexArg(info, 1, numIdx, n, fn);
+  float* y = f32(info, 2, outer * numIdx * inner, fn);
+  gatherF32(x, idx, y, outer, n, numIdx, inner);
+  return info.Env().Undefined();
+}
+
+// scatterAdd(u, idx, y, outer, n, numIdx, inner)
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
+  const char* fn = "scatterAdd";
+  const long outer = num(info, 3), n = num(info, 4), numIdx = num(info, 5), inner = num(info, 6);
+  checkDims(info.Env(), fn, {outer, n, numIdx, inner, outer * n * inner, outer * numIdx * inner});
+  const float* u = f32(info, 0, outer * numIdx * inner, fn);
+  const int32_t* idx = indexArg(info, 1, numIdx, n, fn);
+  float* y = f32(info, 2, outer * n * inner, fn);
+  scatterAddF32(u, idx, y, outer, n, numIdx, inner);
+  return info.Env().Undefined();
+}
+
 // lstmCell(z, c, hc, batch, units)
 Napi::Value LstmCell(const Napi::CallbackInfo& info) {
   const char* fn = "lstmCell";
@@ -405,6 +443,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
+  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));

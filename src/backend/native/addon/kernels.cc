@@ -546,6 +546,37 @@ void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float
   else for (int b = 0; b < g.n; b++) image(b);
 }
 
+void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
+               long inner) {
+  const long rows = outer * numIdx;
+  auto body = [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const long o = r / numIdx, i = r % numIdx;
+      std::memcpy(y + r * inner, x + (o * n + idx[i]) * inner, sizeof(float) * inner);
+    }
+  };
+  if (rows * inner >= kParallelElems && rows > 1) {
+    const long per = std::max(1L, kChunk / std::max(1L, inner));
+    const int parts = static_cast<int>((rows + per - 1) / per);
+    parallelFor(parts, [&](int t) { body(t * per, std::min(rows, t * per + per)); });
+  } else {
+    body(0, rows);
+  }
+}
+
+void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, long n, long numIdx,
+                   long inner) {
+  // Several indices may name the same row, so rows are summed in index order on one thread
+  // (the same order as the js backend).
+  for (long o = 0; o < outer; o++) {
+    for (long i = 0; i < numIdx; i++) {
+      float* __restrict d = y + (o * n + idx[i]) * inner;
+      const float* s = u + (o * numIdx + i) * inner;
+      for (long j = 0; j < inner; j++) d[j] += s[j];
+    }
+  }
+}
+
 void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units) {
   const long u = units;
   auto rows = [&](long b0, long b1) {

@@ -59,6 +59,12 @@ void conv2dBackpropFilterF32(const ConvGeo& g, const float* x, const float* dy, 
 void maxPoolF32(const ConvGeo& g, const float* x, float* y);
 // Routes dy to the first maximum of each window; dx zeroed by the caller.
 void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float* dx);
+// y[o, i, :] = x[o, idx[i], :] for x [outer, n, inner] (indices already checked to be in range).
+void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
+               long inner);
+// y[o, idx[i], :] += u[o, i, :] (y zeroed by the caller; indices already checked).
+void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, long n, long numIdx,
+                   long inner);
 // LSTM gates (i, f, c, o; sigmoid gates, tanh cell): hc[b] = [o·tanh(c'), c'] with
 // c' = f·c + i·tanh(z_c).
 void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units);
