@@ -341,6 +341,32 @@ export interface Backend {
     dtype: DType,
   ): [DataHandle, DataHandle];
 
+  /**
+   * The GRU gate arithmetic of one step with `resetAfter` (Keras 3's default; gate order z, r,
+   * h; sigmoid gates, tanh candidate): from the input projection `x` and the recurrent
+   * projection `r` (both `[batch, 3·units]`, biases included) and the state `h`
+   * `[batch, units]`, returns `h' = ĥ + z·(h − ĥ)` with `z = σ(x_z + r_z)`,
+   * `ρ = σ(x_r + r_r)`, `ĥ = tanh(x_h + ρ·r_h)`.
+   */
+  gruCell(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle;
+  /** The gradient of {@link gruCell} given `dy`: `[dx, dr, dh]`. */
+  gruCellGrad(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    dy: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle];
+
   // --- fused optimizer steps (BaseBackend returns null: the optimizer runs its tensor formula) ---
   /**
    * One Adam step without amsgrad: `m' = m + (g − m)(1 − β₁)`, `v' = v + (g² − v)(1 − β₂)`,

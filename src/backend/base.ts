@@ -220,6 +220,72 @@ export abstract class BaseBackend implements Backend {
     return [this.fromArray(dz, dtype), this.fromArray(dc, dtype)];
   }
 
+  /** Reference GRU gates (reset after the recurrent matmul) on plain arrays. */
+  gruCell(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    const u = units;
+    const xv = this.readSync(x, dtype, batch * 3 * u);
+    const rv = this.readSync(r, dtype, batch * 3 * u);
+    const hv = this.readSync(h, dtype, batch * u);
+    const out = allocArray(dtype, batch * u);
+    for (let b = 0; b < batch; b++) {
+      const o = b * 3 * u;
+      for (let j = 0; j < u; j++) {
+        const z = sigmoid(xv[o + j]! + rv[o + j]!);
+        const rho = sigmoid(xv[o + u + j]! + rv[o + u + j]!);
+        const hh = Math.tanh(xv[o + 2 * u + j]! + rho * rv[o + 2 * u + j]!);
+        out[b * u + j] = hh + z * (hv[b * u + j]! - hh);
+      }
+    }
+    return this.fromArray(out, dtype);
+  }
+
+  gruCellGrad(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    dy: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] {
+    const u = units;
+    const xv = this.readSync(x, dtype, batch * 3 * u);
+    const rv = this.readSync(r, dtype, batch * 3 * u);
+    const hv = this.readSync(h, dtype, batch * u);
+    const dv = this.readSync(dy, dtype, batch * u);
+    const dx = allocArray(dtype, batch * 3 * u);
+    const dr = allocArray(dtype, batch * 3 * u);
+    const dh = allocArray(dtype, batch * u);
+    for (let b = 0; b < batch; b++) {
+      const o = b * 3 * u;
+      for (let j = 0; j < u; j++) {
+        const z = sigmoid(xv[o + j]! + rv[o + j]!);
+        const rho = sigmoid(xv[o + u + j]! + rv[o + u + j]!);
+        const rh = rv[o + 2 * u + j]!;
+        const hh = Math.tanh(xv[o + 2 * u + j]! + rho * rh);
+        const g = dv[b * u + j]!;
+        const dz = g * (hv[b * u + j]! - hh) * z * (1 - z);
+        const dhhPre = g * (1 - z) * (1 - hh * hh);
+        const drho = dhhPre * rh * rho * (1 - rho);
+        dx[o + j] = dz;
+        dx[o + u + j] = drho;
+        dx[o + 2 * u + j] = dhhPre;
+        dr[o + j] = dz;
+        dr[o + u + j] = drho;
+        dr[o + 2 * u + j] = dhhPre * rho;
+        dh[b * u + j] = g * z;
+      }
+    }
+    return [this.fromArray(dx, dtype), this.fromArray(dr, dtype), this.fromArray(dh, dtype)];
+  }
+
   /** No fused Adam kernel here: the optimizer runs its tensor formula. */
   adamStep(
     _p: DataHandle,

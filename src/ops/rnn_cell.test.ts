@@ -5,7 +5,7 @@ import { gradCheck } from '../../test/helpers/grad_check.js';
 import { tensor } from './creation.js';
 import { concat, split } from './movement.js';
 import { randomNormal } from './random.js';
-import { lstmGates } from './rnn_cell.js';
+import { gruGates, lstmGates } from './rnn_cell.js';
 
 /** The unfused formula, written independently from the kernel. */
 function reference(z: number[][], c: number[][]): [number[][], number[][]] {
@@ -58,6 +58,52 @@ describeBackends('lstmGates', () => {
     expectClose(a.value, b.value, { rtol: 1e-5 });
     expectClose(a.grads[0]!, b.grads[0]!, { rtol: 1e-4, atol: 1e-6 });
     expectClose(a.grads[1]!, b.grads[1]!, { rtol: 1e-4, atol: 1e-6 });
+  });
+});
+
+describeBackends('gruGates', () => {
+  it('has the value and gradients of the composite formula, small and kernel-sized', async () => {
+    const { valueAndGrads } = await import('../autograd/grad.js');
+    for (const [batch, units] of [
+      [3, 5],
+      [40, 33],
+    ] as const) {
+      const x = randomNormal([batch, 3 * units], 0, 1, { seed: 11 });
+      const r = randomNormal([batch, 3 * units], 0, 1, { seed: 12 });
+      const h = randomNormal([batch, units], 0, 1, { seed: 13 });
+      const w = randomNormal([batch, units], 0, 1, { seed: 14 });
+      const fused = valueAndGrads((xx, rr, hh) => gruGates(xx!, rr!, hh!).mul(w).sum());
+      const composite = valueAndGrads((xx, rr, hh) => {
+        const [xz, xr, xh] = split(xx!, 3, 1);
+        const [rz, rrr, rh] = split(rr!, 3, 1);
+        const z = xz!.add(rz!).sigmoid();
+        const rho = xr!.add(rrr!).sigmoid();
+        const cand = xh!.add(rho.mul(rh!)).tanh();
+        return cand
+          .add(z.mul(hh!.sub(cand)))
+          .mul(w)
+          .sum();
+      });
+      const a = fused([x, r, h]);
+      const b = composite([x, r, h]);
+      expectClose(a.value, b.value, { rtol: 1e-5, atol: 1e-5 });
+      for (let i = 0; i < 3; i++) expectClose(a.grads[i]!, b.grads[i]!, { rtol: 1e-4, atol: 1e-6 });
+    }
+  });
+});
+
+describe('gruGates', () => {
+  it('passes a float64 gradient check', () => {
+    const x = randomNormal([2, 9], 0, 1, { seed: 15 });
+    const r = randomNormal([2, 9], 0, 1, { seed: 16 });
+    const h = randomNormal([2, 3], 0, 1, { seed: 17 });
+    gradCheck((xx, rr, hh) => gruGates(xx!, rr!, hh!), [x, r, h]);
+  });
+
+  it('names the shapes it expected and got', () => {
+    expect(() => gruGates(tensor([[1, 2, 3]]), tensor([[1, 2, 3]]), tensor([[1, 2]]))).toThrow(
+      /gruGates: expected x and r \[batch, 3·units\] and h \[batch, units\], got x \[1, 3\], r \[1, 3\] and h \[1, 2\]/,
+    );
   });
 });
 

@@ -11,6 +11,64 @@ import { slice } from './movement.js';
 import { be, wrap } from './util.js';
 
 /**
+ * One GRU step's gates with Keras 3's defaults (`resetAfter: true`, sigmoid gates, tanh
+ * candidate), gate order z, r, h.
+ *
+ * `z = σ(x_z + r_z)`, `ρ = σ(x_r + r_r)`, `ĥ = tanh(x_h + ρ ⊙ r_h)`, `h' = ĥ + z ⊙ (h − ĥ)`,
+ * where `x` is the input projection and `r` the recurrent one (`h·U + b_r`).
+ *
+ * Shape: `x`, `r` `[batch, 3·units]`, `h` `[batch, units]` → `h'` `[batch, units]`.
+ * @example
+ * const h2 = gruGates(xProj, h.matmul(recurrentKernel).add(recurrentBias), h);
+ */
+export function gruGates(x: Tensor, r: Tensor, h: Tensor): Tensor {
+  const op = 'gruGates';
+  if (
+    x.rank !== 2 ||
+    r.rank !== 2 ||
+    h.rank !== 2 ||
+    x.shape[1] !== 3 * h.shape[1]! ||
+    r.shape[1] !== x.shape[1] ||
+    x.shape[0] !== h.shape[0] ||
+    r.shape[0] !== h.shape[0]
+  ) {
+    throw new ShapeError(
+      `${op}: expected x and r [batch, 3·units] and h [batch, units], got x ${fmtShape(x.shape)}, r ${fmtShape(r.shape)} and h ${fmtShape(h.shape)}`,
+    );
+  }
+  if (!isFloat(x.dtype) || x.dtype !== r.dtype || x.dtype !== h.dtype) {
+    throw new ShapeError(
+      `${op}: x, r and h must share a float dtype, got ${x.dtype}, ${r.dtype} and ${h.dtype}`,
+    );
+  }
+  const b = be();
+  const [batch, units] = h.shape as [number, number];
+  const dt = x.dtype;
+  const y = wrap(
+    b,
+    b.gruCell(x.handleOn(b), r.handleOn(b), h.handleOn(b), batch, units, dt),
+    [batch, units],
+    dt,
+  );
+  return record(op, [x, r, h], y, (dy) => {
+    const [dx, dr, dh] = b.gruCellGrad(
+      x.handleOn(b),
+      r.handleOn(b),
+      h.handleOn(b),
+      dy.handleOn(b),
+      batch,
+      units,
+      dt,
+    );
+    return [
+      x.requiresGrad ? wrap(b, dx, x.shape, dt) : null,
+      r.requiresGrad ? wrap(b, dr, r.shape, dt) : null,
+      h.requiresGrad ? wrap(b, dh, h.shape, dt) : null,
+    ];
+  });
+}
+
+/**
  * One LSTM step's gates with sigmoid gates and a tanh cell (Keras's defaults), in Keras's gate
  * order i, f, c, o.
  *

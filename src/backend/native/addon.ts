@@ -102,6 +102,25 @@ export interface NativeAddon {
     numIdx: number,
     inner: number,
   ): void;
+  gruCell(
+    x: Float32Array,
+    r: Float32Array,
+    h: Float32Array,
+    y: Float32Array,
+    batch: number,
+    units: number,
+  ): void;
+  gruCellGrad(
+    x: Float32Array,
+    r: Float32Array,
+    h: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    dr: Float32Array,
+    dh: Float32Array,
+    batch: number,
+    units: number,
+  ): void;
   lstmCell(z: Float32Array, c: Float32Array, hc: Float32Array, batch: number, units: number): void;
   lstmCellGrad(
     z: Float32Array,

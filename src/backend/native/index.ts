@@ -454,6 +454,48 @@ export class NativeBackend extends JsBackend {
     return new JsData(out);
   }
 
+  override gruCell(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    const xv = f32(x);
+    const rv = f32(r);
+    const hv = f32(h);
+    if (!xv || !rv || !hv || dtype !== 'float32') {
+      return super.gruCell(x, r, h, batch, units, dtype);
+    }
+    const y = new Float32Array(batch * units);
+    this.addon.gruCell(xv, rv, hv, y, batch, units);
+    return new JsData(y);
+  }
+
+  override gruCellGrad(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    dy: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] {
+    const xv = f32(x);
+    const rv = f32(r);
+    const hv = f32(h);
+    const dv = f32(dy);
+    if (!xv || !rv || !hv || !dv || dtype !== 'float32') {
+      return super.gruCellGrad(x, r, h, dy, batch, units, dtype);
+    }
+    const dx = new Float32Array(batch * 3 * units);
+    const dr = new Float32Array(batch * 3 * units);
+    const dh = new Float32Array(batch * units);
+    this.addon.gruCellGrad(xv, rv, hv, dv, dx, dr, dh, batch, units);
+    return [new JsData(dx), new JsData(dr), new JsData(dh)];
+  }
+
   override lstmCell(
     z: DataHandle,
     c: DataHandle,

@@ -332,6 +332,35 @@ Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gruCell(x, r, h, y, batch, units)
+Napi::Value GruCell(const Napi::CallbackInfo& info) {
+  const char* fn = "gruCell";
+  const long batch = num(info, 4), units = num(info, 5);
+  checkDims(info.Env(), fn, {batch, units, batch * units * 3});
+  const float* x = f32(info, 0, batch * 3 * units, fn);
+  const float* r = f32(info, 1, batch * 3 * units, fn);
+  const float* h = f32(info, 2, batch * units, fn);
+  float* y = f32(info, 3, batch * units, fn);
+  gruCellF32(x, r, h, y, batch, units);
+  return info.Env().Undefined();
+}
+
+// gruCellGrad(x, r, h, dy, dx, dr, dh, batch, units)
+Napi::Value GruCellGrad(const Napi::CallbackInfo& info) {
+  const char* fn = "gruCellGrad";
+  const long batch = num(info, 7), units = num(info, 8);
+  checkDims(info.Env(), fn, {batch, units, batch * units * 3});
+  const float* x = f32(info, 0, batch * 3 * units, fn);
+  const float* r = f32(info, 1, batch * 3 * units, fn);
+  const float* h = f32(info, 2, batch * units, fn);
+  const float* dy = f32(info, 3, batch * units, fn);
+  float* dx = f32(info, 4, batch * 3 * units, fn);
+  float* dr = f32(info, 5, batch * 3 * units, fn);
+  float* dh = f32(info, 6, batch * units, fn);
+  gruCellGradF32(x, r, h, dy, dx, dr, dh, batch, units);
+  return info.Env().Undefined();
+}
+
 // lstmCell(z, c, hc, batch, units)
 Napi::Value LstmCell(const Napi::CallbackInfo& info) {
   const char* fn = "lstmCell";
@@ -445,6 +474,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
+  exports.Set("gruCell", Napi::Function::New(env, GruCell));
+  exports.Set("gruCellGrad", Napi::Function::New(env, GruCellGrad));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));

@@ -577,6 +577,79 @@ void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, lon
   }
 }
 
+void gruCellF32(const float* x, const float* r, const float* h, float* y, long batch,
+                long units) {
+  const long u = units;
+  for (long b = 0; b < batch; b++) {
+    const float* xr = x + b * 3 * u;
+    const float* rr = r + b * 3 * u;
+    const float* hr = h + b * u;
+    float* yr = y + b * u;
+    long j = 0;
+    for (; j + 8 <= u; j += 8) {
+      const v8f z = vsigmoid(ld(xr + j) + ld(rr + j));
+      const v8f rho = vsigmoid(ld(xr + u + j) + ld(rr + u + j));
+      const v8f hh = vtanh(ld(xr + 2 * u + j) + rho * ld(rr + 2 * u + j));
+      st(yr + j, hh + z * (ld(hr + j) - hh));
+    }
+    for (; j < u; j++) {
+      const float z = sigmoidf(xr[j] + rr[j]);
+      const float rho = sigmoidf(xr[u + j] + rr[u + j]);
+      const float hh = std::tanh(xr[2 * u + j] + rho * rr[2 * u + j]);
+      yr[j] = hh + z * (hr[j] - hh);
+    }
+  }
+}
+
+void gruCellGradF32(const float* x, const float* r, const float* h, const float* dy, float* dx,
+                    float* dr, float* dh, long batch, long units) {
+  const long u = units;
+  for (long b = 0; b < batch; b++) {
+    const float* xr = x + b * 3 * u;
+    const float* rr = r + b * 3 * u;
+    const float* hr = h + b * u;
+    const float* g = dy + b * u;
+    float* dxr = dx + b * 3 * u;
+    float* drr = dr + b * 3 * u;
+    float* dhr = dh + b * u;
+    long j = 0;
+    for (; j + 8 <= u; j += 8) {
+      const v8f z = vsigmoid(ld(xr + j) + ld(rr + j));
+      const v8f rho = vsigmoid(ld(xr + u + j) + ld(rr + u + j));
+      const v8f rh = ld(rr + 2 * u + j);
+      const v8f hh = vtanh(ld(xr + 2 * u + j) + rho * rh);
+      const v8f gj = ld(g + j);
+      const v8f dz = gj * (ld(hr + j) - hh) * z * (1.f - z);
+      const v8f dhhPre = gj * (1.f - z) * (1.f - hh * hh);
+      const v8f drho = dhhPre * rh * rho * (1.f - rho);
+      st(dxr + j, dz);
+      st(dxr + u + j, drho);
+      st(dxr + 2 * u + j, dhhPre);
+      st(drr + j, dz);
+      st(drr + u + j, drho);
+      st(drr + 2 * u + j, dhhPre * rho);
+      st(dhr + j, gj * z);
+    }
+    for (; j < u; j++) {
+      const float z = sigmoidf(xr[j] + rr[j]);
+      const float rho = sigmoidf(xr[u + j] + rr[u + j]);
+      const float rh = rr[2 * u + j];
+      const float hh = std::tanh(xr[2 * u + j] + rho * rh);
+      const float gj = g[j];
+      const float dz = gj * (hr[j] - hh) * z * (1.f - z);
+      const float dhhPre = gj * (1.f - z) * (1.f - hh * hh);
+      const float drho = dhhPre * rh * rho * (1.f - rho);
+      dxr[j] = dz;
+      dxr[u + j] = drho;
+      dxr[2 * u + j] = dhhPre;
+      drr[j] = dz;
+      drr[u + j] = drho;
+      drr[2 * u + j] = dhhPre * rho;
+      dhr[j] = gj * z;
+    }
+  }
+}
+
 void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units) {
   const long u = units;
   auto rows = [&](long b0, long b1) {

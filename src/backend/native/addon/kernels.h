@@ -65,6 +65,12 @@ void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n,
 // y[o, idx[i], :] += u[o, i, :] (y zeroed by the caller; indices already checked).
 void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, long n, long numIdx,
                    long inner);
+// GRU gates (reset after; z, r, h): y = ĥ + z·(h − ĥ), z = σ(x_z + r_z), ρ = σ(x_r + r_r),
+// ĥ = tanh(x_h + ρ·r_h).
+void gruCellF32(const float* x, const float* r, const float* h, float* y, long batch, long units);
+// Its gradient given dy: dx, dr [batch, 3·units] and dh [batch, units].
+void gruCellGradF32(const float* x, const float* r, const float* h, const float* dy, float* dx,
+                    float* dr, float* dh, long batch, long units);
 // LSTM gates (i, f, c, o; sigmoid gates, tanh cell): hc[b] = [o·tanh(c'), c'] with
 // c' = f·c + i·tanh(z_c).
 void lstmCellF32(const float* z, const float* c, float* hc, long batch, long units);
