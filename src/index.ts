@@ -20,7 +20,7 @@ export type {
 } from './backend/backend.js';
 export { BaseBackend } from './backend/base.js';
 export { JsBackend } from './backend/js/index.js';
-export { registerBackend, setBackend, getBackend, backendInfo } from './backend/registry.js';
+export { registerBackend, setBackend, getBackend, backendInfo, ready } from './backend/registry.js';
 
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export {

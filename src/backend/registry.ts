@@ -8,6 +8,7 @@ import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
 import { createNativeBackend } from './native/index.js';
 import { createWasmBackend } from './wasm/index.js';
+import { preloadWasm } from './wasm/runtime.js';
 
 interface Entry {
   factory: () => Backend;
@@ -80,6 +81,23 @@ export function getBackend(): Backend {
     }
   }
   throw new ValueError(`getBackend: no backend could start (${skipped.join('; ')})`);
+}
+
+/**
+ * Prepares the backends that need asynchronous set-up (the wasm kernels are compiled off the
+ * main thread, which browsers require for modules of this size), then makes the automatic
+ * choice. Call it once before the first op in a browser; in Node it is optional.
+ *
+ * @example
+ * const backend = await ready(); // backend.name: 'native', 'wasm' or 'js'
+ */
+export async function ready(): Promise<Backend> {
+  try {
+    await preloadWasm();
+  } catch {
+    // No WebAssembly SIMD here: the automatic choice skips wasm and says why.
+  }
+  return getBackend();
 }
 
 /** Which backend runs and why, plus every registered backend. */

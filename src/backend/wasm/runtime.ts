@@ -197,6 +197,24 @@ export class WasmRuntime {
    * when WebAssembly or SIMD128 is missing.
    */
   static load(): WasmRuntime {
+    const { bytes, variant } = WasmRuntime.pick();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    return new WasmRuntime(inst.exports as unknown as KernelExports, variant);
+  }
+
+  /**
+   * The same, compiling off the main thread: browsers refuse synchronous compilation of modules
+   * over 4 KB on their main thread, so pages call `await ready()` (which calls this) first.
+   */
+  static async loadAsync(): Promise<WasmRuntime> {
+    const { bytes, variant } = WasmRuntime.pick();
+    const mod = await WebAssembly.compile(bytes);
+    const inst = await WebAssembly.instantiate(mod, {});
+    return new WasmRuntime(inst.exports as unknown as KernelExports, variant);
+  }
+
+  /** The module bytes to run: relaxed SIMD where the runtime validates it, else SIMD128. */
+  private static pick(): { bytes: Uint8Array<ArrayBuffer>; variant: KernelVariant } {
     if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
       throw new Error('wasm backend: WebAssembly is not available in this runtime');
     }
@@ -205,13 +223,9 @@ export class WasmRuntime {
       throw new Error('wasm backend: WebAssembly SIMD128 is not supported by this runtime');
     }
     const relaxed = decodeBase64(KERNELS_RELAXED);
-    const useRelaxed = WebAssembly.validate(relaxed);
-    const mod = new WebAssembly.Module(useRelaxed ? relaxed : simd);
-    const inst = new WebAssembly.Instance(mod, {});
-    return new WasmRuntime(
-      inst.exports as unknown as KernelExports,
-      useRelaxed ? 'relaxed-simd' : 'simd128',
-    );
+    return WebAssembly.validate(relaxed)
+      ? { bytes: relaxed, variant: 'relaxed-simd' }
+      : { bytes: simd, variant: 'simd128' };
   }
 
   /** Frees every allocation (start of an op). */
@@ -296,4 +310,16 @@ let shared: WasmRuntime | undefined;
 export function sharedRuntime(): WasmRuntime {
   shared ??= WasmRuntime.load();
   return shared;
+}
+
+/**
+ * Compiles the kernels asynchronously so that {@link sharedRuntime} never compiles on the
+ * caller's thread (needed on a browser's main thread). Rejects where WebAssembly or SIMD128 is
+ * missing.
+ *
+ * @example
+ * await preloadWasm();
+ */
+export async function preloadWasm(): Promise<void> {
+  shared ??= await WasmRuntime.loadAsync();
 }

@@ -713,3 +713,25 @@ describe('wasm backend: fused LSTM gates', () => {
     expect(Array.from(got)).toEqual(Array.from(vals(js.lstmCell(h(z), h(c), 2, 3, 'float64'))));
   });
 });
+
+describe('wasm backend: asynchronous set-up (browsers)', () => {
+  it('compiles the kernels asynchronously into a working runtime of the same variant', async () => {
+    const { WasmRuntime, sharedRuntime } = await import('./runtime.js');
+    const rt = await WasmRuntime.loadAsync();
+    expect(rt.variant).toBe(sharedRuntime().variant);
+    // The async runtime computes what the shared one does (a small GEMM through its memory).
+    rt.reset();
+    const a = rt.put(Float32Array.of(1, 2, 3, 4));
+    const b = rt.put(Float32Array.of(5, 6, 7, 8));
+    const c = rt.alloc(4);
+    rt.k.gemm(0, 0, 2, 2, 2, a, 2, b, 2, c, 2, 0, rt.work);
+    expect(Array.from(rt.get(c, 4))).toEqual([19, 22, 43, 50]);
+  });
+
+  it('ready() resolves to the automatically chosen backend', async () => {
+    const { ready, getBackend } = await import('../registry.js');
+    const b = await ready();
+    expect(b).toBe(getBackend());
+    expect(['native', 'wasm', 'js']).toContain(b.name);
+  });
+});
