@@ -20,12 +20,7 @@ import type {
   RmspropStepArgs,
   UnaryOp,
 } from './backend.js';
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
+import { sigmoid } from './js/kernels.js';
 
 /** Shape with the listed axes set to 1 (the keepDims shape of a reduction). */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {

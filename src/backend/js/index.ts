@@ -17,6 +17,7 @@ import type {
   UnaryOp,
 } from '../backend.js';
 import { BaseBackend } from '../base.js';
+import { isTrailing } from '../broadcast_walk.js';
 import * as conv from './conv.js';
 import { gemm } from './gemm.js';
 import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
@@ -116,7 +117,13 @@ export class JsBackend extends BaseBackend {
       if (binaryFast(op, av, sameA, bv, sameB, out, size)) return new JsData(out);
     }
     // [rows, c] op [c] (bias adds): a row operand repeated over the leading axes.
-    if (sameA && size > 0 && bv.length > 0 && size % bv.length === 0 && isRow(bShape, outShape)) {
+    if (
+      sameA &&
+      size > 0 &&
+      bv.length > 0 &&
+      size % bv.length === 0 &&
+      isTrailing(bShape, outShape)
+    ) {
       if (binaryRows(op, av, bv, out, size, bv.length)) return new JsData(out);
     }
     const f = binaryFn(op, inDType === 'int32');
@@ -512,16 +519,6 @@ export class JsBackend extends BaseBackend {
 }
 
 /** Tight loops for add/sub/mul/div when each operand is full-size or a scalar. */
-/** Whether `b`, right-aligned, equals the trailing dimensions of `out` (after leading 1s). */
-function isRow(b: Shape, out: Shape): boolean {
-  let i = 0;
-  while (i < b.length && b[i] === 1) i++;
-  const tail = b.slice(i);
-  if (tail.length === 0 || tail.length > out.length) return false;
-  const off = out.length - tail.length;
-  return tail.every((d, j) => d === out[off + j]);
-}
-
 /** `out[r, j] = a[r, j] op b[j]` for the arithmetic ops; false for the others. */
 function binaryRows(
   op: BinaryOp,

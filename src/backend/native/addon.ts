@@ -65,8 +65,6 @@ export interface NativeAddon {
   ): void;
   reduceSum(x: Float32Array, y: Float32Array, outer: number, mid: number, inner: number): void;
   softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): void;
-  im2col(geo: Geometry, x: Float32Array, cols: Float32Array): void;
-  col2im(geo: Geometry, dcols: Float32Array, dx: Float32Array): void;
   conv2d(geo: Geometry, x: Float32Array, w: Float32Array, y: Float32Array, cout: number): void;
   conv2dBackpropInput(
     geo: Geometry,

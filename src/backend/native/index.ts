@@ -20,6 +20,8 @@ import type {
   RmspropStepArgs,
   UnaryOp,
 } from '../backend.js';
+import { type Operand, rowPattern } from '../broadcast_walk.js';
+import { type Geo, geometry } from '../js/conv.js';
 import { JsBackend, JsData } from '../js/index.js';
 import { BINARY_CODES, COMPARE_CODES, UNARY_CODES } from '../kernel_codes.js';
 import { type NativeAddon, loadAddon } from './addon.js';
@@ -28,83 +30,34 @@ import { type NativeAddon, loadAddon } from './addon.js';
 const MIN_ELEMWISE = 512;
 const MIN_GEMM_MACS = 4096;
 
-/** How an operand is walked over an (outer × inner) split of the output: element strides. */
-type Walk = readonly [outerStride: number, innerStride: number];
-
-/**
- * Splits the output shape at some axis so that every operand is full, a scalar, a row
- * (broadcast over the leading axes) or a column (broadcast over the trailing axes). Null when
- * no split works (general broadcasting stays in JS).
- */
-export function splitWalk(
-  shapes: readonly Shape[],
-  out: Shape,
-): { outer: number; inner: number; walks: Walk[] } | null {
-  const r = out.length;
-  const padded = shapes.map((s) => [...new Array(r - s.length).fill(1), ...s] as number[]);
-  for (let cut = 0; cut <= r; cut++) {
-    const outer = sizeOf(out.slice(0, cut));
-    const inner = sizeOf(out.slice(cut));
-    const walks: Walk[] = [];
-    for (const s of padded) {
-      const headFull = s.slice(0, cut).every((d, i) => d === out[i]);
-      const headOnes = s.slice(0, cut).every((d) => d === 1);
-      const tailFull = s.slice(cut).every((d, i) => d === out[cut + i]);
-      const tailOnes = s.slice(cut).every((d) => d === 1);
-      if (headFull && tailFull) walks.push([inner, 1]);
-      else if (headOnes && tailFull) walks.push([0, 1]);
-      else if (headFull && tailOnes) walks.push([1, 0]);
-      else if (headOnes && tailOnes) walks.push([0, 0]);
-      else break;
-    }
-    if (walks.length === shapes.length) return { outer, inner, walks };
-  }
-  return null;
-}
-
 function f32(h: DataHandle): Float32Array | null {
   const v = h instanceof JsData ? h.values : null;
   return v instanceof Float32Array ? v : null;
 }
 
 /** Packs a convolution/pooling geometry for the addon. */
-function geometry(
-  x: Shape,
-  kh: number,
-  kw: number,
-  strides: readonly [number, number],
-  dilations: readonly [number, number],
-  padding: readonly [number, number, number, number],
-  oh: number,
-  ow: number,
-): Int32Array {
+/**
+ * A convolution or pooling geometry (the js backend's, so output sizes agree by construction)
+ * packed as the addon reads it; null when the window leaves no output.
+ */
+function packGeo(g: Geo): Int32Array | null {
+  if (g.oh <= 0 || g.ow <= 0) return null;
   return Int32Array.of(
-    x[0]!,
-    x[1]!,
-    x[2]!,
-    x[3]!,
-    kh,
-    kw,
-    strides[0],
-    strides[1],
-    dilations[0],
-    dilations[1],
-    padding[0],
-    padding[2],
-    oh,
-    ow,
+    g.n,
+    g.h,
+    g.w,
+    g.c,
+    g.kh,
+    g.kw,
+    g.sh,
+    g.sw,
+    g.dh,
+    g.dw,
+    g.pt,
+    g.pl,
+    g.oh,
+    g.ow,
   );
-}
-
-function convOut(
-  size: number,
-  k: number,
-  stride: number,
-  dilation: number,
-  p0: number,
-  p1: number,
-): number {
-  return Math.floor((size + p0 + p1 - (k - 1) * dilation - 1) / stride) + 1;
 }
 
 /**
@@ -190,21 +143,21 @@ export class NativeBackend extends JsBackend {
     const bv = f32(b);
     const size = sizeOf(outShape);
     if (code !== undefined && av && bv && outDType === 'float32' && size >= MIN_ELEMWISE) {
-      const split = splitWalk([aShape, bShape], outShape);
-      if (split) {
+      const p = rowPattern([aShape, bShape], outShape);
+      if (p) {
         const out = new Float32Array(size);
-        const [wa, wb] = split.walks as [Walk, Walk];
-        this.addon.binary(code, av, wa[0], wa[1], bv, wb[0], wb[1], out, split.outer, split.inner);
+        const [wa, wb] = p.ops as [Operand, Operand];
+        this.addon.binary(code, av, wa.row, wa.el, bv, wb.row, wb.el, out, p.rows, p.cols);
         return new JsData(out);
       }
     }
     const cmp = COMPARE_CODES[op];
     if (cmp !== undefined && av && bv && outDType === 'bool' && size >= MIN_ELEMWISE) {
-      const split = splitWalk([aShape, bShape], outShape);
-      if (split) {
+      const p = rowPattern([aShape, bShape], outShape);
+      if (p) {
         const out = new Uint8Array(size);
-        const [wa, wb] = split.walks as [Walk, Walk];
-        this.addon.compare(cmp, av, wa[0], wa[1], bv, wb[0], wb[1], out, split.outer, split.inner);
+        const [wa, wb] = p.ops as [Operand, Operand];
+        this.addon.compare(cmp, av, wa.row, wa.el, bv, wb.row, wb.el, out, p.rows, p.cols);
         return new JsData(out);
       }
     }
@@ -226,23 +179,23 @@ export class NativeBackend extends JsBackend {
     const bv = f32(b);
     const size = sizeOf(outShape);
     if (cv && av && bv && dtype === 'float32' && size >= MIN_ELEMWISE) {
-      const split = splitWalk([condShape, aShape, bShape], outShape);
-      if (split) {
+      const p = rowPattern([condShape, aShape, bShape], outShape);
+      if (p) {
         const out = new Float32Array(size);
-        const [wc, wa, wb] = split.walks as [Walk, Walk, Walk];
+        const [wc, wa, wb] = p.ops as [Operand, Operand, Operand];
         this.addon.where(
           cv,
-          wc[0],
-          wc[1],
+          wc.row,
+          wc.el,
           av,
-          wa[0],
-          wa[1],
+          wa.row,
+          wa.el,
           bv,
-          wb[0],
-          wb[1],
+          wb.row,
+          wb.el,
           out,
-          split.outer,
-          split.inner,
+          p.rows,
+          p.cols,
         );
         return new JsData(out);
       }
@@ -308,12 +261,9 @@ export class NativeBackend extends JsBackend {
   /** im2col geometry, or null where the js path handles it (groups, non-float32). */
   private convGeo(xShape: Shape, filterShape: Shape, args: ConvArgs): Int32Array | null {
     if (args.groups !== 1 || xShape.length !== 4 || filterShape.length !== 4) return null;
-    const [kh, kw] = filterShape as [number, number, number, number];
-    const [pt, pb, pl, pr] = args.padding;
-    const oh = convOut(xShape[1]!, kh, args.strides[0], args.dilations[0], pt, pb);
-    const ow = convOut(xShape[2]!, kw, args.strides[1], args.dilations[1], pl, pr);
-    if (oh <= 0 || ow <= 0) return null;
-    return geometry(xShape, kh, kw, args.strides, args.dilations, args.padding, oh, ow);
+    const [kh, kw, cin, cout] = filterShape as [number, number, number, number];
+    const { strides, dilations, padding } = args;
+    return packGeo(geometry(xShape, kh, kw, strides, dilations, padding, 1, cin, cout));
   }
 
   override conv2d(
@@ -331,7 +281,6 @@ export class NativeBackend extends JsBackend {
       return super.conv2d(x, xShape, filter, filterShape, args, dtype);
     }
     const rows = geo[0]! * geo[12]! * geo[13]!;
-    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
     const out = new Float32Array(rows * cout);
     this.addon.conv2d(geo, xv, fv, out, cout);
@@ -353,8 +302,6 @@ export class NativeBackend extends JsBackend {
     if (!dv || !fv || !geo || dtype !== 'float32' || !sameOut(geo, dyShape)) {
       return super.conv2dBackpropInput(dy, dyShape, filter, filterShape, xShape, args, dtype);
     }
-    const rows = geo[0]! * geo[12]! * geo[13]!;
-    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
     const dx = new Float32Array(sizeOf(xShape));
     this.addon.conv2dBackpropInput(geo, dv, fv, dx, cout);
@@ -376,10 +323,8 @@ export class NativeBackend extends JsBackend {
     if (!xv || !dv || !geo || dtype !== 'float32' || !sameOut(geo, dyShape)) {
       return super.conv2dBackpropFilter(x, xShape, dy, dyShape, filterShape, args, dtype);
     }
-    const rows = geo[0]! * geo[12]! * geo[13]!;
-    const k = filterShape[0]! * filterShape[1]! * filterShape[2]!;
     const cout = filterShape[3]!;
-    const dw = new Float32Array(k * cout);
+    const dw = new Float32Array(sizeOf(filterShape));
     this.addon.conv2dBackpropFilter(geo, xv, dv, dw, cout);
     return new JsData(dw);
   }
@@ -583,11 +528,8 @@ function sameOut(geo: Int32Array, dyShape: Shape): boolean {
 function poolGeo(xShape: Shape, args: PoolArgs): Int32Array | null {
   if (xShape.length !== 4) return null;
   const [kh, kw] = args.poolSize;
-  const [pt, pb, pl, pr] = args.padding;
-  const oh = convOut(xShape[1]!, kh, args.strides[0], 1, pt, pb);
-  const ow = convOut(xShape[2]!, kw, args.strides[1], 1, pl, pr);
-  if (oh <= 0 || ow <= 0) return null;
-  return geometry(xShape, kh, kw, args.strides, [1, 1], args.padding, oh, ow);
+  const c = xShape[3]!;
+  return packGeo(geometry(xShape, kh, kw, args.strides, [1, 1], args.padding, 1, c, c));
 }
 
 let loadError = '';

@@ -7,9 +7,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { BinaryOp, ConvArgs, DataHandle, PoolArgs, UnaryOp } from '../backend.js';
+import { rowPattern } from '../broadcast_walk.js';
 import { JsBackend, JsData } from '../js/index.js';
 import { loadAddon } from './addon.js';
-import { type NativeBackend, createNativeBackend, splitWalk } from './index.js';
+import { type NativeBackend, createNativeBackend } from './index.js';
 
 const loaded = loadAddon();
 const built = !('error' in loaded);
@@ -253,29 +254,29 @@ describe.skipIf(!built)('native backend kernels', () => {
     }
   });
 
-  it('splitWalk finds a walk for rows, columns and scalars and refuses general broadcasts', () => {
-    expect(splitWalk([[4, 3], [3]], [4, 3])).toEqual({
-      outer: 4,
-      inner: 3,
-      walks: [
-        [3, 1],
-        [0, 1],
+  it('rowPattern finds a walk for rows, columns and scalars and refuses general broadcasts', () => {
+    expect(rowPattern([[4, 3], [3]], [4, 3])).toEqual({
+      rows: 4,
+      cols: 3,
+      ops: [
+        { row: 3, el: 1 },
+        { row: 0, el: 1 },
       ],
     });
     expect(
-      splitWalk(
+      rowPattern(
         [
           [4, 3],
           [4, 1],
         ],
         [4, 3],
-      )?.walks,
+      )?.ops,
     ).toEqual([
-      [3, 1],
-      [1, 0],
+      { row: 3, el: 1 },
+      { row: 1, el: 0 },
     ]);
     expect(
-      splitWalk(
+      rowPattern(
         [
           [2, 1, 3],
           [1, 4, 1],

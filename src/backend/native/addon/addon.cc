@@ -204,38 +204,6 @@ ConvGeo geoArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
 
 long imageSize(const ConvGeo& g) { return static_cast<long>(g.n) * g.h * g.w * g.c; }
 long outSize(const ConvGeo& g) { return static_cast<long>(g.n) * g.oh * g.ow * g.c; }
-long colsSize(const ConvGeo& g) {
-  return static_cast<long>(g.n) * g.oh * g.ow * g.kh * g.kw * g.c;
-}
-
-// Every window position an output reads must lie inside the padded image that the output size
-// implies, or the kernels would index past x.
-void checkWindows(Napi::Env env, const ConvGeo& g, const char* fn) {
-  if (g.oh > 0 && (static_cast<long>(g.oh - 1) * g.sh + static_cast<long>(g.kh - 1) * g.dh - g.pt >= (1L << 31)))
-    fail(env, fn, "geometry overflows");
-  if (g.ow > 0 && (static_cast<long>(g.ow - 1) * g.sw + static_cast<long>(g.kw - 1) * g.dw - g.pl >= (1L << 31)))
-    fail(env, fn, "geometry overflows");
-}
-
-Napi::Value Im2col(const Napi::CallbackInfo& info) {
-  const char* fn = "im2col";
-  const ConvGeo g = geoArg(info, 0, fn);
-  checkWindows(info.Env(), g, fn);
-  const float* x = f32(info, 1, imageSize(g), fn);
-  float* cols = f32(info, 2, colsSize(g), fn);
-  im2colF32(g, x, cols);
-  return info.Env().Undefined();
-}
-
-Napi::Value Col2im(const Napi::CallbackInfo& info) {
-  const char* fn = "col2im";
-  const ConvGeo g = geoArg(info, 0, fn);
-  checkWindows(info.Env(), g, fn);
-  const float* dcols = f32(info, 1, colsSize(g), fn);
-  float* dx = f32(info, 2, imageSize(g), fn);
-  col2imF32(g, dcols, dx);
-  return info.Env().Undefined();
-}
 
 // conv2d(geo, x, w, y, cout)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
@@ -465,8 +433,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("where", Napi::Function::New(env, Where));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
-  exports.Set("im2col", Napi::Function::New(env, Im2col));
-  exports.Set("col2im", Napi::Function::New(env, Col2im));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
