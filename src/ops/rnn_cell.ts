@@ -4,7 +4,7 @@ import { record } from '../autograd/tape.js';
  * and one gradient node instead of about fifteen small ops (each with its dispatch, allocation
  * and tape entry), which is what dominates recurrent training on small batches.
  */
-import { ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { slice } from './movement.js';
@@ -37,7 +37,7 @@ export function gruGates(x: Tensor, r: Tensor, h: Tensor): Tensor {
     );
   }
   if (!isFloat(x.dtype) || x.dtype !== r.dtype || x.dtype !== h.dtype) {
-    throw new ShapeError(
+    throw new DTypeError(
       `${op}: x, r and h must share a float dtype, got ${x.dtype}, ${r.dtype} and ${h.dtype}`,
     );
   }
@@ -86,7 +86,7 @@ export function lstmGates(z: Tensor, c: Tensor): [Tensor, Tensor] {
     );
   }
   if (!isFloat(z.dtype) || z.dtype !== c.dtype) {
-    throw new ShapeError(`${op}: z and c must share a float dtype, got ${z.dtype} and ${c.dtype}`);
+    throw new DTypeError(`${op}: z and c must share a float dtype, got ${z.dtype} and ${c.dtype}`);
   }
   const b = be();
   const [batch, units] = c.shape as [number, number];
