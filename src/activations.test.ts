@@ -66,6 +66,7 @@ describe('activations: values', () => {
     // TF.js core has no softsign op (only its layers do), so the formula is the reference.
     ['softsign', (v) => v / (1 + Math.abs(v))],
     ['hardSigmoid', (v) => Math.min(Math.max(v + 3, 0), 6) / 6],
+    ['hardSigmoidKeras2', (v) => Math.min(Math.max(0.2 * v + 0.5, 0), 1)],
     ['gelu', (v) => 0.5 * v * (1 + erfJs(v / Math.SQRT2))],
     ['silu', (v) => v * sigmoidJs(v)],
     ['swish', (v) => v * sigmoidJs(v)],
@@ -84,6 +85,22 @@ describe('activations: values', () => {
 
   it('hardSigmoid is relu6(x + 3) / 6: 0 below −3, 1 above 3, linear between', () => {
     expectClose(activations.hardSigmoid(tensor([-4, -3, 0, 1.5, 3, 10])), [0, 0, 0.5, 0.75, 1, 1]);
+  });
+
+  it('hardSigmoidKeras2 is clip(0.2x + 0.5, 0, 1): 0 below −2.5, 1 above 2.5, linear between', () => {
+    expectClose(
+      activations.hardSigmoidKeras2(tensor([-4, -2.5, -1, 0, 1.5, 2.5, 10])),
+      [0, 0, 0.3, 0.5, 0.8, 1, 1],
+    );
+  });
+
+  it("hardSigmoidKeras2 matches TF.js's own 'hardSigmoid' activation layer", () => {
+    const layer = tf.layers.activation({ activation: 'hardSigmoid' });
+    const want = Array.from((layer.apply(tf.tensor(XS)) as tf.Tensor).dataSync());
+    expectClose(activations.hardSigmoidKeras2(x()), want, { rtol: 1e-6, atol: 1e-7 });
+    // …and is not Keras 3's hardSigmoid, from which it differs by up to 0.1 on these values.
+    const keras3 = activations.hardSigmoid(x()).dataSync();
+    expect(Math.max(...want.map((w, i) => Math.abs(w - keras3[i]!)))).toBeGreaterThan(0.05);
   });
 
   it('softmax runs over the last axis, for rank 1, 2 and 3', () => {
@@ -142,6 +159,7 @@ describe('activations: gradients', () => {
     'softplus',
     'softsign',
     'hardSigmoid',
+    'hardSigmoidKeras2',
     'exponential',
     'softmax',
   ];
@@ -157,6 +175,13 @@ describe('activations: gradients', () => {
       1 / 6,
       0,
     ]);
+  });
+
+  it('hardSigmoidKeras2 has gradient 0.2 inside (−2.5, 2.5) and 0 outside', () => {
+    expectClose(
+      grad((t) => activations.hardSigmoidKeras2(t).sum())(tensor([-4, -1, 2, 4.5])),
+      [0, 0.2, 0.2, 0],
+    );
   });
 });
 
@@ -175,6 +200,7 @@ describe('activations: lookup and serialization', () => {
     'softplus',
     'softsign',
     'hardSigmoid',
+    'hardSigmoidKeras2',
     'exponential',
     'softmax',
   ];
@@ -193,6 +219,7 @@ describe('activations: lookup and serialization', () => {
   it('accepts the Keras snake_case names', () => {
     expect(getActivation('leaky_relu')).toBe(activations.leakyRelu);
     expect(getActivation('hard_sigmoid')).toBe(activations.hardSigmoid);
+    expect(getActivation('hard_sigmoid_keras2')).toBe(activations.hardSigmoidKeras2);
   });
 
   it('maps undefined and null to linear, and passes functions through', () => {

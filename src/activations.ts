@@ -21,7 +21,7 @@ import {
   softsign as softsignOp,
   tanh as tanhOp,
 } from './ops/activation.js';
-import { add, div, exp } from './ops/elementwise.js';
+import { add, clip, div, exp, mul } from './ops/elementwise.js';
 import { type Tensor, type TensorLike, convertToTensor } from './tensor/tensor.js';
 
 /** A function a layer applies elementwise (or, for softmax, along the last axis). */
@@ -43,11 +43,12 @@ export type ActivationId =
   | 'softplus'
   | 'softsign'
   | 'hardSigmoid'
+  | 'hardSigmoidKeras2'
   | 'exponential'
   | 'softmax';
 
 /** Keras's snake_case spellings of the built-in names, accepted on input. */
-export type ActivationAlias = 'leaky_relu' | 'hard_sigmoid';
+export type ActivationAlias = 'leaky_relu' | 'hard_sigmoid' | 'hard_sigmoid_keras2';
 
 /**
  * What `getActivation` accepts: a built-in name or alias, the name of an activation registered
@@ -200,6 +201,21 @@ export function hardSigmoid(x: TensorLike): Tensor {
 }
 
 /**
+ * Hard sigmoid as Keras 2 and TensorFlow.js define it: the steeper, piecewise-linear variant
+ * that TF.js's LSTM and GRU use by default (`recurrentActivation: 'hardSigmoid'`). Loading a
+ * TF.js model or a Keras 2 `.h5` file maps their `hard_sigmoid` to this function, so that their
+ * outputs are reproduced; Keras 3 has no such activation, so a `.keras` file cannot hold it.
+ *
+ * Formula: f(x) = clip(0.2·x + 0.5, 0, 1), i.e. 0 for x ≤ −2.5, 1 for x ≥ 2.5, 0.2·x + 0.5
+ * between (computed as TF.js does: multiply, add, then clip). The gradient is 0.2 inside
+ * [−2.5, 2.5] and 0 outside.
+ * @example activations.hardSigmoidKeras2(tensor([-3, 0, 1])) // [0, 0.5, 0.7]
+ */
+export function hardSigmoidKeras2(x: TensorLike): Tensor {
+  return clip(add(mul(x, 0.2), 0.5), 0, 1);
+}
+
+/**
  * The exponential.
  *
  * Formula: f(x) = eˣ.
@@ -234,6 +250,7 @@ const BUILTINS: Readonly<Record<ActivationId, ActivationFn>> = {
   softplus,
   softsign,
   hardSigmoid,
+  hardSigmoidKeras2,
   exponential,
   softmax,
 };
@@ -241,6 +258,7 @@ const BUILTINS: Readonly<Record<ActivationId, ActivationFn>> = {
 const ALIASES: Readonly<Record<ActivationAlias, ActivationId>> = {
   leaky_relu: 'leakyRelu',
   hard_sigmoid: 'hardSigmoid',
+  hard_sigmoid_keras2: 'hardSigmoidKeras2',
 };
 
 const BUILTIN_IDS = Object.keys(BUILTINS) as ActivationId[];
