@@ -85,6 +85,49 @@ export class Generator {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+
+  /**
+   * A copy of the generator's position in its sequence, as plain JSON: saving it and later
+   * passing it to {@link Generator.setState} repeats every following draw exactly (what resuming
+   * an interrupted run needs).
+   * @example const s = g.getState(); const a = g.uniform(); g.setState(s); g.uniform() === a; // true
+   */
+  getState(): GeneratorState {
+    // The words are kept as int32 or uint32 by the update's mix of ^ and >>>; store one form.
+    const u = (v: number) => v >>> 0;
+    return { s: [u(this.s0), u(this.s1), u(this.s2), u(this.s3)], spare: this.spare };
+  }
+
+  /**
+   * Moves the generator to a position saved by {@link Generator.getState}.
+   * @example g.setState(saved);
+   */
+  setState(state: GeneratorState): void {
+    const s = (state as { s?: unknown } | null)?.s;
+    const spare = (state as { spare?: unknown } | null)?.spare;
+    const okWord = (v: unknown) =>
+      Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+    if (!Array.isArray(s) || s.length !== 4 || !s.every(okWord) || s.every((v) => v === 0)) {
+      throw new ValueError(
+        `Generator.setState: expected {s: four uint32 words, not all 0, spare: number | null}, got s = ${JSON.stringify(s)}`,
+      );
+    }
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new ValueError(
+        `Generator.setState: spare must be a finite number or null, got ${String(spare)}`,
+      );
+    }
+    [this.s0, this.s1, this.s2, this.s3] = s as number[];
+    this.spare = spare as number | null;
+  }
+}
+
+/** A {@link Generator}'s position: xoshiro128**'s four state words and the cached normal draw. */
+export interface GeneratorState {
+  /** The four uint32 state words. */
+  s: [number, number, number, number];
+  /** The second normal of the last polar-method pair, not yet returned (or null). */
+  spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
