@@ -1,7 +1,7 @@
 /** Functions that make new tensors from values or by rule: tensor, zeros, ones, full, eye, arange, linspace. */
 import { DTypeError, ValueError } from '../errors.js';
 import { type TensorValues, toFlat } from '../tensor/convert.js';
-import { type DType, isDType } from '../tensor/dtype.js';
+import { type DType, fitsInt32, isDType } from '../tensor/dtype.js';
 import { checkShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { be, wrap } from './util.js';
@@ -35,6 +35,11 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'full');
   checkDType('full', dtype);
+  // The backend's Int32Array fill would store NaN as 0 and 3e9 wrapped, silently.
+  if (dtype === 'int32' && !fitsInt32(value))
+    throw new ValueError(
+      `full: value ${value} does not fit int32: expected a number in [-2147483648, 2147483647]`,
+    );
   const b = be();
   return wrap(b, b.fill(sizeOf(shape), value, dtype), shape, dtype);
 }

@@ -364,9 +364,18 @@ export function clip(x: TensorLike, lo: number, hi: number): Tensor {
 }
 
 /**
- * Converts to another dtype: floats to int32 truncate toward zero, nonzero to bool is true.
- * Gradients pass between float dtypes only.
- * @example cast(tensor([1.7, -1.7]), 'int32') // [1, -1]
+ * Converts to another dtype with NumPy/TensorFlow semantics, identical on every backend:
+ * - float → int32 truncates toward zero (`1.7 → 1`, `-1.7 → -1`). NaN, ±Infinity and values
+ *   whose truncation lies outside [−2³¹, 2³¹ − 1] give −2147483648 (INT32_MIN), which is what
+ *   `np.array([np.nan, 3e9]).astype(np.int32)` and `tf.cast` return on x86 (C leaves it
+ *   undefined; Tessera fixes the x86 result rather than wrapping). Note that float32 cannot hold
+ *   2147483647: it rounds to 2³¹, so a float32 2147483647 casts to INT32_MIN, as in NumPy.
+ * - anything → bool: nonzero is true, zero is false; NaN is true (NumPy's rule).
+ * - bool → number: 1 and 0. int32 → float32 rounds above 2²⁴; float64 → float32 rounds to nearest.
+ *
+ * Gradients pass between float dtypes only. Creating an int32 tensor from JS numbers
+ * (`tensor([3e9], undefined, 'int32')`) does not cast: it throws, naming the value.
+ * @example cast(tensor([1.7, -1.7, NaN]), 'int32') // [1, -1, -2147483648]
  */
 export function cast(x: TensorLike, dtype: DType): Tensor {
   const t = convertToTensor(x, 'cast', 'x');

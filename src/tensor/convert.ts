@@ -1,6 +1,6 @@
 /** Turning user values (nested arrays, typed arrays, numbers) into flat typed data and a shape. */
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { type DType, type TypedArray, allocArray, dtypeOfArray } from './dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { type DType, type TypedArray, allocArray, dtypeOfArray, fitsInt32 } from './dtype.js';
 import { sizeOf } from './shape.js';
 
 /** Nested arrays of numbers or booleans, any depth. */
@@ -54,9 +54,48 @@ function flatten(
 }
 
 /**
+ * The multi-dimensional index of flat (row-major) position `flat` in `shape`.
+ * @example unravelIndex(5, [2, 3]) // [1, 2]
+ */
+export function unravelIndex(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    idx[d] = n > 0 ? rest % n : 0;
+    rest = n > 0 ? Math.floor(rest / n) : 0;
+  }
+  return idx;
+}
+
+/** Where a flat position lies, for messages: `index 4` or `index [1, 0] (flat 2)`. */
+export function describeIndex(flat: number, shape: readonly number[]): string {
+  return shape.length > 1
+    ? `index ${fmtShape(unravelIndex(flat, shape))} (flat ${flat})`
+    : `index ${flat}`;
+}
+
+/**
+ * Refuses numbers that int32 cannot hold before they are stored: an Int32Array would wrap
+ * 2**40 to 0 and NaN to 0 without a word. Fractions are allowed and truncate toward zero, as
+ * `np.array([1.7], np.int32)` does.
+ */
+function checkInt32(v: ArrayLike<number>, shape: readonly number[], op: string): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!fitsInt32(v[i]!)) {
+      throw new ValueError(
+        `${op}: value ${v[i]} at ${describeIndex(i, shape)} does not fit int32: expected a number in [-2147483648, 2147483647] (NaN and ±Infinity have no int32 value)`,
+      );
+    }
+  }
+}
+
+/**
  * Flattens values into a typed array of `dtype` (inferred when absent: booleans give bool,
  * numbers float32, typed arrays their own dtype except Float64Array → float32 and
- * Uint8Array → int32) and checks them against `shape` when given.
+ * Uint8Array → int32) and checks them against `shape` when given. For int32, numbers must
+ * fit the type (NaN, ±Infinity and values beyond ±2³¹ throw a ValueError naming the index);
+ * fractions truncate toward zero.
  */
 export function toFlat(
   values: TensorValues,
@@ -72,6 +111,8 @@ export function toFlat(
     const own = dtypeOfArray(ta);
     dt = dtype ?? (own === 'float64' ? 'float32' : own === 'bool' ? 'int32' : own);
     data = allocArray(dt, ta.length);
+    if (dt === 'int32' && (own === 'float32' || own === 'float64'))
+      checkInt32(ta, shape && sizeOf(shape) === ta.length ? shape : [ta.length], op);
     if (dt === 'bool') for (let i = 0; i < ta.length; i++) data[i] = ta[i] !== 0 ? 1 : 0;
     else data.set(ta);
     inferred = [ta.length];
@@ -82,6 +123,7 @@ export function toFlat(
     flatten(values as NestedArray, inferred, 0, flat, op, seen);
     dt = dtype ?? (seen.bool && flat.length > 0 ? 'bool' : 'float32');
     data = allocArray(dt, flat.length);
+    if (dt === 'int32') checkInt32(flat, inferred, op);
     if (dt === 'bool') for (let i = 0; i < flat.length; i++) data[i] = flat[i] !== 0 ? 1 : 0;
     else data.set(flat);
   }

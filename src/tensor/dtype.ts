@@ -59,3 +59,18 @@ export function upcast(a: DType, b: DType): DType {
   const rank = (d: DType) => (d === 'bool' ? 0 : d === 'int32' ? 1 : d === 'float32' ? 2 : 3);
   return rank(a) >= rank(b) ? a : b;
 }
+
+/** The smallest int32, −2³¹: what a cast gives for NaN, ±Infinity and out-of-range floats. */
+export const INT32_MIN = -2147483648;
+
+/** The largest int32, 2³¹ − 1. */
+export const INT32_MAX = 2147483647;
+
+/**
+ * True when `v`, truncated toward zero, is an int32: false for NaN, ±Infinity and anything at
+ * or beyond ±2³¹ (2147483647.9 fits, it truncates to 2147483647).
+ * @example fitsInt32(3e9) // false; fitsInt32(-1.5) // true
+ */
+export function fitsInt32(v: number): boolean {
+  return v > -2147483649 && v < 2147483648;
+}

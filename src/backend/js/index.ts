@@ -4,7 +4,7 @@
  * fallback on any runtime. Its matmul is a packed, register-tiled kernel (`gemm.ts`).
  */
 import { ValueError } from '../../errors.js';
-import { type DType, type TypedArray, allocArray } from '../../tensor/dtype.js';
+import { type DType, INT32_MIN, type TypedArray, allocArray } from '../../tensor/dtype.js';
 import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import type {
   ArgReduceOp,
@@ -78,11 +78,18 @@ export class JsBackend extends BaseBackend {
     return new JsData(out);
   }
 
-  cast(x: DataHandle, size: number, _from: DType, to: DType): DataHandle {
+  cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle {
     const src = vals(x);
     const out = allocArray(to, size);
     if (to === 'bool') for (let i = 0; i < size; i++) out[i] = src[i] !== 0 ? 1 : 0;
-    else out.set(src);
+    else if (to === 'int32' && (from === 'float32' || from === 'float64')) {
+      // Int32Array stores ToInt32(v), which wraps 3e9 and sends NaN to 0; NumPy and TF on x86
+      // give INT32_MIN for NaN, ±Infinity and out-of-range values, and so does every backend here.
+      for (let i = 0; i < size; i++) {
+        const v = src[i]!;
+        out[i] = v > -2147483649 && v < 2147483648 ? v : INT32_MIN;
+      }
+    } else out.set(src);
     return new JsData(out);
   }
 
