@@ -134,6 +134,7 @@ export abstract class Layer implements Serializable {
   private trainable_: boolean;
   private readonly ownWeights: LayerVariable[] = [];
   private readonly sublayers: Layer[] = [];
+  private readonly sublayerSet = new Set<Layer>();
   private callLosses: Tensor[] = [];
 
   constructor(args: LayerArgs = {}) {
@@ -231,14 +232,18 @@ export abstract class Layer implements Serializable {
 
   /** Tracks a sublayer so that its weights count as this layer's. Returns it. */
   protected trackLayer<L extends Layer>(layer: L): L {
-    if (!this.sublayers.includes(layer)) this.sublayers.push(layer);
+    // A set beside the ordered list: a model of N layers tracks them in O(N), not O(N²).
+    if (!this.sublayerSet.has(layer)) {
+      this.sublayerSet.add(layer);
+      this.sublayers.push(layer);
+    }
     return layer;
   }
 
-  /** Stops tracking a sublayer (Sequential.pop). */
+  /** Stops tracking a sublayer (Sequential.pop, which removes the last one). */
   protected untrackLayer(layer: Layer): void {
-    const i = this.sublayers.indexOf(layer);
-    if (i >= 0) this.sublayers.splice(i, 1);
+    if (!this.sublayerSet.delete(layer)) return;
+    this.sublayers.splice(this.sublayers.lastIndexOf(layer), 1);
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { ValueError } from '../errors.js';
 import { InputLayer } from '../layers/input_layer.js';
-import { type CallOptions, Layer, type LayerArgs } from '../layers/layer.js';
+import { type CallOptions, Layer, type LayerArgs, type LayerVariable } from '../layers/layer.js';
 import { type Node, type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,8 +39,8 @@ export class Model extends Layer {
   stopTraining = false;
   /** @internal What `compile` set up; null before. */
   compiled: trainer.CompiledState | null = null;
-  /** @internal */
-  protected graph: FunctionalGraph | null = null;
+  private graphCache: FunctionalGraph | null = null;
+  private graphPending = false;
   private multiIn = false;
   private multiOut = false;
 
@@ -52,6 +52,35 @@ export class Model extends Layer {
       }
       this.setGraph(args.inputs, args.outputs);
     }
+  }
+
+  /**
+   * @internal The graph between the symbolic inputs and outputs, or null. A subclass that grows
+   * its graph one layer at a time (Sequential) marks it stale with {@link invalidateGraph} and
+   * the graph is ordered once, on first use, instead of after every layer (which made building
+   * an N-layer model O(N²)).
+   */
+  protected get graph(): FunctionalGraph | null {
+    if (this.graphPending) {
+      this.graphPending = false;
+      this.graphCache = this.buildPendingGraph();
+    }
+    return this.graphCache;
+  }
+  protected set graph(g: FunctionalGraph | null) {
+    this.graphCache = g;
+    this.graphPending = false;
+  }
+
+  /** @internal Drops the ordered graph; {@link buildPendingGraph} makes it on next use. */
+  protected invalidateGraph(): void {
+    this.graphCache = null;
+    this.graphPending = true;
+  }
+
+  /** @internal The graph to use after {@link invalidateGraph}; subclasses that call it override this. */
+  protected buildPendingGraph(): FunctionalGraph | null {
+    return null;
   }
 
   /** @internal Wires the model to a graph between symbolic inputs and outputs. */
@@ -82,6 +111,28 @@ export class Model extends Layer {
   /** The model's layers (input layers included for functional models, as Keras). */
   get layers(): Layer[] {
     return this.graph ? [...this.graph.layers] : [...this.trackedLayers];
+  }
+
+  /**
+   * All weights in Keras 3's order: the model's own variables, then each tracked layer's
+   * `weights` in turn (so a BatchNormalization's moving statistics stay beside its gamma and
+   * beta rather than after every trainable weight), each variable once. `getWeights`,
+   * `setWeights` and Keras's `model.weights` / `get_weights()` agree on it.
+   * @example model.weights.map((w) => w.name) // ['dense/kernel', 'dense/bias', 'bn/gamma', …]
+   */
+  override get weights(): LayerVariable[] {
+    const seen = new Set<LayerVariable>();
+    const out: LayerVariable[] = [];
+    const push = (ws: readonly LayerVariable[]) => {
+      for (const w of ws) {
+        if (seen.has(w)) continue;
+        seen.add(w);
+        out.push(w);
+      }
+    };
+    push(this.ownVariables);
+    for (const l of this.trackedLayers) push(l.weights);
+    return out;
   }
 
   /** A layer by name or by index in {@link layers}. */
@@ -183,22 +234,27 @@ export class Model extends Layer {
     return trainer.predict(this, x, args);
   }
 
-  /** One gradient step on one batch; returns the logs. */
+  /**
+   * One gradient step on one batch; returns the logs. Non-finite data throws unless
+   * `options.allowNonFinite`.
+   */
   trainOnBatch(
     x: trainer.DataInput,
     y: trainer.DataInput,
     sampleWeight?: Tensor,
+    options?: trainer.DataCheckOptions,
   ): Record<string, number> {
-    return trainer.trainOnBatch(this, x, y, sampleWeight);
+    return trainer.trainOnBatch(this, x, y, sampleWeight, options);
   }
 
-  /** Loss and metrics on one batch, no update. */
+  /** Loss and metrics on one batch, no update (same data checks as trainOnBatch). */
   testOnBatch(
     x: trainer.DataInput,
     y: trainer.DataInput,
     sampleWeight?: Tensor,
+    options?: trainer.DataCheckOptions,
   ): Record<string, number> {
-    return trainer.testOnBatch(this, x, y, sampleWeight);
+    return trainer.testOnBatch(this, x, y, sampleWeight, options);
   }
 
   /** Outputs for one batch. */
@@ -285,6 +341,12 @@ export class Model extends Layer {
  * @example const m = model({ inputs: [a, b], outputs: [out1, out2] });
  */
 export function model(args: ModelArgs): Model {
+  // `new Model()` without a graph is a subclassing base; the factory promises a graph.
+  if (args?.inputs === undefined || args?.outputs === undefined) {
+    throw new ValueError(
+      `model${args?.name ? ` '${args.name}'` : ''}: a functional model needs both inputs and outputs, got ${args?.inputs === undefined ? 'no inputs' : 'inputs'} and ${args?.outputs === undefined ? 'no outputs' : 'outputs'}`,
+    );
+  }
   return new Model(args);
 }
 

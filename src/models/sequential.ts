@@ -10,6 +10,7 @@ import type { CallOptions, Layer } from '../layers/layer.js';
 import { type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
 import { type Config, deserialize, registerSerializable, serialize } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { FunctionalGraph } from './functional.js';
 import { Model, type ModelArgs } from './model.js';
 
 /** Options of {@link Sequential}. */
@@ -30,6 +31,12 @@ export interface SequentialArgs extends Omit<ModelArgs, 'inputs' | 'outputs'> {
 export class Sequential extends Model {
   static override readonly className: string = 'Sequential';
   private stack: Layer[] = [];
+  /**
+   * The symbolic output of each layer of `stack`, in order, once the input is known. Each add
+   * applies only the new layer to the last output, so building N layers costs O(N) and every
+   * layer keeps one node (rebuilding the whole chain per add was O(N²) in time and nodes).
+   */
+  private chain: SymbolicTensor[] = [];
   private inputLayer: InputLayer | null = null;
 
   constructor(args: SequentialArgs = {}) {
@@ -45,7 +52,8 @@ export class Sequential extends Model {
 
   /**
    * Appends a layer (or an `input()` to fix the input shape). When the input shape is known
-   * the layer is built now, so a shape mismatch is reported here, naming both layers.
+   * the layer is built now, so a shape mismatch is reported here, naming both layers; a layer
+   * that fails to connect is not added.
    */
   add(layer: Layer | SymbolicTensor): void {
     if (layer instanceof SymbolicTensor) {
@@ -61,12 +69,22 @@ export class Sequential extends Model {
       this.inputLayer = layer;
       return;
     }
+    let implicitInput = false;
     if (!this.inputLayer && this.stack.length === 0 && layer.batchInputShape) {
       this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape, dtype: layer.dtype });
+      implicitInput = true;
+    }
+    if (this.inputLayer) {
+      try {
+        this.connect(layer);
+      } catch (e) {
+        if (implicitInput) this.inputLayer = null;
+        throw e;
+      }
     }
     this.stack.push(layer);
     this.trackLayer(layer);
-    if (this.inputLayer) this.rebuildGraph();
+    this.graphChanged();
   }
 
   /** Removes the last layer. */
@@ -74,22 +92,64 @@ export class Sequential extends Model {
     const l = this.stack.pop();
     if (!l) throw new ValueError(`${this.name}.pop: there are no layers`);
     this.untrackLayer(l);
-    if (this.inputLayer && this.stack.length) this.rebuildGraph();
-    else this.graph = null;
+    if (this.chain.length > this.stack.length) {
+      // Forget the popped layer's application here, so it can be used elsewhere afresh.
+      const out = this.chain.pop()!;
+      const i = l.inboundNodes.lastIndexOf(out.node);
+      if (i >= 0) l.inboundNodes.splice(i, 1);
+    }
+    this.graphChanged();
     return l;
   }
 
-  private rebuildGraph(): void {
-    let t: SymbolicTensor = this.inputLayer!.output;
-    for (const l of this.stack) {
-      const out = l.applyMulti(t);
-      if (out.length !== 1)
-        throw new ValueError(
-          `${this.name}: layer '${l.name}' has ${out.length} outputs; Sequential needs one`,
-        );
-      t = out[0]!;
+  /** Applies `layer` to the last symbolic output and records its output. */
+  private connect(layer: Layer): void {
+    const prev = this.chain.length ? this.chain[this.chain.length - 1]! : this.inputLayer!.output;
+    const out = layer.applyMulti(prev);
+    if (out.length !== 1) {
+      layer.inboundNodes.pop();
+      throw new ValueError(
+        `${this.name}: layer '${layer.name}' has ${out.length} outputs; Sequential needs one`,
+      );
     }
-    this.setGraph(this.inputLayer!.output, t);
+    this.chain.push(out[0]!);
+  }
+
+  /** Connects the layers added before the input was known; all or nothing. */
+  private connectAll(input: InputLayer): void {
+    this.inputLayer = input;
+    try {
+      for (const l of this.stack) this.connect(l);
+    } catch (e) {
+      this.inputLayer = null;
+      this.chain = [];
+      throw e;
+    }
+    this.graphChanged();
+  }
+
+  /** Marks the graph stale (ordered lazily on first use) or absent. */
+  private graphChanged(): void {
+    if (!this.inputLayer || this.stack.length === 0 || this.chain.length !== this.stack.length) {
+      this.graph = null;
+      return;
+    }
+    const shape = this.inputLayer.output.shape;
+    this.inputSpec = {
+      ndim: shape.length,
+      axes: Object.fromEntries(shape.flatMap((d, i) => (d === null || i === 0 ? [] : [[i, d]]))),
+    };
+    this.built = true;
+    this.invalidateGraph();
+  }
+
+  protected override buildPendingGraph(): FunctionalGraph | null {
+    if (!this.inputLayer || this.chain.length === 0) return null;
+    return new FunctionalGraph(
+      [this.inputLayer.output],
+      [this.chain[this.chain.length - 1]!],
+      this.name,
+    );
   }
 
   override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor | Tensor[] {
@@ -97,8 +157,7 @@ export class Sequential extends Model {
     if (!this.graph) {
       // Deferred build: the first data fixes the input shape (batch left free).
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      this.inputLayer = new InputLayer({ batchShape: [null, ...x.shape.slice(1)], dtype: x.dtype });
-      this.rebuildGraph();
+      this.connectAll(new InputLayer({ batchShape: [null, ...x.shape.slice(1)], dtype: x.dtype }));
     }
     return super.call(inputs, opts);
   }
@@ -108,8 +167,7 @@ export class Sequential extends Model {
   ): SymbolicShape | SymbolicShape[] {
     if (!this.graph) {
       const s = inputShape as SymbolicShape;
-      this.inputLayer = new InputLayer({ batchShape: [null, ...s.slice(1)] });
-      this.rebuildGraph();
+      this.connectAll(new InputLayer({ batchShape: [null, ...s.slice(1)] }));
     }
     return super.computeOutputShape(inputShape);
   }
