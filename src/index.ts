@@ -306,6 +306,7 @@ export {
   LearningRateScheduler,
   CSVLogger,
   TerminateOnNaN,
+  BackupAndRestore,
   ProgbarLogger,
 } from './callbacks/index.js';
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';

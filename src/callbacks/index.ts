@@ -1,9 +1,10 @@
 /**
  * Callbacks: objects whose hooks `fit`, `evaluate` and `predict` call during training —
  * `History`, `ProgbarLogger`, `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`,
- * `LearningRateScheduler`, `CSVLogger`, `TerminateOnNaN` — with lowercase factory functions,
- * and the checkpoint file reader.
+ * `LearningRateScheduler`, `CSVLogger`, `TerminateOnNaN`, `BackupAndRestore` — with lowercase
+ * factory functions, and the checkpoint file reader.
  */
+import { BackupAndRestore, type BackupAndRestoreArgs } from './backup_and_restore.js';
 import { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
 import {
@@ -35,6 +36,7 @@ export {
 } from './lr_scheduler.js';
 export { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate_on_nan.js';
+export { BackupAndRestore, type BackupAndRestoreArgs } from './backup_and_restore.js';
 export {
   readCheckpoint,
   loadCheckpointWeights,
@@ -91,4 +93,12 @@ export function csvLogger(args: CSVLoggerArgs | string): CSVLogger {
  */
 export function terminateOnNaN(args?: TerminateOnNaNArgs): TerminateOnNaN {
   return new TerminateOnNaN(args);
+}
+
+/**
+ * Creates a {@link BackupAndRestore} callback.
+ * @example const backup = backupAndRestore({ backupDir: '/tmp/run1-backup', saveFreq: 100 });
+ */
+export function backupAndRestore(args: BackupAndRestoreArgs): BackupAndRestore {
+  return new BackupAndRestore(args);
 }
