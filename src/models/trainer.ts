@@ -12,6 +12,12 @@ import {
   History,
   type Logs,
 } from '../callbacks/callback.js';
+import {
+  clearProgress,
+  publishProgress,
+  restoreRunningState,
+  takeResume,
+} from '../callbacks/fit_resume.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
@@ -498,14 +504,29 @@ export async function fit(
   const callbacks = new CallbackList(cbs, model, { epochs, steps, verbose, samples: n, batchSize });
   model.stopTraining = false;
   await callbacks.call('onTrainBegin', {});
+  // BackupAndRestore asks, in onTrainBegin, to resume an interrupted run where it stopped.
+  const resume = takeResume(model);
+  if (resume) {
+    history.epoch = [...resume.history.epoch];
+    for (const [k, v] of Object.entries(resume.history.history)) history.history[k] = [...v];
+  }
   let epochLogs: Logs = {};
   let lastYield = performance.now();
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+  for (
+    let epoch = resume ? resume.epoch : initialEpoch;
+    epoch < epochs && !model.stopTraining;
+    epoch++
+  ) {
     resetState(st);
     await callbacks.call('onEpochBegin', epoch, {});
+    const resumed = resume !== null && epoch === resume.epoch ? resume : null;
+    const g = globalGenerator();
+    // A resumed epoch shuffles from the state its interrupted run began with, so that the
+    // batches it skips are the ones that run trained.
+    if (resumed) g.setState(resumed.rngAtEpochStart);
+    publishProgress(model, { epoch, rngAtEpochStart: g.getState() });
     const order = new Int32Array(n).map((_, i) => i);
     if (args.shuffle ?? true) {
-      const g = globalGenerator();
       for (let i = n - 1; i > 0; i--) {
         const j = g.int(i + 1);
         const t = order[i]!;
@@ -513,8 +534,12 @@ export async function fit(
         order[j] = t;
       }
     }
-    let logs: Logs = {};
-    for (let step = 0; step < steps && !model.stopTraining; step++) {
+    let logs: Logs = resumed?.logs ? { ...resumed.logs } : {};
+    // Mid-epoch: dropout continues from the state after the last trained batch, and the
+    // epoch's running means from their values then (applied once the metrics exist).
+    if (resumed?.rngAtStep) g.setState(resumed.rngAtStep);
+    let pendingRunning = resumed?.running ?? null;
+    for (let step = resumed?.step ?? 0; step < steps && !model.stopTraining; step++) {
       const lo = step * batchSize;
       const hi = Math.min(n, lo + batchSize);
       await callbacks.call('onTrainBatchBegin', step, { batch: step, size: hi - lo });
@@ -526,6 +551,11 @@ export async function fit(
       st.stepPreds = null;
       const loss = model.trainStep(bx, by, bsw);
       const preds = st.stepPreds ?? noGrad(() => runModel(model, bx, false));
+      if (pendingRunning) {
+        ensureMetrics(st, by, preds);
+        restoreRunningState(st, pendingRunning);
+        pendingRunning = null;
+      }
       logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
       await callbacks.call('onTrainBatchEnd', step, logs);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -549,6 +579,7 @@ export async function fit(
     await yieldToEventLoop();
   }
   await callbacks.call('onTrainEnd', epochLogs);
+  clearProgress(model);
   (model as { history?: History }).history = history;
   return history;
 }
