@@ -12,7 +12,10 @@ import type { Tensor } from '../tensor/tensor.js';
 export class FunctionalGraph {
   /** Layer applications in execution order (input layers excluded). */
   readonly nodes: Node[];
-  /** Every layer of the graph, input layers first, in execution order. */
+  /**
+   * Every layer of the graph, input layers included, in Keras's `model.layers` order: by
+   * depth (distance from the outputs), deepest first, ties in first-visit order.
+   */
   readonly layers: Layer[];
 
   constructor(
@@ -34,10 +37,27 @@ export class FunctionalGraph {
         );
       }
     }
-    const inputSet = new Set(inputs);
+    if (inputs.length === 0 || outputs.length === 0) {
+      throw new ValueError(
+        `${ownerName}: a functional model needs at least one input and one output, got ${inputs.length} input(s) and ${outputs.length} output(s)`,
+      );
+    }
+    const inputSet = new Set<SymbolicTensor>();
+    for (const t of inputs) {
+      if (inputSet.has(t)) {
+        throw new ValueError(
+          `${ownerName}: input '${t.name}' is listed more than once in inputs [${inputs.map((x) => x.name).join(', ')}]; each input must appear once`,
+        );
+      }
+      inputSet.add(t);
+    }
     const order: Node[] = [];
     const state = new Map<Node, 'visiting' | 'done'>();
-    // Iterative post-order DFS from the outputs back to the inputs.
+    // Keras numbers each layer when its DFS first reaches it (pre-order); that number breaks
+    // ties between layers of equal depth in `model.layers` (keras/src/ops/function.py).
+    const firstSeen = new Map<Layer, number>();
+    // Iterative post-order DFS from the outputs back to the inputs, visiting a node's inputs
+    // in order, as Keras's `_build_map` does (recursion would overflow on deep graphs).
     for (const out of outputs) {
       const stack: [Node, number][] = [[out.node, 0]];
       while (stack.length) {
@@ -49,6 +69,7 @@ export class FunctionalGraph {
             continue;
           }
           state.set(node, 'visiting');
+          if (!firstSeen.has(node.layer)) firstSeen.set(node.layer, firstSeen.size);
           if (node.layer instanceof InputLayer && !inputSet.has(node.outputs[0]!)) {
             throw new ValueError(
               `${ownerName}: an output depends on input '${node.layer.name}', which is not among the model's inputs [${inputs.map((t) => t.name).join(', ')}]`,
@@ -66,14 +87,12 @@ export class FunctionalGraph {
         } else {
           stack.pop();
           state.set(node, 'done');
-          if (!(node.layer instanceof InputLayer)) order.push(node);
+          order.push(node);
         }
       }
     }
-    this.nodes = order;
-    const layers: Layer[] = inputs.map((t) => t.layer);
-    for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
-    this.layers = layers;
+    this.nodes = order.filter((n) => !(n.layer instanceof InputLayer));
+    this.layers = kerasLayerOrder(order, inputs, firstSeen);
   }
 
   /** Runs the graph on concrete inputs (one per symbolic input, in order). */
@@ -115,6 +134,42 @@ export class FunctionalGraph {
   get outputShapes(): SymbolicShape[] {
     return this.outputs.map((t) => t.shape);
   }
+}
+
+/**
+ * Keras's `map_graph` order of a graph's layers (keras/src/ops/function.py): a node's depth is
+ * the longest path from it to an output, a layer's depth is the largest depth of its nodes
+ * (a shared layer's nodes all take it, and pass it on to their parents), layers are sorted by
+ * depth, deepest first, ties broken by the pre-order index of the DFS from the outputs (an
+ * input that no output depends on has depth 0 and index -1, so it leads the depth-0 layers). Keras derives the layer keys of weight files and the order of
+ * `trainable_variables` (hence of optimizer slots) from this order, so it must match exactly.
+ */
+function kerasLayerOrder(
+  postOrder: readonly Node[],
+  inputs: readonly SymbolicTensor[],
+  firstSeen: ReadonlyMap<Layer, number>,
+): Layer[] {
+  const nodeDepth = new Map<Node, number>();
+  const layerDepth = new Map<Layer, number>();
+  const index = new Map(firstSeen);
+  for (let k = postOrder.length - 1; k >= 0; k--) {
+    const node = postOrder[k]!;
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    for (const t of node.inputs) {
+      nodeDepth.set(t.node, Math.max(depth + 1, nodeDepth.get(t.node) ?? 0));
+    }
+  }
+  for (const t of inputs) {
+    if (!layerDepth.has(t.layer)) {
+      layerDepth.set(t.layer, 0);
+      index.set(t.layer, -1);
+    }
+  }
+  return [...layerDepth.keys()].sort(
+    (a, b) => layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!,
+  );
 }
 
 function checkShape(x: Tensor, expected: SymbolicShape, owner: string, inputName: string): void {

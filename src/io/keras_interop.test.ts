@@ -1,0 +1,333 @@
+/**
+ * Exact interop with real Keras 3: a zoo of models is built and trained (Adam, so the slots are
+ * non-zero) in Tessera, saved compiled as `.keras`, then loaded by Keras itself
+ * (`keras.saving.load_model(path, compile=True)`, numpy backend) through
+ * scripts/keras_interop_check.py. Keras must load every file, see the same `model.layers`
+ * order, the same variables in the same order (values included), each Adam slot on the
+ * variable it belongs to, and predict what Tessera predicts to 1e-5.
+ *
+ * Needs the unmodified Keras 3 source (KERAS_SRC, default /tmp/keras-src) and the numpy-backend
+ * stand-ins of shared/tools/keras3 (see its README); skipped, with the reason printed, where
+ * either or Python's numpy/scipy/h5py is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/convolutional.js';
+import {
+  BatchNormalization,
+  Bidirectional,
+  Concatenate,
+  Dense,
+  Flatten,
+  GRU,
+  LSTM,
+  add,
+} from '../layers/index.js';
+import { input } from '../layers/input_layer.js';
+import { type Model, model as functional } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import { tensor } from '../ops/creation.js';
+import { setSeed } from '../ops/random.js';
+import { Adam } from '../optimizers/adam.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { modelToKerasBytes } from './save_load.js';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = 'scripts/keras_interop_check.py';
+const KERAS_SRC = process.env.KERAS_SRC ?? '/tmp/keras-src';
+const SHIMS = process.env.KERAS_SHIMS ?? resolve('../shared/tools/keras3/shims');
+
+function kerasStatus(): string | null {
+  if (!existsSync(join(KERAS_SRC, 'keras'))) return `no Keras 3 source at ${KERAS_SRC}`;
+  if (!existsSync(join(SHIMS, 'keras_numpy_env.py')))
+    return `no numpy-backend stand-ins at ${SHIMS}`;
+  const r = spawnSync(PYTHON, ['-c', 'import numpy, scipy, h5py'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error) return `${PYTHON} cannot run (${r.error.message})`;
+  if (r.status !== 0)
+    return `numpy/scipy/h5py not importable by ${PYTHON} (${r.stderr.trim().split('\n').at(-1)})`;
+  return null;
+}
+
+const missing = kerasStatus();
+if (missing) console.warn(`keras_interop tests skipped: ${missing}`);
+
+/** Deterministic inputs in [-1, 1] (a small LCG, independent of Tessera's generator). */
+function data(shape: number[], seed: number): Tensor {
+  let s = seed >>> 0;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return tensor(out, shape);
+}
+
+interface Case {
+  name: string;
+  build: () => Model;
+  /** Per-sample input shapes and output widths of the training data. */
+  inputs: number[][];
+  outputs: number[];
+}
+
+const N = 6;
+
+const zoo: Case[] = [
+  {
+    name: 'sequential_mlp',
+    inputs: [[5]],
+    outputs: [3],
+    build: () =>
+      new Sequential({
+        name: 'mlp',
+        layers: [
+          input({ shape: [5] }),
+          new Dense({ units: 8, activation: 'relu' }),
+          new Dense({ units: 3, activation: 'softmax' }),
+        ],
+      }),
+  },
+  {
+    // The model of the issue: Conv1D on one input, Conv2D on the other, two outputs. Keras
+    // orders the deeper Conv2D branch (and its input) first.
+    name: 'two_branches',
+    inputs: [
+      [10, 6],
+      [6, 6, 3],
+    ],
+    outputs: [2, 1],
+    build: () => {
+      const a = input({ shape: [10, 6], name: 'seq_in' });
+      const b = input({ shape: [6, 6, 3], name: 'img_in' });
+      const x = new Flatten().apply(new Conv1D({ filters: 8, kernelSize: 3 }).apply(a));
+      const y0 = new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(b);
+      const y = new Flatten().apply(new BatchNormalization().apply(y0));
+      const z = new Concatenate().apply([x, y]);
+      const out1 = new Dense({ units: 2, name: 'cls' }).apply(z);
+      const out2 = new Dense({ units: 1, name: 'reg' }).apply(y);
+      return functional({ name: 'two_branches', inputs: [a, b], outputs: [out1, out2] });
+    },
+  },
+  {
+    name: 'shared_layer',
+    inputs: [[4]],
+    outputs: [1],
+    build: () => {
+      const x = input({ shape: [4] });
+      const shared = new Dense({ units: 4, activation: 'tanh', name: 'shared' });
+      const h = new Dense({ units: 4, name: 'pre' }).apply(x);
+      const s = add([shared.apply(x), shared.apply(h)]);
+      const out = new Dense({ units: 1 }).apply(s);
+      return functional({ name: 'shared_layer', inputs: x, outputs: out });
+    },
+  },
+  {
+    name: 'nested_sequential',
+    inputs: [[5]],
+    outputs: [2],
+    build: () => {
+      const inner = new Sequential({
+        name: 'inner',
+        layers: [
+          input({ shape: [6] }),
+          new Dense({ units: 6, activation: 'relu' }),
+          new BatchNormalization(),
+          new Dense({ units: 4 }),
+        ],
+      });
+      const x = input({ shape: [5] });
+      const h = new Dense({ units: 6 }).apply(x);
+      const out = new Dense({ units: 2 }).apply(inner.apply(h) as never);
+      return functional({ name: 'nested', inputs: x, outputs: out });
+    },
+  },
+  {
+    name: 'recurrent',
+    inputs: [[7, 3]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'recurrent',
+        layers: [
+          input({ shape: [7, 3] }),
+          new Bidirectional(new LSTM({ units: 4, returnSequences: true }), {}),
+          new GRU({ units: 3 }),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
+  {
+    name: 'separable_depthwise',
+    inputs: [[7, 7, 3]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'convs',
+        layers: [
+          input({ shape: [7, 7, 3] }),
+          new DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2 }),
+          new SeparableConv2D({ filters: 4, kernelSize: 3, activation: 'relu' }),
+          new Flatten(),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
+  {
+    name: 'batchnorm',
+    inputs: [[6]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'bn',
+        layers: [
+          input({ shape: [6] }),
+          new Dense({ units: 8 }),
+          new BatchNormalization({ momentum: 0.5 }),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
+];
+
+interface Prepared {
+  name: string;
+  model: Model;
+  xs: Tensor[];
+  preds: Tensor[];
+}
+
+interface KerasResult {
+  name: string;
+  error?: string;
+  trace?: string;
+  layers: string[];
+  weights: { path: string; shape: number[]; trainable: boolean }[];
+  weight_values: number[][];
+  problems: string[];
+  value_diff: number;
+  slot_diff: number;
+  iterations: number;
+  predictions: { shape: number[]; data: number[] }[];
+}
+
+const asList = (t: Tensor | Tensor[]) => (Array.isArray(t) ? t : [t]);
+const flat = (t: Tensor) => [...t.dataSync()].map(Number);
+
+describe.skipIf(missing !== null)(
+  `Keras 3 loads what Tessera writes, compiled${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    let dir = '';
+    const prepared: Prepared[] = [];
+    const results = new Map<string, KerasResult>();
+    let kerasVersion = '';
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tessera-keras-interop-'));
+      const cases = [];
+      for (const [k, c] of zoo.entries()) {
+        setSeed(100 + k);
+        const m = c.build();
+        m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+        const xs = c.inputs.map((s, i) => data([N, ...s], 1000 * k + i));
+        const ys = c.outputs.map((w, i) => data([N, w], 1000 * k + 100 + i));
+        for (let step = 0; step < 3; step++) {
+          m.trainOnBatch(xs.length === 1 ? xs[0]! : xs, ys.length === 1 ? ys[0]! : ys);
+        }
+        const preds = asList(m.predict(xs.length === 1 ? xs[0]! : xs));
+        const file = join(dir, `${c.name}.keras`);
+        writeFileSync(file, await modelToKerasBytes(m));
+        const opt = m.optimizer!;
+        cases.push({
+          name: c.name,
+          file,
+          inputs: xs.map((x) => ({ shape: x.shape, data: flat(x) })),
+          trainable: m.trainableWeights.map((w) => ({
+            name: w.name,
+            shape: w.shape,
+            value: flat(w.value()),
+            momentum: flat(opt.getSlot(w, 'momentum').value()),
+            velocity: flat(opt.getSlot(w, 'velocity').value()),
+          })),
+        });
+        prepared.push({ name: c.name, model: m, xs, preds });
+      }
+      const manifest = join(dir, 'manifest.json');
+      writeFileSync(manifest, JSON.stringify({ cases }));
+      const r = spawnSync(PYTHON, [SCRIPT, manifest], {
+        encoding: 'utf8',
+        timeout: 240_000,
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, PYTHONPATH: `${KERAS_SRC}:${SHIMS}` },
+      });
+      if (r.status !== 0 || !r.stdout) {
+        throw new Error(`${SCRIPT} failed (status ${r.status}): ${r.stderr.slice(-3000)}`);
+      }
+      const out = JSON.parse(r.stdout) as { keras_version: string; results: KerasResult[] };
+      kerasVersion = out.keras_version;
+      for (const res of out.results) results.set(res.name, res);
+    }, 300_000);
+
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('ran real Keras 3', () => {
+      expect(kerasVersion).toMatch(/^3\./);
+      expect(results.size).toBe(zoo.length);
+    });
+
+    for (const c of zoo) {
+      describe(c.name, () => {
+        const get = () => {
+          const p = prepared.find((q) => q.name === c.name)!;
+          const r = results.get(c.name)!;
+          expect(r.error, r.trace).toBeUndefined();
+          return { p, r };
+        };
+
+        it('loads compiled, with every Adam slot on its own variable', () => {
+          const { p, r } = get();
+          expect(r.problems).toEqual([]);
+          expect(r.iterations).toBe(3);
+          expect(r.value_diff).toBeLessThan(1e-7);
+          // The slots are non-zero after training, so a slot on the wrong variable shows.
+          expect(r.slot_diff).toBeLessThan(1e-7);
+          expect(p.model.trainableWeights.length).toBeGreaterThan(0);
+        });
+
+        it('has the same model.layers order and variable order as Keras', () => {
+          const { p, r } = get();
+          expect(p.model.layers.map((l) => l.name)).toEqual(r.layers);
+          const ours = p.model.weights;
+          expect(ours.map((w) => [...w.shape])).toEqual(r.weights.map((w) => w.shape));
+          expect(ours.map((w) => w.trainable)).toEqual(r.weights.map((w) => w.trainable));
+          ours.forEach((w, i) => {
+            const theirs = r.weight_values[i]!;
+            const mine = flat(w.value());
+            const diff = Math.max(0, ...mine.map((v, j) => Math.abs(v - theirs[j]!)));
+            expect(diff, `weight ${i} '${w.name}'`).toBeLessThan(1e-7);
+          });
+        });
+
+        it('predicts what Tessera predicts, to 1e-5', () => {
+          const { p, r } = get();
+          expect(r.predictions.length).toBe(p.preds.length);
+          p.preds.forEach((t, i) => {
+            const k = r.predictions[i]!;
+            expect(k.shape).toEqual(t.shape);
+            const mine = flat(t);
+            const diff = Math.max(...mine.map((v, j) => Math.abs(v - k.data[j]!)));
+            expect(diff, `output ${i}`).toBeLessThan(1e-5);
+          });
+        });
+      });
+    }
+  },
+);
