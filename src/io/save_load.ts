@@ -143,7 +143,12 @@ async function loadLegacyH5Model(bytes: Uint8Array, opts: LoadOptions): Promise<
       'Keras .h5 file has no model_config attribute (a weights-only file? use loadWeights)',
     );
   }
-  const model = modelFromKerasConfig(legacy.modelConfig);
+  // The writer's version decides what `hard_sigmoid` means (Keras 2's differs from Keras 3's).
+  const model = modelFromKerasConfig(
+    legacy.kerasVersion === undefined
+      ? legacy.modelConfig
+      : { model_config: legacy.modelConfig, keras_version: legacy.kerasVersion },
+  );
   const compileArgs =
     opts.compile === false || !legacy.trainingConfig
       ? null
@@ -168,12 +173,16 @@ export function modelToTfjs(
 }
 
 /**
- * Loads a TF.js layers model from its `model.json` (object, text or bytes) and weight data
- * (one buffer, the shards in manifest order, or a lookup by shard path).
+ * Loads a TF.js layers model from its `model.json` (object, text or bytes) and weight data:
+ * one buffer, the shards in manifest order, the `{path, data}` shards that {@link modelToTfjs}
+ * returns (so its output loads unchanged), or a lookup by shard path.
+ * @example
+ * const { modelJson, shards } = modelToTfjs(model);
+ * const copy = loadTfjsModelFromBytes(modelJson, shards);
  */
 export function loadTfjsModelFromBytes(
   modelJson: unknown,
-  weights: Uint8Array | readonly Uint8Array[] | ((path: string) => Uint8Array),
+  weights: Parameters<typeof decodeTfjsModel>[1],
 ): Model {
   return decodeTfjsModel(parseModelJson(modelJson), weights);
 }

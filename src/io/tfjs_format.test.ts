@@ -354,11 +354,10 @@ describe('decodeTfjsModel on models saved by tfjs', () => {
     });
   });
 
-  // KNOWN GAP (not in this module): TF.js's default recurrentActivation 'hardSigmoid' is Keras
-  // 2's clip(0.2x + 0.5, 0, 1); Tessera's 'hardSigmoid' is Keras 3's relu6(x + 3) / 6, and the
-  // config reader maps one to the other, so outputs differ (~3e-3 here). `it.fails` turns red
-  // once the reader maps TF.js's hard_sigmoid to its own formula: then make this a plain `it`.
-  it.fails('LSTM/GRU with TF.js default recurrentActivation hardSigmoid (known gap)', async () => {
+  // TF.js's default recurrentActivation 'hardSigmoid' is Keras 2's clip(0.2x + 0.5, 0, 1), not
+  // Keras 3's relu6(x + 3) / 6 (which differs by ~3e-3 here): the reader maps it to
+  // hardSigmoidKeras2, which also keeps the layers off the fused (sigmoid-only) kernels.
+  it('LSTM/GRU with TF.js default recurrentActivation hardSigmoid (Keras 2 formula)', async () => {
     const m = tf.sequential({
       layers: [
         tf.layers.lstm({ name: 'l', units: 3, inputShape: [4, 2], returnSequences: true }),
@@ -368,11 +367,22 @@ describe('decodeTfjsModel on models saved by tfjs', () => {
     randomizeTf(m, 3);
     const art = await saveTf(m);
     const model = decodeTfjsModel(modelJsonOf(art), weightBytes(art));
+    const cfgs = model.layers.map((l) => l.getConfig() as { recurrentActivation?: string });
+    expect(cfgs.map((c) => c.recurrentActivation)).toEqual([
+      'hardSigmoidKeras2',
+      'hardSigmoidKeras2',
+    ]);
     const x = rand(16, 5);
-    expectClose(predictOurs(model, tensor(x, [2, 4, 2])), tfPredict(m, tf.tensor(x, [2, 4, 2])), {
-      rtol: 1e-5,
-      atol: 1e-6,
-    });
+    const want = tfPredict(m, tf.tensor(x, [2, 4, 2]));
+    expectClose(predictOurs(model, tensor(x, [2, 4, 2])), want, { rtol: 1e-5, atol: 1e-6 });
+    // Written back as TF.js's own 'hard_sigmoid', without a warning, and TF.js agrees.
+    const enc = encodeTfjsModel(model);
+    expect(enc.warnings).toEqual([]);
+    expect(JSON.stringify(enc.modelJson.modelTopology)).toContain(
+      '"recurrent_activation":"hard_sigmoid"',
+    );
+    const back = await loadInTf(enc);
+    expectClose(tfPredict(back, tf.tensor(x, [2, 4, 2])), want, { rtol: 1e-6, atol: 1e-7 });
   });
 
   it('skips optimizer state saved with includeOptimizer and reports it', async () => {

@@ -20,11 +20,13 @@ import type { Variable } from '../autograd/variable.js';
  * when loading, never by position.
  */
 import { TesseraError, ValueError } from '../errors.js';
+import { withAllocationBudget } from '../layers/allocation_budget.js';
 import type { Loss } from '../losses/core.js';
 import { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { FormatError } from './errors.js';
 import { modelFromKerasConfig, modelToKeras2Config } from './keras_config.js';
+import { manifestBudget } from './load_budget.js';
 import {
   DEFAULT_SHARD_BYTES,
   type LoadWeightsReport,
@@ -314,7 +316,10 @@ export function decodeTfjsModel(
   let model: unknown;
   try {
     // Wrapped as in model.json, so the reader applies TF.js's defaults (e.g. GRU reset_after).
-    model = modelFromKerasConfig({ modelTopology: json.modelTopology });
+    // The manifest, checked against the shards above, bounds what the topology may declare.
+    model = withAllocationBudget(manifestBudget(json.weightsManifest, where), () =>
+      modelFromKerasConfig({ modelTopology: json.modelTopology }),
+    );
   } catch (e) {
     if (e instanceof TesseraError) throw e;
     throw new FormatError(
@@ -602,15 +607,11 @@ function optimizerWeights(model: Model, plan: TfjsOptimizerPlan): NamedWeight[] 
 /**
  * Refuses layer options tfjs-layers cannot load, so the failure comes at save time, naming the
  * layer, rather than in `tf.loadLayersModel`: TF.js's GRU is the v1 cell (`reset_after` false).
- * Warns about `hard_sigmoid`, which TF.js computes as Keras 2's clip(0.2x + 0.5, 0, 1) while
- * Tessera uses Keras 3's relu6(x + 3) / 6.
  */
-function checkTopologyForTfjs(topology: JsonObject, warnings: string[]): void {
-  let hardSigmoid = false;
+function checkTopologyForTfjs(topology: JsonObject): void {
   const stack: unknown[] = [topology];
   while (stack.length > 0) {
     const x = stack.pop();
-    if (x === 'hard_sigmoid') hardSigmoid = true;
     if (x === null || typeof x !== 'object') continue;
     if (Array.isArray(x)) {
       stack.push(...x);
@@ -626,9 +627,32 @@ function checkTopologyForTfjs(topology: JsonObject, warnings: string[]): void {
     }
     stack.push(...Object.values(o));
   }
-  if (hardSigmoid)
+}
+
+/**
+ * Warns about Keras 3's `hardSigmoid` (relu6(x + 3) / 6): TF.js's `hard_sigmoid` is Keras 2's
+ * clip(0.2x + 0.5, 0, 1), so TF.js computes another function. Tessera's `hardSigmoidKeras2` is
+ * TF.js's own and needs no warning; hence the Tessera config is searched, not the topology,
+ * where both are spelled `hard_sigmoid`.
+ */
+function warnKeras3HardSigmoid(model: Model, warnings: string[]): void {
+  const stack: unknown[] = [model.getConfig()];
+  const layers = new Set<string>();
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (Array.isArray(x)) {
+      stack.push(...x);
+      continue;
+    }
+    const o = x as Record<string, unknown>;
+    if (o.activation === 'hardSigmoid' || o.recurrentActivation === 'hardSigmoid')
+      layers.add(String(o.name));
+    stack.push(...Object.values(o));
+  }
+  if (layers.size > 0)
     warnings.push(
-      "the model uses hard_sigmoid, which TF.js computes as Keras 2's clip(0.2x + 0.5, 0, 1), not Tessera's relu6(x + 3) / 6: TF.js's outputs will differ",
+      `layer(s) ${[...layers].map((n) => `'${n}'`).join(', ')} use Keras 3's hardSigmoid, relu6(x + 3) / 6, which TF.js cannot express: TF.js's hard_sigmoid is Keras 2's clip(0.2x + 0.5, 0, 1), so TF.js's outputs will differ (Tessera reads the file back as hardSigmoidKeras2)`,
     );
 }
 
@@ -686,7 +710,8 @@ export function encodeTfjsModel(model: Model, opts: EncodeTfjsOptions = {}): Enc
     keras_version: `tfjs-layers ${TFJS_SCHEMA_VERSION}`,
     backend: 'tensor_flow.js',
   };
-  checkTopologyForTfjs(topology, warnings);
+  checkTopologyForTfjs(topology);
+  warnKeras3HardSigmoid(model, warnings);
   const { group, shards } = encodeManifestWeights(weights, {
     shardBytes: opts.shardBytes ?? DEFAULT_SHARD_BYTES,
     ...(opts.shardPath ? { shardPath: opts.shardPath } : {}),

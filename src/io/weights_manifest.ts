@@ -73,9 +73,14 @@ export interface WeightShard {
 /**
  * Weight bytes as a caller has them: all groups' data concatenated (e.g. the single
  * `weights.bin` that `file://` saves write), one array per path in manifest order (groups'
- * paths flattened), or a function returning a path's bytes.
+ * paths flattened), the `{path, data}` shards that `encodeTfjsModel` / `modelToTfjs` return
+ * (matched by path, in any order), or a function returning a path's bytes.
  */
-export type WeightData = Uint8Array | readonly Uint8Array[] | ((path: string) => Uint8Array);
+export type WeightData =
+  | Uint8Array
+  | readonly Uint8Array[]
+  | readonly WeightShard[]
+  | ((path: string) => Uint8Array);
 
 const ELEMENT_BYTES: Record<string, number> = {
   float32: 4,
@@ -240,6 +245,45 @@ function fmtBytes(n: number): string {
   return `${n} byte${n === 1 ? '' : 's'}`;
 }
 
+/** A `{path, …}` object in a shard list (as opposed to bare Uint8Array shards). */
+function looksLikeShard(x: unknown): boolean {
+  return isRecord(x) && !(x instanceof Uint8Array) && 'path' in x;
+}
+
+/**
+ * The bytes of every manifest path, in manifest order, from `{path, data}` shards (what the
+ * encoder returns). A leading `./` is ignored on both sides; a shard given twice, a shard the
+ * manifest does not list and a listed path with no shard are errors naming the path.
+ */
+function shardsByPath(data: readonly unknown[], paths: readonly string[], where: string) {
+  const norm = (p: string) => p.replace(/^(\.\/)+/, '');
+  const given = new Map<string, Uint8Array>();
+  data.forEach((s, i) => {
+    const path = isRecord(s) ? own(s, 'path') : undefined;
+    const bytes = isRecord(s) ? own(s, 'data') : undefined;
+    if (typeof path !== 'string' || !(bytes instanceof Uint8Array))
+      throw new FormatError(
+        `${where}: shard ${i} must be {path: string, data: Uint8Array} like the others, got ${describe(s)}`,
+      );
+    if (given.has(norm(path))) throw new FormatError(`${where}: shard '${path}' is given twice`);
+    given.set(norm(path), bytes);
+  });
+  const listed = new Set(paths.map(norm));
+  const extra = [...given.keys()].filter((p) => !listed.has(p));
+  if (extra.length > 0)
+    throw new FormatError(
+      `${where}: shard(s) ${listNames(extra)} are not in the manifest, which lists ${listNames(paths)}`,
+    );
+  return paths.map((p) => {
+    const b = given.get(norm(p));
+    if (b === undefined)
+      throw new FormatError(
+        `${where}: the manifest lists shard '${p}' but no shard with that path was given (given: ${listNames([...given.keys()])})`,
+      );
+    return b;
+  });
+}
+
 /** Each group's shards, checked against the group's declared size. */
 function groupShards(manifest: WeightsManifest, data: WeightData, where: string): Uint8Array[][] {
   const sizes = groupByteLengths(manifest);
@@ -277,6 +321,8 @@ function groupShards(manifest: WeightsManifest, data: WeightData, where: string)
         );
       return b;
     });
+  } else if (Array.isArray(data) && data.some(looksLikeShard)) {
+    shards = shardsByPath(data, paths, where);
   } else if (Array.isArray(data)) {
     if (data.length !== paths.length)
       throw new FormatError(
@@ -291,7 +337,7 @@ function groupShards(manifest: WeightsManifest, data: WeightData, where: string)
     shards = [...data];
   } else {
     throw new FormatError(
-      `${where}: weight data must be a Uint8Array, an array of Uint8Array shards or a function path → Uint8Array, got ${describe(data)}`,
+      `${where}: weight data must be a Uint8Array, an array of Uint8Array shards, an array of {path, data} shards or a function path → Uint8Array, got ${describe(data)}`,
     );
   }
   let k = 0;

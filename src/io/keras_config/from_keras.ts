@@ -24,6 +24,7 @@ import {
   show,
 } from './json.js';
 import { MODEL_CLASSES, type ReadContext, layerFromKeras, resolveLayerClass } from './layers.js';
+import { isKeras2Version } from './names.js';
 import { type Envelope, dtypeFromKeras, readEnvelope, wrapError } from './objects.js';
 
 /**
@@ -31,6 +32,10 @@ import { type Envelope, dtypeFromKeras, readEnvelope, wrapError } from './object
  * `.h5` `model_config` (`{class_name, config}`), or a TF.js `modelTopology` (also a whole
  * `model.json`, or the converter's `{model_config, …}`). A JSON string is parsed first. The
  * model comes back uncompiled and with fresh weights (see `compileArgsFromKeras`).
+ *
+ * `hard_sigmoid` means what the writer meant: Keras 3's relu6(x + 3) / 6, but Keras 2's and
+ * TF.js's clip(0.2x + 0.5, 0, 1) (`hardSigmoidKeras2`) in a TF.js topology or where a
+ * `keras_version` of 1.x or 2.x sits beside the config (`{model_config, keras_version}`).
  *
  * Malformed configs, unknown classes, Lambda layers (Python code) and options Tessera cannot
  * honour are refused with a {@link FormatError} naming the field or layer.
@@ -41,7 +46,7 @@ import { type Envelope, dtypeFromKeras, readEnvelope, wrapError } from './object
 export function modelFromKerasConfig(json: unknown): Model {
   const where = 'modelFromKerasConfig';
   const root = parseChecked(json, where);
-  const { model, tfjs } = unwrapRoot(root, where);
+  const { model, tfjs, keras2 } = unwrapRoot(root, where);
   const env = readEnvelope(model, where);
   if (!MODEL_CLASSES.has(env.className)) {
     const cls = resolveLayerClass(env, where);
@@ -51,19 +56,28 @@ export function modelFromKerasConfig(json: unknown): Model {
   }
   const ctx: ReadContext = {
     tfjs,
+    keras2Activations: keras2,
     readModel: (e, w, name) => readModel(e, w, name, ctx),
   };
   return readModel(env, where, null, ctx);
 }
 
-/** Unwraps `model.json` and the converter's `{model_config}`; detects TF.js as the writer. */
-function unwrapRoot(root: Json, where: string): { model: JsonObject; tfjs: boolean } {
+/**
+ * Unwraps `model.json` and the converter's `{model_config}`; detects TF.js as the writer, and
+ * Keras 1/2 from a `keras_version` beside the config (their `hard_sigmoid` differs from Keras 3's).
+ */
+function unwrapRoot(
+  root: Json,
+  where: string,
+): { model: JsonObject; tfjs: boolean; keras2: boolean } {
   if (!isObject(root)) throw new FormatError(`${where}: expected an object, got ${describe(root)}`);
   let o: JsonObject = root;
   let tfjs = false;
+  let keras2 = false;
   const seeTfjs = (x: JsonObject) => {
     const backend = own(x, 'backend');
     const version = own(x, 'keras_version');
+    if (isKeras2Version(version)) keras2 = true;
     if (backend === 'tensor_flow.js' || (typeof version === 'string' && version.startsWith('tfjs')))
       tfjs = true;
   };
@@ -83,7 +97,7 @@ function unwrapRoot(root: Json, where: string): { model: JsonObject; tfjs: boole
     o = mc;
     seeTfjs(o);
   }
-  return { model: o, tfjs };
+  return { model: o, tfjs, keras2 };
 }
 
 function readModel(env: Envelope, where: string, name: string | null, ctx: ReadContext): Model {

@@ -251,6 +251,11 @@ export function knownLayerKeys(className: string): Set<string> | null {
 export interface ReadContext {
   /** The config was written by TF.js (GRUs without `reset_after` are then the v1 GRU). */
   tfjs: boolean;
+  /**
+   * The config was written by TF.js or Keras 1/2, whose `hard_sigmoid` is clip(0.2x + 0.5, 0, 1)
+   * (`hardSigmoidKeras2`); absent means Keras 3's, except under `tfjs`.
+   */
+  keras2Activations?: boolean;
   /** Rebuilds a nested model (injected to keep the modules acyclic). */
   readModel(env: Envelope, where: string, nameOverride: string | null): Model;
 }
@@ -391,7 +396,7 @@ function valueFromKerasForKey(
         : null;
   if (kind) return objectFromKeras(kind, v, where);
   if (tk === 'activation' || tk === 'recurrentActivation')
-    return activationFromKerasValue(v, where);
+    return activationFromKerasValue(v, where, ctx.tfjs || ctx.keras2Activations === true);
   const nested =
     ((className === 'Bidirectional' || className === 'TimeDistributed') &&
       (tk === 'layer' || tk === 'backwardLayer')) ||
@@ -566,7 +571,7 @@ export function layerConfigToKeras(layer: Layer, ctx: WriteContext): JsonObject 
     } else if (k.endsWith('Constraint') && isSerialized(v)) {
       out[kk] = objectToKeras('constraint', v, ctx.keras2);
     } else if (k === 'activation' || k === 'recurrentActivation') {
-      out[kk] = activationValueToKeras(v as Json, ctx.keras2);
+      out[kk] = activationValueToKeras(v as Json, ctx.keras2, `layer '${layer.name}' ${k}`);
     } else if (typeof v === 'string') {
       out[kk] = valueToKeras(k, v);
     } else {

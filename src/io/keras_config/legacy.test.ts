@@ -3,7 +3,7 @@ import { Dense, type GRU, LSTM } from '../../layers/index.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import { Model } from '../../models/model.js';
 import { Sequential } from '../../models/sequential.js';
-import { modelFromKerasConfig, modelToKerasConfig } from '../keras_config.js';
+import { modelFromKerasConfig, modelToKeras2Config, modelToKerasConfig } from '../keras_config.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: configs are untyped JSON.
 type Any = any;
@@ -223,7 +223,8 @@ describe('Keras 2 configs (legacy .h5 model_config)', () => {
     expect(layer('batch_normalization').axis).toBe(3);
     expect(layer('leaky_re_lu').negativeSlope).toBeCloseTo(0.3);
     expect(layer('gru').resetAfter).toBe(true);
-    expect(layer('lstm').recurrentActivation).toBe('hardSigmoid');
+    // Keras 2's hard_sigmoid is clip(0.2x + 0.5, 0, 1), not Keras 3's relu6(x + 3) / 6.
+    expect(layer('lstm').recurrentActivation).toBe('hardSigmoidKeras2');
     expect(layer('dense').kernelInitializer).toEqual({
       className: 'VarianceScaling',
       config: { seed: null, scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' },
@@ -252,9 +253,27 @@ describe('Keras 2 configs (legacy .h5 model_config)', () => {
       [4],
       [4],
     ]);
-    // It writes out and reads back the same.
-    const k3 = modelToKerasConfig(m);
-    expect(modelToKerasConfig(modelFromKerasConfig(k3))).toEqual(k3);
+    // Keras 3 has no Keras 2 hard sigmoid: its config refuses the model, naming the layer…
+    expect(() => modelToKerasConfig(m)).toThrow(
+      /layer 'lstm' recurrentActivation: 'hardSigmoidKeras2'.*no Keras 3 equivalent/,
+    );
+    // …while the Keras 2 schema writes it as hard_sigmoid and reads back the same.
+    const k2 = modelToKeras2Config(m) as Any;
+    expect(JSON.stringify(k2)).toContain('"recurrent_activation":"hard_sigmoid"');
+    const again = modelFromKerasConfig({ model_config: k2, keras_version: '2.13.1' });
+    expect(modelToKeras2Config(again)).toEqual(k2);
+  });
+
+  it('reads hard_sigmoid as its writer meant: Keras 1/2 clip(0.2x + 0.5), Keras 3 relu6(x + 3) / 6', () => {
+    const recurrentActivation = (root: Any) =>
+      (modelFromKerasConfig(root).getLayer('lstm').getConfig() as Any).recurrentActivation;
+    const { keras_version: _, ...bare } = structuredClone(keras2Functional) as Any;
+    // A legacy .h5 holds model_config and keras_version side by side (loadModel joins them).
+    const wrapped = (v: string) => ({ model_config: bare, keras_version: v });
+    expect(recurrentActivation(wrapped('2.13.1'))).toBe('hardSigmoidKeras2');
+    expect(recurrentActivation(wrapped('1.2.2'))).toBe('hardSigmoidKeras2');
+    expect(recurrentActivation(wrapped('3.15.1'))).toBe('hardSigmoid');
+    expect(recurrentActivation(bare)).toBe('hardSigmoid');
   });
 
   it('refuses Keras 2 options that change behaviour', () => {
@@ -499,8 +518,9 @@ describe('TF.js topologies', () => {
       weightsManifest: [],
     });
     const c = modelFromKerasConfig({ model_config: JSON.stringify(tfjsFunctional) });
-    expect(modelToKerasConfig(a)).toEqual(modelToKerasConfig(b));
-    expect(modelToKerasConfig(c)).toEqual(modelToKerasConfig(b));
+    // TF.js's LSTM uses Keras 2's hard sigmoid, which only the Keras 2 schema can hold.
+    expect(modelToKeras2Config(a)).toEqual(modelToKeras2Config(b));
+    expect(modelToKeras2Config(c)).toEqual(modelToKeras2Config(b));
   });
 });
 

@@ -63,15 +63,32 @@ const ACTIVATION_FROM_KERAS: Readonly<Record<string, string>> = {
   None: 'linear',
 };
 
-/** The Keras spelling of a Tessera activation id; `keras2` writes `swish` for silu. */
-export function activationToKeras(id: string, keras2: boolean): string {
+/**
+ * The Keras spelling of a Tessera activation id; `keras2` writes `swish` for silu and
+ * `hard_sigmoid` for `hardSigmoidKeras2` (the function Keras 2 and TF.js mean by that name).
+ * Keras 3 has no name for `hardSigmoidKeras2`: null then (the caller refuses the layer).
+ */
+export function activationToKeras(id: string, keras2: boolean): string | null {
   if (keras2 && id === 'silu') return 'swish';
+  if (id === 'hardSigmoidKeras2') return keras2 ? 'hard_sigmoid' : null;
   return Object.hasOwn(ACTIVATION_TO_KERAS, id) ? ACTIVATION_TO_KERAS[id]! : id;
 }
 
-/** The Tessera id of a Keras activation name. */
-export function activationFromKeras(name: string): string {
+/**
+ * The Tessera id of a Keras activation name. With `keras2` (a TF.js or Keras 1/2 config),
+ * `hard_sigmoid` is Keras 2's clip(0.2x + 0.5, 0, 1), not Keras 3's relu6(x + 3) / 6.
+ */
+export function activationFromKeras(name: string, keras2 = false): string {
+  if (keras2 && (name === 'hard_sigmoid' || name === 'hardSigmoid')) return 'hardSigmoidKeras2';
   return Object.hasOwn(ACTIVATION_FROM_KERAS, name) ? ACTIVATION_FROM_KERAS[name]! : name;
+}
+
+/**
+ * Whether a `keras_version` string names Keras 1 or 2 (`'2.13.1'`, `'2.4.0-tf'`), whose
+ * `hard_sigmoid` is clip(0.2x + 0.5, 0, 1). TF.js's `'tfjs-layers …'` is handled separately.
+ */
+export function isKeras2Version(v: unknown): boolean {
+  return typeof v === 'string' && /^[12]\./.test(v);
 }
 
 /** Identifier values by Tessera key: Tessera spelling → Keras spelling. */

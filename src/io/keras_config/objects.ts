@@ -5,7 +5,7 @@
  */
 import { getActivation } from '../../activations.js';
 import { type Constraint, getConstraint } from '../../constraints.js';
-import { TesseraError } from '../../errors.js';
+import { TesseraError, ValueError } from '../../errors.js';
 import { type Initializer, getInitializer } from '../../initializers.js';
 import { type Regularizer, getRegularizer } from '../../regularizers.js';
 import {
@@ -150,8 +150,12 @@ export function dtypePolicy(dtype: string): JsonObject {
 // ---------------------------------------------------------------------------------------------
 // Activations
 
-/** A Tessera activation id from Keras's `activation` (a name or a Keras 3 function envelope). */
-export function activationFromKerasValue(v: Json, where: string): string {
+/**
+ * A Tessera activation id from Keras's `activation` (a name or a Keras 3 function envelope).
+ * `keras2`: the config was written by TF.js or Keras 1/2, whose `hard_sigmoid` is
+ * `hardSigmoidKeras2`.
+ */
+export function activationFromKerasValue(v: Json, where: string, keras2 = false): string {
   if (v === null) return 'linear';
   let name: Json | undefined = v;
   if (isObject(v)) {
@@ -167,7 +171,7 @@ export function activationFromKerasValue(v: Json, where: string): string {
   if (typeof name !== 'string') {
     throw new FormatError(`${where} must be an activation name, got ${describe(name)}`);
   }
-  const id = activationFromKeras(name);
+  const id = activationFromKeras(name, keras2);
   try {
     getActivation(id);
   } catch (e) {
@@ -321,7 +325,18 @@ export function objectToKeras(kind: ObjectKind, s: SerializedObject, keras2: boo
   return { module: MODULES[kind], class_name: className, config: cfg, registered_name: null };
 }
 
-/** The Keras activation name of a Tessera activation id. */
-export function activationValueToKeras(v: Json, keras2: boolean): Json {
-  return typeof v === 'string' ? activationToKeras(v, keras2) : v;
+/**
+ * The Keras activation name of a Tessera activation id. Refuses `hardSigmoidKeras2` in a
+ * Keras 3 config: Keras 3 has no such function (its `hard_sigmoid` is relu6(x + 3) / 6), and
+ * writing another one would silently change the model's outputs.
+ */
+export function activationValueToKeras(v: Json, keras2: boolean, where = 'activation'): Json {
+  if (typeof v !== 'string') return v;
+  const name = activationToKeras(v, keras2);
+  if (name === null) {
+    throw new ValueError(
+      `${where}: '${v}' (Keras 2 / TF.js's hard sigmoid, clip(0.2x + 0.5, 0, 1)) has no Keras 3 equivalent (Keras 3's hard_sigmoid is relu6(x + 3) / 6), so a Keras 3 config cannot hold this model without changing its outputs; save it in the TF.js format (saveModel to a model.json path or directory, or modelToTfjs), or rebuild the layer with 'hardSigmoid' or 'sigmoid' and retrain`,
+    );
+  }
+  return name;
 }
