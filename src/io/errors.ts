@@ -1,3 +1,23 @@
 import { TesseraError } from '../errors.js';
 
+/** A file's bytes are malformed, hostile or beyond a loader's limits. */
 export class FormatError extends TesseraError {}
+
+/**
+ * A path cannot be read as a loader needs it: missing, a directory, not a regular file (FIFO,
+ * device, socket), outside the model's directory, or larger than the limit. A
+ * {@link FormatError}, so existing `catch (e instanceof FormatError)` code still catches it.
+ * @example
+ * try { await loadModel('missing.keras'); } catch (e) { if (e instanceof FileError) console.log(e.path); }
+ */
+export class FileError extends FormatError {
+  // Fixed, so minified builds keep the name.
+  override name = 'FileError';
+  constructor(
+    message: string,
+    /** The path that could not be read. */
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}

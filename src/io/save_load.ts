@@ -5,6 +5,7 @@
  * thin Node-only wrappers that pick the format from the path and write atomically.
  */
 import {
+  CHECKPOINT_MAGIC,
   type CheckpointTensor,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -13,10 +14,18 @@ import { ValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { FormatError } from './errors.js';
-import { atomicWriteFile, isDirectory, readFileBytes } from './files.js';
+import { FileError, FormatError } from './errors.js';
+import {
+  type PeekBytes,
+  atomicWriteFile,
+  isDirectory,
+  readFileBytes,
+  realPath,
+  regularFileSize,
+} from './files.js';
 import { isHdf5 } from './h5.js';
 import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from './keras_config.js';
+import { MAX_JSON_BYTES, parseJsonBounded } from './keras_config/json.js';
 import {
   loadLegacyWeights,
   readKerasWeights,
@@ -29,20 +38,25 @@ import {
   encodeTfjsModel,
   parseModelJson,
 } from './tfjs_format.js';
+import { type WeightsManifest, groupByteLengths } from './weights_manifest.js';
 import { readZip, writeZip } from './zip.js';
 
 /** The Keras version whose `.keras` layout Tessera writes. */
 export const KERAS_FORMAT_VERSION = '3.15.1';
 
 const utf8 = new TextEncoder();
-const fromUtf8 = (b: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(b);
-
+/** Size, depth and value count are checked before `JSON.parse` spends anything on them. */
 function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(fromUtf8(bytes));
-  } catch (e) {
-    throw new FormatError(`${what} is not valid UTF-8 JSON: ${(e as Error).message}`);
-  }
+  return parseJsonBounded(bytes, what);
+}
+
+/** `'a', 'b', 'c', 'd', 'e' and 7 more`: lists in error messages stay short. */
+function listShort(items: readonly string[], max = 5): string {
+  const shown = items
+    .slice(0, max)
+    .map((s) => `'${s.length > 80 ? `${s.slice(0, 80)}…` : s}'`)
+    .join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
 function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
@@ -113,12 +127,26 @@ export async function loadModelFromBytes(
   throw new FormatError('loadModelFromBytes: not a .keras (zip) or Keras .h5 (HDF5) file');
 }
 
+/**
+ * Most bytes the weights member of a `.keras` zip may inflate to: weights compress little
+ * (Keras and Tessera store them uncompressed), so a member declaring far more than the archive
+ * holds is a zip bomb. The slack keeps small, legitimately deflated archives loadable.
+ */
+export const KERAS_WEIGHTS_INFLATE_RATIO = 2;
+const KERAS_WEIGHTS_INFLATE_SLACK = 16 * 1024 * 1024;
+
+/** The most bytes member `name` of a `.keras` archive of `archiveBytes` bytes may inflate to. */
+function kerasMemberLimit(name: string, archiveBytes: number): number {
+  if (name.endsWith('.json')) return MAX_JSON_BYTES;
+  return KERAS_WEIGHTS_INFLATE_SLACK + KERAS_WEIGHTS_INFLATE_RATIO * archiveBytes;
+}
+
 async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model> {
-  const entries = readZip(bytes);
+  const entries = readZip(bytes, { maxEntryBytes: (name) => kerasMemberLimit(name, bytes.length) });
   const config = entries.get('config.json');
   if (!config)
     throw new FormatError(
-      `.keras file has no config.json (entries: ${[...entries.keys()].join(', ')})`,
+      `.keras file has no config.json (entries: ${listShort([...entries.keys()])})`,
     );
   const json = parseJson(config, '.keras config.json');
   const model = modelFromKerasConfig(json);
@@ -316,28 +344,111 @@ export async function saveModel(model: Model, path: string, opts: SaveOptions = 
   }
 }
 
+/** Refuses a file whose magic bytes are neither a zip nor HDF5, having read only those bytes. */
+async function checkModelMagic(peek: PeekBytes, size: number, path: string): Promise<void> {
+  const head = await peek(0, 8);
+  if (isZip(head) || isHdf5(head)) return;
+  // HDF5 allows a user block before the superblock: its signature may sit at 512, 1024, 2048, …
+  for (let off = 512; off + 8 <= size; off *= 2) if (isHdf5(await peek(off, 8))) return;
+  if (head[0] === 0x7b)
+    throw new FormatError(
+      `loadModel: '${path}' looks like a TF.js model.json; pass its directory or a path ending in .json`,
+    );
+  const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new FormatError(
+    `loadModel: '${path}' is not a .keras (zip) or Keras .h5 (HDF5) file (it starts with ${hex || 'nothing'}, ${size} bytes); refused before reading it`,
+  );
+}
+
+/**
+ * Reads the weight shards a TF.js manifest lists, bounded by the manifest: each distinct path
+ * once; only regular files inside the model's directory (symbolic links resolved, so a link to
+ * `/dev/zero` or outside is refused); every group's files, sized by `stat` first, may hold at
+ * most the bytes its entries need, so nothing larger is read.
+ */
+async function readTfjsShards(
+  manifest: WeightsManifest,
+  base: string,
+  where: string,
+): Promise<Map<string, Uint8Array>> {
+  const op = 'loadModel';
+  const baseReal = await realPath(base, op);
+  const inside = baseReal.endsWith('/') ? baseReal : `${baseReal}/`;
+  const found = new Map<string, { file: string; size: number }>();
+  for (const g of manifest) {
+    for (const p of g.paths) {
+      if (found.has(p)) continue;
+      const shown = JSON.stringify(p.length > 80 ? `${p.slice(0, 80)}…` : p);
+      const rel = p.replace(/^(\.\/)+/, '');
+      if (rel === '' || rel.endsWith('/'))
+        throw new FileError(
+          `${where}: weight path ${shown} names a directory, not a shard file`,
+          joinPath(base, rel),
+        );
+      if (
+        p.startsWith('/') ||
+        p.includes('\\') ||
+        p.includes('\u0000') ||
+        /^[A-Za-z]:/.test(p) ||
+        p.split('/').includes('..')
+      )
+        throw new FileError(`${where}: weight path ${shown} leaves the model's directory`, p);
+      const file = await realPath(joinPath(base, rel), op);
+      if (!file.startsWith(inside))
+        throw new FileError(
+          `${where}: weight path ${shown} resolves to '${file}', outside the model's directory '${baseReal}'`,
+          file,
+        );
+      found.set(p, { file, size: await regularFileSize(file, op) });
+    }
+  }
+  const need = groupByteLengths(manifest);
+  manifest.forEach((g, gi) => {
+    // Counted as listed (repeats included): that is what the decoder would concatenate.
+    let have = 0;
+    for (const p of g.paths) have += found.get(p)!.size;
+    if (have > need[gi]! + SHARD_SLACK_BYTES) {
+      throw new FormatError(
+        `${where}: weight group ${gi} needs ${need[gi]} bytes for its ${g.weights.length} entries, but its ${g.paths.length} shard paths (${listShort(g.paths)}) hold ${have}: the shards do not belong to this manifest; refused before reading them`,
+      );
+    }
+  });
+  const files = new Map<string, Uint8Array>();
+  for (const [p, { file, size }] of found) {
+    // maxBytes: the size checked above, in case the file grew since.
+    files.set(p, await readFileBytes(file, op, { maxBytes: size, what: 'weight shard' }));
+  }
+  return files;
+}
+
+/** Bytes a TF.js weight group's files may hold beyond what its entries need. */
+const SHARD_SLACK_BYTES = 4096;
+
 /**
  * Loads a model from a path (Node.js): `*.keras`, legacy Keras `*.h5`, or a TF.js directory /
- * `model.json` (its weight shards are read from beside it).
+ * `model.json` (its weight shards are read from beside it). Reads are bounded by the files:
+ * only regular files, the magic bytes looked at before the rest is read, JSON size and depth
+ * checked before parsing, shards only inside the model's directory and no larger than the
+ * manifest needs. A missing path, a directory or a device is a {@link FileError}.
  * @example const model = await loadModel('../shared/models/keras/mlp/mlp.keras');
  */
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Model> {
   const dir = await isDirectory(path, 'loadModel');
   const fmt = formatOfPath(path, dir);
-  if (fmt !== 'tfjs') return loadModelFromBytes(await readFileBytes(path, 'loadModel'), opts);
+  if (fmt !== 'tfjs') {
+    const bytes = await readFileBytes(path, 'loadModel', {
+      check: (peek, size) => checkModelMagic(peek, size, path),
+    });
+    return loadModelFromBytes(bytes, opts);
+  }
   const jsonPath = dir ? joinPath(path, 'model.json') : path;
   const base = jsonPath.slice(0, Math.max(0, jsonPath.lastIndexOf('/'))) || '.';
-  const modelJson = parseModelJson(
-    parseJson(await readFileBytes(jsonPath, 'loadModel'), jsonPath),
-    jsonPath,
-  );
-  const paths = modelJson.weightsManifest.flatMap((g) => g.paths);
-  const files = new Map<string, Uint8Array>();
-  for (const p of paths) {
-    if (p.includes('..') || p.startsWith('/'))
-      throw new FormatError(`${jsonPath}: weight path '${p}' leaves the model's directory`);
-    files.set(p, await readFileBytes(joinPath(base, p.replace(/^\.\//, '')), 'loadModel'));
-  }
+  const jsonBytes = await readFileBytes(jsonPath, 'loadModel', {
+    maxBytes: MAX_JSON_BYTES,
+    what: 'model.json',
+  });
+  const modelJson = parseModelJson(parseJson(jsonBytes, jsonPath), jsonPath);
+  const files = await readTfjsShards(modelJson.weightsManifest, base, jsonPath);
   return decodeTfjsModel(modelJson, (p) => {
     const b = files.get(p);
     if (!b) throw new FormatError(`${jsonPath}: weight file '${p}' not found`);
@@ -367,7 +478,17 @@ export async function loadWeights(
   path: string,
   opts: LoadWeightsOptions = {},
 ): Promise<unknown> {
-  const bytes = await readFileBytes(path, 'loadWeights');
+  const bytes = await readFileBytes(path, 'loadWeights', {
+    check: async (peek, size) => {
+      const head = await peek(0, 8);
+      if (isHdf5(head) || CHECKPOINT_MAGIC.split('').every((c, i) => head[i] === c.charCodeAt(0)))
+        return;
+      for (let off = 512; off + 8 <= size; off *= 2) if (isHdf5(await peek(off, 8))) return;
+      throw new FormatError(
+        `loadWeights: '${path}' is neither a Keras .weights.h5 / .h5 (HDF5) file nor a Tessera weights file (bad magic bytes, ${size} bytes); refused before reading it`,
+      );
+    },
+  });
   if (isHdf5(bytes)) {
     // A legacy file has /model_weights (or layer groups with weight_names); Keras 3 has /layers.
     try {

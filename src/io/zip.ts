@@ -17,6 +17,12 @@ export interface ReadZipOptions {
   maxEntries?: number;
   /** Most bytes all entries may declare uncompressed, together (default 2 GiB). */
   maxTotalBytes?: number;
+  /**
+   * Most bytes one entry may declare uncompressed (a number, or per entry name), checked on
+   * the central directory before anything is inflated; inflation then stops at the declared
+   * size, so an entry whose header lies cannot exceed it either. Default: `maxTotalBytes`.
+   */
+  maxEntryBytes?: number | ((name: string) => number);
 }
 
 /** Options of {@link writeZip}. */
@@ -97,6 +103,15 @@ export function readZip(bytes: Uint8Array, opts: ReadZipOptions = {}): Map<strin
     if (e.size > maxTotal) {
       throw new FormatError(
         `readZip: entry '${e.name}' declares ${e.size} uncompressed bytes, more than the limit of ${maxTotal}`,
+      );
+    }
+    const entryLimit =
+      typeof opts.maxEntryBytes === 'function'
+        ? opts.maxEntryBytes(e.name)
+        : (opts.maxEntryBytes ?? maxTotal);
+    if (e.size > entryLimit) {
+      throw new FormatError(
+        `readZip: entry '${e.name}' declares ${e.size} uncompressed bytes, more than the limit of ${entryLimit} for it (${e.compressedSize} bytes compressed)`,
       );
     }
     total += e.size;

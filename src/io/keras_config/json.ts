@@ -98,16 +98,102 @@ export function checkJson(root: unknown, where: string): asserts root is Json {
   }
 }
 
-/** Parses a JSON string (or passes a value through) and checks it with {@link checkJson}. */
-export function parseChecked(input: unknown, where: string): Json {
-  let v = input;
-  if (typeof input === 'string') {
+/** Largest JSON text (config.json, model.json, model_config) a loader parses: 64 MiB. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/**
+ * Most values (containers plus separators) a JSON text may hold before it is parsed: parsed
+ * JSON takes tens of bytes per value, so this bounds the memory parsing can take (~100 MB);
+ * Keras's largest configs hold far fewer.
+ */
+export const MAX_JSON_VALUES = 2_000_000;
+
+/** Limits of {@link scanJson} and {@link parseJsonBounded}. */
+export interface JsonLimits {
+  /** Most bytes (UTF-8) or characters (default {@link MAX_JSON_BYTES}). */
+  maxBytes?: number;
+  /** Deepest nesting of arrays and objects (default {@link MAX_DEPTH}). */
+  maxDepth?: number;
+  /** Most values (default {@link MAX_JSON_VALUES}). */
+  maxValues?: number;
+}
+
+/**
+ * Checks JSON text (a string or UTF-8 bytes) against size, nesting-depth and value-count
+ * limits with one linear scan, before any `JSON.parse`: parsing a hostile 50 MB of nested
+ * brackets takes V8 seconds and gigabytes, this scan milliseconds and no memory. It does not
+ * validate the syntax (`JSON.parse` does that afterwards). Strings are skipped, escapes
+ * included, so brackets inside strings do not count.
+ * @example scanJson('[[1]]', 'config.json', { maxDepth: 1 }); // throws FormatError: nested deeper than 1
+ */
+export function scanJson(text: string | Uint8Array, where: string, limits: JsonLimits = {}): void {
+  const maxBytes = limits.maxBytes ?? MAX_JSON_BYTES;
+  const maxDepth = limits.maxDepth ?? MAX_DEPTH;
+  const maxValues = limits.maxValues ?? MAX_JSON_VALUES;
+  const n = text.length;
+  if (n > maxBytes)
+    throw new FormatError(
+      `${where}: the JSON text has ${n} ${typeof text === 'string' ? 'characters' : 'bytes'}, more than the limit of ${maxBytes}`,
+    );
+  // Both forms index to char codes; the ASCII structural characters are the same in UTF-8.
+  const at: (i: number) => number =
+    typeof text === 'string' ? (i) => text.charCodeAt(i) : (i) => text[i]!;
+  let depth = 0;
+  let values = 0;
+  let inString = false;
+  for (let i = 0; i < n; i++) {
+    const c = at(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth)
+        throw new FormatError(
+          `${where}: the JSON is nested deeper than ${maxDepth} levels (at byte ${i}); refused before parsing`,
+        );
+      if (++values > maxValues) break;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x2c && ++values > maxValues) break;
+  }
+  if (values > maxValues)
+    throw new FormatError(
+      `${where}: the JSON holds more than ${maxValues} values; refused before parsing`,
+    );
+}
+
+/**
+ * Parses JSON text (a string or UTF-8 bytes) after {@link scanJson} accepted it, so a hostile
+ * size or nesting is refused before `JSON.parse` spends time and memory on it.
+ * @example const config = parseJsonBounded(bytes, '.keras config.json');
+ */
+export function parseJsonBounded(
+  text: string | Uint8Array,
+  where: string,
+  limits: JsonLimits = {},
+): unknown {
+  scanJson(text, where, limits);
+  let s: string;
+  if (typeof text === 'string') s = text;
+  else {
     try {
-      v = JSON.parse(input);
-    } catch (e) {
-      throw new FormatError(`${where}: not valid JSON (${(e as Error).message})`);
+      s = new TextDecoder('utf-8', { fatal: true }).decode(text);
+    } catch {
+      throw new FormatError(`${where}: not valid UTF-8 text`);
     }
   }
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    throw new FormatError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Parses a JSON string (or passes a value through) and checks it with {@link checkJson}. */
+export function parseChecked(input: unknown, where: string): Json {
+  const v = typeof input === 'string' ? parseJsonBounded(input, where) : input;
   checkJson(v, where);
   return v;
 }
