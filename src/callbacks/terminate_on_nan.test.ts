@@ -45,6 +45,8 @@ describe('TerminateOnNaN', () => {
       batchSize: 1,
       shuffle: false,
       verbose: 0,
+      // The NaN sample is deliberate: fit refuses non-finite data unless told otherwise.
+      allowNonFinite: true,
       callbacks: [new TerminateOnNaN(), probe],
     });
     expect(log).toHaveBeenCalledWith('Batch 2: Invalid loss, terminating training');
@@ -82,6 +84,7 @@ describe('TerminateOnNaN', () => {
         batchSize: 1,
         shuffle: false,
         verbose: 0,
+        allowNonFinite: true,
         callbacks: [new TerminateOnNaN({ raiseError: true }), probe],
       }),
     ).rejects.toThrow(

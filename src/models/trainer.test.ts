@@ -229,7 +229,7 @@ describe('fit', () => {
     await expect(m.fit(zeros([10, 2]), zeros([10]), { verbose: 0 })).rejects.toThrow(ShapeError);
     expect(() => m.compile({ optimizer: 'adamm' as never, loss: 'mse' })).toThrow(/adamm/);
     expect(() => m.compile({ optimizer: 'adam', loss: 'mse_typo' as never })).toThrow(/mse_typo/);
-    await expect(m.fit(zeros([10, 2]), zeros([10, 3]), { epochs: 0, verbose: 0 })).rejects.toThrow(
+    await expect(m.fit(zeros([10, 2]), zeros([10, 3]), { epochs: -1, verbose: 0 })).rejects.toThrow(
       ValueError,
     );
     await expect(

@@ -27,9 +27,18 @@ import { globalGenerator } from '../ops/random.js';
 import { type Optimizer, type OptimizerId, getOptimizer } from '../optimizers/index.js';
 import type { SerializedObject } from '../serialization.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+import {
+  type DataCheckOptions,
+  checkClassWeight,
+  checkData,
+  checkEpochs,
+  checkHasSamples,
+  toSampleWeight,
+} from './data_checks.js';
 import type { Model } from './model.js';
 
 export { History };
+export type { DataCheckOptions };
 
 /** Model inputs or targets: one tensor, one per input/output, or keyed by input/output name. */
 export type DataInput = TensorLike | readonly TensorLike[] | Readonly<Record<string, TensorLike>>;
@@ -43,7 +52,10 @@ export interface CompileArgs {
   optimizer: OptimizerId | Optimizer | SerializedObject;
   /** One loss for every output, one per output (array), or keyed by output name. */
   loss: LossSpec | readonly LossSpec[] | Readonly<Record<string, LossSpec>>;
-  /** Metrics for every output, one list per output, or keyed by output name. */
+  /**
+   * Metrics for every output, one list per output, or keyed by output name; as in Keras, a
+   * dict may leave outputs out (they get no metrics) but may not name unknown outputs.
+   */
   metrics?:
     | readonly MetricSpec[]
     | readonly (readonly MetricSpec[])[]
@@ -53,8 +65,11 @@ export interface CompileArgs {
 }
 
 /** Options of `fit`. */
-export interface FitArgs {
-  /** Passes over the data (default 1). */
+export interface FitArgs extends DataCheckOptions {
+  /**
+   * Index of the epoch to stop before (default 1): epochs `initialEpoch … epochs − 1` run, as
+   * in Keras. A non-negative integer; 0, or any value ≤ initialEpoch, runs no epoch.
+   */
   epochs?: number;
   /** Samples per gradient step (default 32). */
   batchSize?: number;
@@ -70,7 +85,10 @@ export interface FitArgs {
   classWeight?: Readonly<Record<number, number>>;
   /** Weight of each sample in the loss, shape [samples]. */
   sampleWeight?: TensorLike;
-  /** Epoch to start from (for resuming; default 0). */
+  /**
+   * Index of the first epoch to run (for resuming; default 0). A non-negative integer; when it
+   * is ≥ `epochs` no epoch runs and the History is empty, as in Keras.
+   */
   initialEpoch?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch (default 1). */
   verbose?: 0 | 1 | 2;
@@ -78,7 +96,7 @@ export interface FitArgs {
 }
 
 /** Options of `evaluate`. */
-export interface EvaluateArgs {
+export interface EvaluateArgs extends DataCheckOptions {
   batchSize?: number;
   sampleWeight?: TensorLike;
   /** 0 silent (default), 1 progress bar. */
@@ -145,6 +163,7 @@ function perOutput<T>(
   spec: T | readonly T[] | Readonly<Record<string, T>>,
   what: string,
   isSingle: (x: unknown) => boolean,
+  missing?: () => T,
 ): T[] {
   const n = outputCount(model);
   const names = model.outputNames;
@@ -157,8 +176,12 @@ function perOutput<T>(
         );
     }
     return names.map((name) => {
-      if (!(name in rec)) throw new ValueError(`compile: no ${what} for output '${name}'`);
-      return rec[name]!;
+      if (name in rec) return rec[name]!;
+      // Keras: a metrics dict may leave outputs out (they get none); a loss dict may not.
+      if (missing) return missing();
+      throw new ValueError(
+        `compile: no ${what} for output '${name}'; a ${what} dict needs every output: ${names.join(', ')}`,
+      );
     });
   }
   if (Array.isArray(spec)) {
@@ -199,6 +222,7 @@ export function compile(model: Model, args: CompileArgs): void {
         m as Record<string, MetricSpec | MetricSpec[]>,
         'metric',
         () => false,
+        () => [],
       ).map((x) => (Array.isArray(x) ? [...x] : [x as MetricSpec]));
     } else if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0])) {
       if (m.length !== n)
@@ -450,33 +474,35 @@ export async function fit(
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   const initialEpoch = args.initialEpoch ?? 0;
-  checkPositiveInt(epochs, 'epochs', 'fit');
+  checkEpochs(epochs, initialEpoch, 'fit');
   checkPositiveInt(batchSize, 'batchSize', 'fit');
+  if (args.validationBatchSize !== undefined)
+    checkPositiveInt(args.validationBatchSize, 'validationBatchSize', 'fit');
   let x = toTensors(model, xIn, 'x', 'fit');
   let y = toTensors(model, yIn, 'y', 'fit');
   const nx = numSamples(x, 'x', 'fit');
   const ny = numSamples(y, 'y', 'fit');
   if (nx !== ny) throw new ValueError(`fit: x has ${nx} samples but y has ${ny}`);
-  let sw =
-    args.sampleWeight === undefined
-      ? null
-      : convertToTensor(args.sampleWeight, 'fit', 'sampleWeight', 'float32');
-  if (sw && (sw.rank !== 1 || sw.shape[0] !== nx))
-    throw new ShapeError(`fit: sampleWeight must have shape [${nx}], got ${fmtShape(sw.shape)}`);
+  let sw = toSampleWeight(args.sampleWeight, nx, 'fit');
   if (args.classWeight && y.length > 1)
     throw new ValueError('fit: classWeight is only supported for single-output models');
+  // Once, before any step: a NaN here would otherwise train silently to NaN weights.
+  checkData(model.inputNames, model.outputNames, x, y, sw, 'fit', args);
+  if (args.classWeight) checkClassWeight(args.classWeight, 'fit', args.allowNonFinite ?? false);
 
   let val: { x: Tensor[]; y: Tensor[]; sw: Tensor | null } | null = null;
   if (args.validationData) {
+    if (!Array.isArray(args.validationData) || ![2, 3].includes(args.validationData.length))
+      throw new ValueError('fit: validationData must be [x, y] or [x, y, sampleWeight]');
     const [vx, vy, vsw] = args.validationData;
-    val = {
-      x: toTensors(model, vx, 'x', 'fit (validationData)'),
-      y: toTensors(model, vy, 'y', 'fit (validationData)'),
-      sw:
-        vsw === undefined
-          ? null
-          : convertToTensor(vsw, 'fit', 'validation sampleWeight', 'float32'),
-    };
+    const vxs = toTensors(model, vx, 'x', 'fit (validationData)');
+    const vys = toTensors(model, vy, 'y', 'fit (validationData)');
+    const vn = numSamples(vxs, 'x', 'fit (validationData)');
+    if (numSamples(vys, 'y', 'fit (validationData)') !== vn)
+      throw new ValueError(`fit: validationData x has ${vn} samples but y has ${vys[0]!.shape[0]}`);
+    const vswT = toSampleWeight(vsw, vn, 'fit', 'validationData sampleWeight');
+    checkData(model.inputNames, model.outputNames, vxs, vys, vswT, 'fit', args, 'validationData');
+    val = { x: vxs, y: vys, sw: vswT };
   } else if (args.validationSplit !== undefined) {
     const s = args.validationSplit;
     if (!(s > 0 && s < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${s}`);
@@ -629,12 +655,12 @@ export function evaluate(
   checkPositiveInt(batchSize, 'batchSize', 'evaluate');
   const x = toTensors(model, xIn, 'x', 'evaluate');
   const y = toTensors(model, yIn, 'y', 'evaluate');
-  const sw =
-    args.sampleWeight === undefined
-      ? null
-      : convertToTensor(args.sampleWeight, 'evaluate', 'sampleWeight', 'float32');
+  const n = numSamples(x, 'x', 'evaluate');
+  if (numSamples(y, 'y', 'evaluate') !== n)
+    throw new ValueError(`evaluate: x has ${n} samples but y has ${y[0]!.shape[0]}`);
+  const sw = toSampleWeight(args.sampleWeight, n, 'evaluate');
+  checkData(model.inputNames, model.outputNames, x, y, sw, 'evaluate', args);
   ensureBuilt(model, x);
-  const n = x[0]!.shape[0]!;
   const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
   if (args.verbose) cbs.unshift(new ProgbarLogger());
   const list = new CallbackList(cbs, model, {
@@ -653,6 +679,8 @@ export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): T
   checkPositiveInt(batchSize, 'batchSize', 'predict');
   const x = toTensors(model, xIn, 'x', 'predict');
   const n = numSamples(x, 'x', 'predict');
+  // Keras 3 fails on empty input too (an UnboundLocalError); say why instead.
+  checkHasSamples(x[0]!, 'x', 'predict');
   const steps = Math.ceil(n / batchSize);
   const list = new CallbackList(args.callbacks ?? [], model, {
     epochs: 1,
@@ -684,12 +712,16 @@ export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): T
   return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
 }
 
-/** One gradient step on one batch; returns that batch's logs. */
+/**
+ * One gradient step on one batch; returns that batch's logs. The batch must have samples and,
+ * unless `options.allowNonFinite`, finite x, y and sampleWeight.
+ */
 export function trainOnBatch(
   model: Model,
   xIn: DataInput,
   yIn: DataInput,
   sampleWeight?: TensorLike,
+  options: DataCheckOptions = {},
 ): Logs {
   const st = state(model, 'trainOnBatch');
   const x = toTensors(model, xIn, 'x', 'trainOnBatch');
@@ -697,10 +729,8 @@ export function trainOnBatch(
   const n = numSamples(x, 'x', 'trainOnBatch');
   if (numSamples(y, 'y', 'trainOnBatch') !== n)
     throw new ValueError(`trainOnBatch: x has ${n} samples but y has ${y[0]!.shape[0]}`);
-  const sw =
-    sampleWeight === undefined
-      ? null
-      : convertToTensor(sampleWeight, 'trainOnBatch', 'sampleWeight', 'float32');
+  const sw = toSampleWeight(sampleWeight, n, 'trainOnBatch');
+  checkData(model.inputNames, model.outputNames, x, y, sw, 'trainOnBatch', options);
   resetState(st);
   st.stepPreds = null;
   const loss = model.trainStep(x, y, sw);
@@ -708,21 +738,26 @@ export function trainOnBatch(
   return updateLogs(model, st, loss, y, preds, sw, n);
 }
 
-/** Loss and metrics of one batch, without updating. */
+/**
+ * Loss and metrics of one batch, without updating; the same data checks as `trainOnBatch`.
+ */
 export function testOnBatch(
   model: Model,
   xIn: DataInput,
   yIn: DataInput,
   sampleWeight?: TensorLike,
+  options: DataCheckOptions = {},
 ): Logs {
+  state(model, 'testOnBatch');
   const x = toTensors(model, xIn, 'x', 'testOnBatch');
   const y = toTensors(model, yIn, 'y', 'testOnBatch');
+  const n = numSamples(x, 'x', 'testOnBatch');
+  if (numSamples(y, 'y', 'testOnBatch') !== n)
+    throw new ValueError(`testOnBatch: x has ${n} samples but y has ${y[0]!.shape[0]}`);
+  const sw = toSampleWeight(sampleWeight, n, 'testOnBatch');
+  checkData(model.inputNames, model.outputNames, x, y, sw, 'testOnBatch', options);
   ensureBuilt(model, x);
-  const sw =
-    sampleWeight === undefined
-      ? null
-      : convertToTensor(sampleWeight, 'testOnBatch', 'sampleWeight', 'float32');
-  return evaluateInternal(model, x, y, sw, x[0]!.shape[0]!, null);
+  return evaluateInternal(model, x, y, sw, n, null);
 }
 
 /** Outputs for one batch. */
