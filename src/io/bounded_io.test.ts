@@ -36,6 +36,7 @@ import {
   modelToKerasBytes,
   saveModel,
 } from './save_load.js';
+import { parseModelJson } from './tfjs_format.js';
 import { readZip } from './zip.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tessera-bounded-'));
@@ -309,6 +310,22 @@ describe('JSON caps before parsing', () => {
     expect(() => parseJsonBounded(`[${'0,'.repeat(3_000_000)}0]`, 'cfg')).toThrow(
       'more than 2000000 values',
     );
+  });
+
+  it('parseModelJson scans text, and a model_config given as text, before parsing it', () => {
+    const deep = `${'['.repeat(5_000_000)}${']'.repeat(5_000_000)}`;
+    const t = performance.now();
+    expect(() => parseModelJson(deep, 'model.json')).toThrow(
+      `model.json: the JSON is nested deeper than ${MAX_DEPTH} levels (at byte ${MAX_DEPTH}); refused before parsing`,
+    );
+    expect(() => parseModelJson(new TextEncoder().encode(deep), 'model.json')).toThrow(
+      'refused before parsing',
+    );
+    const inner = { modelTopology: { model_config: deep }, weightsManifest: [] };
+    expect(() => parseModelJson(inner, 'm.json')).toThrow(
+      'm.json: modelTopology.model_config: the JSON is nested deeper than',
+    );
+    expect(performance.now() - t).toBeLessThan(1000);
   });
 
   it('a .keras whose config.json nests 100,000 deep is refused before parsing', async () => {

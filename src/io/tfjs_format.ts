@@ -25,6 +25,7 @@ import { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { FormatError } from './errors.js';
 import { modelFromKerasConfig, modelToKeras2Config } from './keras_config.js';
+import { scanJson } from './keras_config/json.js';
 import {
   DEFAULT_SHARD_BYTES,
   type LoadWeightsReport,
@@ -164,6 +165,8 @@ function rejectProtoKeys(root: unknown, where: string): void {
  * (`format: 'graph-model'`), an invalid manifest or a `__proto__` key.
  */
 export function parseModelJson(x: unknown, where = 'model.json'): ModelJson {
+  // Size, nesting depth and value count are checked before JSON.parse spends anything on them.
+  if (x instanceof Uint8Array || typeof x === 'string') scanJson(x, where);
   if (x instanceof Uint8Array) {
     try {
       x = new TextDecoder('utf-8', { fatal: true }).decode(x);
@@ -203,6 +206,7 @@ export function parseModelJson(x: unknown, where = 'model.json'): ModelJson {
   let nested = own(topology, 'model_config');
   if (typeof nested === 'string') {
     // Keras 2 stores model_config as JSON text; accept that spelling too.
+    scanJson(nested, `${where}: modelTopology.model_config`);
     try {
       nested = JSON.parse(nested);
     } catch (e) {
@@ -219,6 +223,7 @@ export function parseModelJson(x: unknown, where = 'model.json'): ModelJson {
       );
     nestedTraining = own(topology, 'training_config');
     if (typeof nestedTraining === 'string') {
+      scanJson(nestedTraining, `${where}: modelTopology.training_config`);
       try {
         nestedTraining = JSON.parse(nestedTraining);
       } catch (e) {
