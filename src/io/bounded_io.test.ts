@@ -32,6 +32,7 @@ import { MAX_DEPTH, parseJsonBounded, scanJson } from './keras_config/json.js';
 import {
   loadModel,
   loadModelFromBytes,
+  loadTfjsModelFromBytes,
   loadWeights,
   modelToKerasBytes,
   saveModel,
@@ -247,6 +248,27 @@ describe('TF.js shards: inside the model directory, regular, deduplicated, sized
     expect(e.message).toContain('and 19995 more');
     expect(e.message.length).toBeLessThan(1000);
     expect(performance.now() - t).toBeLessThan(3000);
+  });
+
+  it('in bytes too, 20,000 repeated paths give a short error message', () => {
+    const j = structuredClone(json);
+    j.weightsManifest[0]!.paths = Array.from({ length: 20_000 }, () => shard);
+    const bytes = new Uint8Array(readFileSync(join(dir, shard)));
+    let calls = 0;
+    const e = (() => {
+      try {
+        loadTfjsModelFromBytes(j, () => {
+          calls++;
+          return bytes;
+        });
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(e).toBeInstanceOf(FormatError);
+    expect(e.message.length).toBeLessThan(1000);
+    expect(calls).toBeGreaterThan(0);
   });
 
   it('a shard larger than the manifest needs is refused before it is read', async () => {

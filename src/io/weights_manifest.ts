@@ -348,7 +348,12 @@ function groupShards(manifest: WeightsManifest, data: WeightData, where: string)
     const have = mine.reduce((n, b) => n + b.length, 0);
     const want = sizes[gi]!;
     if (have !== want) {
-      const detail = mine.map((b, i) => `'${names[i]}' ${b.length}`).join(', ');
+      // At most 5 shards named, so a manifest listing 20,000 paths still gives a short message.
+      const detail =
+        mine
+          .slice(0, 5)
+          .map((b, i) => `'${names[i]}' ${b.length}`)
+          .join(', ') + (mine.length > 5 ? ` and ${mine.length - 5} more` : '');
       throw new FormatError(
         `${where}: weight group ${gi} declares ${fmtBytes(want)} (${g.weights.length} entries) but its shards hold ${fmtBytes(have)} (${detail || 'no shards'}): ${have < want ? 'a shard is truncated or missing' : 'the shards do not belong to this manifest'}`,
       );
