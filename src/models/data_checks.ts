@@ -26,7 +26,13 @@ export function dataLabel(which: string, i: number, names: readonly string[]): s
  */
 export function checkFinite(t: Tensor, what: string, op: string): void {
   if (!isFloat(t.dtype)) return;
-  const d = t.dataSync();
+  // Read the backend's own array when it keeps one (js, wasm and native all do): dataSync
+  // would copy the whole data set first, doubling memory for a 200 MB x. Only read here.
+  const own = (t.handleOn(t.backend) as { values?: unknown }).values;
+  const d =
+    (own instanceof Float32Array || own instanceof Float64Array) && own.length === t.size
+      ? own
+      : t.dataSync();
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     // v − v is 0 for every finite number and NaN for NaN and ±Infinity: one subtraction and
