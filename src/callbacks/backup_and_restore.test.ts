@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,7 +40,7 @@ function build(): Sequential {
       new Dropout({ rate: 0.3 }),
       new Dense({ units: 8, activation: 'tanh' }),
       new Dropout({ rate: 0.2, seed: 77 }),
-      new Dense({ units: 3 }),
+      new Dense({ units: 3, activation: 'softmax' }),
     ],
   });
   m.compile({
@@ -271,4 +272,90 @@ describe('BackupAndRestore', () => {
       () => new BackupAndRestore({ backupDir: dir, deleteCheckpoint: 'yes' as never }),
     ).toThrow(/deleteCheckpoint must be a boolean/);
   });
+});
+
+/** Runs the child trainer; `kill` (if given) decides when to SIGKILL it. */
+function runChild(
+  args: string[],
+  kill?: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    kill?.(child);
+  });
+}
+
+const CHILD = path.resolve(__dirname, '../../test/helpers/backup_child.ts');
+
+/** The backup file's inode (a new backup is renamed into place: a new inode), or null. */
+function inode(file: string): number | null {
+  try {
+    return fs.statSync(file).ino;
+  } catch {
+    return null;
+  }
+}
+
+describe('BackupAndRestore after kill -9', () => {
+  for (const freq of ['2', 'epoch']) {
+    it(`a child killed at random moments resumes to bit-identical weights and losses (saveFreq ${freq})`, async () => {
+      const refOut = path.join(dir, 'ref.json');
+      const out = path.join(dir, 'out.json');
+      const backupDir = path.join(dir, 'backup');
+      const latest = path.join(backupDir, 'latest.tsckpt');
+      // The uninterrupted run, without the callback, runs beside the killed ones.
+      const refRun = runChild([refOut]);
+      const kills = new Generator(freq === 'epoch' ? 5 : 6); // fixed seed: the same kill times every run
+      const starts: string[] = [];
+      let killed = 0;
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const before = inode(latest);
+        const r = await runChild([out, backupDir, freq], (child) => {
+          if (killed >= 3) return;
+          // Kill once this run has written a backup of its own, after a random delay.
+          const poll = setInterval(() => {
+            const now = inode(latest);
+            if (now !== null && now !== before) {
+              clearInterval(poll);
+              setTimeout(() => child.kill('SIGKILL'), kills.uniform() * 250);
+            }
+          }, 5);
+          child.on('exit', () => clearInterval(poll));
+        });
+        starts.push(...r.stdout.split('\n').filter((l) => l.startsWith('start')));
+        if (r.signal === 'SIGKILL') {
+          killed++;
+          continue;
+        }
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        break;
+      }
+      const ref = await refRun;
+      expect(ref.code, ref.stderr).toBe(0);
+      // It was killed, and resumed from where the backups had reached, not from the start.
+      expect(killed).toBeGreaterThanOrEqual(1);
+      expect(starts.length).toBe(killed + 1);
+      expect(starts.slice(1).some((l) => l !== 'start 0 0')).toBe(true);
+      const a = JSON.parse(fs.readFileSync(refOut, 'utf8'));
+      const b = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(b.weights).toEqual(a.weights); // base64 of the float32 bytes: bit for bit
+      expect(b.history).toEqual(a.history);
+      expect(b.epochs).toEqual([0, 1, 2, 3, 4, 5]);
+      // The finished run removed its backup, and any temporary a kill left mid-save.
+      expect(fs.existsSync(backupDir)).toBe(false);
+    });
+  }
 });
