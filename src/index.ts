@@ -287,6 +287,7 @@ export type {
   EvaluateArgs,
   PredictArgs,
   DataInput,
+  DataCheckOptions,
 } from './models/trainer.js';
 export * as activations from './activations.js';
 export * as initializers from './initializers.js';
