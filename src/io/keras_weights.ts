@@ -25,6 +25,7 @@
  * attribute `weight_names`, and each weight is the dataset `<layer>/<weight name>`.
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import type { AllocationBudget } from '../layers/allocation_budget.js';
 import type { Layer, LayerVariable } from '../layers/layer.js';
 import { toSnakeCase } from '../layers/layer.js';
 import { Model } from '../models/model.js';
@@ -33,6 +34,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
 import { type H5Array, type H5ReadOptions, type H5Reader, createH5, isHdf5, openH5 } from './h5.js';
+import { h5Budget } from './load_budget.js';
 import { readZip } from './zip.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -439,6 +441,53 @@ export async function readKerasWeights(
   } finally {
     r.close();
   }
+}
+
+/** Keras 3 weights opened before their model exists: see {@link openKerasWeights}. */
+export interface OpenedKerasWeights {
+  /** What the weights bound a model built for them to (pass to `withAllocationBudget`). */
+  budget: AllocationBudget;
+  /** Loads the weights into the built model, as {@link readKerasWeights} does. */
+  load(model: Model, opts?: ReadKerasWeightsOptions): LoadReport;
+  /** Releases the file (idempotent). */
+  close(): void;
+}
+
+/**
+ * Opens Keras 3 weights (a `.weights.h5` file or a `.keras` archive) once, for a model still
+ * to be built from its config: `budget` bounds what the config may declare by the values the
+ * file holds, then `load` checks and assigns them. Close it when done.
+ * @example
+ * const w = await openKerasWeights(h5Bytes, 'loadModelFromBytes');
+ * try {
+ *   const model = withAllocationBudget(w.budget, () => modelFromKerasConfig(json));
+ *   w.load(model);
+ * } finally {
+ *   w.close();
+ * }
+ */
+export async function openKerasWeights(
+  bytes: Uint8Array,
+  where: string,
+  opts: { h5?: H5ReadOptions } = {},
+): Promise<OpenedKerasWeights> {
+  const h5 = weightsBytes(bytes, where);
+  const r = await openH5(h5, opts.h5);
+  let budget: AllocationBudget;
+  try {
+    budget = h5Budget(r, h5.length, 'model.weights.h5', where);
+  } catch (e) {
+    r.close();
+    throw e;
+  }
+  return {
+    budget,
+    load: (model, o = {}) => {
+      checkBuilt(model, 'readKerasWeights');
+      return loadFromReader(model, r, o);
+    },
+    close: () => r.close(),
+  };
 }
 
 function loadFromReader(model: Model, r: H5Reader, opts: ReadKerasWeightsOptions): LoadReport {

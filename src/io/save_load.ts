@@ -11,6 +11,7 @@ import {
   encodeCheckpoint,
 } from '../callbacks/checkpoint_format.js';
 import { ValueError } from '../errors.js';
+import { withAllocationBudget } from '../layers/allocation_budget.js';
 import type { Model } from '../models/model.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -28,10 +29,12 @@ import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from '
 import { MAX_JSON_BYTES, parseJsonBounded } from './keras_config/json.js';
 import {
   loadLegacyWeights,
+  openKerasWeights,
   readKerasWeights,
   readLegacyH5,
   writeKerasWeights,
 } from './keras_weights.js';
+import { tensorsBudget } from './load_budget.js';
 import {
   type EncodedTfjsModel,
   decodeTfjsModel,
@@ -45,6 +48,7 @@ import { readZip, writeZip } from './zip.js';
 export const KERAS_FORMAT_VERSION = '3.15.1';
 
 const utf8 = new TextEncoder();
+
 /** Size, depth and value count are checked before `JSON.parse` spends anything on them. */
 function parseJson(bytes: Uint8Array, what: string): unknown {
   return parseJsonBounded(bytes, what);
@@ -149,9 +153,6 @@ async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model
       `.keras file has no config.json (entries: ${listShort([...entries.keys()])})`,
     );
   const json = parseJson(config, '.keras config.json');
-  const model = modelFromKerasConfig(json);
-  const compileArgs = opts.compile === false ? null : compileArgsFromKeras(json);
-  if (compileArgs) model.compile(compileArgs);
   const weights = entries.get('model.weights.h5');
   if (!weights) {
     if (entries.has('model.weights.npz'))
@@ -160,8 +161,18 @@ async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model
       );
     throw new FormatError('.keras file has no model.weights.h5');
   }
-  await readKerasWeights(model, weights, { includeOptimizer: compileArgs !== null });
-  return model;
+  // The weights are opened first: the values they hold bound what the config may declare,
+  // so a config that lies about its sizes is refused before its weights are allocated.
+  const opened = await openKerasWeights(weights, 'loadModelFromBytes');
+  try {
+    const model = withAllocationBudget(opened.budget, () => modelFromKerasConfig(json));
+    const compileArgs = opts.compile === false ? null : compileArgsFromKeras(json);
+    if (compileArgs) model.compile(compileArgs);
+    opened.load(model, { includeOptimizer: compileArgs !== null });
+    return model;
+  } finally {
+    opened.close();
+  }
 }
 
 async function loadLegacyH5Model(bytes: Uint8Array, opts: LoadOptions): Promise<Model> {
@@ -172,11 +183,17 @@ async function loadLegacyH5Model(bytes: Uint8Array, opts: LoadOptions): Promise<
     );
   }
   // The writer's version decides what `hard_sigmoid` means (Keras 2's differs from Keras 3's).
-  const model = modelFromKerasConfig(
+  const config =
     legacy.kerasVersion === undefined
       ? legacy.modelConfig
-      : { model_config: legacy.modelConfig, keras_version: legacy.kerasVersion },
+      : { model_config: legacy.modelConfig, keras_version: legacy.kerasVersion };
+  // The weights read from the file bound what its model_config may declare.
+  const budget = tensorsBudget(
+    legacy.weights.flatMap((l) => l.values),
+    'the .h5 model_weights',
+    'loadModelFromBytes',
   );
+  const model = withAllocationBudget(budget, () => modelFromKerasConfig(config));
   const compileArgs =
     opts.compile === false || !legacy.trainingConfig
       ? null

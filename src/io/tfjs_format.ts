@@ -20,12 +20,14 @@ import type { Variable } from '../autograd/variable.js';
  * when loading, never by position.
  */
 import { TesseraError, ValueError } from '../errors.js';
+import { withAllocationBudget } from '../layers/allocation_budget.js';
 import type { Loss } from '../losses/core.js';
 import { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { FormatError } from './errors.js';
 import { modelFromKerasConfig, modelToKeras2Config } from './keras_config.js';
 import { scanJson } from './keras_config/json.js';
+import { manifestBudget } from './load_budget.js';
 import {
   DEFAULT_SHARD_BYTES,
   type LoadWeightsReport,
@@ -319,7 +321,10 @@ export function decodeTfjsModel(
   let model: unknown;
   try {
     // Wrapped as in model.json, so the reader applies TF.js's defaults (e.g. GRU reset_after).
-    model = modelFromKerasConfig({ modelTopology: json.modelTopology });
+    // The manifest, checked against the shards above, bounds what the topology may declare.
+    model = withAllocationBudget(manifestBudget(json.weightsManifest, where), () =>
+      modelFromKerasConfig({ modelTopology: json.modelTopology }),
+    );
   } catch (e) {
     if (e instanceof TesseraError) throw e;
     throw new FormatError(

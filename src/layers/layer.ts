@@ -13,6 +13,7 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import type { Config, ConfigValue, Serializable, SerializedObject } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+import { chargeWeight, checkDeclaredShapes } from './allocation_budget.js';
 import { Node, type SymbolicShape, SymbolicTensor, fmtShapeNull } from './symbolic.js';
 
 /** Options every layer takes. */
@@ -177,6 +178,8 @@ export abstract class Layer implements Serializable {
   computeOutputShape(inputShape: Shapes): Shapes {
     const multi = isShapeList(inputShape);
     const shapes = multi ? (inputShape as SymbolicShape[]) : [inputShape as SymbolicShape];
+    // This path allocates its inputs: bounded while a model is loaded from a file.
+    checkDeclaredShapes(this.name, shapes, 'input');
     const out = noGrad(() => {
       const xs = shapes.map((s) => zeros(s.map((d) => (d === null ? 1 : d))));
       return this.call(multi ? xs : xs[0]!, { training: false });
@@ -210,6 +213,9 @@ export abstract class Layer implements Serializable {
         );
       }
     }
+    // While a file is loaded, its weights bound what a config may declare: checked before the
+    // initializer allocates.
+    chargeWeight(this.name, args.name, args.shape);
     const init = getInitializer(args.initializer ?? 'glorotUniform');
     const value = noGrad(() => {
       const t = init.call(args.shape, dtype);
@@ -433,6 +439,7 @@ export abstract class Layer implements Serializable {
     this.maybeBuild(multi ? shapes : shapes[0]!);
     const out = this.computeOutputShape(multi ? shapes : shapes[0]!);
     const outShapes = isShapeList(out) ? (out as SymbolicShape[]) : [out as SymbolicShape];
+    checkDeclaredShapes(this.name, outShapes, 'output');
     const node = new Node(
       this,
       inputs,
