@@ -33,7 +33,7 @@ import { tensor } from '../ops/creation.js';
 import { setSeed } from '../ops/random.js';
 import { Adam } from '../optimizers/adam.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { modelToKerasBytes } from './save_load.js';
+import { loadModelFromBytes, modelToKerasBytes } from './save_load.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'scripts/keras_interop_check.py';
@@ -194,6 +194,60 @@ const zoo: Case[] = [
         ],
       }),
   },
+  {
+    // A functional model applied twice inside another, on inputs of different depths.
+    name: 'nested_functional_shared',
+    inputs: [[3], [3]],
+    outputs: [6, 3],
+    build: () => {
+      const ii = input({ shape: [3] });
+      const inner = functional({
+        name: 'inner',
+        inputs: ii,
+        outputs: new Dense({ units: 3, activation: 'tanh' }).apply(ii),
+      });
+      const x = input({ shape: [3], name: 'x' });
+      const z = input({ shape: [3], name: 'z' });
+      const h = inner.apply(new Dense({ units: 3 }).apply(x)) as never;
+      const k = inner.apply(z) as never;
+      // The second output comes straight from the nested model (Keras 3 offsets such
+      // output_layers references by one, unlike call arguments).
+      return functional({
+        name: 'outer',
+        inputs: [x, z],
+        outputs: [new Concatenate().apply([h, k]), k],
+      });
+    },
+  },
+  {
+    // A frozen layer: its variables are non-trainable, get no slots, and keep their place.
+    name: 'frozen_layer',
+    inputs: [[4]],
+    outputs: [2],
+    build: () => {
+      const frozen = new Dense({ units: 5, activation: 'relu' });
+      const m = new Sequential({
+        name: 'frozen',
+        layers: [input({ shape: [4] }), new Dense({ units: 5 }), frozen, new Dense({ units: 2 })],
+      });
+      frozen.trainable = false;
+      return m;
+    },
+  },
+  {
+    // An LSTM whose initial states come from other branches (Keras's initial_state argument).
+    name: 'lstm_initial_state',
+    inputs: [[5, 3], [4]],
+    outputs: [3],
+    build: () => {
+      const seq = input({ shape: [5, 3], name: 'seq' });
+      const ctx = input({ shape: [4], name: 'ctx' });
+      const h0 = new Dense({ units: 3, name: 'h0' }).apply(ctx);
+      const c0 = new Dense({ units: 3, name: 'c0' }).apply(ctx);
+      const out = new LSTM({ units: 3 }).apply([seq, h0, c0]);
+      return functional({ name: 'lstm_init', inputs: [seq, ctx], outputs: out });
+    },
+  },
 ];
 
 interface Prepared {
@@ -201,6 +255,7 @@ interface Prepared {
   model: Model;
   xs: Tensor[];
   preds: Tensor[];
+  bytes: Uint8Array;
 }
 
 interface KerasResult {
@@ -242,7 +297,8 @@ describe.skipIf(missing !== null)(
         }
         const preds = asList(m.predict(xs.length === 1 ? xs[0]! : xs));
         const file = join(dir, `${c.name}.keras`);
-        writeFileSync(file, await modelToKerasBytes(m));
+        const bytes = await modelToKerasBytes(m);
+        writeFileSync(file, bytes);
         const opt = m.optimizer!;
         cases.push({
           name: c.name,
@@ -256,7 +312,7 @@ describe.skipIf(missing !== null)(
             velocity: flat(opt.getSlot(w, 'velocity').value()),
           })),
         });
-        prepared.push({ name: c.name, model: m, xs, preds });
+        prepared.push({ name: c.name, model: m, xs, preds, bytes });
       }
       const manifest = join(dir, 'manifest.json');
       writeFileSync(manifest, JSON.stringify({ cases }));
@@ -314,6 +370,18 @@ describe.skipIf(missing !== null)(
             const diff = Math.max(0, ...mine.map((v, j) => Math.abs(v - theirs[j]!)));
             expect(diff, `weight ${i} '${w.name}'`).toBeLessThan(1e-7);
           });
+        });
+
+        it('loads back in Tessera, same layers, optimizer state and predictions', async () => {
+          const { p } = get();
+          const back = await loadModelFromBytes(p.bytes);
+          expect(back.layers.map((l) => l.name)).toEqual(p.model.layers.map((l) => l.name));
+          expect(back.optimizer?.iterations).toBe(3);
+          const slots = (m: Model) =>
+            m.trainableWeights.flatMap((w) => flat(m.optimizer!.getSlot(w, 'velocity').value()));
+          expect(slots(back)).toEqual(slots(p.model));
+          const preds = asList(back.predict(p.xs.length === 1 ? p.xs[0]! : p.xs));
+          preds.forEach((t, i) => expect(flat(t)).toEqual(flat(p.preds[i]!)));
         });
 
         it('predicts what Tessera predicts, to 1e-5', () => {

@@ -111,12 +111,18 @@ function sequentialEnvelope(model: Sequential, ctx: WriteContext): JsonObject {
 
 /**
  * The node index offset of references to a nested model: Keras 2 and TF.js count a model's
- * own internal node first; Keras 3 does so for Functional models (not for Sequential).
+ * own internal node first, everywhere. Keras 3 counts it only in `input_layers` /
+ * `output_layers`, and only for Functional models (its `get_config` reindexes those with a
+ * built-in node that its `functional_from_config` subtracts again), while the
+ * `keras_history` of call arguments counts the model's calls from 0 (`serialize_node`).
  */
-function nodeOffset(l: Layer, keras2: boolean): number {
+function nodeOffset(l: Layer, keras2: boolean, io: boolean): number {
   if (!(l instanceof Model)) return 0;
-  return keras2 || !(l instanceof Sequential) ? 1 : 0;
+  if (keras2) return 1;
+  return io && !(l instanceof Sequential) ? 1 : 0;
 }
+
+const isRecurrent = (l: Layer) => l instanceof RNN || l instanceof Bidirectional;
 
 function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
   const inGraph = new Set(model.graphNodes);
@@ -124,9 +130,9 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
     l instanceof InputLayer
       ? l.inboundNodes.slice(0, 1)
       : l.inboundNodes.filter((n) => inGraph.has(n));
-  const ref = (t: SymbolicTensor): Json[] => [
+  const ref = (t: SymbolicTensor, io = false): Json[] => [
     t.layer.name,
-    kept(t.layer).indexOf(t.node) + nodeOffset(t.layer, ctx.keras2),
+    kept(t.layer).indexOf(t.node) + nodeOffset(t.layer, ctx.keras2, io),
     t.index,
   ];
   const kerasTensor = (t: SymbolicTensor): JsonObject => ({
@@ -135,6 +141,18 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
   });
   const layers = model.layers.map((l) => {
     const env = layerEnvelope(l, ctx);
+    const first = l.inboundNodes[0];
+    if (!ctx.keras2 && env.build_config && isRecurrent(l) && first && first.inputs.length > 1) {
+      // Keras 3 builds a recurrent layer called with initial states from two arguments
+      // (`build(sequences_shape, initial_state_shape)`), so its build_config names them;
+      // one list of three shapes is refused as a shape.
+      env.build_config = {
+        shapes_dict: {
+          sequences_shape: copyJson(first.inputs[0]!.shape as Json),
+          initial_state_shape: first.inputs.slice(1).map((t) => copyJson(t.shape as Json)),
+        },
+      };
+    }
     const nodes: Json[] = [];
     if (!(l instanceof InputLayer)) {
       for (const node of kept(l)) {
@@ -145,7 +163,7 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
           continue;
         }
         const ins = node.inputs;
-        const recurrent = l instanceof RNN || l instanceof Bidirectional;
+        const recurrent = isRecurrent(l);
         let args: Json[];
         if (recurrent && ins.length > 1) {
           // Keras 3 takes a recurrent layer's initial states as a keyword argument.
@@ -170,7 +188,7 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
     return env;
   });
   const io = (ts: readonly SymbolicTensor[], multi: boolean): Json =>
-    ctx.keras2 || multi ? ts.map(ref) : ref(ts[0]!);
+    ctx.keras2 || multi ? ts.map((t) => ref(t, true)) : ref(ts[0]!, true);
   const inputLayers = io(model.inputs, model.isMultiInput);
   const outputLayers = io(model.outputs, model.isMultiOutput);
   if (ctx.keras2) {
