@@ -21,6 +21,16 @@ export class DTypeError extends TesseraError {}
 /** A value is out of range or malformed (axis, seed, option). */
 export class ValueError extends TesseraError {}
 
+/**
+ * A tensor too large to allocate: more elements than a typed array can hold, or more memory
+ * than the runtime gives. The message names the op, the element count and the bytes.
+ * @example try { zeros([1e6, 1e6]); } catch (e) { e instanceof AllocationError; } // true
+ */
+export class AllocationError extends ValueError {
+  // Fixed, so minified builds keep the name.
+  override name = 'AllocationError';
+}
+
 /** Formats a shape the way error messages print it: `[10, 2]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -1,7 +1,7 @@
 /** Functions that make new tensors from values or by rule: tensor, zeros, ones, full, eye, arange, linspace. */
-import { DTypeError, ValueError } from '../errors.js';
+import { DTypeError, ValueError, fmtShape } from '../errors.js';
 import { type TensorValues, toFlat } from '../tensor/convert.js';
-import { type DType, fitsInt32, isDType } from '../tensor/dtype.js';
+import { type DType, allocArray, checkAllocation, fitsInt32, isDType } from '../tensor/dtype.js';
 import { checkShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { be, wrap } from './util.js';
@@ -31,37 +31,44 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
 
-/** A tensor of `shape` filled with `value`. @example full([2, 2], 7) */
-export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  checkShape(shape, 'full');
-  checkDType('full', dtype);
+/** `full` under the name of the op the user called, so errors name it. */
+function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  checkShape(shape, op);
+  checkDType(op, dtype);
   // The backend's Int32Array fill would store NaN as 0 and 3e9 wrapped, silently.
   if (dtype === 'int32' && !fitsInt32(value))
     throw new ValueError(
-      `full: value ${value} does not fit int32: expected a number in [-2147483648, 2147483647]`,
+      `${op}: value ${value} does not fit int32: expected a number in [-2147483648, 2147483647]`,
     );
+  const size = sizeOf(shape);
+  checkAllocation(op, size, dtype, fmtShape(shape));
   const b = be();
-  return wrap(b, b.fill(sizeOf(shape), value, dtype), shape, dtype);
+  return wrap(b, b.fill(size, value, dtype), shape, dtype);
+}
+
+/** A tensor of `shape` filled with `value`. @example full([2, 2], 7) */
+export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  return filled('full', shape, value, dtype);
 }
 
 /** Zeros of `shape`. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 /** Ones of `shape`. @example ones([2, 3]) */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 /** Zeros with the shape and dtype of `x`. @example zerosLike(tensor([1, 2])) */
 export function zerosLike(x: Tensor): Tensor {
-  return full(x.shape, 0, x.dtype);
+  return filled('zerosLike', x.shape, 0, x.dtype);
 }
 
 /** Ones with the shape and dtype of `x`. @example onesLike(tensor([1, 2])) */
 export function onesLike(x: Tensor): Tensor {
-  return full(x.shape, 1, x.dtype);
+  return filled('onesLike', x.shape, 1, x.dtype);
 }
 
 /**
@@ -70,8 +77,9 @@ export function onesLike(x: Tensor): Tensor {
  */
 export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   checkShape([n, m], 'eye');
+  checkAllocation('eye', n * m, dtype, fmtShape([n, m]));
   return tensor(
-    new Float64Array(n * m).map((_, i) => (Math.floor(i / m) === i % m ? 1 : 0)),
+    allocArray('float64', n * m, 'eye').map((_, i) => (Math.floor(i / m) === i % m ? 1 : 0)),
     [n, m],
     dtype,
   );
@@ -97,7 +105,8 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
   if (step === 0) throw new ValueError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dt = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
-  const vals = new Float64Array(n).map((_, i) => start + i * step);
+  checkAllocation('arange', n, dt);
+  const vals = allocArray('float64', n, 'arange').map((_, i) => start + i * step);
   return tensor(vals, [n], dt);
 }
 
@@ -114,7 +123,8 @@ export function linspace(
   if (!Number.isInteger(num) || num < 0)
     throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  const vals = new Float64Array(num).map((_, i) =>
+  checkAllocation('linspace', num, dtype);
+  const vals = allocArray('float64', num, 'linspace').map((_, i) =>
     i === num - 1 && num > 1 ? stop : start + i * step,
   );
   return tensor(vals, [num], dtype);

@@ -168,7 +168,7 @@ function draw(
   if (dtype === 'bool') throw new ValueError(`${op}: dtype bool is not supported`);
   const g = opts?.seed !== undefined ? new Generator(opts.seed) : globalGen;
   const n = sizeOf(shape);
-  const out = allocArray(dtype, n);
+  const out = allocArray(dtype, n, op);
   for (let i = 0; i < n; i++) out[i] = f(g);
   const b = be();
   return wrap(b, b.fromArray(out, dtype), shape, dtype);

@@ -110,7 +110,7 @@ export function toFlat(
     const ta = values as TypedArray;
     const own = dtypeOfArray(ta);
     dt = dtype ?? (own === 'float64' ? 'float32' : own === 'bool' ? 'int32' : own);
-    data = allocArray(dt, ta.length);
+    data = allocArray(dt, ta.length, op);
     if (dt === 'int32' && (own === 'float32' || own === 'float64'))
       checkInt32(ta, shape && sizeOf(shape) === ta.length ? shape : [ta.length], op);
     if (dt === 'bool') for (let i = 0; i < ta.length; i++) data[i] = ta[i] !== 0 ? 1 : 0;
@@ -122,7 +122,7 @@ export function toFlat(
     const seen = { bool: true };
     flatten(values as NestedArray, inferred, 0, flat, op, seen);
     dt = dtype ?? (seen.bool && flat.length > 0 ? 'bool' : 'float32');
-    data = allocArray(dt, flat.length);
+    data = allocArray(dt, flat.length, op);
     if (dt === 'int32') checkInt32(flat, inferred, op);
     if (dt === 'bool') for (let i = 0; i < flat.length; i++) data[i] = flat[i] !== 0 ? 1 : 0;
     else data.set(flat);
@@ -135,7 +135,7 @@ export function toFlat(
     if (sizeOf(shape) !== data.length) {
       if (data.length === 1 && inferred.length === 0) {
         const v = data[0]!;
-        data = allocArray(dt, sizeOf(shape));
+        data = allocArray(dt, sizeOf(shape), op);
         data.fill(v);
       } else {
         throw new ShapeError(

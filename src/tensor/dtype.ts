@@ -3,6 +3,8 @@
  * results of comparisons; `float64` exists so that gradient checks can run in double precision
  * on the reference backend.
  */
+import { AllocationError } from '../errors.js';
+
 export type DType = 'float32' | 'int32' | 'bool' | 'float64';
 
 /** The typed array that stores each dtype. */
@@ -29,17 +31,73 @@ export function isDType(d: unknown): d is DType {
   return typeof d === 'string' && (DTYPES as readonly string[]).includes(d);
 }
 
-/** Allocates a zero-filled typed array of the dtype's class. */
-export function allocArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-    case 'float64':
-      return new Float64Array(size);
+/** Bytes per element of each dtype's storage. */
+export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  float64: 8,
+};
+
+/** Most elements one tensor may hold: the longest typed array V8 (Node 20+) allocates. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32;
+
+function fmtBytes(b: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = b;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${b} bytes` : `${b} bytes, ${v.toPrecision(3)} ${units[u]}`;
+}
+
+function allocationError(op: string, what: string, size: number, dtype: DType, why: string) {
+  return new AllocationError(
+    `${op}: cannot allocate ${what}: ${size} elements (${fmtBytes(size * BYTES_PER_ELEMENT[dtype])}); ${why}`,
+  );
+}
+
+/**
+ * Checks that a tensor of `size` elements can exist before anything is allocated, so a huge
+ * shape gives an {@link AllocationError} naming the op and the size instead of V8's bare
+ * `RangeError: Invalid typed array length`.
+ * @example checkAllocation('zeros', 1e12, 'float32', '[1000000, 1000000]'); // throws
+ */
+export function checkAllocation(op: string, size: number, dtype: DType, shape?: string): void {
+  if (Number.isSafeInteger(size) && size >= 0 && size <= MAX_TENSOR_ELEMENTS) return;
+  throw allocationError(
+    op,
+    `a ${dtype} tensor${shape ? ` of shape ${shape}` : ''}`,
+    size,
+    dtype,
+    `a tensor holds at most ${MAX_TENSOR_ELEMENTS} elements`,
+  );
+}
+
+/**
+ * Allocates a zero-filled typed array of the dtype's class. Sizes no typed array can hold, and
+ * allocations the runtime refuses for lack of memory, give an {@link AllocationError} naming
+ * `op` instead of a bare `RangeError`.
+ * @example allocArray('float32', 6, 'zeros') // Float32Array(6)
+ */
+export function allocArray(dtype: DType, size: number, op = 'allocate'): TypedArray {
+  checkAllocation(op, size, dtype);
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'int32':
+        return new Int32Array(size);
+      case 'bool':
+        return new Uint8Array(size);
+      case 'float64':
+        return new Float64Array(size);
+    }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw allocationError(op, `a ${dtype} array`, size, dtype, `out of memory (${e.message})`);
   }
 }
 
