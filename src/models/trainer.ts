@@ -544,13 +544,19 @@ export async function fit(
     epoch++
   ) {
     resetState(st);
+    // Before onEpochBegin, where a LearningRateScheduler may change it.
+    const lrAtEpochStart = st.optimizer.learningRate;
     await callbacks.call('onEpochBegin', epoch, {});
     const resumed = resume !== null && epoch === resume.epoch ? resume : null;
     const g = globalGenerator();
     // A resumed epoch shuffles from the state its interrupted run began with, so that the
     // batches it skips are the ones that run trained.
     if (resumed) g.setState(resumed.rngAtEpochStart);
-    publishProgress(model, { epoch, rngAtEpochStart: g.getState() });
+    publishProgress(model, {
+      epoch,
+      rngAtEpochStart: g.getState(),
+      lrAtEpochStart: typeof lrAtEpochStart === 'number' ? lrAtEpochStart : null,
+    });
     const order = new Int32Array(n).map((_, i) => i);
     if (args.shuffle ?? true) {
       for (let i = n - 1; i > 0; i--) {
