@@ -47,6 +47,7 @@ export {
 } from './ops/creation.js';
 export {
   Generator,
+  type GeneratorState,
   setSeed,
   randomUniform,
   randomNormal,

@@ -13,6 +13,7 @@ import { Generator, setSeed } from '../ops/random.js';
 import { BackupAndRestore } from './backup_and_restore.js';
 import { Callback } from './callback.js';
 import { readCheckpoint } from './checkpoint_format.js';
+import { LearningRateScheduler } from './lr_scheduler.js';
 
 let dir: string;
 beforeEach(() => {
@@ -190,6 +191,24 @@ describe('BackupAndRestore', () => {
       ],
     });
     expect(seen).toEqual({ lr: 0.0005, it: 15 });
+  });
+
+  it('a LearningRateScheduler sees the same rates after a mid-epoch resume', async () => {
+    const sched = () => new LearningRateScheduler((e, lr) => (e === 0 ? lr : lr * 0.7));
+    const m0 = build();
+    const ref = await m0.fit(data.x, data.y, { ...FIT, callbacks: [sched()] });
+    const backup = () => new BackupAndRestore({ backupDir: dir, saveFreq: 3 });
+    await expect(
+      build().fit(data.x, data.y, {
+        ...FIT,
+        callbacks: [new Interrupter(3, 4), sched(), backup()],
+      }),
+    ).rejects.toThrow(Interrupt);
+    const m2 = build();
+    const h = await m2.fit(data.x, data.y, { ...FIT, callbacks: [sched(), backup()] });
+    expect(h.history.learning_rate).toEqual(ref.history.learning_rate);
+    expect(h.history).toEqual(ref.history);
+    expect(bits(m2)).toEqual(bits(m0));
   });
 
   it('refuses a truncated or damaged backup with a FormatError instead of restarting', async () => {

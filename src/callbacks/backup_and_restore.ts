@@ -135,7 +135,8 @@ function isMissing(e: unknown): boolean {
  * `doubleCheckpoint` the previous backup is restored instead. The model must be built before
  * `fit` when a backup exists, and be built and compiled as the interrupted run's was. State of
  * other callbacks (EarlyStopping's patience, ReduceLROnPlateau's counters) is not backed up,
- * as in Keras. When `fit` ends normally the backup is deleted (`deleteCheckpoint`); the
+ * as in Keras; list BackupAndRestore after callbacks that change the learning rate at an
+ * epoch's end (ReduceLROnPlateau), so that the epoch's backup holds the new rate. When `fit` ends normally the backup is deleted (`deleteCheckpoint`); the
  * directory is removed if nothing else is left in it. Node.js only.
  * @example
  * setSeed(1);
@@ -213,15 +214,20 @@ export class BackupAndRestore extends Callback {
     const p = fitProgress(model);
     if (!p)
       throw new ValueError('BackupAndRestore: batch-level backups need fit (no fit is running)');
-    await this.save({
-      epoch: this.currentEpoch,
-      step: batch + 1,
-      rngAtEpochStart: p.rngAtEpochStart,
-      rngAtStep: globalGenerator().getState(),
-      running: model.compiled ? runningState(model.compiled) : null,
-      logs: { ...logs },
-      history: this.history,
-    });
+    // The learning rate the epoch began with: a resumed run calls onEpochBegin for this epoch
+    // again, and a LearningRateScheduler must see the rate it saw the first time.
+    await this.save(
+      {
+        epoch: this.currentEpoch,
+        step: batch + 1,
+        rngAtEpochStart: p.rngAtEpochStart,
+        rngAtStep: globalGenerator().getState(),
+        running: model.compiled ? runningState(model.compiled) : null,
+        logs: { ...logs },
+        history: this.history,
+      },
+      p.lrAtEpochStart,
+    );
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
@@ -231,15 +237,19 @@ export class BackupAndRestore extends Callback {
       this.history.history[k].push(v);
     }
     if (this.saveFreq !== 'epoch') return;
-    await this.save({
-      epoch: epoch + 1,
-      step: 0,
-      rngAtEpochStart: globalGenerator().getState(),
-      rngAtStep: null,
-      running: null,
-      logs: null,
-      history: this.history,
-    });
+    const lr = this.model?.compiled?.optimizer.learningRate;
+    await this.save(
+      {
+        epoch: epoch + 1,
+        step: 0,
+        rngAtEpochStart: globalGenerator().getState(),
+        rngAtStep: null,
+        running: null,
+        logs: null,
+        history: this.history,
+      },
+      typeof lr === 'number' ? lr : null,
+    );
   }
 
   async onTrainEnd(): Promise<void> {
@@ -263,7 +273,7 @@ export class BackupAndRestore extends Callback {
     return this.model;
   }
 
-  private async save(point: FitResumePoint): Promise<void> {
+  private async save(point: FitResumePoint, learningRate: number | null): Promise<void> {
     const model = this.requireModel();
     const opt = model.compiled?.optimizer;
     const tensors = modelStateTensors(model, true);
@@ -283,7 +293,7 @@ export class BackupAndRestore extends Callback {
       logs: point.logs ? snapshotFields(point.logs) : null,
       historyEpochs: [...point.history.epoch],
       history: snapshotFields(point.history.history),
-      learningRate: typeof opt?.learningRate === 'number' ? opt.learningRate : null,
+      learningRate,
       optimizerBuilt: opt?.built ?? false,
     };
     meta.checksum = checksum(meta, tensors);

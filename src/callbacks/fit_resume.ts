@@ -38,6 +38,8 @@ export interface FitProgress {
   epoch: number;
   /** The global generator's state when it began (before its shuffle). */
   rngAtEpochStart: GeneratorState;
+  /** The optimizer's plain learning rate before the epoch's `onEpochBegin` (null: a schedule). */
+  lrAtEpochStart: number | null;
 }
 
 const resumeRequests = new WeakMap<Model, FitResumePoint>();
@@ -65,7 +67,7 @@ export function fitProgress(model: Model): FitProgress | null {
   return progress.get(model) ?? null;
 }
 
-/** @internal Called by fit when it ends, normally or not. */
+/** @internal Called by fit when it ends (after a failure, the next epoch start overwrites it). */
 export function clearProgress(model: Model): void {
   progress.delete(model);
   resumeRequests.delete(model);
@@ -93,7 +95,7 @@ function unnum(v: Snap, what: string): number {
 }
 
 /**
- * The data fields of a stateful object (a loss tracker, a metric) as exact JSON: numbers,
+ * @internal The data fields of a stateful object (a loss tracker, a metric) as exact JSON: numbers,
  * null, typed arrays, arrays and plain objects of those, recursively. Functions, `name` and
  * `options` (configuration, not state) are left out.
  */
@@ -125,7 +127,7 @@ function snapValue(v: unknown): Snap | undefined {
   return undefined;
 }
 
-/** Writes fields saved by {@link snapshotFields} back into `obj`. */
+/** @internal Writes fields saved by {@link snapshotFields} back into `obj`. */
 export function restoreFields(obj: object, snap: Config, what: string): void {
   const o = obj as Record<string, unknown>;
   for (const [k, v] of Object.entries(snap)) o[k] = unsnapValue(v, `${what}.${k}`);
