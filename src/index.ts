@@ -1,7 +1,7 @@
 /**
  * Tessera: Keras-style deep learning for TypeScript. This file lists every public export.
  */
-export { TesseraError, ShapeError, DTypeError, ValueError } from './errors.js';
+export { TesseraError, ShapeError, DTypeError, ValueError, AllocationError } from './errors.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export type { NestedArray, TensorValues } from './tensor/convert.js';
@@ -272,7 +272,7 @@ export {
   modelFromKerasConfig,
   modelToKeras2Config,
 } from './io/keras_config.js';
-export { FormatError } from './io/errors.js';
+export { FormatError, FileError } from './io/errors.js';
 export {
   moments,
   batchNormalization,
