@@ -7,6 +7,9 @@ import { ValueError } from '../errors.js';
 import { FormatError } from '../io/errors.js';
 import { Dropout } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
+import { GaussianNoise } from '../layers/regularization.js';
+import { LSTM } from '../layers/rnn/lstm.js';
+import { Bidirectional } from '../layers/rnn/wrappers.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
 import { Generator, setSeed } from '../ops/random.js';
@@ -209,6 +212,42 @@ describe('BackupAndRestore', () => {
     expect(h.history.learning_rate).toEqual(ref.history.learning_rate);
     expect(h.history).toEqual(ref.history);
     expect(bits(m2)).toEqual(bits(m0));
+  });
+
+  it('restores the generators of seeded layers anywhere in the model (RNN cells in a wrapper, noise)', async () => {
+    const g = new Generator(8);
+    const xs = tensor(
+      Array.from({ length: 32 }, () => Array.from({ length: 5 }, () => [g.normal(), g.normal()])),
+    );
+    const ys = tensor(Array.from({ length: 32 }, (_, i) => i % 3));
+    const make = () => {
+      setSeed(99);
+      const m = new Sequential({
+        layers: [
+          new Bidirectional(new LSTM({ units: 4, dropout: 0.3, recurrentDropout: 0.2, seed: 3 }), {
+            inputShape: [5, 2],
+          } as never),
+          new GaussianNoise({ stddev: 0.1, seed: 9 }),
+          new Dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' } as never);
+      return m;
+    };
+    const fitArgs = { epochs: 4, batchSize: 8, verbose: 0 as const };
+    const m0 = make();
+    const ref = await m0.fit(xs, ys, fitArgs);
+    const backup = () => new BackupAndRestore({ backupDir: dir, saveFreq: 3 });
+    await expect(
+      make().fit(xs, ys, { ...fitArgs, callbacks: [new Interrupter(2, 1), backup()] }),
+    ).rejects.toThrow(Interrupt);
+    const meta = (await readCheckpoint(path.join(dir, 'latest.tsckpt'))).metadata;
+    // The forward and backward cells' generators and the noise layer's.
+    expect((meta.layerRng as unknown[]).length).toBe(3);
+    const m2 = make();
+    const h = await m2.fit(xs, ys, { ...fitArgs, callbacks: [backup()] });
+    expect(bits(m2)).toEqual(bits(m0));
+    expect(h.history).toEqual(ref.history);
   });
 
   it('refuses a truncated or damaged backup with a FormatError instead of restarting', async () => {
