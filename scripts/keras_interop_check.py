@@ -7,10 +7,10 @@ backend stand-ins (see shared/tools/keras3/README.md):
         scripts/keras_interop_check.py manifest.json
 
 The manifest lists cases: {name, file, inputs: [{shape, data}], trainable: [{name, shape,
-value, momentum, velocity}], iterations}. For each case this prints, as one JSON document on
+value, slots: {<Keras slot kind>: values}}]}. For each case this prints, as one JSON document on
 stdout: whether `keras.saving.load_model(file, compile=True)` succeeded (or its error),
 `model.layers` names, `model.weights` shapes, the loaded values of the trainable variables and
-of their Adam slots compared with Tessera's (same position in `trainable_variables`), and the
+of their optimizer slots compared with Tessera's (same position in `trainable_variables`), and the
 predictions on the inputs. The comparisons with Tessera's predictions happen in the test.
 """
 
@@ -61,11 +61,16 @@ def check_case(case):
         )
     slot_diff = 0.0
     value_diff = 0.0
+    slots_checked = 0
     if opt is not None and getattr(opt, "built", False):
         out["optimizer_variables"] = [
-            {"path": v.path, "shape": list(v.shape)} for v in opt.variables
+            {"name": v.name, "path": v.path, "shape": list(v.shape)} for v in opt.variables
         ]
         out["iterations"] = int(np.asarray(opt.iterations.numpy()))
+        # Keras names each slot after the model variable it was built for
+        # (`<variable path with _>_<kind>`), whatever the optimizer; the value in it came
+        # from the file by position, so a slot written for another variable shows here.
+        by_name = {v.name: v for v in opt.variables}
         for i, (v, t) in enumerate(zip(tv, tess)):
             if list(v.shape) != list(t["shape"]):
                 problems.append(
@@ -74,18 +79,25 @@ def check_case(case):
                 )
                 continue
             value_diff = max(value_diff, max_diff(v.numpy(), t["value"]))
-            k = opt._get_variable_index(v)
-            for kind, slots in (("momentum", opt._momentums), ("velocity", opt._velocities)):
-                s = slots[k]
+            for kind, values in t["slots"].items():
+                name = f"{v.path.replace('/', '_')}_{kind}"
+                s = by_name.get(name)
+                if s is None:
+                    problems.append(
+                        f"no optimizer variable '{name}' (has {sorted(by_name)})"
+                    )
+                    continue
                 if list(s.shape) != list(v.shape):
                     problems.append(
                         f"{kind} slot of '{v.path}' has shape {list(s.shape)}, "
                         f"the variable {list(v.shape)}"
                     )
                     continue
-                slot_diff = max(slot_diff, max_diff(s.numpy(), t[kind]))
+                slot_diff = max(slot_diff, max_diff(s.numpy(), values))
+                slots_checked += 1
     else:
         problems.append("the optimizer was not built (its variables were not loaded)")
+    out["slots_checked"] = slots_checked
     out["problems"] = problems
     out["value_diff"] = value_diff
     out["slot_diff"] = slot_diff

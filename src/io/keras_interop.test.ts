@@ -1,9 +1,9 @@
 /**
  * Exact interop with real Keras 3: a zoo of models is built and trained (Adam, so the slots are
- * non-zero) in Tessera, saved compiled as `.keras`, then loaded by Keras itself
+ * non-zero; each with another optimizer) in Tessera, saved compiled as `.keras`, then loaded by Keras itself
  * (`keras.saving.load_model(path, compile=True)`, numpy backend) through
  * scripts/keras_interop_check.py. Keras must load every file, see the same `model.layers`
- * order, the same variables in the same order (values included), each Adam slot on the
+ * order, the same variables in the same order (values included), each optimizer slot on the
  * variable it belongs to, and predict what Tessera predicts to 1e-5.
  *
  * Needs the unmodified Keras 3 source (KERAS_SRC, default /tmp/keras-src) and the numpy-backend
@@ -27,11 +27,20 @@ import {
   add,
 } from '../layers/index.js';
 import { input } from '../layers/input_layer.js';
+import { toSnakeCase } from '../layers/layer.js';
 import { type Model, model as functional } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
 import { setSeed } from '../ops/random.js';
+import { Adadelta } from '../optimizers/adadelta.js';
+import { Adagrad } from '../optimizers/adagrad.js';
 import { Adam } from '../optimizers/adam.js';
+import { Adamax } from '../optimizers/adamax.js';
+import { AdamW } from '../optimizers/adamw.js';
+import { Nadam } from '../optimizers/nadam.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { RMSprop } from '../optimizers/rmsprop.js';
+import { SGD } from '../optimizers/sgd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadModelFromBytes, modelToKerasBytes } from './save_load.js';
 
@@ -57,6 +66,14 @@ function kerasStatus(): string | null {
 const missing = kerasStatus();
 if (missing) console.warn(`keras_interop tests skipped: ${missing}`);
 
+/** The slot kinds (`momentum`, `velocity`…) the optimizer keeps for the variable `name`. */
+function slotKinds(opt: Optimizer, name: string): string[] {
+  return opt
+    .getWeightNames()
+    .filter((n) => n.startsWith(`${name}/`) && !n.slice(name.length + 1).includes('/'))
+    .map((n) => n.slice(name.length + 1));
+}
+
 /** Deterministic inputs in [-1, 1] (a small LCG, independent of Tessera's generator). */
 function data(shape: number[], seed: number): Tensor {
   let s = seed >>> 0;
@@ -71,6 +88,8 @@ function data(shape: number[], seed: number): Tensor {
 
 interface Case {
   name: string;
+  /** Each case trains with another optimizer, so that every slot layout is checked. */
+  optimizer: () => Optimizer;
   build: () => Model;
   /** Per-sample input shapes and output widths of the training data. */
   inputs: number[][];
@@ -82,6 +101,7 @@ const N = 6;
 const zoo: Case[] = [
   {
     name: 'sequential_mlp',
+    optimizer: () => new SGD({ learningRate: 0.05, momentum: 0.9 }),
     inputs: [[5]],
     outputs: [3],
     build: () =>
@@ -98,6 +118,7 @@ const zoo: Case[] = [
     // The model of the issue: Conv1D on one input, Conv2D on the other, two outputs. Keras
     // orders the deeper Conv2D branch (and its input) first.
     name: 'two_branches',
+    optimizer: () => new Adam({ learningRate: 0.01 }),
     inputs: [
       [10, 6],
       [6, 6, 3],
@@ -117,6 +138,7 @@ const zoo: Case[] = [
   },
   {
     name: 'shared_layer',
+    optimizer: () => new RMSprop({ learningRate: 0.01, momentum: 0.5, centered: true }),
     inputs: [[4]],
     outputs: [1],
     build: () => {
@@ -130,6 +152,7 @@ const zoo: Case[] = [
   },
   {
     name: 'nested_sequential',
+    optimizer: () => new AdamW({ learningRate: 0.01 }),
     inputs: [[5]],
     outputs: [2],
     build: () => {
@@ -150,6 +173,7 @@ const zoo: Case[] = [
   },
   {
     name: 'recurrent',
+    optimizer: () => new Nadam({ learningRate: 0.01 }),
     inputs: [[7, 3]],
     outputs: [2],
     build: () =>
@@ -165,6 +189,7 @@ const zoo: Case[] = [
   },
   {
     name: 'separable_depthwise',
+    optimizer: () => new Adamax({ learningRate: 0.01 }),
     inputs: [[7, 7, 3]],
     outputs: [2],
     build: () =>
@@ -181,6 +206,7 @@ const zoo: Case[] = [
   },
   {
     name: 'batchnorm',
+    optimizer: () => new Adagrad({ learningRate: 0.05 }),
     inputs: [[6]],
     outputs: [2],
     build: () =>
@@ -197,6 +223,7 @@ const zoo: Case[] = [
   {
     // A functional model applied twice inside another, on inputs of different depths.
     name: 'nested_functional_shared',
+    optimizer: () => new Adadelta({ learningRate: 0.5 }),
     inputs: [[3], [3]],
     outputs: [6, 3],
     build: () => {
@@ -222,6 +249,7 @@ const zoo: Case[] = [
   {
     // A frozen layer: its variables are non-trainable, get no slots, and keep their place.
     name: 'frozen_layer',
+    optimizer: () => new Adam({ learningRate: 0.01, amsgrad: true }),
     inputs: [[4]],
     outputs: [2],
     build: () => {
@@ -237,6 +265,7 @@ const zoo: Case[] = [
   {
     // An LSTM whose initial states come from other branches (Keras's initial_state argument).
     name: 'lstm_initial_state',
+    optimizer: () => new Adam({ learningRate: 0.01 }),
     inputs: [[5, 3], [4]],
     outputs: [3],
     build: () => {
@@ -268,6 +297,7 @@ interface KerasResult {
   problems: string[];
   value_diff: number;
   slot_diff: number;
+  slots_checked: number;
   iterations: number;
   predictions: { shape: number[]; data: number[] }[];
 }
@@ -289,7 +319,7 @@ describe.skipIf(missing !== null)(
       for (const [k, c] of zoo.entries()) {
         setSeed(100 + k);
         const m = c.build();
-        m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+        m.compile({ optimizer: c.optimizer(), loss: 'mse' });
         const xs = c.inputs.map((s, i) => data([N, ...s], 1000 * k + i));
         const ys = c.outputs.map((w, i) => data([N, w], 1000 * k + 100 + i));
         for (let step = 0; step < 3; step++) {
@@ -308,8 +338,9 @@ describe.skipIf(missing !== null)(
             name: w.name,
             shape: w.shape,
             value: flat(w.value()),
-            momentum: flat(opt.getSlot(w, 'momentum').value()),
-            velocity: flat(opt.getSlot(w, 'velocity').value()),
+            slots: Object.fromEntries(
+              slotKinds(opt, w.name).map((k) => [toSnakeCase(k), flat(opt.getSlot(w, k).value())]),
+            ),
           })),
         });
         prepared.push({ name: c.name, model: m, xs, preds, bytes });
@@ -348,10 +379,17 @@ describe.skipIf(missing !== null)(
           return { p, r };
         };
 
-        it('loads compiled, with every Adam slot on its own variable', () => {
+        it('loads compiled, with every optimizer slot on its own variable', () => {
           const { p, r } = get();
           expect(r.problems).toEqual([]);
           expect(r.iterations).toBe(3);
+          const opt = p.model.optimizer!;
+          const slotCount = p.model.trainableWeights.reduce(
+            (n, w) => n + slotKinds(opt, w.name).length,
+            0,
+          );
+          expect(slotCount).toBeGreaterThan(0);
+          expect(r.slots_checked).toBe(slotCount);
           expect(r.value_diff).toBeLessThan(1e-7);
           // The slots are non-zero after training, so a slot on the wrong variable shows.
           expect(r.slot_diff).toBeLessThan(1e-7);
@@ -377,9 +415,8 @@ describe.skipIf(missing !== null)(
           const back = await loadModelFromBytes(p.bytes);
           expect(back.layers.map((l) => l.name)).toEqual(p.model.layers.map((l) => l.name));
           expect(back.optimizer?.iterations).toBe(3);
-          const slots = (m: Model) =>
-            m.trainableWeights.flatMap((w) => flat(m.optimizer!.getSlot(w, 'velocity').value()));
-          expect(slots(back)).toEqual(slots(p.model));
+          const state = (m: Model) => m.optimizer!.getWeights().map(flat);
+          expect(state(back)).toEqual(state(p.model));
           const preds = asList(back.predict(p.xs.length === 1 ? p.xs[0]! : p.xs));
           preds.forEach((t, i) => expect(flat(t)).toEqual(flat(p.preds[i]!)));
         });
