@@ -1,7 +1,7 @@
 /**
- * Exact interop with real Keras 3: a zoo of models is built and trained (Adam, so the slots are
- * non-zero; each with another optimizer) in Tessera, saved compiled as `.keras`, then loaded by Keras itself
- * (`keras.saving.load_model(path, compile=True)`, numpy backend) through
+ * Exact interop with real Keras 3: a zoo of models is built and trained in Tessera (each with
+ * another optimizer, a few steps, so the slots are non-zero), saved compiled as `.keras`, then
+ * loaded by Keras itself (`keras.saving.load_model(path, compile=True)`, numpy backend) through
  * scripts/keras_interop_check.py. Keras must load every file, see the same `model.layers`
  * order, the same variables in the same order (values included), each optimizer slot on the
  * variable it belongs to, and predict what Tessera predicts to 1e-5.
