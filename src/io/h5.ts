@@ -9,7 +9,9 @@
  * - In Node the file is parsed in a worker thread with a time limit: HDF5 itself can loop
  *   forever on some corrupted files (a damaged global heap, for one), and a worker is the only
  *   way to stop synchronous wasm. On timeout, crash or wasm trap the worker is discarded and
- *   a fresh one serves the next call. Elsewhere (browsers) parsing runs in the calling thread.
+ *   a fresh one serves the next call. The worker runs its own module file (`h5_worker.js`,
+ *   with an empty `execArgv`, so any flags of the parent process work); where that file is
+ *   absent or does not load, and in browsers, parsing runs in the calling thread.
  * - h5wasm is imported on first use, so importing Tessera does not instantiate the wasm module.
  * - The bytes go to a uniquely named file in h5wasm's in-memory file system, unlinked right
  *   after HDF5 opens it (HDF5 keeps reading through the open descriptor), so nothing is left.
@@ -347,7 +349,8 @@ export async function openH5(bytes: Uint8Array, opts: H5ReadOptions = {}): Promi
       snap = await snapshotInWorker(make, bytes, limits, timeoutMs);
     } catch (e) {
       if (!(e instanceof WorkerUnavailable)) throw e;
-      // No usable worker here (e.g. h5wasm not where the worker looks): parse in this thread.
+      // No usable worker here (its module or h5wasm did not load, e.g. a bundle that left
+      // h5_worker.js out): parse in this thread, without a time limit.
       disableWorkers();
     }
   }

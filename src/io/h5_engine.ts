@@ -67,9 +67,8 @@ export type H5wasm = typeof import('h5wasm')['default'];
 export type H5Module = Awaited<H5wasm['ready']>;
 
 /**
- * Reads a whole HDF5 file through h5wasm's low-level module. It runs inside the worker (its
- * source is embedded with `toString()`), so it must use nothing but its arguments and
- * globals. Throws an Error (with `fatal` set after a wasm trap) when the file cannot be
+ * Reads a whole HDF5 file through h5wasm's low-level module. It runs inside the worker
+ * (`h5_worker.ts`) or, where there is none, in this thread. Throws an Error (with `fatal` set after a wasm trap) when the file cannot be
  * opened or walked; errors local to one object are recorded on that object.
  * @internal
  */
@@ -435,24 +434,45 @@ type WorkerMaker = () => NodeWorker;
 
 let makerPromise: Promise<WorkerMaker | null> | null = null;
 
-/** How to start a parsing worker, or null where worker threads (or h5wasm's path) are missing. */
+/**
+ * How to start a parsing worker, or null where worker threads or the worker's module are
+ * missing (then files are parsed in this thread, without a time limit).
+ *
+ * The worker runs its own module, `h5_worker.js` beside this one (`dist/io/` in the package),
+ * with an empty `execArgv`: it must not inherit flags such as `--input-type=module`, which
+ * only make sense for the main script. Run from the TypeScript sources (vitest, tsx) there is
+ * only `h5_worker.ts`, which the worker loads through tsx's loader.
+ */
 export function workerMaker(): Promise<WorkerMaker | null> {
   makerPromise ??= (async () => {
     const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
     if (!proc?.versions?.node) return null;
     try {
       // Specifiers in variables keep bundlers for browsers from resolving Node built-ins.
-      const specs = ['node:worker_threads', 'node:url', 'node:path', 'node:fs'];
-      const [wt, url, path, fs] = (await Promise.all(specs.map((s) => import(s)))) as [
+      const specs = ['node:worker_threads', 'node:url', 'node:fs', 'node:module'];
+      const [wt, url, fs, mod] = (await Promise.all(specs.map((s) => import(s)))) as [
         typeof import('node:worker_threads'),
         typeof import('node:url'),
-        typeof import('node:path'),
         typeof import('node:fs'),
+        typeof import('node:module'),
       ];
-      const entry = findH5wasmEntry(url, path, fs);
-      if (!entry) return null;
-      const source = workerSource(snapshotFile.toString());
-      return () => new wt.Worker(source, { eval: true, workerData: { url: entry } });
+      // Written as `new URL('./…', import.meta.url)`, the pattern bundlers recognise as a file
+      // to ship beside the bundle.
+      const js = new URL('./h5_worker.js', import.meta.url);
+      if (js.protocol === 'file:' && fs.existsSync(url.fileURLToPath(js))) {
+        return () => new wt.Worker(js, { execArgv: [] });
+      }
+      const ts = new URL('./h5_worker.ts', import.meta.url);
+      if (ts.protocol === 'file:' && fs.existsSync(url.fileURLToPath(ts))) {
+        const api = tsxImportApi(mod, fs, url);
+        if (!api) return null;
+        // Node 20 applies no `--import` loader to a worker's own entry, so a two-line module
+        // (a data: URL; it can import only absolute URLs) loads the real entry through tsx.
+        const boot = `const { tsImport } = await import(${JSON.stringify(api)});\nawait tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)});`;
+        const bootUrl = new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
+        return () => new wt.Worker(bootUrl, { execArgv: [] });
+      }
+      return null;
     } catch {
       return null;
     }
@@ -460,68 +480,28 @@ export function workerMaker(): Promise<WorkerMaker | null> {
   return makerPromise;
 }
 
-/** The file URL of h5wasm's ESM entry, found from this module's location (or the cwd). */
-function findH5wasmEntry(
-  url: typeof import('node:url'),
-  path: typeof import('node:path'),
+/** The file URL of tsx's ESM `tsImport` API (a devDependency), or null where tsx is absent. */
+function tsxImportApi(
+  mod: typeof import('node:module'),
   fs: typeof import('node:fs'),
+  url: typeof import('node:url'),
 ): string | null {
-  const starts: string[] = [];
   try {
-    starts.push(path.dirname(url.fileURLToPath(import.meta.url)));
+    const pkgPath = mod.createRequire(import.meta.url).resolve('tsx/package.json');
+    const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as {
+      exports?: Record<string, { import?: { default?: string } }>;
+    };
+    const rel = pkg.exports?.['./esm/api']?.import?.default;
+    return rel ? new URL(rel, url.pathToFileURL(pkgPath)).href : null;
   } catch {
-    // Not a file URL (bundled); fall back to the working directory.
+    return null;
   }
-  starts.push(process.cwd());
-  for (const start of starts) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      const pkg = path.join(dir, 'node_modules', 'h5wasm', 'package.json');
-      if (fs.existsSync(pkg)) {
-        const json = JSON.parse(fs.readFileSync(pkg, 'utf8')) as {
-          exports?: { '.'?: { import?: string } };
-          module?: string;
-        };
-        const rel = json.exports?.['.']?.import ?? json.module;
-        if (!rel) return null;
-        return url.pathToFileURL(path.join(path.dirname(pkg), rel)).href;
-      }
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return null;
-}
-
-function workerSource(snapshotSource: string): string {
-  // `__name` stands in for the helper some TypeScript transpilers (esbuild with keepNames: tsx,
-  // vitest) insert into function bodies.
-  return `'use strict';
-const __name = (fn) => fn;
-const { parentPort, workerData } = require('node:worker_threads');
-const snapshotFile = (${snapshotSource});
-let ready = null;
-parentPort.on('message', async (msg) => {
-  let mod;
-  try {
-    if (!ready) ready = import(workerData.url).then((ns) => (ns.default || ns).ready);
-    mod = await ready;
-  } catch (e) {
-    ready = null;
-    parentPort.postMessage({ id: msg.id, error: String((e && e.message) || e), unavailable: true });
-    return;
-  }
-  try {
-    const snap = snapshotFile(mod, new Uint8Array(msg.bytes), msg.limits);
-    const transfer = [];
-    for (const node of snap.nodes.values()) if (node.dataset) transfer.push(node.dataset.raw);
-    parentPort.postMessage({ id: msg.id, snap }, transfer);
-  } catch (e) {
-    parentPort.postMessage({ id: msg.id, error: String((e && e.message) || e), fatal: !!(e && e.fatal) });
-  }
-});`;
 }
 
 let worker: NodeWorker | null = null;
 let workerSeq = 0;
+/** Workers whose module has loaded (they said so); failures before that are not the file's. */
+const loadedWorkers = new WeakSet<NodeWorker>();
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The worker could not be started or could not load h5wasm; parse in this thread instead. */
@@ -542,7 +522,13 @@ export function snapshotInWorker(
   const run = () =>
     new Promise<Snapshot>((resolve, reject) => {
       try {
-        worker ??= make();
+        if (!worker) {
+          const fresh = make();
+          fresh.on('message', (m: { loaded?: boolean } | null) => {
+            if (m?.loaded === true) loadedWorkers.add(fresh);
+          });
+          worker = fresh;
+        }
       } catch (e) {
         reject(new WorkerUnavailable((e as Error)?.message ?? String(e)));
         return;
@@ -583,8 +569,21 @@ export function snapshotInWorker(
         if (m.error !== undefined) reject(new FormatError(`openH5: ${m.error}`));
         else resolve(m.snap!);
       };
-      const onError = (e: Error) => fail(`the HDF5 worker failed (${e.message})`);
-      const onExit = (code: number) => fail(`the HDF5 worker exited unexpectedly (code ${code})`);
+      // A worker that dies before its module loaded (its file missing or not shipped by a
+      // bundler, an unusable loader) says nothing about the file: parse in this thread instead.
+      const unavailable = (why: string) => {
+        done();
+        discard();
+        reject(new WorkerUnavailable(why));
+      };
+      const onError = (e: Error) =>
+        loadedWorkers.has(w)
+          ? fail(`the HDF5 worker failed (${e.message})`)
+          : unavailable(`the HDF5 worker did not start (${e.message})`);
+      const onExit = (code: number) =>
+        loadedWorkers.has(w)
+          ? fail(`the HDF5 worker exited unexpectedly (code ${code})`)
+          : unavailable(`the HDF5 worker exited before it started (code ${code})`);
       const timer = setTimeout(
         () =>
           fail(
