@@ -318,6 +318,24 @@ describe('BackupAndRestore', () => {
     ).rejects.toThrow(/BackupAndRestore: cannot restore .* holds 6 weights but the model has 2/);
   });
 
+  it('refuses to resume mid-epoch with another batch size', async () => {
+    await expect(
+      build().fit(data.x, data.y, {
+        ...FIT,
+        callbacks: [new Interrupter(1, 2), new BackupAndRestore({ backupDir: dir, saveFreq: 2 })],
+      }),
+    ).rejects.toThrow(Interrupt);
+    await expect(
+      build().fit(data.x, data.y, {
+        ...FIT,
+        batchSize: 12,
+        callbacks: [new BackupAndRestore({ backupDir: dir, saveFreq: 2 })],
+      }),
+    ).rejects.toThrow(
+      /BackupAndRestore: cannot restore .*after batch 1 of an epoch of 48 samples in batches of 10, but this fit has 48 samples in batches of 12/,
+    );
+  });
+
   it('checks its arguments', () => {
     expect(() => new BackupAndRestore({ backupDir: '' })).toThrow(ValueError);
     expect(() => new BackupAndRestore({ backupDir: dir, saveFreq: 0 })).toThrow(

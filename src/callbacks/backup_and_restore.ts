@@ -295,6 +295,8 @@ export class BackupAndRestore extends Callback {
       history: snapshotFields(point.history.history),
       learningRate,
       optimizerBuilt: opt?.built ?? false,
+      samples: this.params.samples,
+      batchSize: this.params.batchSize,
     };
     meta.checksum = checksum(meta, tensors);
     const bytes = encodeCheckpoint(tensors, meta);
@@ -409,6 +411,14 @@ export class BackupAndRestore extends Callback {
     const step = meta.step as number;
     if (!Number.isInteger(epoch) || epoch < 0 || !Number.isInteger(step) || step < 0)
       fail(`invalid epoch ${String(epoch)} or step ${String(step)}`);
+    // Skipping the batches an epoch already trained needs that epoch's batches.
+    if (
+      step > 0 &&
+      (meta.samples !== this.params.samples || meta.batchSize !== this.params.batchSize)
+    )
+      fail(
+        `it was made after batch ${step} of an epoch of ${String(meta.samples)} samples in batches of ${String(meta.batchSize)}, but this fit has ${this.params.samples} samples in batches of ${this.params.batchSize}; resume with the interrupted run's data and batchSize`,
+      );
     this.currentEpoch = epoch;
     this.lastBytes = bytes;
     requestResume(model, {
