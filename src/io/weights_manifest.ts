@@ -607,7 +607,8 @@ function ownerOf(v: LayerVariable): string {
 export function collectTfjsWeights(model: Layer): NamedWeight[] {
   const names = tfjsWeightNames(model);
   const seen = new Map<string, LayerVariable>();
-  return model.weights.map((v) => {
+  // Not `model.weights`: a Model lists those in Keras 3's per-layer order, TF.js in Keras 2's.
+  return [...model.trainableWeights, ...model.nonTrainableWeights].map((v) => {
     const name = names.get(v) ?? v.name;
     const prev = seen.get(name);
     if (prev && prev !== v)
