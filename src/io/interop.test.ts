@@ -17,10 +17,12 @@ import {
   weightBytes,
 } from '../../test/helpers/tfjs_models.js';
 import { Dense } from '../layers/dense.js';
+import { GRU } from '../layers/rnn/gru.js';
 import { LSTM } from '../layers/rnn/lstm.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
+import { add, clip, mul } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
 import { writeLegacyH5 } from './keras_weights.js';
@@ -175,6 +177,40 @@ describe("legacy .h5: hard_sigmoid means what the file's keras_version meant", (
     const ours = predict(m, tensor(x, [2, 5, 3]));
     const theirs = tfPredict(tfm, tf.tensor(x, [2, 5, 3]));
     expect(Math.max(...ours.map((v, i) => Math.abs(v - theirs[i]!)))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('hardSigmoidKeras2 in recurrent layers', () => {
+  // The fused LSTM/GRU kernels compute sigmoid gates; with this activation the layers must take
+  // the composite path. A plain function of the same formula can only take that path, so equal
+  // outputs show that hardSigmoidKeras2 did too (the fused kernel would differ by ~1e-2).
+  it('GRU (resetAfter true) and LSTM compute it, not the fused sigmoid kernels', () => {
+    const plain = (t: Tensor) => clip(add(mul(t, 0.2), 0.5), 0, 1);
+    const build = (ract: 'hardSigmoidKeras2' | typeof plain | 'sigmoid') =>
+      new Sequential({
+        layers: [
+          new LSTM({
+            units: 3,
+            recurrentActivation: ract,
+            returnSequences: true,
+            inputShape: [4, 2],
+          }),
+          new GRU({ units: 2, resetAfter: true, recurrentActivation: ract }),
+        ],
+      });
+    const named = build('hardSigmoidKeras2');
+    const reference = build(plain);
+    const fused = build('sigmoid');
+    const x = tensor(rand(16, 12), [2, 4, 2]);
+    named.predict(x);
+    randomizeTess(named, 90);
+    reference.predict(x);
+    fused.predict(x);
+    reference.setWeights(named.getWeights());
+    fused.setWeights(named.getWeights());
+    expectClose(predict(named, x), predict(reference, x), { rtol: 1e-6, atol: 1e-7 });
+    const gap = predict(named, x).map((v, i) => Math.abs(v - predict(fused, x)[i]!));
+    expect(Math.max(...gap)).toBeGreaterThan(1e-3);
   });
 });
 
