@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValueError } from '../errors.js';
 import { FormatError } from '../io/errors.js';
+import { nodeFileOps } from '../io/files.js';
 import { Dropout } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
 import { GaussianNoise } from '../layers/regularization.js';
@@ -334,6 +335,55 @@ describe('BackupAndRestore', () => {
     ).rejects.toThrow(
       /BackupAndRestore: cannot restore .*after batch 1 of an epoch of 48 samples in batches of 10, but this fit has 48 samples in batches of 12/,
     );
+  });
+
+  it('a failed save leaves the previous backup, which then resumes the run exactly', async () => {
+    const ref = await uninterrupted();
+    const real = await nodeFileOps('test');
+    let renames = 0;
+    const cb = new BackupAndRestore({ backupDir: dir });
+    cb.io = {
+      ...real,
+      rename: async (a, b) => {
+        // The third backup (after epoch 2) dies between writing and renaming.
+        if (++renames === 3) throw new Error('disk full');
+        return real.rename(a, b);
+      },
+    };
+    await expect(build().fit(data.x, data.y, { ...FIT, callbacks: [cb] })).rejects.toThrow(
+      'disk full',
+    );
+    expect(fs.readdirSync(dir)).toEqual(['latest.tsckpt']); // no temporary left either
+    const m2 = build();
+    const epochsRun: number[] = [];
+    const h = await m2.fit(data.x, data.y, {
+      ...FIT,
+      callbacks: [
+        new BackupAndRestore({ backupDir: dir }),
+        { onEpochBegin: (e: number) => void epochsRun.push(e) },
+      ],
+    });
+    expect(epochsRun[0]).toBe(2);
+    expect(bits(m2)).toEqual(ref.weights);
+    expect(h.history).toEqual(ref.history);
+  });
+
+  it('on success removes its files and stale temporaries, but not files it does not own', async () => {
+    fs.writeFileSync(path.join(dir, '.latest.tsckpt.4242.abc1.tmp'), 'left by a kill');
+    await build().fit(data.x, data.y, {
+      ...FIT,
+      epochs: 2,
+      callbacks: [new BackupAndRestore({ backupDir: dir, doubleCheckpoint: true })],
+    });
+    expect(fs.existsSync(dir)).toBe(false);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    await build().fit(data.x, data.y, {
+      ...FIT,
+      epochs: 2,
+      callbacks: [new BackupAndRestore({ backupDir: dir })],
+    });
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
   });
 
   it('checks its arguments', () => {
