@@ -4,13 +4,33 @@
  * zip entry names). Every load must either give a working model or throw a TesseraError —
  * never another exception, a hang, or prototype pollution.
  *
- * CI runs a few thousand cases; `npm run fuzz` runs many more (TESSERA_FUZZ_RUNS).
+ * The resource bound (issue 10): loading any file of S bytes takes at most about 4·S + 64 MB
+ * of memory and a few seconds per MB, whatever it declares. Hostile files
+ * (test/helpers/hostile_files.ts) are loaded in child processes whose peak RSS and load time
+ * are measured against that bound, and which are killed past a hard ceiling
+ * (test/helpers/bounded_load.ts).
+ *
+ * CI runs a few thousand cases; `npm run fuzz` runs many more (TESSERA_FUZZ_RUNS), with larger
+ * hostile files and randomized hostile TF.js configs in bounded children.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { unzipSync, zipSync } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ChildReport,
+  memoryBound,
+  runLoadChild,
+  timeBoundMs,
+} from '../../test/helpers/bounded_load.js';
+import {
+  HOSTILE_CASE_IDS,
+  type HostileCase,
+  type HostileCaseId,
+  writeHostileFiles,
+} from '../../test/helpers/hostile_files.js';
 import { TesseraError } from '../errors.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
@@ -26,6 +46,8 @@ import {
 } from './save_load.js';
 
 const RUNS = Number(process.env.TESSERA_FUZZ_RUNS ?? 1500);
+/** `npm run fuzz` (more runs than CI's default): larger hostile files, randomized bounded cases. */
+const LONG = RUNS > 1500;
 const MODELS = process.env.TESSERA_MODELS_DIR ?? '../shared/models';
 
 /** Runs a load; returns normally for success or a TesseraError, fails the test otherwise. */
@@ -228,3 +250,178 @@ describe('loader fuzzing', () => {
     }
   });
 });
+
+const MB = 1024 * 1024;
+
+/** Limits a child runs under: the case's bound plus room, so a runaway is killed early. */
+function limitsFor(baselineRss: number, extraBound: number, msBound: number) {
+  return {
+    killAboveRssBytes: baselineRss + extraBound + 256 * MB,
+    // Start-up (tsx, imports) on a loaded machine comes on top of the load's own time.
+    timeoutMs: msBound + 30_000,
+    maxOldSpaceMb: (baselineRss + extraBound) / MB + 256,
+  };
+}
+
+/** Runs `jobs` at most `width` at a time; each result is a promise of its own. */
+function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T>[] {
+  const out: Promise<T>[] = [];
+  const chain: Promise<unknown>[] = [];
+  for (const job of jobs) {
+    const prev = chain.length >= width ? chain.shift()! : Promise.resolve();
+    const p = prev.then(job, job);
+    out.push(p);
+    chain.push(p.catch(() => undefined));
+  }
+  return out;
+}
+
+/** The baselines: an idle child's peak RSS, and what loading a tiny legitimate .keras costs. */
+interface Baselines {
+  idleMaxRss: number;
+  /** The HDF5 engine's fixed cost (wasm module, worker), counted out of `.keras` cases. */
+  h5Extra: number;
+}
+
+/** The memory a load took beyond its baseline, in bytes. */
+function extraOf(c: HostileCase, r: ChildReport, b: Baselines): number {
+  const own = r.loadExtraBytes ?? r.maxRssBytes - b.idleMaxRss;
+  return own - (c.baseline === 'h5' ? b.h5Extra : 0);
+}
+
+function describeReport(c: HostileCase, r: ChildReport, b: Baselines): string {
+  const extra = extraOf(c, r, b) / MB;
+  return `${c.name}: ${r.outcome}${r.name ? ` ${r.name}` : ''} in ${r.ms?.toFixed(0)} ms, peak RSS +${extra.toFixed(1)} MB over the ${c.baseline} baseline (S = ${(c.bytes / MB).toFixed(2)} MB)${r.message ? `: ${r.message.slice(0, 200)}` : ''}${r.detail ? ` [${r.detail}]` : ''}`;
+}
+
+describe.runIf(process.platform === 'linux')(
+  'resource bounds: hostile files load in a bounded child process',
+  () => {
+    let dir: string;
+    const cases = new Map<HostileCaseId, HostileCase>();
+    const reports = new Map<HostileCaseId, Promise<ChildReport>>();
+    const baselines: Baselines = { idleMaxRss: 0, h5Extra: 0 };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tessera-hostile-'));
+      const written = await writeHostileFiles(dir, { nestedBytes: (LONG ? 50 : 8) * MB });
+      for (const c of written.cases) cases.set(c.id, c);
+      const base = { killAboveRssBytes: 2048 * MB, timeoutMs: 60_000, maxOldSpaceMb: 1024 };
+      const [idle, h5] = await Promise.all([
+        runLoadChild(null, base),
+        runLoadChild(written.baselineKeras, base),
+      ]);
+      if (idle.outcome !== 'idle' || h5.outcome !== 'loaded')
+        throw new Error(`baseline children failed: ${JSON.stringify({ idle, h5 })}`);
+      baselines.idleMaxRss = idle.maxRssBytes;
+      baselines.h5Extra = h5.loadExtraBytes ?? h5.maxRssBytes - idle.maxRssBytes;
+      const list = [...cases.values()];
+      const runs = pool(
+        list.map((c) => () => {
+          const extra = c.maxExtraBytes ?? memoryBound(c.bytes);
+          const ms = c.maxMs ?? timeBoundMs(c.bytes);
+          return runLoadChild(
+            c.path,
+            limitsFor(baselines.idleMaxRss, extra + baselines.h5Extra, ms),
+          );
+        }),
+        2,
+      );
+      list.forEach((c, i) => reports.set(c.id, runs[i]!));
+      // Nothing is awaited here: each case's test awaits its own child.
+      for (const r of runs) r.catch(() => undefined);
+    }, 120_000);
+
+    afterAll(async () => {
+      await Promise.allSettled(reports.values());
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it.each(HOSTILE_CASE_IDS)(
+      '%s stays within 4·S + 64 MB and a few s/MB',
+      async (id) => {
+        const c = cases.get(id);
+        if (!c) return; // `fifo` where mkfifo is missing
+        const r = await reports.get(id)!;
+        const why = describeReport(c, r, baselines);
+        console.log(`[bounded] ${why}`);
+        expect(['killed', 'crashed', 'other-error'], why).not.toContain(r.outcome);
+        if (c.expect === 'error') expect(r.outcome, why).toBe('tessera-error');
+        if (c.expect === 'load') expect(r.outcome, why).toBe('loaded');
+        expect(r.messageLength ?? 0, why).toBeLessThan(2000);
+        expect(extraOf(c, r, baselines), why).toBeLessThanOrEqual(
+          c.maxExtraBytes ?? memoryBound(c.bytes),
+        );
+        expect(r.ms, why).toBeLessThanOrEqual(c.maxMs ?? timeBoundMs(c.bytes));
+      },
+      300_000,
+    );
+
+    it('the harness itself: a child past its memory ceiling is killed and reported', async () => {
+      // A ceiling below what any child needs to start: the watchdog must kill it.
+      const r = await runLoadChild(cases.get('tfjs-units')!.path, {
+        killAboveRssBytes: 20 * MB,
+        timeoutMs: 60_000,
+        maxOldSpaceMb: 512,
+      });
+      expect(r.outcome).toBe('killed');
+      expect(r.detail).toMatch(/^RSS \d+ MB passed the ceiling of 20 MB$/);
+    }, 120_000);
+
+    it.runIf(LONG)(
+      'randomized: TF.js configs with random huge declared sizes stay within the bound',
+      async () => {
+        const template = cases.get('tfjs-units')!.path;
+        const json = readFileSync(join(template, 'model.json'), 'utf8');
+        const shardFile = JSON.parse(json).weightsManifest[0].paths[0] as string;
+        const shard = readFileSync(join(template, shardFile));
+        const huge = fc.constantFrom(2 ** 31 - 1, 2 ** 24, 1e9, 65536, 2_000_000, [1e6, 1e6]);
+        const numbers: string[][] = [];
+        const walk = (v: unknown, p: string[]) => {
+          if (typeof v === 'number') numbers.push(p);
+          else if (v && typeof v === 'object')
+            for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+        };
+        walk(JSON.parse(json), []);
+        const samples = fc.sample(
+          fc.array(fc.tuple(fc.nat(numbers.length - 1), huge), { minLength: 1, maxLength: 3 }),
+          { numRuns: Math.ceil(RUNS / 2000), seed: 46 },
+        );
+        const failures: string[] = [];
+        for (const [k, edits] of samples.entries()) {
+          const j = JSON.parse(json);
+          for (const [pi, value] of edits) {
+            const path = numbers[pi]!;
+            let o = j;
+            for (const key of path.slice(0, -1)) o = o[key];
+            o[path.at(-1)!] = value;
+          }
+          const d = join(dir, `random-${k}`);
+          mkdirSync(d);
+          writeFileSync(join(d, 'model.json'), JSON.stringify(j));
+          writeFileSync(join(d, shardFile), shard);
+          const c: HostileCase = {
+            id: 'tfjs-units',
+            name: `random ${k} (${edits.map(([pi, v]) => `${numbers[pi]!.join('.')}=${JSON.stringify(v)}`).join(', ')})`,
+            path: d,
+            bytes: Buffer.byteLength(JSON.stringify(j)) + shard.length,
+            expect: 'any',
+            baseline: 'idle',
+          };
+          const bound = memoryBound(c.bytes);
+          const ms = timeBoundMs(c.bytes);
+          const r = await runLoadChild(d, limitsFor(baselines.idleMaxRss, bound, ms));
+          const why = describeReport(c, r, baselines);
+          if (
+            ['killed', 'crashed', 'other-error'].includes(r.outcome) ||
+            extraOf(c, r, baselines) > bound ||
+            r.ms > ms
+          )
+            failures.push(why);
+        }
+        expect(failures).toEqual([]);
+      },
+      3_600_000,
+    );
+  },
+);

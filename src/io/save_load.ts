@@ -139,10 +139,14 @@ export async function loadModelFromBytes(
 export const KERAS_WEIGHTS_INFLATE_RATIO = 2;
 const KERAS_WEIGHTS_INFLATE_SLACK = 16 * 1024 * 1024;
 
-/** The most bytes member `name` of a `.keras` archive of `archiveBytes` bytes may inflate to. */
+/**
+ * The most bytes member `name` of a `.keras` archive of `archiveBytes` bytes may inflate to
+ * (JSON members also at most {@link MAX_JSON_BYTES}): with the archive read whole, loading
+ * stays within a few times the file's size.
+ */
 function kerasMemberLimit(name: string, archiveBytes: number): number {
-  if (name.endsWith('.json')) return MAX_JSON_BYTES;
-  return KERAS_WEIGHTS_INFLATE_SLACK + KERAS_WEIGHTS_INFLATE_RATIO * archiveBytes;
+  const relative = KERAS_WEIGHTS_INFLATE_SLACK + KERAS_WEIGHTS_INFLATE_RATIO * archiveBytes;
+  return name.endsWith('.json') ? Math.min(MAX_JSON_BYTES, relative) : relative;
 }
 
 async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model> {
