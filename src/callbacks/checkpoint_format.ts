@@ -19,13 +19,12 @@ import { ValueError } from '../errors.js';
  * directory, flushed, then renamed over the target, so a failed write leaves any previous
  * checkpoint intact.
  */
-import { type FileOps, atomicWriteFile, nodeFileOps } from '../io/files.js';
+import { type FileOps, atomicWriteFile, nodeFileOps, readFileBytes } from '../io/files.js';
 import type { Model } from '../models/model.js';
 import { tensor } from '../ops/creation.js';
 import type { Config } from '../serialization.js';
 import { type DType, type TypedArray, isDType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { nodeFs } from './node_io.js';
 
 /** The 8 bytes every checkpoint file starts with. */
 export const CHECKPOINT_MAGIC = 'TSRCKPT\0';
@@ -296,9 +295,17 @@ export async function writeCheckpoint(
  * ckpt.tensors.map((t) => t.name); // ['dense/kernel', 'dense/bias', ...]
  */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  const fs = await nodeFs('readCheckpoint');
-  const buf = await fs.readFile(path);
-  return decodeCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), `'${path}'`);
+  // A regular file only, and its magic looked at before the rest is read (FileError otherwise).
+  const bytes = await readFileBytes(path, 'readCheckpoint', {
+    check: async (peek) => {
+      const head = await peek(0, 8);
+      if (![...CHECKPOINT_MAGIC].every((c, i) => head[i] === c.charCodeAt(0)))
+        throw new ValueError(
+          `readCheckpoint: '${path}' is not a Tessera checkpoint (bad magic bytes); refused before reading it`,
+        );
+    },
+  });
+  return decodeCheckpoint(bytes, `'${path}'`);
 }
 
 function snapshot(name: string, group: string, t: Tensor): CheckpointTensor {

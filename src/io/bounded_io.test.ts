@@ -23,11 +23,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../callbacks/checkpoint_format.js';
 import { Dense } from '../layers/dense.js';
 import { Sequential } from '../models/sequential.js';
 import { setSeed } from '../ops/random.js';
 import { FileError, FormatError } from './errors.js';
 import { atomicWriteFile, readFileBytes, removeStaleTemporaries } from './files.js';
+import { createH5 } from './h5.js';
 import { MAX_DEPTH, parseJsonBounded, scanJson } from './keras_config/json.js';
 import {
   loadModel,
@@ -148,6 +150,22 @@ describe('readFileBytes: only regular files, bounded', () => {
     const e2 = await failure(loadWeights(smallModel(), f));
     expect(e2).toBeInstanceOf(FormatError);
     expect(e2.message).toContain('refused before reading it');
+  });
+
+  it('readCheckpoint: a directory is a FileError, a sparse 1 GB file refused by its magic', async () => {
+    const d = fresh('ckpt-dir');
+    mkdirSync(d);
+    const e = await failure(readCheckpoint(d));
+    expect(e).toBeInstanceOf(FileError);
+    expect(e.message).toContain('it is a directory, not a file');
+    const f = fresh('sparse.tsckpt');
+    writeFileSync(f, 'JUNK');
+    truncateSync(f, 1024 ** 3);
+    const rss0 = process.memoryUsage().rss;
+    await expect(readCheckpoint(f)).rejects.toThrow(
+      `readCheckpoint: '${f}' is not a Tessera checkpoint (bad magic bytes); refused before reading it`,
+    );
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 1024 ** 2);
   });
 
   it('a real .keras and its weights still load from disk', async () => {
@@ -348,6 +366,17 @@ describe('JSON caps before parsing', () => {
       'm.json: modelTopology.model_config: the JSON is nested deeper than',
     );
     expect(performance.now() - t).toBeLessThan(1000);
+  });
+
+  it('a legacy .h5 whose model_config attribute nests 1,000,000 deep is refused before parsing', async () => {
+    const w = createH5()
+      .attr('/', 'layer_names', [])
+      .attr('/', 'model_config', `${'['.repeat(1e6)}${']'.repeat(1e6)}`);
+    const t = performance.now();
+    await expect(loadModelFromBytes(await w.bytes())).rejects.toThrow(
+      `readLegacyH5: attribute 'model_config': the JSON is nested deeper than ${MAX_DEPTH} levels (at byte ${MAX_DEPTH}); refused before parsing`,
+    );
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 
   it('a .keras whose config.json nests 100,000 deep is refused before parsing', async () => {

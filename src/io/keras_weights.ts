@@ -34,6 +34,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
 import { type H5Array, type H5ReadOptions, type H5Reader, createH5, isHdf5, openH5 } from './h5.js';
+import { scanJson } from './keras_config/json.js';
 import { h5Budget } from './load_budget.js';
 import { readZip } from './zip.js';
 
@@ -687,6 +688,8 @@ function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => 
 function parseJsonAttr(v: unknown, name: string): unknown | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new FormatError(`readLegacyH5: attribute '${name}' is not text`);
+  // Size and nesting depth first: V8 spends seconds and gigabytes on 50 MB of nested brackets.
+  scanJson(v, `readLegacyH5: attribute '${name}'`);
   try {
     return JSON.parse(v);
   } catch {
