@@ -125,9 +125,14 @@ describe('readFileBytes: only regular files, bounded', () => {
   it('reads at most the size stat gave, even if the file grows meanwhile', async () => {
     const f = fresh('grows.bin');
     writeFileSync(f, new Uint8Array(1000).fill(7));
+    let grew = false;
     const got = await readFileBytes(f, 'load', {
-      check: () => appendFileSync(f, new Uint8Array(5000).fill(9)),
+      check: () => {
+        appendFileSync(f, new Uint8Array(5000).fill(9));
+        grew = true;
+      },
     });
+    expect(grew).toBe(true);
     expect(got.length).toBe(1000);
     expect(got.every((b) => b === 7)).toBe(true);
   });

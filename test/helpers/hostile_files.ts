@@ -73,7 +73,7 @@ function sizeOf(...paths: string[]): number {
   return paths.reduce((n, p) => n + statSync(p).size, 0);
 }
 
-/** Sets every `units` in the first object of `root` whose class_name is `cls`. */
+/** Sets `units` in the first object (in document order) of `root` whose class_name is `cls`. */
 function setUnits(root: unknown, cls: string, units: number): boolean {
   const stack = [root];
   while (stack.length) {
@@ -84,7 +84,8 @@ function setUnits(root: unknown, cls: string, units: number): boolean {
       (o.config as Record<string, unknown>).units = units;
       return true;
     }
-    stack.push(...Object.values(o));
+    // Reversed, so objects pop in document order: the first Dense is the one with input 100.
+    stack.push(...Object.values(o).reverse());
   }
   return false;
 }
