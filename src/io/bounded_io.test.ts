@@ -38,6 +38,7 @@ import {
   loadWeights,
   modelToKerasBytes,
   saveModel,
+  saveWeights,
 } from './save_load.js';
 import { parseModelJson } from './tfjs_format.js';
 import { readZip } from './zip.js';
@@ -179,6 +180,19 @@ describe('readFileBytes: only regular files, bounded', () => {
     await saveModel(m, f);
     const back = await loadModel(f);
     expect(back.weights.map((w) => w.shape)).toEqual(m.weights.map((w) => w.shape));
+    // The size cap is an option of the path loaders.
+    const size = readFileSync(f).length;
+    const e = await failure(loadModel(f, { maxFileBytes: size - 1 }));
+    expect(e).toBeInstanceOf(FileError);
+    expect(e.message).toBe(
+      `loadModel: '${f}' (model file) has ${size} bytes, more than the limit of ${size - 1}`,
+    );
+    const w = fresh('ok.weights.h5');
+    await saveWeights(m, w);
+    await expect(loadWeights(m, w, { maxFileBytes: 10 })).rejects.toThrow(
+      `loadWeights: '${w}' (weights file) has`,
+    );
+    await loadWeights(m, w);
   });
 });
 

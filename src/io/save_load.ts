@@ -109,6 +109,11 @@ function kerasDate(d: Date): string {
 export interface LoadOptions {
   /** Compile the model with the saved training configuration, when there is one (default true). */
   compile?: boolean;
+  /**
+   * Path loaders only: refuse a model file larger than this many bytes before reading it
+   * (default 4 GiB, `DEFAULT_MAX_FILE_BYTES`).
+   */
+  maxFileBytes?: number;
 }
 
 /**
@@ -257,6 +262,11 @@ export interface LoadWeightsOptions {
   byName?: boolean;
   /** Skip weights whose shape differs instead of failing (default false). */
   skipMismatch?: boolean;
+  /**
+   * {@link loadWeights} only: refuse a file larger than this many bytes before reading it
+   * (default 4 GiB, `DEFAULT_MAX_FILE_BYTES`).
+   */
+  maxFileBytes?: number;
 }
 
 /** What a weight load matched. */
@@ -394,7 +404,10 @@ async function readTfjsShards(
 ): Promise<Map<string, Uint8Array>> {
   const op = 'loadModel';
   const baseReal = await realPath(base, op);
-  const inside = baseReal.endsWith('/') ? baseReal : `${baseReal}/`;
+  // Either separator: realpath gives backslashes on Windows.
+  const inside = (f: string) =>
+    f.startsWith(baseReal.endsWith('/') || baseReal.endsWith('\\') ? baseReal : `${baseReal}/`) ||
+    f.startsWith(`${baseReal}\\`);
   const found = new Map<string, { file: string; size: number }>();
   for (const g of manifest) {
     for (const p of g.paths) {
@@ -415,7 +428,7 @@ async function readTfjsShards(
       )
         throw new FileError(`${where}: weight path ${shown} leaves the model's directory`, p);
       const file = await realPath(joinPath(base, rel), op);
-      if (!file.startsWith(inside))
+      if (!inside(file))
         throw new FileError(
           `${where}: weight path ${shown} resolves to '${file}', outside the model's directory '${baseReal}'`,
           file,
@@ -458,6 +471,8 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<M
   const fmt = formatOfPath(path, dir);
   if (fmt !== 'tfjs') {
     const bytes = await readFileBytes(path, 'loadModel', {
+      maxBytes: opts.maxFileBytes,
+      what: 'model file',
       check: (peek, size) => checkModelMagic(peek, size, path),
     });
     return loadModelFromBytes(bytes, opts);
@@ -500,6 +515,8 @@ export async function loadWeights(
   opts: LoadWeightsOptions = {},
 ): Promise<unknown> {
   const bytes = await readFileBytes(path, 'loadWeights', {
+    maxBytes: opts.maxFileBytes,
+    what: 'weights file',
     check: async (peek, size) => {
       const head = await peek(0, 8);
       if (isHdf5(head) || CHECKPOINT_MAGIC.split('').every((c, i) => head[i] === c.charCodeAt(0)))
