@@ -11,7 +11,7 @@
  * (test/helpers/bounded_load.ts).
  *
  * CI runs a few thousand cases; `npm run fuzz` runs many more (TESSERA_FUZZ_RUNS), with larger
- * hostile files and randomized hostile TF.js configs in bounded children.
+ * hostile files and randomized hostile TF.js and .keras configs in bounded children.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -369,55 +369,89 @@ describe.runIf(process.platform === 'linux')(
     }, 120_000);
 
     it.runIf(LONG)(
-      'randomized: TF.js configs with random huge declared sizes stay within the bound',
+      'randomized: TF.js and .keras configs with random huge declared sizes stay within the bound',
       async () => {
-        const template = cases.get('tfjs-units')!.path;
-        const json = readFileSync(join(template, 'model.json'), 'utf8');
-        const shardFile = JSON.parse(json).weightsManifest[0].paths[0] as string;
-        const shard = readFileSync(join(template, shardFile));
         const huge = fc.constantFrom(2 ** 31 - 1, 2 ** 24, 1e9, 65536, 2_000_000, [1e6, 1e6]);
-        const numbers: string[][] = [];
-        const walk = (v: unknown, p: string[]) => {
-          if (typeof v === 'number') numbers.push(p);
-          else if (v && typeof v === 'object')
-            for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
-        };
-        walk(JSON.parse(json), []);
-        const samples = fc.sample(
-          fc.array(fc.tuple(fc.nat(numbers.length - 1), huge), { minLength: 1, maxLength: 3 }),
-          { numRuns: Math.ceil(RUNS / 2000), seed: 46 },
-        );
-        const failures: string[] = [];
-        for (const [k, edits] of samples.entries()) {
-          const j = JSON.parse(json);
-          for (const [pi, value] of edits) {
-            const path = numbers[pi]!;
-            let o = j;
-            for (const key of path.slice(0, -1)) o = o[key];
-            o[path.at(-1)!] = value;
-          }
-          const d = join(dir, `random-${k}`);
-          mkdirSync(d);
-          writeFileSync(join(d, 'model.json'), JSON.stringify(j));
-          writeFileSync(join(d, shardFile), shard);
-          const c: HostileCase = {
-            id: 'tfjs-units',
-            name: `random ${k} (${edits.map(([pi, v]) => `${numbers[pi]!.join('.')}=${JSON.stringify(v)}`).join(', ')})`,
-            path: d,
-            bytes: Buffer.byteLength(JSON.stringify(j)) + shard.length,
-            expect: 'any',
-            baseline: 'idle',
+        /** Random edits of the numbers in `json`: replaced by huge values, 1–3 at a time. */
+        const variants = (json: string, seed: number) => {
+          const numbers: string[][] = [];
+          const walk = (v: unknown, p: string[]) => {
+            if (typeof v === 'number') numbers.push(p);
+            else if (v && typeof v === 'object')
+              for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
           };
+          walk(JSON.parse(json), []);
+          const samples = fc.sample(
+            fc.array(fc.tuple(fc.nat(numbers.length - 1), huge), { minLength: 1, maxLength: 3 }),
+            { numRuns: Math.ceil(RUNS / 4000), seed },
+          );
+          return samples.map((edits) => {
+            const j = JSON.parse(json);
+            for (const [pi, value] of edits) {
+              const path = numbers[pi]!;
+              let o = j;
+              for (const key of path.slice(0, -1)) o = o[key];
+              o[path.at(-1)!] = value;
+            }
+            const what = edits
+              .map(([pi, v]) => `${numbers[pi]!.join('.')}=${JSON.stringify(v)}`)
+              .join(', ');
+            return { text: JSON.stringify(j), what };
+          });
+        };
+        const failures: string[] = [];
+        const check = async (c: HostileCase) => {
           const bound = memoryBound(c.bytes);
           const ms = timeBoundMs(c.bytes);
-          const r = await runLoadChild(d, limitsFor(baselines.idleMaxRss, bound, ms));
+          const extraBase = c.baseline === 'h5' ? baselines.h5Extra : 0;
+          const r = await runLoadChild(
+            c.path,
+            limitsFor(baselines.idleMaxRss, bound + extraBase, ms),
+          );
           const why = describeReport(c, r, baselines);
+          console.log(`[bounded] ${why}`);
           if (
             ['killed', 'crashed', 'other-error'].includes(r.outcome) ||
             extraOf(c, r, baselines) > bound ||
             r.ms > ms
           )
             failures.push(why);
+        };
+        // TF.js: model.json edited, the shard as written.
+        const template = cases.get('tfjs-units')!.path;
+        const modelJson = readFileSync(join(template, 'model.json'), 'utf8');
+        const shardFile = JSON.parse(modelJson).weightsManifest[0].paths[0] as string;
+        const shard = readFileSync(join(template, shardFile));
+        for (const [k, v] of variants(modelJson, 46).entries()) {
+          const d = join(dir, `random-tfjs-${k}`);
+          mkdirSync(d);
+          writeFileSync(join(d, 'model.json'), v.text);
+          writeFileSync(join(d, shardFile), shard);
+          const bytes = Buffer.byteLength(v.text) + shard.length;
+          await check({
+            id: 'tfjs-units',
+            name: `random TF.js ${k} (${v.what})`,
+            path: d,
+            bytes,
+            expect: 'any',
+            baseline: 'idle',
+          });
+        }
+        // .keras: config.json edited inside the archive.
+        const members = unzipSync(readFileSync(join(dir, 'baseline.keras')));
+        const config = new TextDecoder().decode(members['config.json']!);
+        for (const [k, v] of variants(config, 47).entries()) {
+          const p = join(dir, `random-${k}.keras`);
+          const zip = zipSync({ ...members, 'config.json': new TextEncoder().encode(v.text) });
+          writeFileSync(p, zip);
+          await check({
+            id: 'keras-units',
+            name: `random .keras ${k} (${v.what})`,
+            path: p,
+            bytes: zip.length,
+            expect: 'any',
+            baseline: 'h5',
+          });
         }
         expect(failures).toEqual([]);
       },
