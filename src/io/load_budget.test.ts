@@ -22,6 +22,7 @@ import {
   modelToKerasBytes,
   modelToTfjs,
 } from './save_load.js';
+import { decodeTfjsModel } from './tfjs_format.js';
 import { readZip, writeZip } from './zip.js';
 
 const MB = 1024 * 1024;
@@ -128,6 +129,22 @@ describe('a config that declares more than its file holds is refused before allo
     const edited = structuredClone(modelJson);
     expect(setInLayer(edited, 'wide', 'units', 2_000_000)).toBe(1);
     expectBoundedRefusal(await measureRefusal(() => loadTfjsModelFromBytes(edited, data)), 'TF.js');
+  });
+
+  it('TF.js with strict: false allows unset weights up to a sane bound, not beyond', async () => {
+    const m = new Sequential();
+    m.add(new Dense({ units: 1100, inputShape: [1000], name: 'wide' }));
+    const { modelJson } = modelToTfjs(m);
+    const noWeights = { ...structuredClone(modelJson), weightsManifest: [] };
+    // 1.1 M fresh weights, more than the slack over an empty manifest: fine when not strict.
+    const fresh = decodeTfjsModel(noWeights, [], { strict: false });
+    expect(fresh.countParams()).toBe(1000 * 1100 + 1100);
+    expect(() => decodeTfjsModel(noWeights, [])).toThrow(FormatError);
+    expect(setInLayer(noWeights, 'wide', 'units', 1_000_000)).toBe(1);
+    // 10^9 values is past the bound even so.
+    expect(() => decodeTfjsModel(noWeights, [], { strict: false })).toThrow(
+      /layer 'wide' declares weight 'kernel' of shape \[1000, 1000000\]/,
+    );
   });
 
   it('legacy .h5 whose model_config says units: 2000000', async () => {

@@ -29,6 +29,12 @@ export const LOAD_MAX_ACTIVATION = 2 ** 28;
 export const LOAD_MAX_TRANSIENT = 2 ** 24;
 
 /**
+ * Weight values a loaded model may declare in all when the caller allows weights the file
+ * does not set (TF.js `strict: false`): 2^27, 512 MiB of float32.
+ */
+export const LOAD_MAX_UNSTORED = 2 ** 27;
+
+/**
  * A budget from what a file stores: `stored` weight values in all, the largest array
  * `largest`. Errors are FormatErrors prefixed with `where`.
  * @example const b = loadBudget('model.weights.h5', 1024, 512, 'loadModelFromBytes');
@@ -88,10 +94,15 @@ export function h5Budget(
 
 /**
  * The budget of a TF.js weights manifest whose shards were checked against it
- * (`resolveWeightShards`): the values of its entries.
+ * (`resolveWeightShards`): the values of its entries (or a sane bound, {@link LOAD_MAX_UNSTORED},
+ * when `allowUnstored`: weights the manifest lacks are then allowed).
  * @example const budget = manifestBudget(json.weightsManifest, 'decodeTfjsModel');
  */
-export function manifestBudget(manifest: WeightsManifest, where: string): AllocationBudget {
+export function manifestBudget(
+  manifest: WeightsManifest,
+  where: string,
+  opts: { allowUnstored?: boolean } = {},
+): AllocationBudget {
   let stored = 0;
   let largest = 0;
   for (const g of manifest) {
@@ -101,7 +112,13 @@ export function manifestBudget(manifest: WeightsManifest, where: string): Alloca
       largest = Math.max(largest, n);
     }
   }
-  return loadBudget('the weight shards', stored, largest, where);
+  const budget = loadBudget('the weight shards', stored, largest, where);
+  // Weights left unset keep fresh values: bounded by a sane size instead of by the shards.
+  if (!opts.allowUnstored) return budget;
+  return {
+    ...budget,
+    maxWeightElements: Math.max(budget.maxWeightElements, LOAD_MAX_UNSTORED),
+  };
 }
 
 /**

@@ -322,7 +322,10 @@ export function decodeTfjsModel(
   try {
     // Wrapped as in model.json, so the reader applies TF.js's defaults (e.g. GRU reset_after).
     // The manifest, checked against the shards above, bounds what the topology may declare.
-    model = withAllocationBudget(manifestBudget(json.weightsManifest, where), () =>
+    const budget = manifestBudget(json.weightsManifest, where, {
+      allowUnstored: opts.strict === false,
+    });
+    model = withAllocationBudget(budget, () =>
       modelFromKerasConfig({ modelTopology: json.modelTopology }),
     );
   } catch (e) {
