@@ -39,6 +39,8 @@ import {
   modelToKerasBytes,
   saveModel,
   saveWeights,
+  weightsFromBytes,
+  weightsToBytes,
 } from './save_load.js';
 import { parseModelJson } from './tfjs_format.js';
 import { readZip } from './zip.js';
@@ -456,6 +458,25 @@ describe('.keras zip members are capped before inflating', () => {
     expect(e).toBeInstanceOf(FormatError);
     expect(e.message).toContain(
       `readZip: entry 'model.weights.h5' declares 41943040 uncompressed bytes, more than the limit of ${16 * 1024 ** 2 + 2 * bomb.length} for it`,
+    );
+  });
+
+  it('weight-count mismatches name at most 5 weights', () => {
+    const many = new Sequential({
+      layers: Array.from(
+        { length: 10 },
+        (_, i) => new Dense({ units: 1, ...(i === 0 ? { inputShape: [2] } : {}) }),
+      ),
+    });
+    expect(() => weightsFromBytes(many, weightsToBytes(smallModel()))).toThrow(
+      /^loadWeights: the file has 4 weights, the model 20 \('[^']+', '[^']+', '[^']+', '[^']+', '[^']+' and 15 more\)$/,
+    );
+  });
+
+  it('entry names longer than 1024 bytes are refused, so messages stay short', () => {
+    const z = zipSync({ [`${'a'.repeat(5000)}.json`]: new Uint8Array(1) });
+    expect(() => readZip(z)).toThrow(
+      'readZip: entry 0 has a name of 5005 bytes, more than the limit of 1024',
     );
   });
 

@@ -300,13 +300,13 @@ export function weightsFromBytes(
     report.unused.push(...byName.keys());
     if (!opts.skipMismatch && report.skipped.length) {
       throw new FormatError(
-        `loadWeights: no stored weight for ${report.skipped.join(', ')}; file has ${stored.map((t) => t.name).join(', ')}`,
+        `loadWeights: no stored weight for ${listShort(report.skipped)}; file has ${listShort(stored.map((t) => t.name))}`,
       );
     }
   } else {
     if (stored.length !== ws.length) {
       throw new FormatError(
-        `loadWeights: the file has ${stored.length} weights, the model ${ws.length} (${ws.map((w) => w.name).join(', ')})`,
+        `loadWeights: the file has ${stored.length} weights, the model ${ws.length} (${listShort(ws.map((w) => w.name))})`,
       );
     }
     ws.forEach((w, i) => pairs.push([w, stored[i]!]));

@@ -44,6 +44,8 @@ const SIG_LOCAL = 0x04034b50;
 // Compressed bytes handed to the inflater at a time; one deflate byte expands to at most ~1 KiB,
 // so an entry that lies about its size overshoots by at most ~16 MiB before it is caught.
 const INFLATE_CHUNK = 16 * 1024;
+// Longest entry name accepted: Keras's are a few dozen bytes; this keeps every message short.
+const MAX_NAME_BYTES = 1024;
 
 /**
  * Why an entry name is unsafe to extract, or null when it is safe. Rejects empty names,
@@ -273,6 +275,11 @@ function readCentralDirectory(r: Reader, maxEntries: number): CentralEntry[] {
     let compressedSize = r.u32(p + 20, 'central directory entry');
     let size = r.u32(p + 24, 'central directory entry');
     const nameLen = r.u16(p + 28, 'central directory entry');
+    if (nameLen > MAX_NAME_BYTES) {
+      throw new FormatError(
+        `readZip: entry ${i} has a name of ${nameLen} bytes, more than the limit of ${MAX_NAME_BYTES}`,
+      );
+    }
     const extraLen = r.u16(p + 30, 'central directory entry');
     const commentLen = r.u16(p + 32, 'central directory entry');
     let localOffset = r.u32(p + 42, 'central directory entry');
