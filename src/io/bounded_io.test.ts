@@ -28,7 +28,13 @@ import { Dense } from '../layers/dense.js';
 import { Sequential } from '../models/sequential.js';
 import { setSeed } from '../ops/random.js';
 import { FileError, FormatError } from './errors.js';
-import { atomicWriteFile, readFileBytes, removeStaleTemporaries } from './files.js';
+import {
+  type FileOps,
+  atomicWriteFile,
+  nodeFileOps,
+  readFileBytes,
+  removeStaleTemporaries,
+} from './files.js';
 import { createH5 } from './h5.js';
 import { MAX_DEPTH, parseJsonBounded, scanJson } from './keras_config/json.js';
 import {
@@ -504,6 +510,8 @@ describe('atomic saves remove stale temporaries of the same target', () => {
         live: `.m.keras.${live}.lx1a2b2.tmp`,
         oldLive: `.m.keras.${live}.lx1a2b3.tmp`,
         other: `.n.keras.${dead.pid}.lx1a2b4.tmp`,
+        // Our own pid, but not a save in progress here: a previous run in a container.
+        ownPid: `.m.keras.${process.pid}.lx1a2b5.tmp`,
         notOurs: '.m.keras.backup.tmp',
       };
       for (const f of Object.values(names)) writeFileSync(join(d, f), 'partial');
@@ -518,6 +526,27 @@ describe('atomic saves remove stale temporaries of the same target', () => {
     } finally {
       sleeper.kill();
     }
+  });
+
+  it("a concurrent save's temporary in this process is not removed", async () => {
+    const d = fresh('concurrent');
+    mkdirSync(d);
+    const target = join(d, 'm.bin');
+    const real = await nodeFileOps('save');
+    // The first save's temporary sits on disk while the second save cleans up.
+    const slow: FileOps = {
+      ...real,
+      async writeNew(p, data) {
+        await real.writeNew(p, data);
+        await new Promise((r) => setTimeout(r, 150));
+      },
+    };
+    const first = atomicWriteFile(target, new TextEncoder().encode('first'), slow);
+    await new Promise((r) => setTimeout(r, 50));
+    await atomicWriteFile(target, new TextEncoder().encode('second'));
+    await first; // would fail with ENOENT on rename had its temporary been removed
+    expect(readFileSync(target, 'utf8')).toBe('first');
+    expect(readdirSync(d)).toEqual(['m.bin']);
   });
 
   it('saveModel cleans up after a save that was killed', async () => {

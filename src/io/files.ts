@@ -48,6 +48,12 @@ export async function nodeFileOps(op: string): Promise<FileOps> {
 }
 
 let tmpCounter = 0;
+/**
+ * The temporaries this process is writing now (`<dir>/<name>`, dir `.` when none): in a
+ * container every run may get the same pid, so a leftover carrying our own pid is stale
+ * unless it is one of these.
+ */
+const writing = new Set<string>();
 
 function currentPid(): number {
   return (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
@@ -71,12 +77,16 @@ export async function atomicWriteFile(
   // Best effort: a failed clean-up must never fail the save itself.
   await io.removeStale?.(path).catch(() => undefined);
   const tmp = `${dir ? `${dir}/` : ''}.${baseName(path)}.${currentPid()}.${Date.now().toString(36)}${(tmpCounter++).toString(36)}.tmp`;
+  const key = `${dir || '.'}/${baseName(tmp)}`;
+  writing.add(key);
   try {
     await io.writeNew(tmp, bytes);
     await io.rename(tmp, path);
   } catch (e) {
     await io.remove(tmp).catch(() => undefined);
     throw e;
+  } finally {
+    writing.delete(key);
   }
 }
 
@@ -95,7 +105,8 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Removes the temporaries `.<name>.<pid>.<stamp>.tmp` that {@link atomicWriteFile} leaves beside
- * `target` when its process is killed mid-save: those whose writer is no longer running, and
+ * `target` when its process is killed mid-save: those whose writer is no longer running (or is
+ * this process, which is not writing them: a container may give every run the same pid), and
  * any older than {@link STALE_TEMP_MS}. A live writer's file (its pid running, recently
  * modified) is kept, so concurrent saves are not disturbed. Returns the names removed.
  * @example await removeStaleTemporaries('models/net.keras'); // ['.net.keras.4242.lx3k0.tmp']
@@ -125,7 +136,8 @@ export async function removeStaleTemporaries(target: string, op = 'save'): Promi
       const old = now - st.mtimeMs > STALE_TEMP_MS;
       // pid 0 (a runtime without pids) cannot be checked: only age decides. kill(0, 0) would
       // signal our own process group, so it is never called with 0.
-      const dead = pid > 0 && !pidAlive(pid);
+      const dead =
+        pid === currentPid() ? !writing.has(`${dir}/${name}`) : pid > 0 && !pidAlive(pid);
       if (!old && !dead) continue;
       await fs.rm(full, { force: true });
       removed.push(name);
