@@ -328,6 +328,29 @@ export function modelStateTensors(model: Model, includeOptimizer: boolean): Chec
   return out;
 }
 
+/**
+ * @internal The stored tensors in the order of `names` when both hold the same unique names in
+ * another order, else null. Files written before `model.weights` followed Keras 3's order
+ * (each layer's trainable then non-trainable variables) list BatchNormalization's moving
+ * statistics last; pairing by name keeps them loading right instead of by position.
+ */
+export function orderByName<T extends { name: string }>(
+  stored: readonly T[],
+  names: readonly string[],
+): T[] | null {
+  if (stored.length !== names.length) return null;
+  const byName = new Map(stored.map((t) => [t.name, t]));
+  if (byName.size !== stored.length || new Set(names).size !== names.length) return null;
+  if (stored.every((t, i) => t.name === names[i])) return null;
+  const out: T[] = [];
+  for (const n of names) {
+    const t = byName.get(n);
+    if (!t) return null;
+    out.push(t);
+  }
+  return out;
+}
+
 /** The tensors of one group, as Tessera tensors, in file order. */
 export function checkpointTensors(ckpt: Checkpoint, group = 'weights'): Tensor[] {
   return ckpt.tensors
@@ -349,5 +372,10 @@ export async function loadCheckpointWeights(model: Model, path: string): Promise
       `loadCheckpointWeights: '${path}' holds ${ws.length} weights but ${model.name} has ${mine.length} (${mine.map((w) => w.name).join(', ')})`,
     );
   }
-  model.setWeights(checkpointTensors(ckpt, 'weights'));
+  const ordered =
+    orderByName(
+      ws,
+      mine.map((w) => w.name),
+    ) ?? ws;
+  model.setWeights(ordered.map((t) => tensor(t.values, t.shape, t.dtype)));
 }

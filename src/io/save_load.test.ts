@@ -217,3 +217,69 @@ describe('ModelCheckpoint with Keras formats', () => {
     expect(Array.from(fresh.apply(x).dataSync())).toEqual(Array.from(m.apply(x).dataSync()));
   });
 });
+
+describe('weight files written in the old order (moving statistics last)', () => {
+  it('load by name when the names match in another order, with weightsFromBytes and loadCheckpointWeights', async () => {
+    const { BatchNormalization } = await import('../layers/normalization.js');
+    const { encodeCheckpoint, loadCheckpointWeights } = await import(
+      '../callbacks/checkpoint_format.js'
+    );
+    const { weightsFromBytes } = await import('./save_load.js');
+    const build = () =>
+      new Sequential({
+        layers: [
+          // Fixed names, as a fresh process gives a script's layers.
+          new Dense({ units: 3, inputShape: [2], name: 'd1' }),
+          new BatchNormalization({ name: 'bn' }),
+          new Dense({ units: 1, name: 'd2' }),
+        ],
+      });
+    setSeed(7);
+    const src = build();
+    // Distinct values everywhere so that a positional mix-up of equal shapes shows.
+    src.setWeights(src.weights.map((w) => randomUniform([...w.shape], 0.5, 1.5)));
+    const named = src.weights.map((w) => ({
+      name: w.name,
+      group: 'weights',
+      shape: [...w.shape],
+      dtype: w.dtype,
+      values: w.dataSync().slice() as Float32Array,
+      trainable: w.trainable,
+    }));
+    // The order before model.weights followed Keras 3: every trainable weight, then the rest.
+    const old = [...named.filter((t) => t.trainable), ...named.filter((t) => !t.trainable)];
+    expect(old.map((t) => t.name)).not.toEqual(named.map((t) => t.name));
+    const strip = (ts: typeof old) => ts.map(({ trainable: _, ...t }) => t);
+    const expected = src.weights.map((w) => [...w.dataSync()]);
+
+    const a = build();
+    weightsFromBytes(a, encodeCheckpoint(strip(old), { format: 'tessera-weights' }));
+    expect(a.weights.map((w) => [...w.dataSync()])).toEqual(expected);
+
+    const p = join(tmp, 'old-order.tsckpt');
+    writeFileSync(p, encodeCheckpoint(strip(old)));
+    const b = build();
+    await loadCheckpointWeights(b, p);
+    expect(b.weights.map((w) => [...w.dataSync()])).toEqual(expected);
+  });
+});
+
+describe('a .keras written by Keras 2 (metadata.json keras_version 2.x)', () => {
+  it("reads hard_sigmoid as Keras 2's clip(0.2x + 0.5, 0, 1), and as Keras 3's for a 3.x archive", async () => {
+    const { readZip, writeZip } = await import('./zip.js');
+    const m = new Sequential({
+      layers: [new LSTM({ units: 2, recurrentActivation: 'hardSigmoid', inputShape: [3, 2] })],
+    });
+    const bytes = await modelToKerasBytes(m);
+    const withVersion = (v: string) => {
+      const entries = Object.fromEntries(readZip(bytes));
+      entries['metadata.json'] = new TextEncoder().encode(JSON.stringify({ keras_version: v }));
+      return writeZip(entries);
+    };
+    const act = async (v: string) =>
+      ((await loadModelFromBytes(withVersion(v))).layers[0]!.getConfig() as Record<string, unknown>)
+        .recurrentActivation;
+    expect(await act('2.13.1')).toBe('hardSigmoidKeras2');
+    expect(await act('3.15.1')).toBe('hardSigmoid');
+  });
+});

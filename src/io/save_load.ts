@@ -9,6 +9,7 @@ import {
   type CheckpointTensor,
   decodeCheckpoint,
   encodeCheckpoint,
+  orderByName,
 } from '../callbacks/checkpoint_format.js';
 import { ValueError } from '../errors.js';
 import { withAllocationBudget } from '../layers/allocation_budget.js';
@@ -27,6 +28,7 @@ import {
 import { isHdf5 } from './h5.js';
 import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from './keras_config.js';
 import { MAX_JSON_BYTES, parseJsonBounded } from './keras_config/json.js';
+import { isKeras2Version } from './keras_config/names.js';
 import {
   loadLegacyWeights,
   openKerasWeights,
@@ -174,13 +176,30 @@ async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model
   // so a config that lies about its sizes is refused before its weights are allocated.
   const opened = await openKerasWeights(weights, 'loadModelFromBytes');
   try {
-    const model = withAllocationBudget(opened.budget, () => modelFromKerasConfig(json));
+    // A .keras written by Keras 2.13–2.15 says so in metadata.json; its `hard_sigmoid` is Keras
+    // 2's piecewise one, so the version travels with the config (as legacy .h5 loading does).
+    const version = kerasVersionOf(entries.get('metadata.json'));
+    const config = isKeras2Version(version) ? { model_config: json, keras_version: version } : json;
+    const model = withAllocationBudget(opened.budget, () => modelFromKerasConfig(config));
     const compileArgs = opts.compile === false ? null : compileArgsFromKeras(json);
     if (compileArgs) model.compile(compileArgs);
     opened.load(model, { includeOptimizer: compileArgs !== null });
     return model;
   } finally {
     opened.close();
+  }
+}
+
+/** The `keras_version` of a `.keras` archive's metadata.json, when it has a readable one. */
+function kerasVersionOf(metadata: Uint8Array | undefined): string | undefined {
+  if (!metadata) return undefined;
+  try {
+    const m = parseJson(metadata, '.keras metadata.json');
+    const v = (m as { keras_version?: unknown } | null)?.keras_version;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    // metadata.json is informative only: Keras itself loads archives whatever it says.
+    return undefined;
   }
 }
 
@@ -309,7 +328,12 @@ export function weightsFromBytes(
         `loadWeights: the file has ${stored.length} weights, the model ${ws.length} (${listShort(ws.map((w) => w.name))})`,
       );
     }
-    ws.forEach((w, i) => pairs.push([w, stored[i]!]));
+    const ordered =
+      orderByName(
+        stored,
+        ws.map((w) => w.name),
+      ) ?? stored;
+    ws.forEach((w, i) => pairs.push([w, ordered[i]!]));
   }
   const assign: [(typeof ws)[number], Tensor][] = [];
   for (const [w, t] of pairs) {
