@@ -10,7 +10,7 @@ import {
 } from '../activations.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { Generator, globalGenerator } from '../ops/random.js';
+import { Generator, globalGenerator, hostDraw } from '../ops/random.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import { allocArray, isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -402,8 +402,11 @@ export class Dropout extends Layer {
     const dtype = isFloat(x.dtype) ? x.dtype : 'float32';
     const g = this.generator ?? globalGenerator();
     const n = shape.reduce((a, b) => a * b, 1);
-    const keep = allocArray(dtype, n);
-    for (let i = 0; i < n; i++) keep[i] = g.uniform() >= this.rate ? 1 : 0;
+    const rate = this.rate;
+    // hostDraw: a compiled step redraws this mask on every replay instead of freezing it.
+    const keep = hostDraw(allocArray(dtype, n), (o) => {
+      for (let i = 0; i < o.length; i++) o[i] = g.uniform() >= rate ? 1 : 0;
+    });
     const mask = tensor(keep, shape, dtype);
     return x.div(1 - this.rate).mul(mask);
   }

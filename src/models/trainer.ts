@@ -19,6 +19,7 @@ import {
   takeResume,
 } from '../callbacks/fit_resume.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
+import { CompiledStep, type CompiledStepInfo, type JitCompile } from '../engine/step.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
 import { type Metric, getMetric } from '../metrics.js';
@@ -62,6 +63,17 @@ export interface CompileArgs {
     | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
   /** Weights of the per-output losses in the total (default 1 each). */
   lossWeights?: readonly number[] | Readonly<Record<string, number>>;
+  /**
+   * Keras's `jit_compile`: whether `fit`, `evaluate` and `predict` run their steps compiled
+   * (traced once per input signature into a list of backend primitives, then replayed).
+   * `'auto'` compiles where the step can be traced and otherwise runs eagerly, keeping the
+   * reason in `model.compiledStepInfo` (printed once at verbose ≥ 1); `true` throws a
+   * `JitCompileError` where a step cannot be compiled; `false` (default) runs eagerly. The
+   * optimizer update of the default `trainStep` stays eager (its learning rate and bias
+   * corrections change every step); a custom `trainStep` is traced whole.
+   * @example model.compile({ optimizer: 'adam', loss: 'mse', jitCompile: 'auto' });
+   */
+  jitCompile?: JitCompile;
 }
 
 /** Options of `fit`. */
@@ -141,6 +153,14 @@ export interface CompiledState {
   stepOutputLosses: Tensor[];
   /** Predictions of the current training step, when the default trainStep made them. */
   stepPreds: Tensor[] | null;
+  /** The compiled train, test and predict steps (null: eager). */
+  jit: {
+    train: CompiledStep;
+    test: CompiledStep;
+    predict: CompiledStep;
+    /** Per train key: which variables got no gradient (fixed by the graph, kept for replays). */
+    noGrad: Map<string, boolean[]>;
+  } | null;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -242,7 +262,180 @@ export function compile(model: Model, args: CompileArgs): void {
     outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
     stepOutputLosses: [],
     stepPreds: null,
+    jit: jitSteps(args.jitCompile ?? false, 'compile'),
   };
+}
+
+function jitSteps(mode: JitCompile, op: string): CompiledState['jit'] {
+  if (mode !== 'auto' && mode !== true && mode !== false)
+    throw new ValueError(`${op}: jitCompile must be 'auto', true or false, got ${String(mode)}`);
+  if (mode === false) return null;
+  return {
+    train: new CompiledStep('trainStep', mode),
+    test: new CompiledStep('testStep', mode),
+    predict: new CompiledStep('predictStep', mode),
+    noGrad: new Map(),
+  };
+}
+
+/**
+ * What compiling the steps gave: per step and input signature, the compiled graphs with what
+ * the passes did, and the fallbacks to eager with their reasons (empty lists when
+ * `jitCompile` is false).
+ * @example compiledStepInfo(model).train.fallbacks // [{ signature, reason }]
+ */
+export function compiledStepInfo(model: Model): {
+  train: CompiledStepInfo;
+  test: CompiledStepInfo;
+  predict: CompiledStepInfo;
+} {
+  const jit = model.compiled?.jit;
+  const empty = (step: string): CompiledStepInfo => ({ step, compiled: [], fallbacks: [] });
+  return {
+    train: jit ? jit.train.info() : empty('trainStep'),
+    test: jit ? jit.test.info() : empty('testStep'),
+    predict: jit ? jit.predict.info() : empty('predictStep'),
+  };
+}
+
+/** Prints each new fallback reason once, at verbose ≥ 1. */
+function reportFallbacks(st: CompiledState, verbose: number): void {
+  if (!st.jit) return;
+  for (const s of [st.jit.train, st.jit.test, st.jit.predict]) {
+    while (s.unreported.length) {
+      const why = s.unreported.shift()!;
+      if (verbose >= 1) console.log(`jitCompile: ${s.name} runs eagerly: ${why}`);
+    }
+  }
+}
+
+/** Whether `model.trainStep` is the default one (not overridden by a subclass or instance). */
+function usesDefaultTrainStep(model: Model): boolean {
+  if (Object.hasOwn(model, 'trainStep')) return false;
+  let nearest: object | null = null;
+  let root: object | null = null;
+  for (let p = Object.getPrototypeOf(model); p; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, 'trainStep')) {
+      nearest ??= p;
+      root = p;
+    }
+  }
+  return nearest === root;
+}
+
+/**
+ * One training step, compiled when `jitCompile` asks: the default trainStep compiles its
+ * forward, loss and gradients and runs the optimizer eagerly on the gradients; a custom
+ * trainStep is traced whole (it compiles where its optimizer's host values stay fixed).
+ */
+function runTrainStep(
+  model: Model,
+  st: CompiledState,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+): Tensor {
+  if (!st.jit) return model.trainStep(x, y, sw);
+  const inputs = sw ? [...x, ...y, sw] : [...x, ...y];
+  const key = `train:${x.length}:${y.length}:${sw ? 1 : 0}`;
+  if (!usesDefaultTrainStep(model)) {
+    const opt = st.optimizer;
+    return st.jit.train.call(
+      inputs,
+      () => model.weights,
+      (ins) => [
+        model.trainStep(
+          ins.slice(0, x.length),
+          ins.slice(x.length, x.length + y.length),
+          sw ? ins[ins.length - 1]! : null,
+        ),
+      ],
+      `${key}:custom:${opt.iterations > 0 ? 1 : 0}`,
+    )[0]!;
+  }
+  ensureBuilt(model, x);
+  const vars = model.trainableWeights;
+  const nOut = outputCount(model);
+  const jit = st.jit;
+  const maskKey = `${key}:${vars.map((v) => v.id).join(',')}`;
+  const outs = jit.train.call(
+    inputs,
+    () => model.weights,
+    (ins) => {
+      const xs = ins.slice(0, x.length);
+      const ys = ins.slice(x.length, x.length + y.length);
+      const w = sw ? ins[ins.length - 1]! : null;
+      let preds: Tensor[] = [];
+      model.clearCallLosses();
+      const { value, grads } = variableGrads(() => {
+        preds = runModel(model, xs, true);
+        return computeLoss(model, st, ys, preds, w);
+      }, vars);
+      // A variable the loss does not reach gets no gradient (the optimizer skips it): such
+      // holes are not outputs of the graph, and the mask says where they are.
+      jit.noGrad.set(
+        maskKey,
+        grads.map((g) => g === null),
+      );
+      const present = grads.filter((g): g is Tensor => g !== null);
+      return [value, ...present, ...preds.map((p) => p.detach()), ...st.stepOutputLosses];
+    },
+    key,
+  );
+  const mask = jit.noGrad.get(maskKey)!;
+  const nGrad = mask.filter((m) => !m).length;
+  let k = 1;
+  const grads = mask.map((none) => (none ? null : outs[k++]!));
+  st.stepPreds = outs.slice(1 + nGrad, 1 + nGrad + nOut);
+  st.stepOutputLosses = outs.slice(1 + nGrad + nOut);
+  st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
+  model.applyConstraints();
+  return outs[0]!;
+}
+
+/** The loss and predictions of one test batch, compiled when `jitCompile` asks. */
+function runTestStep(
+  model: Model,
+  st: CompiledState,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+): { loss: Tensor; preds: Tensor[] } {
+  const step = (xs: Tensor[], ys: Tensor[], w: Tensor | null) =>
+    noGrad(() => {
+      model.clearCallLosses();
+      const p = runModel(model, xs, false);
+      return { loss: computeLoss(model, st, ys, p, w), preds: p };
+    });
+  if (!st.jit) return step(x, y, sw);
+  const nOut = outputCount(model);
+  const outs = st.jit.test.call(
+    sw ? [...x, ...y, sw] : [...x, ...y],
+    () => model.weights,
+    (ins) => {
+      const r = step(
+        ins.slice(0, x.length),
+        ins.slice(x.length, x.length + y.length),
+        sw ? ins[ins.length - 1]! : null,
+      );
+      return [r.loss, ...r.preds, ...st.stepOutputLosses];
+    },
+    `test:${x.length}:${y.length}:${sw ? 1 : 0}`,
+  );
+  st.stepOutputLosses = outs.slice(1 + nOut);
+  return { loss: outs[0]!, preds: outs.slice(1, 1 + nOut) };
+}
+
+/** The outputs of one predict batch, compiled when `jitCompile` asks. */
+function runPredictStep(model: Model, x: Tensor[]): Tensor[] {
+  const jit = model.compiled?.jit;
+  if (!jit) return runModel(model, x, false);
+  return jit.predict.call(
+    x,
+    () => model.weights,
+    (ins) => noGrad(() => runModel(model, ins, false)),
+    `predict:${x.length}`,
+  );
 }
 
 function state(model: Model, op: string): CompiledState {
@@ -581,7 +774,8 @@ export async function fit(
       const bswRaw = sw ? takeRows([sw], rows)[0]! : null;
       const bsw = combinedWeights(by[0]!, args.classWeight, bswRaw);
       st.stepPreds = null;
-      const loss = model.trainStep(bx, by, bsw);
+      const loss = runTrainStep(model, st, bx, by, bsw);
+      reportFallbacks(st, verbose);
       const preds = st.stepPreds ?? noGrad(() => runModel(model, bx, false));
       if (pendingRunning) {
         ensureMetrics(st, by, preds);
@@ -638,11 +832,7 @@ function evaluateInternal(
     const bx = takeRows(x, [lo, hi]);
     const by = takeRows(y, [lo, hi]);
     const bsw = sw ? slice(sw, [lo], [hi - lo]) : null;
-    const { loss, preds } = noGrad(() => {
-      model.clearCallLosses();
-      const p = runModel(model, bx, false);
-      return { loss: computeLoss(model, st, by, p, bsw), preds: p };
-    });
+    const { loss, preds } = runTestStep(model, st, bx, by, bsw);
     logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
     callbacks?.callSync('onTestBatchEnd', step, logs);
   }
@@ -701,7 +891,7 @@ export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): T
     for (let step = 0; step < steps; step++) {
       const lo = step * batchSize;
       const hi = Math.min(n, lo + batchSize);
-      parts.push(runModel(model, takeRows(x, [lo, hi]), false));
+      parts.push(runPredictStep(model, takeRows(x, [lo, hi])));
       list.callSync('onPredictBatchEnd', step, {});
     }
   });
@@ -739,7 +929,8 @@ export function trainOnBatch(
   checkData(model.inputNames, model.outputNames, x, y, sw, 'trainOnBatch', options);
   resetState(st);
   st.stepPreds = null;
-  const loss = model.trainStep(x, y, sw);
+  const loss = runTrainStep(model, st, x, y, sw);
+  reportFallbacks(st, 0);
   const preds = st.stepPreds ?? noGrad(() => runModel(model, x, false));
   return updateLogs(model, st, loss, y, preds, sw, n);
 }

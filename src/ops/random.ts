@@ -5,7 +5,7 @@
  * numbers.
  */
 import { ValueError } from '../errors.js';
-import { type DType, allocArray, isFloat } from '../tensor/dtype.js';
+import { type DType, type TypedArray, allocArray, isFloat } from '../tensor/dtype.js';
 import { checkShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { be, wrap } from './util.js';
@@ -43,6 +43,7 @@ export class Generator {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
+    drawCount++;
     const r = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
@@ -134,6 +135,50 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/** Count of 32-bit draws made by every generator; a compiled-step trace checks its draws with it. */
+let drawCount = 0;
+
+/**
+ * @internal How many 32-bit words all generators have drawn so far. The step tracer compares
+ * it with the draws {@link hostDraw} reported, to refuse steps that draw in untracked ways.
+ * @example const before = randomDrawCount();
+ */
+export function randomDrawCount(): number {
+  return drawCount;
+}
+
+/** @internal Told of each {@link hostDraw}: the filled array, its fill, and the words drawn. */
+export type HostDrawHook = (
+  out: TypedArray,
+  fill: (out: TypedArray) => void,
+  draws: number,
+) => void;
+
+let hostDrawHook: HostDrawHook | null = null;
+
+/**
+ * @internal Installs (or, with null, removes) the listener of {@link hostDraw}; the step
+ * tracer uses it to record random draws as nodes that redraw on every replay.
+ * @example setHostDrawHook((out, fill) => recorded.push(fill));
+ */
+export function setHostDrawHook(hook: HostDrawHook | null): void {
+  hostDrawHook = hook;
+}
+
+/**
+ * Fills `out` with random values by `fill` (which draws from a {@link Generator}) and returns
+ * it. Random host data made this way (dropout masks, noise, random tensors) is redrawn, not
+ * frozen, when a compiled step replays: `fill` must depend only on the generator's draws and
+ * on values fixed for the step.
+ * @example const mask = hostDraw(new Float32Array(n), (o) => { for (let i = 0; i < o.length; i++) o[i] = g.uniform() >= rate ? 1 : 0; });
+ */
+export function hostDraw<T extends TypedArray>(out: T, fill: (out: T) => void): T {
+  const before = drawCount;
+  fill(out);
+  hostDrawHook?.(out, fill as (o: TypedArray) => void, drawCount - before);
+  return out;
+}
+
 const globalGen = new Generator(Date.now() ^ (Math.random() * 2 ** 32));
 
 /**
@@ -166,10 +211,14 @@ function draw(
   checkShape(shape, op);
   const dtype = opts?.dtype ?? 'float32';
   if (dtype === 'bool') throw new ValueError(`${op}: dtype bool is not supported`);
-  const g = opts?.seed !== undefined ? new Generator(opts.seed) : globalGen;
+  const seed = opts?.seed;
   const n = sizeOf(shape);
-  const out = allocArray(dtype, n, op);
-  for (let i = 0; i < n; i++) out[i] = f(g);
+  // The generator is picked inside the fill so that a compiled step's redraw repeats eager
+  // exactly: a seeded draw restarts its private generator each time, a plain one continues.
+  const out = hostDraw(allocArray(dtype, n, op), (o) => {
+    const g = seed !== undefined ? new Generator(seed) : globalGen;
+    for (let i = 0; i < o.length; i++) o[i] = f(g);
+  });
   const b = be();
   return wrap(b, b.fromArray(out, dtype), shape, dtype);
 }

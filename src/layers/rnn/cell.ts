@@ -17,7 +17,7 @@ import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../../initializers.js';
 import { tensor, zeros, zerosLike } from '../../ops/creation.js';
 import { concat, stack } from '../../ops/movement.js';
-import { Generator, globalGenerator } from '../../ops/random.js';
+import { Generator, globalGenerator, hostDraw } from '../../ops/random.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import type { Config } from '../../serialization.js';
 import { type DType, allocArray, isFloat } from '../../tensor/dtype.js';
@@ -82,9 +82,11 @@ export function dropoutMask(
   dtype: DType,
 ): Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
-  const v = allocArray(dtype, n);
   const scale = 1 / (1 - rate);
-  for (let i = 0; i < n; i++) v[i] = g.uniform() >= rate ? scale : 0;
+  // hostDraw: a compiled step redraws this mask on every replay instead of freezing it.
+  const v = hostDraw(allocArray(dtype, n), (o) => {
+    for (let i = 0; i < o.length; i++) o[i] = g.uniform() >= rate ? scale : 0;
+  });
   return tensor(v, shape, dtype);
 }
 

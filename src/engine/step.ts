@@ -1,0 +1,138 @@
+/**
+ * Compiled steps: a step function traced per input signature and replayed. The first call of
+ * a signature is traced while it runs eagerly, the second is traced again and compared, and
+ * from the third on the compiled graph replays. Two equal traces are the proof that nothing
+ * the step computes on the host (a learning rate, a step count) changes between calls.
+ *
+ * Limitation (as Keras's `jit_compile`): JS control flow that depends on data is captured as
+ * the branch the traced calls took; a branch that changes the primitive list is detected when
+ * the two traces differ, one that only changes host values inside a primitive's arguments too,
+ * but a branch that changes only after the second call is not.
+ */
+import type { Variable } from '../autograd/variable.js';
+import type { Backend } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { ValueError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { CompiledGraph, type GraphStats } from './graph.js';
+import { type Trace, compareTraces, traceStep } from './trace.js';
+
+/**
+ * `compile({ jitCompile })`: `'auto'` compiles where the step can be traced and falls back to
+ * eager (keeping the reason) where not; `true` throws where it cannot; `false` stays eager.
+ */
+export type JitCompile = 'auto' | boolean;
+
+/** The typed error of `jitCompile: true` on a step that cannot be compiled. */
+export class JitCompileError extends ValueError {}
+
+/** What a compiled step did, per signature. */
+export interface CompiledStepInfo {
+  /** The step's name (`trainStep`, `testStep`, `predictStep`). */
+  step: string;
+  /** Signatures replaying a compiled graph, with what the passes did. */
+  compiled: { signature: string; stats: GraphStats }[];
+  /** Signatures that run eagerly, with the reason. */
+  fallbacks: { signature: string; reason: string }[];
+}
+
+interface SigState {
+  prev: Trace | null;
+  graph: CompiledGraph | null;
+  failed: string | null;
+  retries: number;
+}
+
+const MAX_RETRIES = 3;
+
+/**
+ * One step function compiled per input signature (shapes, dtypes, plus a caller's key such as
+ * the training flag or the variable list).
+ * @example
+ * const step = new CompiledStep('predictStep', 'auto');
+ * const [y] = step.call([x], () => model.weights, ([x]) => [model.apply(x)]);
+ */
+export class CompiledStep {
+  private readonly sigs = new Map<string, SigState>();
+  private backend: Backend | null = null;
+  /** Fallback reasons not yet printed (the trainer prints them once at verbose ≥ 1). */
+  readonly unreported: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly mode: JitCompile,
+  ) {}
+
+  /**
+   * Runs `step` on `inputs`: eagerly (and traced) on the first two calls of a signature, then
+   * by replaying the compiled graph. `variables` are read before every call: their current
+   * handles are inputs of the graph, and those the step assigns are rebound after a replay.
+   */
+  call(
+    inputs: readonly Tensor[],
+    variables: () => readonly Variable[],
+    step: (inputs: Tensor[]) => Tensor[],
+    key = '',
+  ): Tensor[] {
+    if (this.mode === false) return step([...inputs]);
+    const backend = getBackend();
+    if (backend !== this.backend) {
+      // Another backend: graphs hold its handles and methods, so start over.
+      this.sigs.clear();
+      this.backend = backend;
+    }
+    const vars = variables();
+    let sig = key;
+    for (const t of inputs) sig += `|${t.dtype}[${t.shape.join(',')}]`;
+    for (const v of vars) sig += `,${v.id}${v.trainable ? 't' : ''}`;
+    let st = this.sigs.get(sig);
+    if (!st) {
+      st = { prev: null, graph: null, failed: null, retries: 0 };
+      this.sigs.set(sig, st);
+    }
+    if (st.graph) {
+      const hs = new Array(inputs.length + vars.length);
+      for (let i = 0; i < inputs.length; i++) hs[i] = inputs[i]!.handleOn(backend);
+      for (let i = 0; i < vars.length; i++) hs[inputs.length + i] = vars[i]!.handle;
+      const outs = st.graph.run(hs);
+      const meta = st.graph.outputMeta;
+      return outs.map((h, i) => new Tensor(h, meta[i]!.shape, meta[i]!.dtype, backend));
+    }
+    if (st.failed !== null) return step([...inputs]);
+    for (const t of inputs) t.handleOn(backend);
+    const { outputs, trace } = traceStep(backend, inputs, vars, step);
+    if (trace.abort !== null) {
+      if (trace.retry && ++st.retries <= MAX_RETRIES) st.prev = null;
+      else this.fail(st, sig, trace.abort);
+    } else if (st.prev) {
+      const why = compareTraces(st.prev, trace);
+      st.prev = null;
+      if (why) this.fail(st, sig, why);
+      else st.graph = new CompiledGraph(backend, trace);
+    } else st.prev = trace;
+    return outputs;
+  }
+
+  private fail(st: SigState, sig: string, reason: string): void {
+    st.failed = reason;
+    st.prev = null;
+    this.unreported.push(reason);
+    if (this.mode === true) {
+      throw new JitCompileError(
+        `${this.name}: jitCompile is true but the step cannot be compiled: ${reason}`,
+      );
+    }
+    void sig;
+  }
+
+  /** Per-signature status: compiled graphs with their statistics, and fallbacks with reasons. */
+  info(): CompiledStepInfo {
+    const compiled: CompiledStepInfo['compiled'] = [];
+    const fallbacks: CompiledStepInfo['fallbacks'] = [];
+    for (const [signature, st] of this.sigs) {
+      if (st.graph) compiled.push({ signature, stats: st.graph.stats });
+      else if (st.failed !== null) fallbacks.push({ signature, reason: st.failed });
+    }
+    return { step: this.name, compiled, fallbacks };
+  }
+}
