@@ -124,6 +124,27 @@ export interface PoolArgs {
 }
 
 /** The compute primitives of a backend, checked at compile time by `implements Backend`. */
+/** Sizes of a whole-sequence LSTM; see {@link Backend.lstmSequence}. */
+export interface LstmSequenceArgs {
+  batch: number;
+  steps: number;
+  units: number;
+  /** Step k reads time `steps − 1 − k`; outputs stay in processing order (Keras's). */
+  goBackwards: boolean;
+}
+
+/** The outputs of {@link Backend.lstmSequence}. */
+export interface LstmSequenceResult {
+  /** h after every step, `[batch, steps, units]`, in processing order. */
+  h: DataHandle;
+  /** The final h, `[batch, units]`. */
+  hLast: DataHandle;
+  /** The final cell state, `[batch, units]`. */
+  cLast: DataHandle;
+  /** Opaque to callers: what the same backend's `lstmSequenceGrad` reads. */
+  saved: { readonly kind: string };
+}
+
 /** Hyper-parameters of one fused Adam step; `lr` already holds both bias corrections. */
 export interface AdamStepArgs {
   lr: number;
@@ -308,6 +329,32 @@ export interface Backend {
     args: PoolArgs,
     dtype: DType,
   ): DataHandle;
+  /**
+   * {@link maxPool2d} that also returns, per output element, the flat index into x (int32) of
+   * the position its gradient goes to: the first max in row-major window order, NaN winning,
+   * as {@link maxPool2dBackward} picks it; −1 for a window without a valid position. Lets the
+   * backward scatter dy directly instead of searching x again (TF's `max_pool_with_argmax`).
+   * Null (the BaseBackend default) when this backend has no such kernel for the dtype or size.
+   */
+  maxPool2dWithArgmax(
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null;
+  /**
+   * Gradient of {@link maxPool2d} from the argmax of {@link maxPool2dWithArgmax}: a zero tensor
+   * of `xShape` with `dx[argmax[i]] += dy[i]` in output order (the same sums, in the same
+   * order, as {@link maxPool2dBackward}). The BaseBackend default is a scatterAdd and needs
+   * every index in range; kernels skip −1.
+   */
+  maxPool2dBackwardFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    dtype: DType,
+  ): DataHandle;
   /** Mean over the valid (non-padded) positions of each window, as TF/Keras. */
   avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle;
   /** Gradient of {@link avgPool2d}: dy / count spread over each window's valid positions. */
@@ -340,6 +387,40 @@ export interface Backend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle];
+
+  /**
+   * Whether {@link lstmSequence} runs as one fused kernel on this backend for `dtype` (the LSTM
+   * layer uses it only then; the BaseBackend reference works everywhere but is no faster).
+   */
+  hasFusedLstmSequence(dtype: DType): boolean;
+  /**
+   * A whole LSTM sequence (Keras's default activations, gate order i, f, c, o): for each step
+   * k (time `t = k`, or `steps − 1 − k` with `goBackwards`),
+   * `z = xProj[:, t] + h·U`, then the gates of {@link lstmCell}. `xProj` `[batch, steps, 4·units]`
+   * is the input projection `x·W + b`, `U` `[units, 4·units]`, `h0`, `c0` `[batch, units]`.
+   * `saved` holds what {@link lstmSequenceGrad} of the same backend needs.
+   */
+  lstmSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    h0: DataHandle,
+    c0: DataHandle,
+    args: LstmSequenceArgs,
+    dtype: DType,
+  ): LstmSequenceResult;
+  /**
+   * Backpropagation through time for {@link lstmSequence}, from the gradients of its outputs
+   * `h` `[batch, steps, units]`, `hLast` and `cLast` (null = zero): returns
+   * `[dxProj, dU, dh0, dc0]`.
+   */
+  lstmSequenceGrad(
+    saved: LstmSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    dcLast: DataHandle | null,
+    args: LstmSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle];
 
   /**
    * The GRU gate arithmetic of one step with `resetAfter` (Keras 3's default; gate order z, r,

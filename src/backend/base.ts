@@ -5,6 +5,7 @@
  * defaults here (windows gathered as im2col rows, then matmul / reduce / scatterAdd); they are
  * correct but slow, and meant to be overridden (the js backend does).
  */
+import { ValueError } from '../errors.js';
 import { type DType, type TypedArray, allocArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import type {
@@ -14,6 +15,8 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  LstmSequenceArgs,
+  LstmSequenceResult,
   MatmulArgs,
   PoolArgs,
   ReduceOp,
@@ -21,6 +24,18 @@ import type {
   UnaryOp,
 } from './backend.js';
 import { sigmoid } from './js/kernels.js';
+
+/** What the reference {@link BaseBackend.lstmSequence} keeps for its backward. */
+interface RefLstmSaved {
+  readonly kind: 'reference';
+  U: DataHandle;
+  /** h and c before each step (index k) and after the last (index steps). */
+  hs: DataHandle[];
+  cs: DataHandle[];
+  /** Each step's pre-activations and `lstmCell` output. */
+  zs: DataHandle[];
+  hcs: DataHandle[];
+}
 
 /** Shape with the listed axes set to 1 (the keepDims shape of a reduction). */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
@@ -213,6 +228,113 @@ export abstract class BaseBackend implements Backend {
       }
     }
     return [this.fromArray(dz, dtype), this.fromArray(dc, dtype)];
+  }
+
+  /** No fused sequence kernel: the LSTM layer keeps its per-step path. */
+  hasFusedLstmSequence(_dtype: DType): boolean {
+    return false;
+  }
+
+  /**
+   * Reference whole-sequence LSTM written in primitives (slice, matmul, add, {@link lstmCell},
+   * concat), so every backend has it and the js backend checks the fused kernels' contract in
+   * float64.
+   */
+  lstmSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    h0: DataHandle,
+    c0: DataHandle,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): LstmSequenceResult {
+    const { batch: B, steps: T, units: u } = a;
+    const mm: MatmulArgs = {
+      batch: 1,
+      m: B,
+      n: 4 * u,
+      k: u,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+    };
+    const hs = [h0];
+    const cs = [c0];
+    const zs: DataHandle[] = [];
+    const hcs: DataHandle[] = [];
+    for (let k = 0; k < T; k++) {
+      const t = a.goBackwards ? T - 1 - k : k;
+      const xt = this.slice(xProj, [B, T, 4 * u], [0, t, 0], [1, 1, 1], [B, 1, 4 * u], dtype);
+      const r = this.matmul(hs[k]!, U, mm, dtype);
+      const z = this.binary('add', xt, [B, 4 * u], r, [B, 4 * u], [B, 4 * u], dtype, dtype);
+      const hc = this.lstmCell(z, cs[k]!, B, u, dtype);
+      zs.push(z);
+      hcs.push(hc);
+      hs.push(this.slice(hc, [B, 2 * u], [0, 0], [1, 1], [B, u], dtype));
+      cs.push(this.slice(hc, [B, 2 * u], [0, u], [1, 1], [B, u], dtype));
+    }
+    const h = this.concat(
+      hs.slice(1),
+      hs.slice(1).map(() => [B, 1, u]),
+      1,
+      dtype,
+    );
+    const saved: RefLstmSaved = { kind: 'reference', U, hs, cs, zs, hcs };
+    return { h, hLast: hs[T]!, cLast: cs[T]!, saved };
+  }
+
+  /** Reference BPTT in primitives ({@link lstmCellGrad} per step, matmuls for dU and dh). */
+  lstmSequenceGrad(
+    saved: LstmSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    dcLast: DataHandle | null,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle] {
+    const { batch: B, steps: T, units: u } = a;
+    const s = saved as RefLstmSaved;
+    if (s.kind !== 'reference') {
+      throw new ValueError(`lstmSequenceGrad: state saved by another kernel (${s.kind})`);
+    }
+    const su: Shape = [B, u];
+    let dhk = dhLast ?? this.fill(B * u, 0, dtype);
+    let dck = dcLast ?? this.fill(B * u, 0, dtype);
+    let dU = this.fill(u * 4 * u, 0, dtype);
+    const dzs: DataHandle[] = new Array(T);
+    const base = { batch: 1, strideA: 0, strideB: 0 };
+    for (let k = T - 1; k >= 0; k--) {
+      const t = a.goBackwards ? T - 1 - k : k;
+      if (dh) {
+        const step = this.slice(dh, [B, T, u], [0, k, 0], [1, 1, 1], [B, 1, u], dtype);
+        dhk = this.binary('add', dhk, su, step, su, su, dtype, dtype);
+      }
+      const dhc = this.concat([dhk, dck], [su, su], 1, dtype);
+      const [dz, dcPrev] = this.lstmCellGrad(s.zs[k]!, s.cs[k]!, s.hcs[k]!, dhc, B, u, dtype);
+      const gU = this.matmul(
+        s.hs[k]!,
+        dz,
+        { ...base, m: u, n: 4 * u, k: B, transA: true, transB: false },
+        dtype,
+      );
+      dU = this.binary('add', dU, [u, 4 * u], gU, [u, 4 * u], [u, 4 * u], dtype, dtype);
+      dhk = this.matmul(
+        dz,
+        s.U,
+        { ...base, m: B, n: u, k: 4 * u, transA: false, transB: true },
+        dtype,
+      );
+      dck = dcPrev;
+      dzs[t] = dz;
+    }
+    const dx = this.concat(
+      dzs,
+      dzs.map(() => [B, 1, 4 * u]),
+      1,
+      dtype,
+    );
+    return [dx, dU, dhk, dck];
   }
 
   /** Reference GRU gates (reset after the recurrent matmul) on plain arrays. */
@@ -417,6 +539,27 @@ export abstract class BaseBackend implements Backend {
     const full = [n, p, kk, c];
     const contrib = this.binary('mul', hotT, full, dy, [n, p, 1, c], full, dtype, dtype);
     return scatterWindows(this, contrib, xShape, g, dtype);
+  }
+
+  /** No argmax kernel here: the pooling op then uses {@link maxPool2dBackward}. */
+  maxPool2dWithArgmax(
+    _x: DataHandle,
+    _xShape: Shape,
+    _args: PoolArgs,
+    _dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    return null;
+  }
+
+  /** dy summed into the argmax positions (every index must be in range). */
+  maxPool2dBackwardFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    dtype: DType,
+  ): DataHandle {
+    return this.scatterAdd(dy, argmax, numOut, [sizeOf(xShape)], 0, dtype);
   }
 
   /** Window sums divided by the number of valid (non-padded) positions. */

@@ -82,6 +82,10 @@ export interface NativeAddon {
   ): void;
   maxPool(geo: Geometry, x: Float32Array, y: Float32Array): void;
   maxPoolBackward(geo: Geometry, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** Max pool that also writes each output's flat argmax index into x (−1: empty window). */
+  maxPoolArgmax(geo: Geometry, x: Float32Array, y: Float32Array, arg: Int32Array): void;
+  /** dx (zeroed) += dy at the argmax of maxPoolArgmax; indices outside their image skipped. */
+  maxPoolBackwardArgmax(geo: Geometry, dy: Float32Array, arg: Int32Array, dx: Float32Array): void;
   gather(
     x: Float32Array,
     idx: Int32Array,
@@ -129,6 +133,42 @@ export interface NativeAddon {
     dc: Float32Array,
     batch: number,
     units: number,
+  ): void;
+  /** Whole-sequence LSTM forward (lstm_seq.cc); outputs and saved buffers preallocated in JS. */
+  lstmSeq(
+    xProj: Float32Array,
+    U: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    hseq: Float32Array,
+    hLast: Float32Array,
+    cLast: Float32Array,
+    gates: Float32Array,
+    cs: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
+  ): void;
+  /** Its backward; the three output gradients may be null (zero). */
+  lstmSeqGrad(
+    U: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    hseq: Float32Array,
+    gates: Float32Array,
+    cs: Float32Array,
+    dhseq: Float32Array | null,
+    dhLast: Float32Array | null,
+    dcLast: Float32Array | null,
+    dx: Float32Array,
+    dU: Float32Array,
+    dh0: Float32Array,
+    dc0: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
   ): void;
   rmsprop(
     p: Float32Array,

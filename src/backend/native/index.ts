@@ -14,6 +14,8 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  LstmSequenceArgs,
+  LstmSequenceResult,
   MatmulArgs,
   PoolArgs,
   ReduceOp,
@@ -33,6 +35,19 @@ const MIN_GEMM_MACS = 4096;
 function f32(h: DataHandle): Float32Array | null {
   const v = h instanceof JsData ? h.values : null;
   return v instanceof Float32Array ? v : null;
+}
+
+/** What the native {@link NativeBackend.lstmSequence} keeps for its backward. */
+interface NativeLstmSaved {
+  readonly kind: 'native';
+  U: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array;
+  hseq: Float32Array;
+  /** Activated gates i, f, g, o of every step, `[steps, batch, 4·units]`. */
+  gates: Float32Array;
+  /** The cell state after every step, `[steps, batch, units]`. */
+  cs: Float32Array;
 }
 
 /** Packs a convolution/pooling geometry for the addon. */
@@ -357,6 +372,50 @@ export class NativeBackend extends JsBackend {
     return new JsData(dx);
   }
 
+  override maxPool2dWithArgmax(
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    const xv = f32(x);
+    const geo = poolGeo(xShape, args);
+    if (!xv || !geo || dtype !== 'float32' || xv.length > 0x7fffffff) {
+      return super.maxPool2dWithArgmax(x, xShape, args, dtype);
+    }
+    const size = geo[0]! * geo[12]! * geo[13]! * geo[3]!;
+    const y = new Float32Array(size);
+    const arg = new Int32Array(size);
+    this.addon.maxPoolArgmax(geo, xv, y, arg);
+    return [new JsData(y), new JsData(arg)];
+  }
+
+  override maxPool2dBackwardFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    dtype: DType,
+  ): DataHandle {
+    const dv = f32(dy);
+    const av =
+      argmax instanceof JsData && argmax.values instanceof Int32Array ? argmax.values : null;
+    if (!dv || !av || dtype !== 'float32' || xShape.length !== 4 || numOut !== dv.length) {
+      return super.maxPool2dBackwardFromArgmax(dy, argmax, numOut, xShape, dtype);
+    }
+    // The kernel walks the outputs image by image, so it needs the per-image output count;
+    // the geometry is otherwise unused (a 1×1 window over the outputs, as a [n, outImg] grid).
+    const n = xShape[0]!;
+    const outImg = n > 0 ? numOut / n : 0;
+    const inImg = n > 0 ? sizeOf(xShape) / n : 0;
+    const dx = new Float32Array(sizeOf(xShape));
+    if (n > 0) {
+      const geo = Int32Array.of(n, 1, inImg, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, outImg);
+      this.addon.maxPoolBackwardArgmax(geo, dv, av, dx);
+    }
+    return new JsData(dx);
+  }
+
   override gather(
     x: DataHandle,
     shape: Shape,
@@ -454,6 +513,79 @@ export class NativeBackend extends JsBackend {
     const hc = new Float32Array(batch * 2 * units);
     this.addon.lstmCell(zv, cv, hc, batch, units);
     return new JsData(hc);
+  }
+
+  override hasFusedLstmSequence(dtype: DType): boolean {
+    return dtype === 'float32';
+  }
+
+  /** The whole recurrence in one addon call; non-float32 operands take the reference. */
+  override lstmSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    h0: DataHandle,
+    c0: DataHandle,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): LstmSequenceResult {
+    const xv = f32(xProj);
+    const uv = f32(U);
+    const hv = f32(h0);
+    const cv = f32(c0);
+    if (!xv || !uv || !hv || !cv || dtype !== 'float32') {
+      return super.lstmSequence(xProj, U, h0, c0, a, dtype);
+    }
+    const { batch: B, steps: T, units: u } = a;
+    const hseq = new Float32Array(B * T * u);
+    const hLast = new Float32Array(B * u);
+    const cLast = new Float32Array(B * u);
+    const gates = new Float32Array(T * B * 4 * u);
+    const cs = new Float32Array(T * B * u);
+    this.addon.lstmSeq(xv, uv, hv, cv, hseq, hLast, cLast, gates, cs, B, T, u, a.goBackwards);
+    const saved: NativeLstmSaved = { kind: 'native', U: uv, h0: hv, c0: cv, hseq, gates, cs };
+    return { h: new JsData(hseq), hLast: new JsData(hLast), cLast: new JsData(cLast), saved };
+  }
+
+  override lstmSequenceGrad(
+    saved: LstmSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    dcLast: DataHandle | null,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle] {
+    if (saved.kind !== 'native') {
+      return super.lstmSequenceGrad(saved, dh, dhLast, dcLast, a, dtype);
+    }
+    const s = saved as NativeLstmSaved;
+    const { batch: B, steps: T, units: u } = a;
+    // A gradient in another dtype or storage is converted once (rare: autograd keeps float32).
+    const g = (h: DataHandle | null, n: number): Float32Array | null =>
+      h === null ? null : (f32(h) ?? Float32Array.from(this.readSync(h, dtype, n)));
+    const dx = new Float32Array(B * T * 4 * u);
+    const dU = new Float32Array(u * 4 * u);
+    const dh0 = new Float32Array(B * u);
+    const dc0 = new Float32Array(B * u);
+    this.addon.lstmSeqGrad(
+      s.U,
+      s.h0,
+      s.c0,
+      s.hseq,
+      s.gates,
+      s.cs,
+      g(dh, B * T * u),
+      g(dhLast, B * u),
+      g(dcLast, B * u),
+      dx,
+      dU,
+      dh0,
+      dc0,
+      B,
+      T,
+      u,
+      a.goBackwards,
+    );
+    return [new JsData(dx), new JsData(dU), new JsData(dh0), new JsData(dc0)];
   }
 
   override lstmCellGrad(

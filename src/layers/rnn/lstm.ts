@@ -9,6 +9,8 @@ import { Initializer, type InitializerIdentifier, getInitializer } from '../../i
 import { ones } from '../../ops/creation.js';
 import { concat, split } from '../../ops/movement.js';
 import { lstmGates } from '../../ops/rnn_cell.js';
+import { lstmSequence } from '../../ops/rnn_sequence.js';
+import { be } from '../../ops/util.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -19,7 +21,7 @@ import {
   type RNNStep,
   unstackTime,
 } from './cell.js';
-import { RNN, type RNNBaseArgs } from './rnn.js';
+import { RNN, type RNNBaseArgs, type SequenceCell, type SequenceRun } from './rnn.js';
 
 /** Options of {@link LSTMCell}. */
 export interface LSTMCellArgs extends BaseRNNCellArgs {
@@ -67,7 +69,7 @@ class UnitForgetBias extends Initializer {
  * const cell = new LSTMCell({ units: 4 });
  * const [y, h, c] = cell.applyMulti([zeros([2, 3]), zeros([2, 4]), zeros([2, 4])]);
  */
-export class LSTMCell extends BaseRNNCell {
+export class LSTMCell extends BaseRNNCell implements SequenceCell {
   static override readonly className: string = 'LSTMCell';
   readonly stateSize: readonly number[];
   readonly recurrentActivation: ActivationFn;
@@ -121,6 +123,35 @@ export class LSTMCell extends BaseRNNCell {
       const h2 = ract(zo).mul(act(c2));
       return { output: h2, states: [h2, c2] };
     };
+  }
+
+  /**
+   * The whole sequence as one fused op ({@link lstmSequence}) when the backend has a sequence
+   * kernel for this dtype, the activations are Keras's defaults and there is no recurrent
+   * dropout at this call; null otherwise (the RNN then unrolls {@link beginSequence}). Input
+   * dropout draws the same masks as the unrolled path.
+   */
+  runSequence(
+    sequence: Tensor,
+    states: readonly Tensor[],
+    training: boolean,
+    goBackwards: boolean,
+  ): SequenceRun | null {
+    const recurrentDropout = training && this.recurrentDropout > 0 && this.recurrentDropout < 1;
+    if (
+      recurrentDropout ||
+      this.activation !== getActivation('tanh') ||
+      this.recurrentActivation !== getActivation('sigmoid') ||
+      !be().hasFusedLstmSequence(this.dtype)
+    ) {
+      return null;
+    }
+    const x = this.checkSequence(sequence);
+    const masks = this.sampleMasks(x.shape[0]!, training);
+    const xProj = this.projectInputs(x, masks.input, this.bias);
+    const [h0, c0] = states as [Tensor, Tensor];
+    const r = lstmSequence(xProj, this.recurrentKernel!, h0, c0, { goBackwards });
+    return { sequence: r.sequence, last: r.h, states: [r.h, r.c] };
   }
 
   override argsConfig(): Config {

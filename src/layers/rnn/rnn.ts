@@ -35,6 +35,35 @@ import { RNNCell } from './cell.js';
 
 type Shapes = SymbolicShape | SymbolicShape[];
 
+/** A whole-sequence run by a cell (no mask): the output sequence or last output, and the final states. */
+export interface SequenceRun {
+  /** Every step's output `[batch, time, out]`, in processing order. */
+  sequence: Tensor;
+  /** The last step's output `[batch, out]`. */
+  last: Tensor;
+  /** The final states. */
+  states: Tensor[];
+}
+
+/**
+ * A cell that can run a whole unmasked sequence in one fused op (LSTMCell with its default
+ * activations on a backend with a sequence kernel); `runSequence` returns null when it cannot
+ * here, and the RNN then unrolls the cell step by step.
+ */
+export interface SequenceCell {
+  runSequence(
+    sequence: Tensor,
+    states: readonly Tensor[],
+    training: boolean,
+    goBackwards: boolean,
+  ): SequenceRun | null;
+}
+
+function sequenceCell(cell: RNNCell): SequenceCell | null {
+  const c = cell as Partial<SequenceCell>;
+  return typeof c.runSequence === 'function' ? (c as SequenceCell) : null;
+}
+
 /** The first mask of a (possibly per-input) mask argument, as Keras's `tree.flatten(mask)[0]`. */
 export function firstMask(mask: CallOptions['mask']): Tensor | null {
   if (Array.isArray(mask)) return mask[0] ?? null;
@@ -354,10 +383,35 @@ export class RNN extends Layer {
     const steps = x.shape[1]!;
     if (steps === 0)
       throw new ValueError(`${who}: the input has no timesteps (shape ${fmtShape(x.shape)})`);
-    let states = this.initialStates(list.slice(1), batch);
+    const initial = this.initialStates(list.slice(1), batch);
     const m = firstMask(opts.mask);
     const masks = m ? this.stepMasks(m, batch, steps) : null;
-    const step = this.cell.beginSequence(x, opts.training === true);
+    const training = opts.training === true;
+    // Unmasked sequences may run as one fused op (LSTM on the native backend).
+    const fused = masks
+      ? null
+      : (sequenceCell(this.cell)?.runSequence(x, initial, training, this.goBackwards) ?? null);
+    const { y, states } = fused
+      ? { y: this.returnSequences ? fused.sequence : fused.last, states: fused.states }
+      : this.unrolled(x, initial, masks, training);
+    if (this.stateful) this.stateValues = states.map((s) => s.detach());
+    const result = this.returnState ? [y, ...states] : [y];
+    if (this.activityRegularizer) {
+      for (const o of result) this.addLoss(this.activityRegularizer.call(o));
+    }
+    return this.returnState ? result : y;
+  }
+
+  /** The step-by-step loop over the cell (with masks): the output and the final states. */
+  private unrolled(
+    x: Tensor,
+    initial: Tensor[],
+    masks: { m: Tensor[]; all: boolean[]; none: boolean[] } | null,
+    training: boolean,
+  ): { y: Tensor; states: Tensor[] } {
+    const [batch, steps] = x.shape as [number, number];
+    let states = initial;
+    const step = this.cell.beginSequence(x, training);
 
     const outSize = this.cell.outputSize;
     let prev: Tensor | null = null; // previous output (zeros before the first step)
@@ -384,12 +438,7 @@ export class RNN extends Layer {
       if (this.returnSequences || k === steps - 1) outputs.push(out);
     }
     const y = this.returnSequences ? stack(outputs, 1) : outputs[outputs.length - 1]!;
-    if (this.stateful) this.stateValues = states.map((s) => s.detach());
-    const result = this.returnState ? [y, ...states] : [y];
-    if (this.activityRegularizer) {
-      for (const o of result) this.addLoss(this.activityRegularizer.call(o));
-    }
-    return this.returnState ? result : y;
+    return { y, states };
   }
 
   /** The RNN's own options (the flags), as Keras's `RNN.get_config`. */

@@ -11,6 +11,7 @@
 
 #include "gemm.h"
 #include "kernels.h"
+#include "lstm_seq.h"
 #include "pool.h"
 
 namespace tessera {
@@ -264,6 +265,29 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPoolArgmax(geo, x, y, arg): arg is an Int32Array of flat indices into x.
+Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
+  const char* fn = "maxPoolArgmax";
+  const ConvGeo g = geoArg(info, 0, fn);
+  if (imageSize(g) > (1L << 31) - 1) fail(info.Env(), fn, "x too large for int32 indices");
+  const float* x = f32(info, 1, imageSize(g), fn);
+  float* y = f32(info, 2, outSize(g), fn);
+  int32_t* arg = arrayArg<int32_t, napi_int32_array>(info, 3, outSize(g), fn);
+  maxPoolArgmaxF32(g, x, y, arg);
+  return info.Env().Undefined();
+}
+
+// maxPoolBackwardArgmax(geo, dy, arg, dx); the kernel skips indices outside their image.
+Napi::Value MaxPoolBackwardArgmax(const Napi::CallbackInfo& info) {
+  const char* fn = "maxPoolBackwardArgmax";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const float* dy = f32(info, 1, outSize(g), fn);
+  const int32_t* arg = arrayArg<int32_t, napi_int32_array>(info, 2, outSize(g), fn);
+  float* dx = f32(info, 3, imageSize(g), fn);
+  maxPoolBackwardArgmaxF32(g, dy, arg, dx);
+  return info.Env().Undefined();
+}
+
 const int32_t* indexArg(const Napi::CallbackInfo& info, size_t i, long numIdx, long n,
                         const char* fn) {
   const int32_t* idx = arrayArg<int32_t, napi_int32_array>(info, i, numIdx, fn);
@@ -438,12 +462,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
+  exports.Set("maxPoolArgmax", Napi::Function::New(env, MaxPoolArgmax));
+  exports.Set("maxPoolBackwardArgmax", Napi::Function::New(env, MaxPoolBackwardArgmax));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
   exports.Set("gruCell", Napi::Function::New(env, GruCell));
   exports.Set("gruCellGrad", Napi::Function::New(env, GruCellGrad));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
+  registerLstmSeq(env, exports);
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolTest", Napi::Function::New(env, PoolTest));

@@ -1,0 +1,371 @@
+// A whole LSTM sequence in one call (forward and backpropagation through time), Keras's default
+// activations (sigmoid gates, tanh cell), gate order i, f, c, o. Per timestep the composite
+// path costs ~6 forward and ~12 backward ops, each a JS → C++ crossing, a fresh allocation and a
+// tape entry around a 64×32×128 GEMM; here the recurrence runs in C++ with a register-tiled
+// small GEMM against U, and the samples of the batch (independent recurrences) are split over
+// the thread pool. The input projection x·W + b comes precomputed for all steps (one big GEMM
+// in JS) and dU is one big GEMM over all steps at the end.
+//
+// Layouts: xProj and dxProj [batch, T, 4u] (time order); hseq [batch, T, u] in processing order
+// (reversed time with goBackwards, as Keras's outputs); the saved activated gates [T, batch, 4u]
+// and cell states [T, batch, u] are step-major, private to this file and its JS caller.
+#include "lstm_seq.h"
+
+#include <napi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "pool.h"
+#include "vmath.h"
+
+namespace tessera {
+namespace {
+
+inline v8f ld8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void st8(float* p, v8f v) { std::memcpy(p, &v, sizeof v); }
+
+inline float sigm(float x) {
+  if (x >= 0) return 1.f / (1.f + std::exp(-x));
+  const float e = std::exp(x);
+  return e / (1.f + e);
+}
+
+// C[M×N] += A[M×K] · B[K×N] (row-major, B contiguous with ldb = N). Sized for the recurrent
+// products (K, N ≤ a few hundred), where the library GEMM's packing costs more than the math:
+// 4 rows × 32 columns of C stay in 16 registers while K streams, B rows come from L1.
+void smallGemmAcc(const float* A, long lda, const float* B, float* C, long ldc, long M, long N,
+                  long K) {
+  long i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const float* a0 = A + i * lda;
+    long j = 0;
+    for (; j + 32 <= N; j += 32) {
+      v8f acc[4][4];
+      for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = ld8(C + (i + r) * ldc + j + 8 * q);
+      for (long k = 0; k < K; k++) {
+        const float* b = B + k * N + j;
+        const v8f b0 = ld8(b), b1 = ld8(b + 8), b2 = ld8(b + 16), b3 = ld8(b + 24);
+        for (int r = 0; r < 4; r++) {
+          const v8f av = vsplat(a0[r * lda + k]);
+          acc[r][0] += av * b0;
+          acc[r][1] += av * b1;
+          acc[r][2] += av * b2;
+          acc[r][3] += av * b3;
+        }
+      }
+      for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) st8(C + (i + r) * ldc + j + 8 * q, acc[r][q]);
+    }
+    for (; j + 8 <= N; j += 8) {
+      v8f acc[4];
+      for (int r = 0; r < 4; r++) acc[r] = ld8(C + (i + r) * ldc + j);
+      for (long k = 0; k < K; k++) {
+        const v8f bv = ld8(B + k * N + j);
+        for (int r = 0; r < 4; r++) acc[r] += vsplat(a0[r * lda + k]) * bv;
+      }
+      for (int r = 0; r < 4; r++) st8(C + (i + r) * ldc + j, acc[r]);
+    }
+    for (; j < N; j++) {
+      for (int r = 0; r < 4; r++) {
+        float s = C[(i + r) * ldc + j];
+        for (long k = 0; k < K; k++) s += a0[r * lda + k] * B[k * N + j];
+        C[(i + r) * ldc + j] = s;
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const float* a = A + i * lda;
+    float* c = C + i * ldc;
+    long j = 0;
+    for (; j + 8 <= N; j += 8) {
+      v8f acc = ld8(c + j);
+      for (long k = 0; k < K; k++) acc += vsplat(a[k]) * ld8(B + k * N + j);
+      st8(c + j, acc);
+    }
+    for (; j < N; j++) {
+      float s = c[j];
+      for (long k = 0; k < K; k++) s += a[k] * B[k * N + j];
+      c[j] = s;
+    }
+  }
+}
+
+// Rows [b0, b1) of the forward: the whole recurrence of those samples.
+void forwardRows(const LstmSeqDims& d, const float* xProj, const float* U, const float* h0,
+                 const float* c0, float* hseq, float* gates, float* cs, long b0, long b1) {
+  const long B = d.batch, T = d.steps, u = d.units, g4 = 4 * u;
+  const long rows = b1 - b0;
+  const float* hPrev = h0 + b0 * u;
+  long hLd = u;
+  const float* cPrev = c0 + b0 * u;
+  for (long k = 0; k < T; k++) {
+    const long t = d.back ? T - 1 - k : k;
+    float* z = gates + (k * B + b0) * g4;
+    for (long b = 0; b < rows; b++) {
+      std::memcpy(z + b * g4, xProj + ((b0 + b) * T + t) * g4, sizeof(float) * g4);
+    }
+    smallGemmAcc(hPrev, hLd, U, z, g4, rows, g4, u);
+    float* cNew = cs + (k * B + b0) * u;
+    for (long b = 0; b < rows; b++) {
+      float* zr = z + b * g4;
+      const float* cp = cPrev + b * u;
+      float* cr = cNew + b * u;
+      float* hr = hseq + ((b0 + b) * T + k) * u;
+      long j = 0;
+      for (; j + 8 <= u; j += 8) {
+        const v8f i = vsigmoid(ld8(zr + j));
+        const v8f f = vsigmoid(ld8(zr + u + j));
+        const v8f gg = vtanh(ld8(zr + 2 * u + j));
+        const v8f o = vsigmoid(ld8(zr + 3 * u + j));
+        const v8f c2 = f * ld8(cp + j) + i * gg;
+        st8(zr + j, i);
+        st8(zr + u + j, f);
+        st8(zr + 2 * u + j, gg);
+        st8(zr + 3 * u + j, o);
+        st8(cr + j, c2);
+        st8(hr + j, o * vtanh(c2));
+      }
+      for (; j < u; j++) {
+        const float i = sigm(zr[j]);
+        const float f = sigm(zr[u + j]);
+        const float gg = std::tanh(zr[2 * u + j]);
+        const float o = sigm(zr[3 * u + j]);
+        const float c2 = f * cp[j] + i * gg;
+        zr[j] = i;
+        zr[u + j] = f;
+        zr[2 * u + j] = gg;
+        zr[3 * u + j] = o;
+        cr[j] = c2;
+        hr[j] = o * std::tanh(c2);
+      }
+    }
+    hPrev = hseq + (b0 * T + k) * u;
+    hLd = T * u;
+    cPrev = cNew;
+  }
+}
+
+// Rows [b0, b1) of the backward; fills dxProj, dh0, dc0 and hPrevAll (the h each step saw, in
+// dxProj's time layout, for the dU product that follows).
+void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const float* c0,
+                  const float* hseq, const float* gates, const float* cs, const float* dhseq,
+                  const float* dhLast, const float* dcLast, float* dx, float* dh0, float* dc0,
+                  float* hPrevAll, long b0, long b1) {
+  const long B = d.batch, T = d.steps, u = d.units, g4 = 4 * u;
+  const long rows = b1 - b0;
+  std::vector<float> dhCarry(static_cast<size_t>(rows * u), 0.f);
+  std::vector<float> dcCarry(static_cast<size_t>(rows * u), 0.f);
+  if (dcLast) std::memcpy(dcCarry.data(), dcLast + b0 * u, sizeof(float) * rows * u);
+  if (dhLast) std::memcpy(dhCarry.data(), dhLast + b0 * u, sizeof(float) * rows * u);
+  for (long k = T - 1; k >= 0; k--) {
+    const long t = d.back ? T - 1 - k : k;
+    const float* gk = gates + (k * B + b0) * g4;
+    const float* ck = cs + (k * B + b0) * u;
+    const float* cp = k > 0 ? cs + ((k - 1) * B + b0) * u : c0 + b0 * u;
+    for (long b = 0; b < rows; b++) {
+      const float* gr = gk + b * g4;
+      float* dhr = dhCarry.data() + b * u;
+      float* dcr = dcCarry.data() + b * u;
+      const float* dys = dhseq ? dhseq + ((b0 + b) * T + k) * u : nullptr;
+      float* dz = dx + ((b0 + b) * T + t) * g4;
+      const float* cr = ck + b * u;
+      const float* cpr = cp + b * u;
+      float* hp = hPrevAll + ((b0 + b) * T + t) * u;
+      std::memcpy(hp, k > 0 ? hseq + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u,
+                  sizeof(float) * u);
+      long j = 0;
+      for (; j + 8 <= u; j += 8) {
+        const v8f i = ld8(gr + j), f = ld8(gr + u + j), gg = ld8(gr + 2 * u + j),
+                  o = ld8(gr + 3 * u + j);
+        const v8f tc = vtanh(ld8(cr + j));
+        const v8f dh = dys ? ld8(dhr + j) + ld8(dys + j) : ld8(dhr + j);
+        const v8f dc = ld8(dcr + j) + dh * o * (1.f - tc * tc);
+        st8(dz + j, dc * gg * i * (1.f - i));
+        st8(dz + u + j, dc * ld8(cpr + j) * f * (1.f - f));
+        st8(dz + 2 * u + j, dc * i * (1.f - gg * gg));
+        st8(dz + 3 * u + j, dh * tc * o * (1.f - o));
+        st8(dcr + j, dc * f);
+      }
+      for (; j < u; j++) {
+        const float i = gr[j], f = gr[u + j], gg = gr[2 * u + j], o = gr[3 * u + j];
+        const float tc = std::tanh(cr[j]);
+        const float dh = dys ? dhr[j] + dys[j] : dhr[j];
+        const float dc = dcr[j] + dh * o * (1.f - tc * tc);
+        dz[j] = dc * gg * i * (1.f - i);
+        dz[u + j] = dc * cpr[j] * f * (1.f - f);
+        dz[2 * u + j] = dc * i * (1.f - gg * gg);
+        dz[3 * u + j] = dh * tc * o * (1.f - o);
+        dcr[j] = dc * f;
+      }
+    }
+    // dh_{k−1} = dz_k · Uᵀ
+    std::fill(dhCarry.begin(), dhCarry.end(), 0.f);
+    smallGemmAcc(dx + (b0 * T + t) * g4, T * g4, UT, dhCarry.data(), u, rows, u, g4);
+  }
+  std::memcpy(dh0 + b0 * u, dhCarry.data(), sizeof(float) * rows * u);
+  std::memcpy(dc0 + b0 * u, dcCarry.data(), sizeof(float) * rows * u);
+}
+
+// Splits the batch over the pool: each part runs its samples' whole recurrence.
+template <typename F>
+void overBatch(long batch, F&& f) {
+  const long minRows = 8;
+  const long parts = std::max(1L, std::min<long>(poolSize(), batch / minRows));
+  const long per = (batch + parts - 1) / parts;
+  if (parts <= 1) {
+    f(0L, batch);
+    return;
+  }
+  parallelFor(static_cast<int>(parts), [&](int p) {
+    const long lo = p * per;
+    const long hi = std::min(batch, lo + per);
+    if (lo < hi) f(lo, hi);
+  });
+}
+
+}  // namespace
+
+void lstmSeqForwardF32(const LstmSeqDims& d, const float* xProj, const float* U, const float* h0,
+                       const float* c0, float* hseq, float* hLast, float* cLast, float* gates,
+                       float* cs) {
+  const long B = d.batch, T = d.steps, u = d.units;
+  overBatch(B, [&](long b0, long b1) { forwardRows(d, xProj, U, h0, c0, hseq, gates, cs, b0, b1); });
+  for (long b = 0; b < B; b++) {
+    std::memcpy(hLast + b * u, hseq + (b * T + T - 1) * u, sizeof(float) * u);
+    std::memcpy(cLast + b * u, cs + ((T - 1) * B + b) * u, sizeof(float) * u);
+  }
+}
+
+void lstmSeqBackwardF32(const LstmSeqDims& d, const float* U, const float* h0, const float* c0,
+                        const float* hseq, const float* gates, const float* cs, const float* dhseq,
+                        const float* dhLast, const float* dcLast, float* dx, float* dU, float* dh0,
+                        float* dc0) {
+  const long B = d.batch, T = d.steps, u = d.units, g4 = 4 * u;
+  // Uᵀ [4u, u] once, so dh = dz·Uᵀ streams rows like the forward product.
+  std::vector<float> UT(static_cast<size_t>(g4 * u));
+  for (long r = 0; r < u; r++)
+    for (long c = 0; c < g4; c++) UT[c * u + r] = U[r * g4 + c];
+  std::vector<float> hPrev(static_cast<size_t>(B * T * u));
+  overBatch(B, [&](long b0, long b1) {
+    backwardRows(d, UT.data(), h0, c0, hseq, gates, cs, dhseq, dhLast, dcLast, dx, dh0, dc0,
+                 hPrev.data(), b0, b1);
+  });
+  // dU = Σ_steps h_{k−1}ᵀ·dz_k: one product over all B·T rows.
+  GemmArgs g;
+  g.transA = true;
+  g.transB = false;
+  g.M = static_cast<int>(u);
+  g.N = static_cast<int>(g4);
+  g.K = static_cast<int>(B * T);
+  g.A = hPrev.data();
+  g.lda = static_cast<int>(u);
+  g.B = dx;
+  g.ldb = static_cast<int>(g4);
+  g.C = dU;
+  g.ldc = static_cast<int>(g4);
+  gemm(g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-API bindings (kept here so addon.cc only registers them).
+
+namespace {
+
+[[noreturn]] void fail(Napi::Env env, const char* fn, const std::string& msg) {
+  throw Napi::RangeError::New(env, std::string("tessera native ") + fn + ": " + msg);
+}
+
+long num(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<long>(info[i].As<Napi::Number>().Int64Value());
+}
+
+// A Float32Array argument with at least `need` elements; null/undefined allowed when optional.
+float* arr(const Napi::CallbackInfo& info, size_t i, long need, const char* fn,
+           bool optional = false) {
+  const Napi::Value v = info[i];
+  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    fail(info.Env(), fn, "argument " + std::to_string(i) + " must be a Float32Array");
+  }
+  auto a = v.As<Napi::Float32Array>();
+  if (static_cast<long>(a.ElementLength()) < need) {
+    fail(info.Env(), fn, "argument " + std::to_string(i) + " has " +
+                             std::to_string(a.ElementLength()) + " elements, needs " +
+                             std::to_string(need));
+  }
+  return a.Data();
+}
+
+LstmSeqDims dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  LstmSeqDims d;
+  d.batch = num(info, i);
+  d.steps = num(info, i + 1);
+  d.units = num(info, i + 2);
+  d.back = info[i + 3].As<Napi::Boolean>();
+  // In double: the product of three unchecked longs could overflow.
+  const double total = 4.0 * static_cast<double>(d.batch) * d.steps * d.units;
+  if (d.batch < 1 || d.steps < 1 || d.units < 1 || total > 2147483647.0) {
+    fail(info.Env(), fn, "sizes out of range");
+  }
+  return d;
+}
+
+// lstmSeq(xProj, U, h0, c0, hseq, hLast, cLast, gates, cs, batch, steps, units, back)
+Napi::Value LstmSeq(const Napi::CallbackInfo& info) {
+  const char* fn = "lstmSeq";
+  const LstmSeqDims d = dims(info, 9, fn);
+  const long B = d.batch, T = d.steps, u = d.units;
+  const float* x = arr(info, 0, B * T * 4 * u, fn);
+  const float* U = arr(info, 1, u * 4 * u, fn);
+  const float* h0 = arr(info, 2, B * u, fn);
+  const float* c0 = arr(info, 3, B * u, fn);
+  float* hseq = arr(info, 4, B * T * u, fn);
+  float* hLast = arr(info, 5, B * u, fn);
+  float* cLast = arr(info, 6, B * u, fn);
+  float* gates = arr(info, 7, T * B * 4 * u, fn);
+  float* cs = arr(info, 8, T * B * u, fn);
+  lstmSeqForwardF32(d, x, U, h0, c0, hseq, hLast, cLast, gates, cs);
+  return info.Env().Undefined();
+}
+
+// lstmSeqGrad(U, h0, c0, hseq, gates, cs, dhseq?, dhLast?, dcLast?, dx, dU, dh0, dc0,
+//             batch, steps, units, back)
+Napi::Value LstmSeqGrad(const Napi::CallbackInfo& info) {
+  const char* fn = "lstmSeqGrad";
+  const LstmSeqDims d = dims(info, 13, fn);
+  const long B = d.batch, T = d.steps, u = d.units;
+  const float* U = arr(info, 0, u * 4 * u, fn);
+  const float* h0 = arr(info, 1, B * u, fn);
+  const float* c0 = arr(info, 2, B * u, fn);
+  const float* hseq = arr(info, 3, B * T * u, fn);
+  const float* gates = arr(info, 4, T * B * 4 * u, fn);
+  const float* cs = arr(info, 5, T * B * u, fn);
+  const float* dhseq = arr(info, 6, B * T * u, fn, true);
+  const float* dhLast = arr(info, 7, B * u, fn, true);
+  const float* dcLast = arr(info, 8, B * u, fn, true);
+  float* dx = arr(info, 9, B * T * 4 * u, fn);
+  float* dU = arr(info, 10, u * 4 * u, fn);
+  float* dh0 = arr(info, 11, B * u, fn);
+  float* dc0 = arr(info, 12, B * u, fn);
+  lstmSeqBackwardF32(d, U, h0, c0, hseq, gates, cs, dhseq, dhLast, dcLast, dx, dU, dh0, dc0);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerLstmSeq(Napi::Env env, Napi::Object exports) {
+  exports.Set("lstmSeq", Napi::Function::New(env, LstmSeq));
+  exports.Set("lstmSeqGrad", Napi::Function::New(env, LstmSeqGrad));
+}
+
+}  // namespace tessera
