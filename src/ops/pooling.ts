@@ -70,6 +70,22 @@ function poolRaw(kind: PoolKind, x: Tensor, a: PoolArgs): Tensor {
   const ow = windowOutputSize(w, a.poolSize[1], a.strides[1], 1, pl, pr);
   const outShape = [n, oh, ow, c];
   if (kind === 'max') {
+    // Keep the argmax where the backend records it: the backward then scatters dy straight to
+    // it instead of searching x again. Only when every window holds an input position, so that
+    // every index is valid for the backend's scatter (always so for 'valid' and 'same').
+    const both = everyWindowHasInput(h, w, a, oh, ow)
+      ? b.maxPool2dWithArgmax(x.handleOn(b), x.shape, a, x.dtype)
+      : null;
+    if (both) {
+      const [yh, argmax] = both;
+      const y = wrap(b, yh, outShape, x.dtype);
+      const numOut = n * oh * ow * c;
+      return record('maxPool2d', [x], y, (dyIn) => {
+        const dy = dyIn.dtype === x.dtype ? dyIn : cast(dyIn, x.dtype);
+        const h_ = b.maxPool2dBackwardFromArgmax(dy.handleOn(b), argmax, numOut, x.shape, x.dtype);
+        return [wrap(b, h_, x.shape, x.dtype)];
+      });
+    }
     const y = wrap(b, b.maxPool2d(x.handleOn(b), x.shape, a, x.dtype), outShape, x.dtype);
     return record('maxPool2d', [x], y, (dyIn) => {
       const dy = dyIn.dtype === x.dtype ? dyIn : cast(dyIn, x.dtype);
@@ -83,6 +99,19 @@ function poolRaw(kind: PoolKind, x: Tensor, a: PoolArgs): Tensor {
     const h_ = b.avgPool2dBackward(dy.handleOn(b), dy.shape, x.shape, a, x.dtype);
     return [wrap(b, h_, x.shape, x.dtype)];
   });
+}
+
+/**
+ * Whether every pooling window overlaps the input. Window starts grow with the output index, so
+ * checking the first (its end past 0) and the last (its start before the edge) covers all.
+ */
+function everyWindowHasInput(h: number, w: number, a: PoolArgs, oh: number, ow: number): boolean {
+  const axis = (size: number, k: number, s: number, before: number, out: number) =>
+    out <= 0 || (k - before > 0 && (out - 1) * s - before < size);
+  return (
+    axis(h, a.poolSize[0], a.strides[0], a.padding[0], oh) &&
+    axis(w, a.poolSize[1], a.strides[1], a.padding[2], ow)
+  );
 }
 
 function pool2d(

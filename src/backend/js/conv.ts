@@ -571,6 +571,75 @@ export function maxPool2dBackward(
   return dx;
 }
 
+/**
+ * {@link maxPool2dForward} that also records, per output, the flat index into x its gradient
+ * goes to (−1 for a window without valid positions). Starting every channel at −∞ with the
+ * window's first position as its argmax and replacing only on "greater, or NaN over a number"
+ * picks exactly the position {@link maxPool2dBackward} picks: ties keep the first, the first
+ * NaN wins, an all −∞ window points at its first position.
+ */
+export function maxPool2dForwardArgmax(
+  x: FloatArray,
+  xShape: readonly number[],
+  args: PoolArgs,
+): { y: FloatArray; argmax: Int32Array } {
+  const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = poolGeo(xShape, args);
+  const out = zerosLike(x, n * oh * ow * c);
+  const argmax = new Int32Array(n * oh * ow * c);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - pt;
+      const ylo = Math.max(y0, 0);
+      const yhi = Math.min(y0 + kh, h);
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        const xlo = Math.max(x0, 0);
+        const xhi = Math.min(x0 + kw, w);
+        const o = ((b * oh + oy) * ow + ox) * c;
+        out.fill(Number.NEGATIVE_INFINITY, o, o + c);
+        if (ylo >= yhi || xlo >= xhi) {
+          argmax.fill(-1, o, o + c);
+          continue;
+        }
+        const s0 = ((b * h + ylo) * w + xlo) * c;
+        for (let ch = 0; ch < c; ch++) argmax[o + ch] = s0 + ch;
+        for (let y = ylo; y < yhi; y++) {
+          for (let xx = xlo; xx < xhi; xx++) {
+            const s = ((b * h + y) * w + xx) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[s + ch]!;
+              const cur = out[o + ch]!;
+              if (v > cur || (v !== v && cur === cur)) {
+                out[o + ch] = v;
+                argmax[o + ch] = s + ch;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { y: out, argmax };
+}
+
+/**
+ * The max-pool gradient from a recorded argmax: `dx[argmax[i]] += dy[i]` in output order (the
+ * order of {@link maxPool2dBackward}, so the sums are identical); −1 entries are skipped.
+ */
+export function maxPool2dBackwardArgmax(
+  dy: FloatArray,
+  argmax: Int32Array,
+  numOut: number,
+  xSize: number,
+): FloatArray {
+  const dx = zerosLike(dy, xSize);
+  for (let i = 0; i < numOut; i++) {
+    const a = argmax[i]!;
+    if (a >= 0) dx[a] += dy[i]!;
+  }
+  return dx;
+}
+
 /** Mean over each window's valid (non-padded) positions. */
 export function avgPool2dForward(
   x: FloatArray,

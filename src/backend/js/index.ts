@@ -510,6 +510,32 @@ export class JsBackend extends BaseBackend {
     return new JsData(conv.maxPool2dBackward(fvals(dy), fvals(x), xShape, args));
   }
 
+  override maxPool2dWithArgmax(
+    x: DataHandle,
+    xShape: Shape,
+    args: PoolArgs,
+    _dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    // The argmax is a flat int32 index into x.
+    if (sizeOf(xShape) > 0x7fffffff) return null;
+    const { y, argmax } = conv.maxPool2dForwardArgmax(fvals(x), xShape, args);
+    return [new JsData(y), new JsData(argmax)];
+  }
+
+  override maxPool2dBackwardFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    _dtype: DType,
+  ): DataHandle {
+    const a = vals(argmax);
+    if (!(a instanceof Int32Array)) {
+      throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
+    }
+    return new JsData(conv.maxPool2dBackwardArgmax(fvals(dy), a, numOut, sizeOf(xShape)));
+  }
+
   override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, _dtype: DType): DataHandle {
     return new JsData(conv.avgPool2dForward(fvals(x), xShape, args));
   }

@@ -532,6 +532,19 @@ export class WasmBackend extends JsBackend {
     return super.maxPool2dBackward(dy, dyShape, x, xShape, args, dtype);
   }
 
+  /**
+   * No argmax kernel in wasm yet: the inherited js loop would replace the SIMD forward, so the
+   * pooling op keeps using the wasm forward and {@link maxPool2dBackward}.
+   */
+  override maxPool2dWithArgmax(
+    _x: DataHandle,
+    _xShape: Shape,
+    _args: PoolArgs,
+    _dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    return null;
+  }
+
   override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
     const xv = f32(x, dtype);
     if (xv) {

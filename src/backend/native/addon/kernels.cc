@@ -546,6 +546,111 @@ void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float
   else for (int b = 0; b < g.n; b++) image(b);
 }
 
+namespace {
+
+// Channels per work item of the argmax pool: the running max and argmax of a block stay in
+// registers/stack, and batch × channel-block items keep both threads busy even for small n.
+constexpr int kPoolChannels = 64;
+
+}  // namespace
+
+void maxPoolArgmaxF32(const ConvGeo& g, const float* x, float* y, int32_t* arg) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const int blocks = (g.c + kPoolChannels - 1) / kPoolChannels;
+  auto item = [&](int t) {
+    const int b = t / blocks;
+    const int c0 = (t % blocks) * kPoolChannels;
+    const int cn = std::min(kPoolChannels, g.c - c0);
+    float best[kPoolChannels];
+    int32_t at[kPoolChannels];
+    for (int oy = 0; oy < g.oh; oy++) {
+      const int y0 = oy * g.sh - g.pt;
+      const int ylo = std::max(y0, 0), yhi = std::min(y0 + g.kh, g.h);
+      for (int ox = 0; ox < g.ow; ox++) {
+        const int x0 = ox * g.sw - g.pl;
+        const int xlo = std::max(x0, 0), xhi = std::min(x0 + g.kw, g.w);
+        const long o = ((static_cast<long>(b) * g.oh + oy) * g.ow + ox) * g.c + c0;
+        if (ylo >= yhi || xlo >= xhi) {
+          for (int ch = 0; ch < cn; ch++) {
+            y[o + ch] = ninf;
+            arg[o + ch] = -1;
+          }
+          continue;
+        }
+        // −∞ with the first position as argmax, replaced on "greater, or NaN over a number":
+        // the same pick as maxPoolBackwardF32 (ties keep the first, the first NaN wins).
+        const int32_t s0 = static_cast<int32_t>(((static_cast<long>(b) * g.h + ylo) * g.w + xlo) * g.c + c0);
+        int ch8 = 0;
+        // Eight channels at a time in vector registers (the scalar loop below, which the
+        // compiler leaves as selects on memory, ran 4× slower than the plain max pool).
+        for (; ch8 + 8 <= cn; ch8 += 8) {
+          const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+          v8f vb = vsplat(ninf);
+          v8i va = lane + (s0 + ch8);
+          for (int yy = ylo; yy < yhi; yy++) {
+            for (int xx = xlo; xx < xhi; xx++) {
+              const int32_t s =
+                  static_cast<int32_t>(((static_cast<long>(b) * g.h + yy) * g.w + xx) * g.c + c0 + ch8);
+              const v8f v = ld(x + s);
+              const v8i take = (v > vb) | ((v != v) & (vb == vb));
+              vb = take ? v : vb;
+              va = take ? lane + s : va;
+            }
+          }
+          st(y + o + ch8, vb);
+          std::memcpy(arg + o + ch8, &va, sizeof va);
+        }
+        if (ch8 == cn) continue;
+        for (int ch = ch8; ch < cn; ch++) {
+          best[ch] = ninf;
+          at[ch] = s0 + ch;
+        }
+        for (int yy = ylo; yy < yhi; yy++) {
+          for (int xx = xlo; xx < xhi; xx++) {
+            const int32_t s = static_cast<int32_t>(((static_cast<long>(b) * g.h + yy) * g.w + xx) * g.c + c0);
+            const float* src = x + s;
+            for (int ch = ch8; ch < cn; ch++) {
+              const float v = src[ch], cur = best[ch];
+              const bool take = v > cur || (v != v && cur == cur);
+              best[ch] = take ? v : cur;
+              at[ch] = take ? s + ch : at[ch];
+            }
+          }
+        }
+        for (int ch = ch8; ch < cn; ch++) {
+          y[o + ch] = best[ch];
+          arg[o + ch] = at[ch];
+        }
+      }
+    }
+  };
+  const int items = g.n * blocks;
+  if (static_cast<long>(g.n) * g.h * g.w * g.c >= kParallelElems && items > 1) {
+    parallelFor(items, item);
+  } else {
+    for (int t = 0; t < items; t++) item(t);
+  }
+}
+
+void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* arg, float* dx) {
+  const long outImg = static_cast<long>(g.oh) * g.ow * g.c;
+  const long inImg = static_cast<long>(g.h) * g.w * g.c;
+  // An image's outputs point into that image only, so threads split the batch and never write
+  // the same element; within an image the sums run in output order, as the js backend's. An
+  // index outside its image (never produced by maxPoolArgmaxF32) is skipped, not trusted.
+  auto image = [&](int b) {
+    const long lo = b * inImg, hi = lo + inImg;
+    const float* d = dy + b * outImg;
+    const int32_t* a = arg + b * outImg;
+    for (long i = 0; i < outImg; i++) {
+      const long k = a[i];
+      if (k >= lo && k < hi) dx[k] += d[i];
+    }
+  };
+  if (static_cast<long>(g.n) * inImg >= kParallelElems) parallelFor(g.n, image);
+  else for (int b = 0; b < g.n; b++) image(b);
+}
+
 void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
                long inner) {
   const long rows = outer * numIdx;
