@@ -9,7 +9,7 @@ import { LSTM } from '../layers/rnn/lstm.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor, zeros } from './creation.js';
 import { stack } from './movement.js';
-import { randomNormal } from './random.js';
+import { randomNormal, setSeed } from './random.js';
 import { lstmGates } from './rnn_cell.js';
 import { lstmSequence } from './rnn_sequence.js';
 
@@ -141,7 +141,13 @@ function nativeAvailable(): boolean {
 
 describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel', () => {
   /** The layer's loss and weight gradients, with the sequence kernel on or off; counts its calls. */
-  function run(layer: LSTM, x: Tensor, init: Tensor[] | null, fused: boolean) {
+  function run(
+    layer: LSTM,
+    x: Tensor,
+    init: Tensor[] | null,
+    fused: boolean,
+    call: (l: LSTM, ins: Tensor | Tensor[]) => Tensor = (l, ins) => l.apply(ins),
+  ) {
     const b = findBackend('native');
     const origHas = b.hasFusedLstmSequence;
     const origSeq = b.lstmSequence;
@@ -153,7 +159,7 @@ describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel
     };
     try {
       const loss = () => {
-        const y = layer.apply(init ? [x, ...init] : x);
+        const y = call(layer, init ? [x, ...init] : x);
         return y.mul(y).sum();
       };
       return { ...variableGrads(loss, layer.trainableWeights), calls };
@@ -195,6 +201,55 @@ describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel
           expectClose(a.grads[i]!, b.grads[i]!, { rtol: 1e-4, atol: 1e-4 });
         }
       }
+    } finally {
+      setBackend(prev);
+    }
+  });
+
+  it('keeps Keras semantics: stateful calls, input dropout draws, masks and recurrent dropout', () => {
+    const prev = getBackend().name;
+    setBackend('native');
+    try {
+      const x = randomNormal([4, 5, 3], 0, 1, { seed: 1 });
+      const build = (args: ConstructorParameters<typeof LSTM>[0]) => {
+        const l = new LSTM(args);
+        l.apply(x);
+        l.setWeights(l.getWeights().map((w, i) => randomNormal(w.shape, 0, 0.5, { seed: 7 + i })));
+        // The build call above ran with the random initial weights: start from zeros.
+        if (l.stateful) l.resetStates();
+        return l;
+      };
+      // Stateful: two calls in a row, the second starting from the first's final states.
+      const statefulRun = (fused: boolean) => {
+        const l = build({ units: 6, stateful: true, batchInputShape: [4, 5, 3] });
+        run(l, x, null, fused);
+        return run(l, x, null, fused);
+      };
+      const [sa, sb] = [statefulRun(true), statefulRun(false)];
+      expect([sa.calls, sb.calls]).toEqual([1, 0]);
+      expectClose(sa.value, sb.value, { rtol: 1e-5, atol: 1e-5 });
+      // Input dropout in training: the same seed draws the same masks on both paths.
+      const drop = build({ units: 6, dropout: 0.4, returnSequences: true });
+      const train = (l: LSTM, ins: Tensor | Tensor[]) => l.apply(ins, { training: true });
+      setSeed(5);
+      const da = run(drop, x, null, true, train);
+      setSeed(5);
+      const db = run(drop, x, null, false, train);
+      expect([da.calls, db.calls]).toEqual([1, 0]);
+      expectClose(da.value, db.value, { rtol: 1e-5, atol: 1e-5 });
+      expectClose(da.grads[0]!, db.grads[0]!, { rtol: 1e-4, atol: 1e-4 });
+      // A mask, or recurrent dropout while training, takes the unrolled path.
+      const plain = build({ units: 6 });
+      const mask = tensor([
+        [true, true, false, true, true],
+        [true, true, true, true, true],
+        [false, true, true, true, true],
+        [true, true, true, true, false],
+      ]);
+      expect(run(plain, x, null, true, (l, ins) => l.apply(ins, { mask })).calls).toBe(0);
+      const rdrop = build({ units: 6, recurrentDropout: 0.3 });
+      expect(run(rdrop, x, null, true, train).calls).toBe(0);
+      expect(run(rdrop, x, null, true).calls).toBe(1);
     } finally {
       setBackend(prev);
     }
