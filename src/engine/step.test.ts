@@ -255,4 +255,12 @@ describe('compiled steps (jitCompile)', () => {
     );
     expect(getBackend()).toBeDefined();
   });
+
+  it("defaults to 'auto': a plain compile compiles fit's steps", async () => {
+    setSeed(5);
+    const m = new Sequential({ layers: [new Dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await m.fit(randomNormal([12, 2]), randomNormal([12, 1]), { batchSize: 4, verbose: 0 });
+    expect(compiledStepInfo(m).train.compiled.length).toBe(1);
+  });
 });

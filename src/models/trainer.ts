@@ -67,8 +67,8 @@ export interface CompileArgs {
    * Keras's `jit_compile`: whether `fit`, `evaluate` and `predict` run their steps compiled
    * (traced once per input signature into a list of backend primitives, then replayed).
    * `'auto'` compiles where the step can be traced and otherwise runs eagerly, keeping the
-   * reason in `model.compiledStepInfo` (printed once at verbose ≥ 1); `true` throws a
-   * `JitCompileError` where a step cannot be compiled; `false` (default) runs eagerly. The
+   * reason in `compiledStepInfo(model)` (printed once at verbose ≥ 1) — the default; `true`
+   * throws a `JitCompileError` where a step cannot be compiled; `false` runs eagerly. The
    * optimizer update of the default `trainStep` stays eager (its learning rate and bias
    * corrections change every step); a custom `trainStep` is traced whole.
    * @example model.compile({ optimizer: 'adam', loss: 'mse', jitCompile: 'auto' });
@@ -262,7 +262,7 @@ export function compile(model: Model, args: CompileArgs): void {
     outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
     stepOutputLosses: [],
     stepPreds: null,
-    jit: jitSteps(args.jitCompile ?? false, 'compile'),
+    jit: jitSteps(args.jitCompile ?? 'auto', 'compile'),
   };
 }
 
