@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeBackends } from '../../test/helpers/describe_backends.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { gradCheck } from '../../test/helpers/grad_check.js';
@@ -149,23 +149,18 @@ describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel
     call: (l: LSTM, ins: Tensor | Tensor[]) => Tensor = (l, ins) => l.apply(ins),
   ) {
     const b = findBackend('native');
-    const origHas = b.hasFusedLstmSequence;
-    const origSeq = b.lstmSequence;
-    let calls = 0;
-    if (!fused) b.hasFusedLstmSequence = () => false;
-    b.lstmSequence = (...args) => {
-      calls++;
-      return origSeq.apply(b, args);
-    };
+    // Spies restore the prototype's methods exactly (no own properties left on the backend).
+    const has = fused ? null : vi.spyOn(b, 'hasFusedLstmSequence').mockReturnValue(false);
+    const seq = vi.spyOn(b, 'lstmSequence');
     try {
       const loss = () => {
         const y = call(layer, init ? [x, ...init] : x);
         return y.mul(y).sum();
       };
-      return { ...variableGrads(loss, layer.trainableWeights), calls };
+      return { ...variableGrads(loss, layer.trainableWeights), calls: seq.mock.calls.length };
     } finally {
-      b.hasFusedLstmSequence = origHas;
-      b.lstmSequence = origSeq;
+      has?.mockRestore();
+      seq.mockRestore();
     }
   }
 
