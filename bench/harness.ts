@@ -20,6 +20,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Time whole epochs even where a contender needs minutes for one (no round budget). */
   fullEpochs: boolean;
+  /** Measure each training workload's peak RSS in fresh child processes (`--no-memory`: off). */
+  memory?: boolean;
 }
 
 /** One measured contender: `run` does one unit of work; `units` is what one run counts. */

@@ -7,11 +7,22 @@
  * - `cnn_train`: Conv2D(32, 3, relu) → MaxPool(2) → Conv2D(64, 3, relu) → MaxPool(2) → Flatten →
  *   Dense(10, softmax) on 28×28×1, one epoch over 1024 samples, batch 64, Adam, categorical
  *   crossentropy (128 samples with `--quick`).
+ * - `convnet_train`: the MNIST convnet of Deep Learning with Python (ch. 8): Conv2D(32, 3, relu) →
+ *   MaxPool(2) → Conv2D(64, 3, relu) → MaxPool(2) → Conv2D(128, 3, relu) → Flatten → Dense(10,
+ *   softmax) on 28×28×1, one epoch over 1024 samples, batch 64, RMSprop, sparse categorical
+ *   crossentropy on integer labels (128 samples with `--quick`).
  * - `lstm_train`: Embedding(10000, 32) → LSTM(32) → Dense(1, sigmoid) on length-100 int
  *   sequences, one epoch over 1024 samples, batch 64, RMSprop, binary crossentropy (128 with
  *   `--quick`).
  * - `mlp_predict`: the MLP's `predict` over 10000 samples, batch 1000, read back (2000 with
  *   `--quick`).
+ *
+ * Each Tessera backend runs twice: `eager` (`compile({ jitCompile: false })`, op by op) and
+ * `compiled` (`jitCompile: true`, the step engine), two rows of the table. Where `compile` does
+ * not know `jitCompile` or the model reports no compiled step after its warm-up
+ * (`compiledStepInfo`, see model_defs.ts), the compiled row says why instead of a figure.
+ * Training workloads then get a memory table (memory.ts): peak RSS per contender, each in a
+ * fresh process, and the bytes a step allocates.
  *
  * Every epoch is `fit` with `shuffle: true` and `verbose: 0`. Every contender gets the same
  * seeded random inputs (uniform in [0, 1), or token ids below 10000) and labels, builds its
@@ -28,13 +39,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Conv2D,
-  Dense,
-  Embedding,
-  Flatten,
-  LSTM,
-  MaxPooling2D,
-  Sequential,
+  type Sequential,
   type Tensor,
   backendInfo,
   getBackend,
@@ -52,22 +57,29 @@ import {
   measure,
   resultTable,
 } from './harness.js';
+import { memoryTable } from './memory.js';
+import {
+  type DataSpec,
+  MLP_INPUTS,
+  type ModelData,
+  type ModelName,
+  SEQ_LEN,
+  type StepMode,
+  VOCAB,
+  compileFor,
+  compiledStepState,
+  makeData,
+  slice,
+  tesseraModels,
+  trainingSetup,
+} from './model_defs.js';
 import { pythonContenders } from './python.js';
 import { type TfjsBackendName, tfjsBackends } from './tfjs.js';
 
-type ModelName = 'mlp_train' | 'mlp_predict' | 'cnn_train' | 'lstm_train';
-
-interface ModelSpec {
+interface ModelSpec extends DataSpec {
   name: ModelName;
   train: boolean;
-  samples: number;
   batchSize: number;
-  /** The shape of one sample. */
-  inputShape: number[];
-  /** Token ids below `vocab` (int32) instead of uniform floats. */
-  vocab?: number;
-  /** One-hot classes, or 1 for a binary 0/1 label. */
-  classes: number;
   /** Samples of the warm-up run, whole batches: a full epoch would double the time. */
   warmupSamples: number;
   /** Seconds one round of one contender may take before it is timed on fewer batches. */
@@ -83,30 +95,9 @@ interface ModelSpec {
   slowHint?: Record<string, string>;
   /** Options for `measure`: training epochs take seconds each, so few rounds. */
   rounds: { minSeconds: number; minRounds: number; maxRounds: number };
-  tessera: () => Sequential;
   tfjs: () => tf.Sequential;
   /** The sizes torch_bench.py is given. */
   python: Record<string, unknown>;
-}
-
-interface ModelData {
-  x: Float32Array | Int32Array;
-  y: Float32Array;
-}
-
-const MLP_INPUTS = 784;
-const VOCAB = 10000;
-const SEQ_LEN = 100;
-
-function tesseraMlp(): Sequential {
-  const m = new Sequential({
-    layers: [
-      new Dense({ units: 512, activation: 'relu', inputShape: [MLP_INPUTS] }),
-      new Dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-  return m;
 }
 
 function tfjsMlp(): tf.Sequential {
@@ -114,21 +105,6 @@ function tfjsMlp(): tf.Sequential {
     layers: [
       tf.layers.dense({ units: 512, activation: 'relu', inputShape: [MLP_INPUTS] }),
       tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-  return m;
-}
-
-function tesseraCnn(): Sequential {
-  const m = new Sequential({
-    layers: [
-      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      new MaxPooling2D({ poolSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 10, activation: 'softmax' }),
     ],
   });
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
@@ -150,15 +126,19 @@ function tfjsCnn(): tf.Sequential {
   return m;
 }
 
-function tesseraLstm(): Sequential {
-  const m = new Sequential({
+function tfjsConvnet(): tf.Sequential {
+  const m = tf.sequential({
     layers: [
-      new Embedding({ inputDim: VOCAB, outputDim: 32, inputShape: [SEQ_LEN] }),
-      new LSTM({ units: 32 }),
-      new Dense({ units: 1, activation: 'sigmoid' }),
+      tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
-  m.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' });
+  m.compile(trainingSetup.convnet_train);
   return m;
 }
 
@@ -190,128 +170,122 @@ function limits(o: BenchOptions): Pick<ModelSpec, 'roundBudget' | 'slowBatch' | 
 /** `mlp_train`: the canonical MLP, one epoch of fit. */
 export function mlpTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
   const samples = o.quick ? 1024 : 8192;
-  return modelWorkload({
-    name: 'mlp_train',
-    train: true,
-    samples,
-    batchSize: 128,
-    inputShape: [MLP_INPUTS],
-    classes: 10,
-    warmupSamples: 1024,
-    ...limits(o),
-    rounds: o.quick
-      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
-      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
-    tessera: tesseraMlp,
-    tfjs: tfjsMlp,
-    python: { samples, batchSize: 128 },
-  });
+  return modelWorkload(
+    {
+      name: 'mlp_train',
+      train: true,
+      samples,
+      batchSize: 128,
+      inputShape: [MLP_INPUTS],
+      classes: 10,
+      warmupSamples: 1024,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+        : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+      tfjs: tfjsMlp,
+      python: { samples, batchSize: 128 },
+    },
+    o,
+  );
 }
 
 /** `mlp_predict`: the canonical MLP's predict over 10000 samples, read back. */
 export function mlpPredictWorkload(o: BenchOptions): Promise<WorkloadResult> {
   const samples = o.quick ? 2000 : 10000;
-  return modelWorkload({
-    name: 'mlp_predict',
-    train: false,
-    samples,
-    batchSize: 1000,
-    inputShape: [MLP_INPUTS],
-    classes: 10,
-    warmupSamples: 1000,
-    ...limits(o),
-    rounds: o.quick
-      ? { minSeconds: 0, minRounds: 1, maxRounds: 2 }
-      : { minSeconds: 5, minRounds: 3, maxRounds: 5 },
-    tessera: tesseraMlp,
-    tfjs: tfjsMlp,
-    python: { samples, batchSize: 1000 },
-  });
+  return modelWorkload(
+    {
+      name: 'mlp_predict',
+      train: false,
+      samples,
+      batchSize: 1000,
+      inputShape: [MLP_INPUTS],
+      classes: 10,
+      warmupSamples: 1000,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 2 }
+        : { minSeconds: 5, minRounds: 3, maxRounds: 5 },
+      tfjs: tfjsMlp,
+      python: { samples, batchSize: 1000 },
+    },
+    o,
+  );
 }
 
 /** `cnn_train`: the canonical small convnet on 28×28×1, one epoch of fit. */
 export function cnnTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
   const samples = o.quick ? 128 : 1024;
-  return modelWorkload({
-    name: 'cnn_train',
-    train: true,
-    samples,
-    batchSize: 64,
-    inputShape: [28, 28, 1],
-    classes: 10,
-    warmupSamples: 64,
-    ...limits(o),
-    rounds: o.quick
-      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
-      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
-    tessera: tesseraCnn,
-    tfjs: tfjsCnn,
-    python: { samples, batchSize: 64 },
-  });
+  return modelWorkload(
+    {
+      name: 'cnn_train',
+      train: true,
+      samples,
+      batchSize: 64,
+      inputShape: [28, 28, 1],
+      classes: 10,
+      warmupSamples: 64,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+        : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+      tfjs: tfjsCnn,
+      python: { samples, batchSize: 64 },
+    },
+    o,
+  );
+}
+
+/** `convnet_train`: the book's MNIST convnet (Conv2D 32/64/128, RMSprop, sparse labels). */
+export function convnetTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 128 : 1024;
+  return modelWorkload(
+    {
+      name: 'convnet_train',
+      train: true,
+      samples,
+      batchSize: 64,
+      inputShape: [28, 28, 1],
+      classes: 10,
+      sparseLabels: true,
+      warmupSamples: 64,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+        : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+      tfjs: tfjsConvnet,
+      python: { samples, batchSize: 64 },
+    },
+    o,
+  );
 }
 
 /** `lstm_train`: Embedding → LSTM → Dense on length-100 sequences, one epoch of fit. */
 export function lstmTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
   const samples = o.quick ? 128 : 1024;
-  return modelWorkload({
-    name: 'lstm_train',
-    train: true,
-    samples,
-    batchSize: 64,
-    inputShape: [SEQ_LEN],
-    vocab: VOCAB,
-    classes: 1,
-    warmupSamples: 64,
-    ...limits(o),
-    rounds: o.quick
-      ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
-      : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
-    tessera: tesseraLstm,
-    tfjs: tfjsLstm,
-    python: { samples, batchSize: 64, seqLen: SEQ_LEN, vocab: VOCAB },
-    slowHint: {
-      'tfjs-cpu':
-        "tfjs-cpu's Embedding gradient (its UnsortedSegmentSum kernel) runs a masked multiply and sum over the whole [batch·100, 32] gradient once per vocabulary row, 10000 times a batch",
+  return modelWorkload(
+    {
+      name: 'lstm_train',
+      train: true,
+      samples,
+      batchSize: 64,
+      inputShape: [SEQ_LEN],
+      vocab: VOCAB,
+      classes: 1,
+      warmupSamples: 64,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+        : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+      tfjs: tfjsLstm,
+      python: { samples, batchSize: 64, seqLen: SEQ_LEN, vocab: VOCAB },
+      slowHint: {
+        'tfjs-cpu':
+          "tfjs-cpu's Embedding gradient (its UnsortedSegmentSum kernel) runs a masked multiply and sum over the whole [batch·100, 32] gradient once per vocabulary row, 10000 times a batch",
+      },
     },
-  });
-}
-
-/** A seeded generator of uniform floats in [0, 1) (mulberry32): data independent of backends. */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Seeded inputs (uniform floats or token ids) and one-hot (or binary) labels. */
-function makeData(spec: ModelSpec): ModelData {
-  const rand = uniforms(1234);
-  const size = spec.samples * spec.inputShape.reduce((a, b) => a * b, 1);
-  const x = spec.vocab
-    ? Int32Array.from({ length: size }, () => Math.floor(rand() * spec.vocab!))
-    : Float32Array.from({ length: size }, rand);
-  const y = new Float32Array(spec.samples * spec.classes);
-  for (let i = 0; i < spec.samples; i++) {
-    if (spec.classes === 1) y[i] = rand() < 0.5 ? 1 : 0;
-    else y[i * spec.classes + Math.floor(rand() * spec.classes)] = 1;
-  }
-  return { x, y };
-}
-
-/** The first `n` samples' inputs and labels with their shapes. */
-function slice(spec: ModelSpec, data: ModelData, n: number) {
-  const per = spec.inputShape.reduce((a, b) => a * b, 1);
-  return {
-    x: data.x.subarray(0, n * per),
-    xShape: [n, ...spec.inputShape],
-    y: data.y.subarray(0, n * spec.classes),
-    yShape: [n, spec.classes],
-  };
+    o,
+  );
 }
 
 /**
@@ -343,6 +317,8 @@ function modelContender<T>(
   go: (t: T) => Promise<void>,
   free: (t: T) => void,
   dispose: () => void,
+  /** Runs after the warm-up; throws when the contender is not what it claims (not compiled). */
+  check?: () => void,
 ): ModelContender {
   const made: T[] = [];
   const own = (n: number) => {
@@ -377,15 +353,19 @@ function modelContender<T>(
       if (slow(probeSeconds)) {
         estimate = { samples: probe, seconds: probeSeconds };
         perSample = probeSeconds / probe;
+        check?.();
         return;
       }
-      const warm = Math.min(spec.warmupSamples, spec.samples);
+      // At least two whole batches: the step engine traces a batch shape on its first two
+      // calls and replays a compiled graph from the third.
+      const warm = Math.min(Math.max(spec.warmupSamples, 2 * spec.batchSize), spec.samples);
       perSample = (await timedGo(warm)) / warm;
       if (perSample * spec.samples > spec.roundBudget) {
         const batches = Math.max(1, Math.floor(spec.roundBudget / perSample / spec.batchSize));
         samples = Math.min(spec.samples, batches * spec.batchSize);
         if (samples < spec.samples) part = own(samples);
       }
+      check?.();
     },
     skipRounds: () => estimate !== undefined,
     run: () => go(part ?? full!),
@@ -400,20 +380,37 @@ function modelContender<T>(
   };
 }
 
-function tesseraContender(backend: string, spec: ModelSpec, data: ModelData): ModelContender {
+/**
+ * What a compiled contender's warm-up throws when the model ran eager: its message becomes the
+ * compiled row's cell (`compiled: engine not available`, or the engine's fallback reason).
+ */
+const NOT_COMPILED = 'compiled: ';
+
+/** The contender name of a Tessera backend in a step mode (`tessera-native compiled`). */
+const tesseraName = (backend: string, mode: StepMode) => `tessera-${backend} ${mode}`;
+
+function tesseraContender(
+  backend: string,
+  mode: StepMode,
+  spec: ModelSpec,
+  data: ModelData,
+  graphs: Map<string, Record<string, number>>,
+): ModelContender {
   let model: Sequential | undefined;
   const dtype = spec.vocab ? 'int32' : 'float32';
   return modelContender<{ x: Tensor; y: Tensor }>(
-    `tessera-${backend}`,
+    tesseraName(backend, mode),
     spec,
     () => {
       setBackend(backend);
       setSeed(42);
-      model = spec.tessera();
+      model = tesseraModels[spec.name]();
+      compileFor(model, spec.name, mode);
     },
     (n) => {
       const s = slice(spec, data, n);
-      return { x: tensor(s.x, s.xShape, dtype), y: tensor(s.y, s.yShape) };
+      const ydtype = spec.sparseLabels ? 'int32' : 'float32';
+      return { x: tensor(s.x, s.xShape, dtype), y: tensor(s.y, s.yShape, ydtype) };
     },
     async ({ x, y }) => {
       setBackend(backend);
@@ -427,6 +424,13 @@ function tesseraContender(backend: string, spec: ModelSpec, data: ModelData): Mo
     () => {
       model = undefined;
     },
+    mode === 'compiled'
+      ? () => {
+          const st = compiledStepState(model!, spec.train ? 'train' : 'predict');
+          if (!st.compiled) throw new Error(`${NOT_COMPILED}${st.reason}`);
+          if (st.stats) graphs.set(backend, st.stats);
+        }
+      : undefined,
   );
 }
 
@@ -441,8 +445,9 @@ function tfjsContender(backend: TfjsBackendName, spec: ModelSpec, data: ModelDat
       model = spec.tfjs();
     },
     (n) => {
-      const s = slice(spec, data, n);
-      return { x: tf.tensor(s.x, s.xShape, dtype), y: tf.tensor(s.y, s.yShape) };
+      // tfjs's sparse categorical crossentropy floors its labels: float32, shape [n, 1].
+      const s = slice(spec, data, n, true);
+      return { x: tf.tensor(s.x, s.xShape, dtype), y: tf.tensor(s.y, s.yShape, 'float32') };
     },
     async ({ x, y }) => {
       await tf.setBackend(backend);
@@ -463,16 +468,20 @@ function tfjsContender(backend: TfjsBackendName, spec: ModelSpec, data: ModelDat
   );
 }
 
-async function modelWorkload(spec: ModelSpec): Promise<WorkloadResult> {
+async function modelWorkload(spec: ModelSpec, o: BenchOptions): Promise<WorkloadResult> {
   const tfb = await tfjsBackends();
   const notes: string[] = [];
   if (tfb.wasmUnavailable) notes.push(`tfjs-wasm unavailable: ${tfb.wasmUnavailable}`);
   const backends = backendInfo().registered;
   const previous = getBackend().name;
   const data = makeData(spec);
+  // The compiled graphs' stats per backend, as the engine reported them after the warm-up.
+  const graphs = new Map<string, Record<string, number>>();
   const tensorsBefore = tf.memory().numTensors;
   const js: ModelContender[] = [
-    ...backends.map((b) => tesseraContender(b, spec, data)),
+    ...backends.flatMap((b) =>
+      (['eager', 'compiled'] as const).map((mode) => tesseraContender(b, mode, spec, data, graphs)),
+    ),
     ...tfb.available.map((b) => tfjsContender(b, spec, data)),
   ];
   const py = await pythonContenders(spec.name, ['pytorch'], spec.python);
@@ -485,7 +494,30 @@ async function modelWorkload(spec: ModelSpec): Promise<WorkloadResult> {
     setBackend(previous);
     await tf.setBackend('cpu');
   }
-  notes.push(...cannotRunNotes(ms));
+  // A compiled contender that ran eager is not a failure: its row says why, once below.
+  const notCompiled = new Map<string, string>();
+  for (const m of ms) {
+    if (!m.error?.startsWith(NOT_COMPILED)) continue;
+    notCompiled.set(
+      m.name.replace(/^tessera-(\S+) compiled$/, '$1'),
+      m.error.slice(NOT_COMPILED.length),
+    );
+  }
+  notes.push(...cannotRunNotes(ms.filter((m) => !m.error?.startsWith(NOT_COMPILED))));
+  for (const [b, st] of graphs) {
+    const parts = Object.entries(st).map(
+      ([k, v]) => `${k} ${k.endsWith('Bytes') ? `${(v / 2 ** 20).toFixed(2)} MiB` : v}`,
+    );
+    notes.push(
+      `tessera-${b} compiled ${spec.train ? 'train' : 'predict'} step graph: ${parts.join(', ')}`,
+    );
+  }
+  if (notCompiled.size > 0) {
+    const reasons = [...new Set(notCompiled.values())].join('; ');
+    notes.push(
+      `compiled rows of ${[...notCompiled.keys()].join(', ')}: ${reasons} (after a warm-up under compile({ jitCompile: 'auto' }), compiledStepInfo reported no compiled train/predict step)`,
+    );
+  }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked > 0) {
     const failed = ms.some((m) => m.name.startsWith('tfjs-') && m.error !== undefined);
@@ -512,6 +544,9 @@ async function modelWorkload(spec: ModelSpec): Promise<WorkloadResult> {
       notes.push(
         `‡ ${m.name}: too slow to time (one batch of ${spec.batchSize} would take about ${batch} s); the figure is from a warm probe run on ${est.samples} samples (${est.seconds.toFixed(1)} s), not timed rounds${hint ? `. ${hint}` : ''}`,
       );
+    } else if (m.error?.startsWith(NOT_COMPILED)) {
+      // The full reason is in the notes; the cell keeps its start.
+      values[m.name] = m.error.length > 72 ? `${m.error.slice(0, 71)}…` : m.error;
     } else {
       values[m.name] = cellValue(m, () => n / m.seconds);
     }
@@ -533,14 +568,51 @@ async function modelWorkload(spec: ModelSpec): Promise<WorkloadResult> {
     );
   }
   process.stdout.write(`  ${said.join(', ')} samples/s\n`);
+  // One table row per step mode: the Tessera columns show that mode, the others repeat.
+  const columns = [
+    ...backends.map((b) => `tessera-${b}`),
+    ...ms.map((m) => m.name).filter((n) => !n.startsWith('tessera-')),
+  ];
+  const modeRows = (['eager', 'compiled'] as const).map((mode) => {
+    const pick = (rec: Record<string, string>) =>
+      Object.fromEntries(
+        columns
+          .map((c) => [c, rec[c.startsWith('tessera-') ? `${c} ${mode}` : c]])
+          .filter(([, v]) => v !== undefined),
+      );
+    return {
+      mode,
+      values: pick(values as Record<string, string>) as Record<string, number | string>,
+      marks: pick(marks),
+    };
+  });
   const table = resultTable({
-    labels: ['samples', 'batch'],
-    rows: [{ labels: [String(spec.samples), String(spec.batchSize)], values, marks }],
-    contenders: ms.map((m) => m.name),
+    labels: ['samples', 'batch', 'mode'],
+    rows: modeRows.map((r) => ({
+      labels: [String(spec.samples), String(spec.batchSize), r.mode],
+      values: r.values,
+      marks: r.marks,
+    })),
+    contenders: columns,
     unit: 'samples/s',
   });
+  const { optimizer, loss } = trainingSetup[spec.name];
   const unit = spec.train
-    ? `one epoch of fit, ${spec.name === 'lstm_train' ? 'RMSprop, binary' : 'Adam, categorical'} crossentropy, samples/s`
+    ? `one epoch of fit, ${optimizer}, ${loss}, samples/s`
     : 'predict + readback, samples/s';
-  return { name: spec.name, unit, table, rows: [row], notes };
+  const rows: Record<string, number | string>[] = [row];
+  let full = table;
+  if (spec.train && o.memory !== false) {
+    const mem = await memoryTable({
+      ...spec,
+      workload: spec.name,
+      backends,
+      compiledUnavailable: Object.fromEntries(notCompiled),
+      quick: o.quick,
+    });
+    full = `${table}\n\n${mem.table}`;
+    notes.push(...mem.notes);
+    rows.push(...mem.rows.map((r) => ({ memory: 1, ...r })));
+  }
+  return { name: spec.name, unit, table: full, rows, notes };
 }

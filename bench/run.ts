@@ -5,9 +5,10 @@
  * interleave with the JS rounds), printed as ratios and written to `bench/results.md` and
  * `bench/results.json`.
  *
- * Usage: `npm run bench [-- --only sgemm,mlp_train,cnn_train,lstm_train,mlp_predict,op_overhead]
- * [-- --quick] [-- --full-epochs]` (`--quick` shrinks every workload for a smoke check;
- * `--full-epochs` times whole epochs even on contenders that need minutes for one;
+ * Usage: `npm run bench [-- --only sgemm,mlp_train,cnn_train,convnet_train,lstm_train,mlp_predict,
+ * op_overhead] [-- --quick] [-- --full-epochs] [-- --no-memory]` (`--quick` shrinks every workload
+ * for a smoke check; `--full-epochs` times whole epochs even on contenders that need minutes for
+ * one; `--no-memory` skips the peak-RSS children of the training workloads;
  * `TESSERA_BENCH_NO_WASM=1` leaves the tfjs wasm backend out, `TESSERA_BENCH_NO_PYTHON=1` the
  * Python contenders.)
  *
@@ -21,12 +22,22 @@ import { backendInfo } from '../src/index.js';
 import type { BenchOptions, WorkloadResult } from './harness.js';
 import {
   cnnTrainWorkload,
+  convnetTrainWorkload,
   lstmTrainWorkload,
   mlpPredictWorkload,
   mlpTrainWorkload,
 } from './models.js';
 import { opOverheadWorkload } from './op_overhead.js';
-import { PYTHON, PYTHON_THREADS, type PythonSide, closePython, pythonSide } from './python.js';
+import {
+  OPENMP_BLAS_DIR,
+  PYTHON,
+  PYTHON_THREADS,
+  type PythonSide,
+  closePython,
+  describeBlas,
+  pythonSide,
+  ranOpenmpBlas,
+} from './python.js';
 import { sgemmWorkload } from './sgemm.js';
 import { describeTfjs, tfjsBackends } from './tfjs.js';
 
@@ -34,6 +45,7 @@ const workloads: { name: string; run: (o: BenchOptions) => Promise<WorkloadResul
   { name: 'sgemm', run: sgemmWorkload },
   { name: 'mlp_train', run: mlpTrainWorkload },
   { name: 'cnn_train', run: cnnTrainWorkload },
+  { name: 'convnet_train', run: convnetTrainWorkload },
   { name: 'lstm_train', run: lstmTrainWorkload },
   { name: 'mlp_predict', run: mlpPredictWorkload },
   { name: 'op_overhead', run: opOverheadWorkload },
@@ -44,6 +56,7 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1]?.split('
 const options: BenchOptions = {
   quick: args.includes('--quick'),
   fullEpochs: args.includes('--full-epochs'),
+  memory: !args.includes('--no-memory'),
 };
 
 /** One line on the Python contenders for the header. */
@@ -53,7 +66,16 @@ function describePython(p: PythonSide): string {
   const torch = i.torch ? `torch ${i.torch}` : `torch unavailable (${i.torchError})`;
   const threads = `${PYTHON_THREADS} threads (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS)`;
   const env = 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment';
-  return `Python ${i.python} (${PYTHON}): ${torch}, numpy ${i.numpy}, BLAS: ${i.blas ?? 'unknown'}; ${threads}, ${env}`;
+  return `Python ${i.python} (${PYTHON}): ${torch}, numpy ${i.numpy}; BLAS that ran: ${describeBlas(i)}; ${threads}, ${env}`;
+}
+
+/** A loud line when the Python child did not run the OpenMP OpenBLAS (undefined when it did). */
+function blasWarning(p: PythonSide): string | undefined {
+  if (!p.info || ranOpenmpBlas(p.info)) return undefined;
+  const why = p.info.openmpBlasMissing
+    ? `${OPENMP_BLAS_DIR} does not exist (apt-get install -y libopenblas0-openmp)`
+    : `the child loaded ${describeBlas(p.info)} despite LD_LIBRARY_PATH=${OPENMP_BLAS_DIR}`;
+  return `WARNING: PyTorch and numpy did NOT run on the OpenMP OpenBLAS: ${why}. A pthread OpenBLAS fights PyTorch's OpenMP threads for the cores, so the Python figures below understate PyTorch and the ratios overstate Tessera.`;
 }
 
 async function main(): Promise<void> {
@@ -89,6 +111,8 @@ async function main(): Promise<void> {
     describePython(py),
     `${date}${options.quick ? ' — quick mode (shrunken workloads, smoke check only)' : ''}`,
   ];
+  const blasWarn = blasWarning(py);
+  if (blasWarn) header.push(`**${blasWarn}**`);
   console.log(`Tessera bench\n${header.join('\n')}`);
   if (tfb.wasmUnavailable) console.log(`tfjs-wasm unavailable: ${tfb.wasmUnavailable}`);
 

@@ -10,6 +10,10 @@ The same canonical workloads as the TypeScript bench, written the way a PyTorch 
 - cnn_train: Conv2d(1, 32, 3) → ReLU → MaxPool(2) → Conv2d(32, 64, 3) → ReLU → MaxPool(2) →
   Flatten → Linear(1600, 10); the channels-last 28×28×1 inputs are permuted to NCHW once, before
   timing. Adam, batch 64, one epoch.
+- convnet_train: the MNIST convnet of Deep Learning with Python (ch. 8): Conv2d(1, 32, 3) → ReLU
+  → MaxPool(2) → Conv2d(32, 64, 3) → ReLU → MaxPool(2) → Conv2d(64, 128, 3) → ReLU → Flatten →
+  Linear(1152, 10), cross entropy on the logits against integer labels (Keras's softmax + sparse
+  categorical crossentropy), RMSprop(lr 1e-3, alpha 0.9, eps 1e-7), batch 64, one epoch.
 - lstm_train: Embedding(10000, 32) → LSTM(32) (last hidden state) → Linear(32, 1), binary cross
   entropy on the logit (Keras's sigmoid + binary crossentropy), RMSprop(lr 1e-3, alpha 0.9 like
   Keras's rho, eps 1e-7), length-100 int sequences, batch 64, one epoch.
@@ -19,7 +23,9 @@ The same canonical workloads as the TypeScript bench, written the way a PyTorch 
   autograd (forward + backward), µs per op.
 
 Each training epoch reads the loss back once per batch (`loss.item()`), as Keras's `fit` does for
-its logs. Every contender warms up before it is timed. torch and OpenBLAS run with 2 threads.
+its logs. Every contender warms up before it is timed. torch and OpenBLAS run with 2 threads;
+bench/python.ts starts this script with LD_LIBRARY_PATH on Debian's OpenMP build of OpenBLAS
+(libopenblas0-openmp), whose threads share PyTorch's OpenMP pool instead of fighting it.
 
 Usage:
   /usr/bin/python3 bench/torch_bench.py [--quick] [--only sgemm,mlp_train,…]
@@ -27,6 +33,8 @@ Usage:
   /usr/bin/python3 bench/torch_bench.py --serve
       the protocol bench/run.ts speaks: one JSON request a line on stdin, one JSON answer a line
       on stdout, so that its measurements interleave with the JavaScript contenders' rounds.
+  /usr/bin/python3 bench/torch_bench.py --rss WORKLOAD '{"samples": …, "batchSize": …}'
+      in a fresh process: warm up, train one epoch, print the peak RSS (ru_maxrss) as JSON.
 """
 
 import json
@@ -64,29 +72,52 @@ SETTLE_SECONDS = 0.15
 FULL = {
     'mlp_train': {'samples': 8192, 'batchSize': 128},
     'cnn_train': {'samples': 1024, 'batchSize': 64},
+    'convnet_train': {'samples': 1024, 'batchSize': 64},
     'lstm_train': {'samples': 1024, 'batchSize': 64, 'seqLen': 100, 'vocab': 10000},
     'mlp_predict': {'samples': 10000, 'batchSize': 1000},
 }
 QUICK = {
     'mlp_train': {'samples': 1024, 'batchSize': 128},
     'cnn_train': {'samples': 128, 'batchSize': 64},
+    'convnet_train': {'samples': 128, 'batchSize': 64},
     'lstm_train': {'samples': 128, 'batchSize': 64, 'seqLen': 100, 'vocab': 10000},
     'mlp_predict': {'samples': 2000, 'batchSize': 1000},
 }
 
 
-def blas_library():
-    """Which BLAS numpy and torch's matmul loaded (Debian picks libblas.so.3 by alternatives)."""
+def blas_paths():
+    """The BLAS/LAPACK files this process mapped (Debian picks libblas.so.3 by alternatives,
+    LD_LIBRARY_PATH overrides): what really runs, whatever the environment asked for."""
     try:
         with open('/proc/self/maps') as f:
-            paths = sorted({ln.split()[-1] for ln in f if 'blas' in ln.lower() and '/' in ln})
+            return sorted({ln.split()[-1] for ln in f if 'blas' in ln.lower() and '/' in ln})
     except OSError:
-        return None
+        return []
+
+
+def blas_library():
+    """One line naming the BLAS numpy and torch's matmul loaded, from the mapped files."""
+    paths = blas_paths()
     if any('openblas' in p for p in paths):
-        return 'OpenBLAS (' + ', '.join(os.path.basename(p) for p in paths) + ')'
+        return 'OpenBLAS (' + ', '.join(paths) + ')'
     if any('/blas/libblas' in p for p in paths):
         return 'reference BLAS (Debian libblas3, unoptimised)'
     return ', '.join(paths) or None
+
+
+def blas_runtime():
+    """threadpoolctl's view of the loaded BLAS (version, threading layer, core type, threads),
+    or None where threadpoolctl is not installed (python3-threadpoolctl)."""
+    try:
+        import threadpoolctl  # noqa: PLC0415
+    except ImportError:
+        return None
+    return [
+        {k: lib.get(k) for k in ('internal_api', 'version', 'threading_layer', 'architecture',
+                                 'num_threads', 'filepath')}
+        for lib in threadpoolctl.threadpool_info()
+        if lib.get('user_api') == 'blas'
+    ]
 
 
 def versions():
@@ -98,6 +129,8 @@ def versions():
         'torchError': TORCH_ERROR,
         'threads': THREADS,
         'blas': blas_library(),
+        'blasRuntime': blas_runtime(),
+        'ldLibraryPath': os.environ.get('LD_LIBRARY_PATH'),
         'openblasCoretype': os.environ.get('OPENBLAS_CORETYPE'),
     }
 
@@ -166,6 +199,24 @@ class Fit:
             self.y = one_hot(rng, n, 10)
             self.loss = F.cross_entropy
             self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7)
+        elif workload == 'convnet_train':
+            self.model = nn.Sequential(
+                nn.Conv2d(1, 32, 3),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, 3),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(64, 128, 3),
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(128 * 3 * 3, 10),
+            )
+            nhwc = torch.from_numpy(rng.random((n, 28, 28, 1), dtype=np.float32))
+            self.x = nhwc.permute(0, 3, 1, 2).contiguous()
+            self.y = torch.from_numpy(rng.integers(0, 10, n))
+            self.loss = F.cross_entropy
+            self.opt = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
         elif workload == 'lstm_train':
             vocab, length = p.get('vocab', 10000), p.get('seqLen', 100)
             self.model = LstmClassifier(vocab)
@@ -290,6 +341,26 @@ def make(workload, lib, params):
     return Fit(workload, params)
 
 
+def current_rss_kb():
+    """This process's resident set now, in KiB (/proc/self/statm counts pages)."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
+
+
+def rss(workload, params):
+    """Peak RSS of one training workload in this fresh process: the RSS after the imports,
+    then a warm-up and one epoch over `params['samples']`, then ru_maxrss (KiB on Linux)."""
+    import resource  # noqa: PLC0415
+
+    start = current_rss_kb()
+    job = make(workload, 'pytorch', params)
+    job.warmup()
+    seconds = job.run()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({'startKB': start, 'peakKB': peak, 'seconds': seconds,
+                      'samples': params['samples'], **versions()}))
+
+
 def serve():
     """Answers run.ts: `prepare` builds and warms up, `run` times one round, `drop` frees."""
     out = sys.stdout
@@ -327,8 +398,8 @@ def standalone(quick, only):
     sizes = QUICK if quick else FULL
     jobs = [('sgemm', lib, {'n': n}) for n in ([256, 512] if quick else [256, 512, 1024, 2048])
             for lib in ('pytorch', 'numpy')]
-    jobs += [(w, 'pytorch', sizes[w]) for w in ('mlp_train', 'cnn_train', 'lstm_train',
-                                               'mlp_predict')]
+    jobs += [(w, 'pytorch', sizes[w]) for w in ('mlp_train', 'cnn_train', 'convnet_train',
+                                               'lstm_train', 'mlp_predict')]
     jobs += [('op_overhead', 'pytorch', {'kind': k, 'ops': 2000 if quick else 10000})
              for k in ('add', 'grad')]
     results = []
@@ -357,6 +428,10 @@ def standalone(quick, only):
 def main(argv):
     if '--serve' in argv:
         serve()
+        return
+    if '--rss' in argv:
+        i = argv.index('--rss')
+        rss(argv[i + 1], json.loads(argv[i + 2]))
         return
     only = None
     if '--only' in argv:
