@@ -430,8 +430,10 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const h = b.gather(t.handleOn(b), t.shape, idx.handleOn(b), idx.size, ax, t.dtype);
   const flatShape = [...t.shape.slice(0, ax), idx.size, ...t.shape.slice(ax + 1)];
   const y = wrap(b, h, flatShape, t.dtype);
+  // The indices were checked above and a tensor never changes, so the backward skips the
+  // second check (a host read and a scan of every index, each step of an Embedding).
   const gathered = record('gather', [t], y, (dy) => [
-    scatterAdd(dy, idx.reshape([-1]), t.shape, ax),
+    scatterAddChecked(dy, idx.reshape([-1]), t.shape, ax),
   ]);
   return reshape(gathered, [...t.shape.slice(0, ax), ...idx.shape, ...t.shape.slice(ax + 1)]);
 }
@@ -463,6 +465,11 @@ export function scatterAdd(
       `scatterAdd: updates ${fmtShape(u.shape)} do not fit ${fmtShape(expected)} for ${idx.size} indices`,
     );
   }
+  return scatterAddChecked(u, idx, shape, ax);
+}
+
+/** {@link scatterAdd} on int32 indices already checked against `shape[ax]` and a fitting `u`. */
+function scatterAddChecked(u: Tensor, idx: Tensor, shape: Shape, ax: number): Tensor {
   const b = be();
   const h = b.scatterAdd(u.handleOn(b), idx.handleOn(b), idx.size, shape, ax, u.dtype);
   const y = wrap(b, h, shape, u.dtype);

@@ -95,6 +95,7 @@ export interface NativeAddon {
     numIdx: number,
     inner: number,
   ): void;
+  /** y = 0, then y[o, idx[i], :] += u[o, i, :] in index order; y need not be zeroed. */
   scatterAdd(
     u: Float32Array,
     idx: Int32Array,

@@ -671,15 +671,30 @@ void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n,
 
 void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, long n, long numIdx,
                    long inner) {
-  // Several indices may name the same row, so rows are summed in index order on one thread
-  // (the same order as the js backend).
-  for (long o = 0; o < outer; o++) {
-    for (long i = 0; i < numIdx; i++) {
-      float* __restrict d = y + (o * n + idx[i]) * inner;
-      const float* s = u + (o * numIdx + i) * inner;
-      for (long j = 0; j < inner; j++) d[j] += s[j];
+  // y arrives uninitialised (the Embedding gradient is 10000×32 per step: zeroing it in JS and
+  // again here would be two passes). Each part owns a range of destination rows: it zeroes
+  // them, then scans every index and adds the updates that land in its range. Several indices
+  // may name the same row, so a row's sum runs in index order, as the js backend's, whatever
+  // the thread count; the index scan is repeated per part, which is cheap beside the rows.
+  auto part = [&](long r0, long r1) {
+    for (long o = 0; o < outer; o++) {
+      std::memset(y + (o * n + r0) * inner, 0, sizeof(float) * (r1 - r0) * inner);
+      for (long i = 0; i < numIdx; i++) {
+        const long k = idx[i];
+        if (k < r0 || k >= r1) continue;
+        float* __restrict d = y + (o * n + k) * inner;
+        const float* s = u + (o * numIdx + i) * inner;
+        for (long j = 0; j < inner; j++) d[j] += s[j];
+      }
     }
+  };
+  const long work = outer * (n + numIdx) * inner;
+  if (work < kParallelElems || n < 2) {
+    part(0, n);
+    return;
   }
+  const int parts = static_cast<int>(std::min<long>(n, 4L * poolSize()));
+  parallelFor(parts, [&](int t) { part(n * t / parts, n * (t + 1) / parts); });
 }
 
 void gruCellF32(const float* x, const float* r, const float* h, float* y, long batch,

@@ -68,7 +68,8 @@ void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* 
 // y[o, i, :] = x[o, idx[i], :] for x [outer, n, inner] (indices already checked to be in range).
 void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
                long inner);
-// y[o, idx[i], :] += u[o, i, :] (y zeroed by the caller; indices already checked).
+// y = 0, then y[o, idx[i], :] += u[o, i, :] in index order: y need not be initialised (the
+// kernel writes all of it); indices already checked.
 void scatterAddF32(const float* u, const int32_t* idx, float* y, long outer, long n, long numIdx,
                    long inner);
 // GRU gates (reset after; z, r, h): y = ĥ + z·(h − ĥ), z = σ(x_z + r_z), ρ = σ(x_r + r_r),
