@@ -20,6 +20,10 @@ struct GemmArgs {
 void gemmAvx2(const GemmArgs& g);
 // One thread, AVX-512 kernel (14×32 tile); call only when the CPU has AVX-512F.
 void gemmAvx512(const GemmArgs& g);
+// The same kernels on `threads` threads of the pool: operands packed once and shared, the M×N
+// plane cut into tiles claimed dynamically.
+void gemmAvx2Parallel(const GemmArgs& g, int threads);
+void gemmAvx512Parallel(const GemmArgs& g, int threads);
 // Picks the kernel by CPU features and splits large problems over the thread pool.
 void gemm(const GemmArgs& g);
 // Runs `batch` GEMMs whose operands advance by strideA / strideB / M·N elements (a stride of

@@ -11,6 +11,10 @@ typedef float v8f __attribute__((vector_size(32)));
 
 void gemmAvx2(const GemmArgs& g) { GemmKernel<6, 2, v8f>::run(g); }
 
+void gemmAvx2Parallel(const GemmArgs& g, int threads) {
+  GemmKernel<6, 2, v8f>::runParallel(g, threads);
+}
+
 static bool hasAvx512() {
   static const bool yes = [] {
     __builtin_cpu_init();
@@ -30,8 +34,9 @@ static inline void gemm1(const GemmArgs& g) {
 // Below this many flops a thread hand-off (about 10 µs) costs more than it saves.
 static constexpr double kParallelFlops = 4e6;
 
-// Splits one GEMM into column (or row) slabs, one per thread, aligned to the widest tile so
-// that no slab boundary creates an edge tile.
+// Large products run on the whole pool (gemm_impl.h's runParallel: shared packed operands,
+// tiles claimed dynamically). Replaces a static split into one column or row slab per thread,
+// which packed A once per slab and stalled whenever one thread was descheduled.
 void gemm(const GemmArgs& g) {
   const double flops = 2.0 * g.M * g.N * g.K;
   const int threads = poolSize();
@@ -39,33 +44,8 @@ void gemm(const GemmArgs& g) {
     gemm1(g);
     return;
   }
-  const bool splitN = g.N >= g.M;
-  const int extent = splitN ? g.N : g.M;
-  // Multiples of both kernels' tiles (NR 16 | 32, MR 6 | 14), so slabs add no edge tiles.
-  const int align = splitN ? 32 : 42;
-  int parts = std::min(threads, (extent + align - 1) / align);
-  if (parts <= 1) {
-    gemm1(g);
-    return;
-  }
-  const int chunk = ((extent + parts - 1) / parts + align - 1) / align * align;
-  parts = (extent + chunk - 1) / chunk;
-  parallelFor(parts, [&](int t) {
-    const int lo = t * chunk;
-    const int len = std::min(chunk, extent - lo);
-    if (len <= 0) return;
-    GemmArgs s = g;
-    if (splitN) {
-      s.N = len;
-      s.B = g.transB ? g.B + (long)lo * g.ldb : g.B + lo;
-      s.C = g.C + lo;
-    } else {
-      s.M = len;
-      s.A = g.transA ? g.A + lo : g.A + (long)lo * g.lda;
-      s.C = g.C + (long)lo * g.ldc;
-    }
-    gemm1(s);
-  });
+  if (hasAvx512()) gemmAvx512Parallel(g, threads);
+  else gemmAvx2Parallel(g, threads);
 }
 
 void gemmBatched(const GemmArgs& g, int batch, long strideA, long strideB) {

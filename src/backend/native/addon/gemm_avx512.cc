@@ -8,4 +8,8 @@ typedef float v16f __attribute__((vector_size(64)));
 
 void gemmAvx512(const GemmArgs& g) { GemmKernel<14, 2, v16f>::run(g); }
 
+void gemmAvx512Parallel(const GemmArgs& g, int threads) {
+  GemmKernel<14, 2, v16f>::runParallel(g, threads);
+}
+
 }  // namespace tessera

@@ -9,12 +9,17 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <thread>
+#include <vector>
 #include <immintrin.h>
 
 #include "gemm.h"
+#include "pool.h"
 
 namespace tessera {
 
@@ -176,6 +181,159 @@ struct GemmKernel {
               }
             }
           }
+        }
+      }
+    }
+  }
+  // ---- The parallel driver: a two-dimensional split with operands packed once ----
+  //
+  // A pass covers rows × columns × a depth range. Its op(A) rows and op(B) columns are packed
+  // once into buffers shared by every thread (B is no longer packed per thread, A no longer
+  // once per column slab), then the M×N plane is cut into tiles that threads claim
+  // dynamically, so a thread the OS stalls delays a tile, not half of the product. Pack items
+  // come first in the pool's claim order; a tile waits only on the two blocks it reads.
+  static constexpr int NT = 256;             // tile width: KC×NT of B and MC×NT of C fit L2
+  static constexpr int KCH = 4 * KC;         // depth of one pass (a multiple of KC)
+  static constexpr long kPackCap = 1L << 21; // floats per packed operand (8 MiB)
+
+  static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+  static int roundUp(int a, int b) { return ceilDiv(a, b) * b; }
+
+  struct SharedBuffers {
+    float* a = nullptr;
+    float* b = nullptr;
+    long aCap = 0;
+    long bCap = 0;
+    static float* grow(float*& p, long& cap, long need) {
+      if (need > cap) {
+        std::free(p);
+        // Rounded up to 64 bytes: aligned_alloc wants a multiple of the alignment.
+        p = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * ((need + 15) / 16 * 16)));
+        cap = p ? need : 0;
+        if (!p) throw std::bad_alloc();
+      }
+      return p;
+    }
+    ~SharedBuffers() {
+      std::free(a);
+      std::free(b);
+    }
+  };
+
+  static void waitReady(const std::atomic<int>& flag) {
+    for (int spins = 0; flag.load(std::memory_order_acquire) == 0; spins++) {
+      if (spins < 256) _mm_pause();
+      else std::this_thread::yield();
+    }
+  }
+
+  // One pass: C[i0:i0+mch, j0:j0+nch] (=|+=) op(A)[i0:, k0:k0+kch] · op(B)[k0:, j0:].
+  static void pass(const GemmArgs& g, int threads, int i0, int mch, int j0, int nch, int k0,
+                   int kch, bool first, float* abuf, float* bbuf) {
+    // Tiles of at most MC × NT; cut finer until there are a few per thread to balance.
+    int mb = ceilDiv(mch, MC), nb = ceilDiv(nch, NT);
+    const int target = threads > 1 ? 3 * threads : 1;
+    const int maxMb = ceilDiv(mch, MR), maxNb = ceilDiv(nch, NR);
+    while (mb * nb < target) {
+      const bool canM = mb < maxMb, canN = nb < maxNb;
+      if (canN && (!canM || (double)nch / nb >= (double)mch / mb)) nb++;
+      else if (canM) mb++;
+      else break;
+    }
+    const int mt = roundUp(ceilDiv(mch, mb), MR);
+    const int nt = roundUp(ceilDiv(nch, nb), NR);
+    mb = ceilDiv(mch, mt);
+    nb = ceilDiv(nch, nt);
+    const int npc = ceilDiv(kch, KC);
+    const long mp = roundUp(mch, MR), np = roundUp(nch, NR);
+    // Pack items interleaved (B0, A0, B1, A1, …) so the first tiles' blocks are packed first;
+    // -1-j is B column block j, i ≥ 0 is A row block i.
+    std::vector<int> order;
+    order.reserve(mb + nb);
+    for (int i = 0; i < std::max(mb, nb); i++) {
+      if (i < nb) order.push_back(-1 - i);
+      if (i < mb) order.push_back(i);
+    }
+    std::unique_ptr<std::atomic<int>[]> ready(new std::atomic<int>[mb + nb]);
+    for (int i = 0; i < mb + nb; i++) ready[i].store(0, std::memory_order_relaxed);
+    const int packs = mb + nb;
+    parallelFor(packs + mb * nb, [&](int item) {
+      if (item < packs) {
+        const int code = order[item];
+        for (int pc = 0; pc < npc; pc++) {
+          const int kc = std::min(KC, kch - pc * KC);
+          if (code >= 0) {
+            const int r0 = code * mt;
+            packA(g, i0 + r0, std::min(mt, mch - r0), k0 + pc * KC, kc,
+                  abuf + (long)pc * mp * KC + (long)r0 * kc);
+          } else {
+            const int c0 = (-1 - code) * nt;
+            packB(g, k0 + pc * KC, kc, j0 + c0, std::min(nt, nch - c0),
+                  bbuf + (long)pc * np * KC + (long)c0 * kc);
+          }
+        }
+        ready[code >= 0 ? code : mb - 1 - code].store(1, std::memory_order_release);
+        return;
+      }
+      const int t = item - packs;
+      const int ib = t / nb, jb = t % nb;
+      waitReady(ready[ib]);
+      waitReady(ready[mb + jb]);
+      const int r0 = ib * mt, rows = std::min(mt, mch - r0);
+      const int c0 = jb * nt, cols = std::min(nt, nch - c0);
+      alignas(64) float edge[MR * NR];
+      for (int pc = 0; pc < npc; pc++) {
+        const int kc = std::min(KC, kch - pc * KC);
+        // The first depth block of an overwriting product stores (beta = 0): C is never read
+        // before it is written, so the caller need not zero it.
+        const bool acc = !(first && pc == 0);
+        const float* pa0 = abuf + (long)pc * mp * KC + (long)r0 * kc;
+        const float* pb0 = bbuf + (long)pc * np * KC + (long)c0 * kc;
+        for (int jr = 0; jr < cols; jr += NR) {
+          const int nr = std::min(NR, cols - jr);
+          const float* pb = pb0 + (long)jr * kc;
+          for (int ir = 0; ir < rows; ir += MR) {
+            const int mr = std::min(MR, rows - ir);
+            const float* pa = pa0 + (long)ir * kc;
+            float* c = g.C + (long)(i0 + r0 + ir) * g.ldc + j0 + c0 + jr;
+            if (mr == MR && nr == NR) {
+              micro(kc, pa, pb, c, g.ldc, acc);
+            } else {
+              micro(kc, pa, pb, edge, NR, false);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++)
+                  c[(long)i * g.ldc + j] = acc ? c[(long)i * g.ldc + j] + edge[i * NR + j]
+                                               : edge[i * NR + j];
+            }
+          }
+        }
+      }
+    });
+  }
+
+  // The whole product on `threads` threads. Depth is cut into passes of KCH (a multiple of KC,
+  // so every element sums its products in the same order as `run`: 1 and N threads agree
+  // bit for bit), rows and columns into chunks whose packed copies fit kPackCap.
+  static void runParallel(const GemmArgs& g, int threads) {
+    if (g.M <= 0 || g.N <= 0) return;
+    if (g.K <= 0) {
+      run(g);
+      return;
+    }
+    // Owned by the calling thread, read by the workers during the call.
+    thread_local SharedBuffers sh;
+    for (int k0 = 0; k0 < g.K; k0 += KCH) {
+      const int kch = std::min(KCH, g.K - k0);
+      const long kpad = (long)roundUp(kch, KC);
+      const int mchMax = std::max<long>(MR, kPackCap / kpad / MR * MR);
+      const int nchMax = std::max<long>(NR, kPackCap / kpad / NR * NR);
+      const int mch0 = std::min(g.M, mchMax), nch0 = std::min(g.N, nchMax);
+      float* abuf = SharedBuffers::grow(sh.a, sh.aCap, roundUp(mch0, MR) * kpad);
+      float* bbuf = SharedBuffers::grow(sh.b, sh.bCap, roundUp(nch0, NR) * kpad);
+      for (int j0 = 0; j0 < g.N; j0 += nch0) {
+        for (int i0 = 0; i0 < g.M; i0 += mch0) {
+          pass(g, threads, i0, std::min(mch0, g.M - i0), j0, std::min(nch0, g.N - j0), k0, kch,
+               k0 == 0 && !g.accumulate, abuf, bbuf);
         }
       }
     }

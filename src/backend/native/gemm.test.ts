@@ -1,0 +1,298 @@
+/**
+ * The native GEMM's parallel driver (operands packed once and shared, tiles claimed by the
+ * pool's threads, passes over depth, rows and columns) and the native backend's uninitialised
+ * outputs, against the js reference. Outputs start as NaN-filled memory, so an element a
+ * kernel forgets to write fails the comparison. Skipped (visibly) where the addon is not built.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expectClose } from '../../../test/helpers/expect_close.js';
+import type { ConvArgs, DataHandle } from '../backend.js';
+import { JsBackend, JsData } from '../js/index.js';
+import { loadAddon } from './addon.js';
+import { type NativeBackend, createNativeBackend, uninitF32, uninitU8 } from './index.js';
+
+const loaded = loadAddon();
+const built = !('error' in loaded);
+const js = new JsBackend();
+
+let seed = 987654;
+function rand(n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    out[i] = (seed / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+const h = (v: Float32Array | Uint8Array): DataHandle => new JsData(v);
+const vals = (d: DataHandle): Float32Array => (d as JsData).values as Float32Array;
+const tol = { atol: 1e-5, rtol: 1e-4 };
+
+describe.skipIf(!built)('native GEMM driver', () => {
+  const nb = built ? createNativeBackend() : (null as unknown as NativeBackend);
+  const addon = built && 'addon' in loaded ? loaded.addon : (null as never);
+
+  function check(m: number, n: number, k: number, ta: boolean, tb: boolean): void {
+    const a = rand(m * k);
+    const b = rand(k * n);
+    const c = new Float32Array(m * n).fill(Number.NaN);
+    addon.gemm(1, m, n, k, ta, tb, a, 0, b, 0, c);
+    const args = { batch: 1, m, n, k, transA: ta, transB: tb, strideA: 0, strideB: 0 };
+    expectClose(c, vals(js.matmul(h(a), h(b), args, 'float32')), tol);
+  }
+
+  // Large enough for the parallel path (≥ 4e6 flops), with edge tiles in both dimensions.
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    it(`overwrites a NaN-filled C on the parallel path (transA=${ta}, transB=${tb})`, () => {
+      check(131, 301, 77, ta, tb);
+      check(29, 1000, 70, ta, tb);
+    });
+  }
+
+  it('depth over one pass (k = 1100: two passes, the second accumulating)', () => {
+    check(97, 75, 1100, false, false);
+    check(97, 75, 1100, true, true);
+  });
+
+  it('rows over one packed chunk (m = 2100 at k = 1024) and columns likewise', () => {
+    check(2100, 40, 1024, false, true);
+    check(40, 2100, 1024, true, false);
+  });
+
+  it('a product too thin to give every thread a tile still covers all of C', () => {
+    check(5, 9000, 60, false, false);
+    check(9000, 3, 60, false, false);
+  });
+
+  it('gives bit-identical results on 1 and 2 threads across passes', () => {
+    const [m, n, k] = [300, 260, 1100];
+    const a = rand(m * k);
+    const b = rand(k * n);
+    const one = new Float32Array(m * n);
+    const two = new Float32Array(m * n).fill(Number.NaN);
+    const before = nb.threads;
+    try {
+      nb.setThreads(1);
+      addon.gemm(1, m, n, k, true, false, a, 0, b, 0, one);
+      nb.setThreads(2);
+      addon.gemm(1, m, n, k, true, false, a, 0, b, 0, two);
+    } finally {
+      nb.setThreads(before);
+    }
+    expect(two).toEqual(one);
+  });
+
+  it('batched products each split over the pool, with a shared B', () => {
+    const [batch, m, n, k] = [3, 120, 140, 130];
+    const a = rand(batch * m * k);
+    const b = rand(k * n);
+    const c = new Float32Array(batch * m * n).fill(Number.NaN);
+    addon.gemm(batch, m, n, k, false, false, a, m * k, b, 0, c);
+    for (let i = 0; i < batch; i++) {
+      const args = { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 };
+      const ref = vals(js.matmul(h(a.subarray(i * m * k, (i + 1) * m * k)), h(b), args, 'float32'));
+      expectClose(c.subarray(i * m * n, (i + 1) * m * n), ref, tol);
+    }
+  });
+
+  it('conv2dBackpropFilter accumulates image chunks through the parallel GEMM', () => {
+    // 64·64·9·32 > 2^20 floats per image: one image per im2col chunk, so three GEMMs
+    // (288 × 16 × 4096 each) of which the last two accumulate into dW.
+    const x = [3, 64, 64, 32];
+    const f = [3, 3, 32, 16];
+    const args: ConvArgs = {
+      strides: [1, 1],
+      dilations: [1, 1],
+      padding: [1, 1, 1, 1],
+      groups: 1,
+    };
+    const xv = rand(3 * 64 * 64 * 32);
+    const dy = rand(3 * 64 * 64 * 16);
+    const yShape = [3, 64, 64, 16];
+    expectClose(
+      vals(nb.conv2dBackpropFilter(h(xv), x, h(dy), yShape, f, args, 'float32')),
+      vals(js.conv2dBackpropFilter(h(xv), x, h(dy), yShape, f, args, 'float32')),
+      { atol: 1e-4, rtol: 1e-4 },
+    );
+  });
+});
+
+describe.skipIf(!built)('native backend outputs over uninitialised memory', () => {
+  const nb = built ? createNativeBackend() : (null as unknown as NativeBackend);
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  // Every "uninitialised" buffer comes back full of 0xff bytes (NaN as float32), so an output
+  // element a kernel does not write shows up as NaN against the reference.
+  function dirtyAllocations(): { calls: () => number } {
+    const real = Buffer.allocUnsafeSlow;
+    const spy = vi
+      .spyOn(Buffer, 'allocUnsafeSlow')
+      .mockImplementation((size: number) => real(size).fill(0xff));
+    return { calls: () => spy.mock.calls.length };
+  }
+
+  it('uninitF32 / uninitU8 give views over their own whole buffer', () => {
+    const f = uninitF32(1000);
+    expect(f.length).toBe(1000);
+    expect(f.byteOffset).toBe(0);
+    expect(f.buffer.byteLength).toBe(4000);
+    const u = uninitU8(10);
+    expect(u.byteOffset).toBe(0);
+    expect(u.buffer.byteLength).toBe(10);
+    expect(uninitF32(0).length).toBe(0);
+  });
+
+  it('matmul, elementwise, reductions, softmax and conv2d write every element', () => {
+    const d = dirtyAllocations();
+    const a = rand(64 * 48);
+    const b = rand(48 * 40);
+    const mm = {
+      batch: 1,
+      m: 64,
+      n: 40,
+      k: 48,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+    };
+    expectClose(
+      vals(nb.matmul(h(a), h(b), mm, 'float32')),
+      vals(js.matmul(h(a), h(b), mm, 'float32')),
+      tol,
+    );
+    const k0 = { ...mm, k: 0 };
+    expect(Array.from(vals(nb.matmul(h(a), h(b), k0, 'float32')).subarray(0, 5))).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    const x = rand(3000);
+    const y = rand(3000);
+    expectClose(
+      vals(nb.unary('exp', h(x), 3000, 'float32')),
+      vals(js.unary('exp', h(x), 3000, 'float32')),
+      tol,
+    );
+    expectClose(
+      vals(nb.binary('mul', h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32', 'float32')),
+      vals(js.binary('mul', h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32', 'float32')),
+      tol,
+    );
+    const lt = nb.binary('less', h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32', 'bool');
+    const ltRef = js.binary('less', h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32', 'bool');
+    expect(Array.from((lt as JsData).values)).toEqual(Array.from((ltRef as JsData).values));
+    const cond = (ltRef as JsData).values as Uint8Array;
+    expectClose(
+      vals(nb.where(h(cond), [30, 100], h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32')),
+      vals(js.where(h(cond), [30, 100], h(x), [30, 100], h(y), [30, 100], [30, 100], 'float32')),
+      tol,
+    );
+    for (const axes of [[1], [0], [0, 1]]) {
+      expectClose(
+        vals(nb.reduce('sum', h(x), [30, 100], axes, 'float32', 'float32')),
+        vals(js.reduce('sum', h(x), [30, 100], axes, 'float32', 'float32')),
+        { atol: 1e-4, rtol: 1e-4 },
+      );
+    }
+    expectClose(
+      vals(nb.softmax(h(x), [30, 100], 1, 'float32')),
+      vals(js.softmax(h(x), [30, 100], 1, 'float32')),
+      tol,
+    );
+    const conv: ConvArgs = { strides: [1, 1], dilations: [1, 1], padding: [1, 1, 1, 1], groups: 1 };
+    const xi = rand(2 * 9 * 8 * 3);
+    const fi = rand(3 * 3 * 3 * 5);
+    expectClose(
+      vals(nb.conv2d(h(xi), [2, 9, 8, 3], h(fi), [3, 3, 3, 5], conv, 'float32')),
+      vals(js.conv2d(h(xi), [2, 9, 8, 3], h(fi), [3, 3, 3, 5], conv, 'float32')),
+      tol,
+    );
+    const dyi = rand(2 * 9 * 8 * 5);
+    expectClose(
+      vals(
+        nb.conv2dBackpropFilter(
+          h(xi),
+          [2, 9, 8, 3],
+          h(dyi),
+          [2, 9, 8, 5],
+          [3, 3, 3, 5],
+          conv,
+          'float32',
+        ),
+      ),
+      vals(
+        js.conv2dBackpropFilter(
+          h(xi),
+          [2, 9, 8, 3],
+          h(dyi),
+          [2, 9, 8, 5],
+          [3, 3, 3, 5],
+          conv,
+          'float32',
+        ),
+      ),
+      tol,
+    );
+    // The outputs above did come from the dirty allocator.
+    expect(d.calls()).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a convolution over an empty batch still returns a zero filter gradient', () => {
+    dirtyAllocations();
+    const conv: ConvArgs = { strides: [1, 1], dilations: [1, 1], padding: [0, 0, 0, 0], groups: 1 };
+    const dw = nb.conv2dBackpropFilter(
+      h(new Float32Array(0)),
+      [0, 5, 5, 2],
+      h(new Float32Array(0)),
+      [0, 3, 3, 4],
+      [3, 3, 2, 4],
+      conv,
+      'float32',
+    );
+    expect(Array.from(vals(dw))).toEqual(new Array(3 * 3 * 2 * 4).fill(0));
+  });
+
+  it('fused optimizer steps and the LSTM cell write every element', () => {
+    dirtyAllocations();
+    const n = 1500;
+    const [p, g, m] = [rand(n), rand(n), rand(n)];
+    const v = rand(n).map(Math.abs);
+    const adam = { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const got = nb.adamStep(h(p), h(g), h(m), h(v), n, adam, 'float32')!;
+    const want = js.adamStep(h(p), h(g), h(m), h(v), n, adam, 'float32');
+    // The js backend has no fused Adam (null): compare against the formula directly.
+    expect(want).toBeNull();
+    const po = vals(got[0]);
+    for (let i = 0; i < n; i += 97) {
+      const mi = m[i]! + (g[i]! - m[i]!) * 0.1;
+      const vi = v[i]! + (g[i]! * g[i]! - v[i]!) * (1 - 0.999);
+      expect(po[i]).toBeCloseTo(p[i]! - (mi * 0.01) / (Math.sqrt(vi) + 1e-7), 5);
+    }
+    expect(vals(got[1]).every(Number.isFinite)).toBe(true);
+    expect(vals(got[2]).every(Number.isFinite)).toBe(true);
+    const rms = nb.rmspropStep(
+      h(p),
+      h(g),
+      h(v),
+      n,
+      { lr: 0.01, rho: 0.9, epsilon: 1e-7 },
+      'float32',
+    )!;
+    expect(vals(rms[0]).every(Number.isFinite) && vals(rms[1]).every(Number.isFinite)).toBe(true);
+    const [batch, units] = [8, 40];
+    const z = rand(batch * 4 * units);
+    const c = rand(batch * units);
+    expectClose(
+      vals(nb.lstmCell(h(z), h(c), batch, units, 'float32')),
+      vals(js.lstmCell(h(z), h(c), batch, units, 'float32')),
+      tol,
+    );
+  });
+});
