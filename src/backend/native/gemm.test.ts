@@ -64,6 +64,27 @@ describe.skipIf(!built)('native GEMM driver', () => {
     check(40, 2100, 1024, true, false);
   });
 
+  it('leading dimensions that are multiples of 256 (tiles accumulated in a padded buffer)', () => {
+    check(130, 512, 300, false, false);
+    check(70, 768, 1100, true, true);
+    check(45, 256, 1030, false, true);
+    const [m, n, k] = [131, 512, 1100];
+    const a = rand(m * k);
+    const b = rand(k * n);
+    const one = new Float32Array(m * n);
+    const two = new Float32Array(m * n).fill(Number.NaN);
+    const before = nb.threads;
+    try {
+      nb.setThreads(1);
+      addon.gemm(1, m, n, k, false, false, a, 0, b, 0, one);
+      nb.setThreads(2);
+      addon.gemm(1, m, n, k, false, false, a, 0, b, 0, two);
+    } finally {
+      nb.setThreads(before);
+    }
+    expect(two).toEqual(one);
+  });
+
   it('a product too thin to give every thread a tile still covers all of C', () => {
     check(5, 9000, 60, false, false);
     check(9000, 3, 60, false, false);

@@ -281,6 +281,34 @@ struct GemmKernel {
       waitReady(ready[mb + jb]);
       const int r0 = ib * mt, rows = std::min(mt, mch - r0);
       const int c0 = jb * nt, cols = std::min(nt, nch - c0);
+      float* const c00 = g.C + (long)(i0 + r0) * g.ldc + j0 + c0;
+      if ((g.ldc & 255) == 0) {
+        // A leading dimension that is a multiple of 1 KiB maps the tile's rows onto a few cache
+        // sets (at ldc = 2048 only 16 rows fit L2's ways): C tiles then fall out of cache
+        // between depth blocks. Accumulate in a private tile with a padded stride instead and
+        // store it once per pass. Same additions in the same order, so results do not change.
+        const int ldt = roundUp(cols, NR) + 16;
+        thread_local SharedBuffers tileBuf;
+        float* tile = SharedBuffers::grow(tileBuf.a, tileBuf.aCap, (long)roundUp(rows, MR) * ldt);
+        if (!first) {
+          for (int i = 0; i < rows; i++)
+            std::memcpy(tile + (long)i * ldt, c00 + (long)i * g.ldc, sizeof(float) * cols);
+        }
+        for (int pc = 0; pc < npc; pc++) {
+          const int kc = std::min(KC, kch - pc * KC);
+          const bool acc = !(first && pc == 0);
+          const float* pa0 = abuf + (long)pc * mp * KC + (long)r0 * kc;
+          const float* pb0 = bbuf + (long)pc * np * KC + (long)c0 * kc;
+          // Panels are zero-padded and the tile is padded to whole micro-tiles: no edge cases.
+          for (int jr = 0; jr < cols; jr += NR)
+            for (int ir = 0; ir < rows; ir += MR)
+              micro(kc, pa0 + (long)ir * kc, pb0 + (long)jr * kc, tile + (long)ir * ldt + jr, ldt,
+                    acc);
+        }
+        for (int i = 0; i < rows; i++)
+          std::memcpy(c00 + (long)i * g.ldc, tile + (long)i * ldt, sizeof(float) * cols);
+        return;
+      }
       alignas(64) float edge[MR * NR];
       for (int pc = 0; pc < npc; pc++) {
         const int kc = std::min(KC, kch - pc * KC);
