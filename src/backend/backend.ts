@@ -113,6 +113,14 @@ export interface ConvArgs {
   groups: number;
 }
 
+/** The error messages of {@link Backend.checkIndices}, with `{value}` and `{position}` slots. */
+export interface IndexCheckMessages {
+  /** An integer index outside `[0, n)`. */
+  outOfRange: string;
+  /** A value that is not an integer (fractional, NaN, ±∞). */
+  notInteger: string;
+}
+
 /** Geometry of a 2-D pooling window over NHWC data; see {@link Backend.maxPool2d}. */
 export interface PoolArgs {
   /** Window size [height, width]. */
@@ -252,6 +260,20 @@ export interface Backend {
     numIndices: number,
     axis: number,
     dtype: DType,
+  ): DataHandle;
+  /**
+   * The indices as new int32 storage, after checking that each is an integer in `[0, n)`;
+   * otherwise throws a ValueError with `messages.outOfRange` or `messages.notInteger`, where
+   * `{value}` and `{position}` stand for the bad index and its flat position. The check runs
+   * inside the backend, so an op that validates ids this way makes no host read of its own
+   * and a compiled step replays the check every step (Embedding ids, gather bounds).
+   */
+  checkIndices(
+    indices: DataHandle,
+    size: number,
+    n: number,
+    dtype: DType,
+    messages: IndexCheckMessages,
   ): DataHandle;
   /** The adjoint of gather: sums `updates` into a zero tensor of `outShape` along `axis`. */
   scatterAdd(

@@ -15,6 +15,7 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  IndexCheckMessages,
   LstmSequenceArgs,
   LstmSequenceResult,
   MatmulArgs,
@@ -539,6 +540,27 @@ export abstract class BaseBackend implements Backend {
     const full = [n, p, kk, c];
     const contrib = this.binary('mul', hotT, full, dy, [n, p, 1, c], full, dtype, dtype);
     return scatterWindows(this, contrib, xShape, g, dtype);
+  }
+
+  /** Reads the indices inside the backend (not a host read of the step), checks, copies. */
+  checkIndices(
+    indices: DataHandle,
+    size: number,
+    n: number,
+    dtype: DType,
+    messages: IndexCheckMessages,
+  ): DataHandle {
+    const v = this.readSync(indices, dtype, size);
+    for (let i = 0; i < size; i++) {
+      const k = v[i]!;
+      if (Number.isInteger(k) && k >= 0 && k < n) continue;
+      const msg = Number.isInteger(k) ? messages.outOfRange : messages.notInteger;
+      throw new ValueError(
+        msg.replaceAll('{value}', String(k)).replaceAll('{position}', String(i)),
+      );
+    }
+    // readSync returned a copy, so an int32 one becomes the new storage as it is.
+    return this.fromArray(v instanceof Int32Array ? v : Int32Array.from(v), 'int32');
   }
 
   /** No argmax kernel here: the pooling op then uses {@link maxPool2dBackward}. */

@@ -3,6 +3,7 @@ import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { gather } from '../ops/movement.js';
+import { be, wrap } from '../ops/util.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -114,23 +115,19 @@ export class Embedding extends Layer {
     });
   }
 
-  /** The ids as int32, after checking that each is an integer in `[0, inputDim)`. */
+  /**
+   * The ids as int32, after checking that each is an integer in `[0, inputDim)`. The backend
+   * checks them (`checkIndices`) rather than this layer reading them back, so a compiled train
+   * step over an Embedding stays traceable and still checks every batch.
+   */
   private checkIds(ids: Tensor): Tensor {
-    const v = ids.dataSync();
-    for (let i = 0; i < v.length; i++) {
-      const k = v[i]!;
-      if (Number.isInteger(k) && k >= 0 && k < this.inputDim) continue;
-      const where = `at flat index ${i} of ids of shape ${fmtShape(ids.shape)}`;
-      if (!Number.isInteger(k)) {
-        throw new ValueError(
-          `${this.name} (Embedding): token ids must be integers, got ${k} ${where}`,
-        );
-      }
-      throw new ValueError(
-        `${this.name} (Embedding): token id ${k} is out of range [0, ${this.inputDim}) for inputDim ${this.inputDim} (${where})`,
-      );
-    }
-    return ids.dtype === 'int32' ? ids : ids.cast('int32');
+    const where = `at flat index {position} of ids of shape ${fmtShape(ids.shape)}`;
+    const b = be();
+    const h = b.checkIndices(ids.handleOn(b), ids.size, this.inputDim, ids.dtype, {
+      outOfRange: `${this.name} (Embedding): token id {value} is out of range [0, ${this.inputDim}) for inputDim ${this.inputDim} (${where})`,
+      notInteger: `${this.name} (Embedding): token ids must be integers, got {value} ${where}`,
+    });
+    return wrap(b, h, ids.shape, 'int32');
   }
 
   override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {

@@ -397,16 +397,19 @@ function toIndexTensor(indices: TensorLike, op: string): Tensor {
   return cast(f, 'int32');
 }
 
-/** Converts indices to int32 and checks them against `[0, n)`. */
+/**
+ * Converts indices to int32 and checks them against `[0, n)`. The range check runs in the
+ * backend (`checkIndices`), not as a host read here, so a compiled step that gathers (an
+ * Embedding lookup, a batch of the training set) stays traceable and re-checks every step.
+ */
 function checkIndices(indices: TensorLike, n: number, op: string, axisDesc: string): Tensor {
   const idx = toIndexTensor(indices, op);
-  const v = idx.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    const k = v[i]!;
-    if (k < 0 || k >= n)
-      throw new ValueError(`${op}: index ${k} is out of range [0, ${n}) for ${axisDesc}`);
-  }
-  return idx;
+  const b = be();
+  const h = b.checkIndices(idx.handleOn(b), idx.size, n, 'int32', {
+    outOfRange: `${op}: index {value} is out of range [0, ${n}) for ${axisDesc}`,
+    notInteger: `${op}: indices must be integers, got {value}`,
+  });
+  return wrap(b, h, idx.shape, 'int32');
 }
 
 /**
