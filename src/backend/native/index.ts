@@ -479,7 +479,9 @@ export class NativeBackend extends JsBackend {
     if (!uv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
       return super.scatterAdd(updates, indices, numIndices, outShape, axis, dtype);
     }
-    const out = new Float32Array(sizeOf(outShape));
+    // The kernel zeroes every destination row itself (threads split the rows), so the output
+    // (10000×32 per step for an Embedding gradient) is not zero-filled here first.
+    const out = uninitF32(sizeOf(outShape));
     this.addon.scatterAdd(uv, iv, out, outer, outShape[axis]!, numIndices, inner);
     return new JsData(out);
   }
