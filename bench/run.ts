@@ -127,6 +127,12 @@ async function main(): Promise<void> {
     'Tessera and TensorFlow.js run single-threaded in this process unless a backend says',
     `otherwise; PyTorch and numpy run with ${PYTHON_THREADS} threads.`,
     '',
+    'Each Tessera backend has an `eager` row (`compile({ jitCompile: false })`) and a `compiled`',
+    "row (`jitCompile: 'auto'`, timed only where the engine reports a compiled step; otherwise",
+    'the row says why). Under each training workload, a memory table gives the peak RSS of every',
+    'Tessera backend and mode and of PyTorch, each measured in a fresh process of its own, and',
+    'the bytes one Tessera step allocates.',
+    '',
   );
   if (machine.loadAverage > 0.5) {
     const warning = `Warning: the load average was ${machine.loadAverage} at the start, so other work competed for the ${machine.cores} cores: treat these figures as rough.`;
