@@ -4,6 +4,7 @@
  * outputs, against the js reference. Outputs start as NaN-filled memory, so an element a
  * kernel forgets to write fails the comparison. Skipped (visibly) where the addon is not built.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { ConvArgs, DataHandle } from '../backend.js';
@@ -140,6 +141,44 @@ describe.skipIf(!built)('native GEMM driver', () => {
       vals(js.conv2dBackpropFilter(h(xv), x, h(dy), yShape, f, args, 'float32')),
       { atol: 1e-4, rtol: 1e-4 },
     );
+  });
+});
+
+// Run in a child: the ISA is picked once per process. A float64 triple loop is the reference.
+const AVX2_CHILD = `
+const addon = require(process.argv[1]);
+let seed = 7;
+const rand = (n) => Float32Array.from({ length: n }, () => {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return (seed / 2 ** 32) * 2 - 1;
+});
+let worst = 0;
+for (const [m, n, k, ta, tb] of [[131, 301, 77, false, false], [70, 512, 1100, true, false],
+    [97, 75, 1100, false, true], [5, 3000, 60, true, true], [300, 7, 40, false, false]]) {
+  const a = rand(m * k), b = rand(k * n), c = new Float32Array(m * n).fill(NaN);
+  addon.gemm(1, m, n, k, ta, tb, a, 0, b, 0, c);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+    const e = Math.abs(c[i * n + j] - s) / (1 + Math.abs(s));
+    worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+  }
+}
+console.log(JSON.stringify({ isa: addon.info().isa, threads: addon.info().threads, worst }));
+`;
+
+describe.skipIf(!built)('native GEMM, AVX2 kernels', () => {
+  it('TESSERA_NATIVE_ISA=avx2: serial and parallel AVX2 paths match a float64 reference', () => {
+    const path = 'path' in loaded ? loaded.path : '';
+    const r = spawnSync(process.execPath, ['-e', AVX2_CHILD, path], {
+      env: { ...process.env, TESSERA_NATIVE_ISA: 'avx2' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { isa: string; threads: number; worst: number };
+    expect(out.isa).toBe('avx2');
+    expect(out.worst).toBeLessThan(1e-4);
   });
 });
 
