@@ -97,6 +97,10 @@ console.log('RESULT ' + JSON.stringify(out));
 `;
 }
 
+// The compiled package has no native addon: a TESSERA_BACKEND=native run of the suite
+// (npm run test:backends) must not ask the children for it; they pick automatically.
+const childEnv = { ...process.env, TESSERA_BACKEND: '' };
+
 function runChild(flags: string[], dist: string): Record<string, number | string> {
   const models = [
     join(MODELS, 'keras', 'mlp', 'mlp.keras'),
@@ -109,7 +113,7 @@ function runChild(flags: string[], dist: string): Record<string, number | string
   const r = spawnSync(
     process.execPath,
     [...flags, '-e', esm ? code : `(async () => {${code}})()`],
-    { cwd: pkg, encoding: 'utf8', timeout: 90_000 },
+    { cwd: pkg, encoding: 'utf8', timeout: 90_000, env: childEnv },
   );
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   expect(line, `no result; exit ${r.status}, stderr:\n${r.stderr}`).toBeDefined();
@@ -154,6 +158,7 @@ describe.skipIf(!HAVE_MODELS)(
         cwd: pkg,
         encoding: 'utf8',
         timeout: 90_000,
+        env: childEnv,
       });
       const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       expect(line, `no result; exit ${r.status}, stderr:\n${r.stderr}`).toBeDefined();
