@@ -122,6 +122,28 @@ describe.skipIf(!built)('native GEMM driver', () => {
     }
   });
 
+  it('the pool hands back-to-back jobs over across thread-count changes (no lost wake-up)', () => {
+    // Workers poll for the next job before sleeping; a worker created while a job is posted
+    // must still take part in it, or the caller would wait forever (the test would time out).
+    const a = new Float32Array(128 * 256).fill(0.5);
+    const b = new Float32Array(256 * 128).fill(0.25);
+    const c = new Float32Array(128 * 128);
+    const before = nb.threads;
+    try {
+      for (let i = 0; i < 600; i++) {
+        if (i % 20 === 0) nb.setThreads(1 + ((i / 20) % 3));
+        const r = addon.poolTest(i % 7);
+        expect(Array.from(r.counts).every((x) => x === 1)).toBe(true);
+        c.fill(Number.NaN);
+        addon.gemm(1, 128, 128, 256, false, false, a, 0, b, 0, c);
+        expect(c[5]).toBe(32);
+        expect(c[128 * 128 - 1]).toBe(32);
+      }
+    } finally {
+      nb.setThreads(before);
+    }
+  });
+
   it('conv2dBackpropFilter accumulates image chunks through the parallel GEMM', () => {
     // 64·64·9·32 > 2^20 floats per image: one image per im2col chunk, so three GEMMs
     // (288 × 16 × 4096 each) of which the last two accumulate into dW.

@@ -1,7 +1,9 @@
 #include "pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <immintrin.h>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,6 +15,25 @@ namespace {
 // Workers and a caller already inside a job run nested parallel loops serially.
 thread_local bool inParallel = false;
 
+// How long a worker keeps polling for the next job, and the caller for the workers' end,
+// before sleeping on a condition variable. A futex wake-up takes 5-50 µs, as long as a whole
+// mid-sized kernel, and a training step issues parallel kernels back to back; a short poll
+// hands those over in well under a microsecond. Past it the threads sleep, costing nothing.
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+// Polls `ready` with pause instructions for up to kSpin; true when it became true.
+template <typename F>
+bool spinUntil(F ready) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (ready()) return true;
+      _mm_pause();
+    }
+    if (std::chrono::steady_clock::now() >= until) return ready();
+  }
+}
+
 struct Pool {
   std::vector<std::thread> workers;
   std::mutex mu;
@@ -22,9 +43,12 @@ struct Pool {
   int items = 0;
   std::atomic<int> next{0};
   std::atomic<int> finished{0};
-  int active = 0;  // workers still inside the current job
-  unsigned long generation = 0;
-  bool stop = false;
+  // Workers still inside the current job. Set under `mu` before `generation` moves; workers
+  // decrement it without the lock, and the one that brings it to 0 notifies under the lock.
+  std::atomic<int> active{0};
+  // Bumped (under `mu`, release) once a job's fields are written; polled by idle workers.
+  std::atomic<unsigned long> generation{0};
+  std::atomic<bool> stop{false};
 
   void drain() {
     for (;;) {
@@ -35,37 +59,43 @@ struct Pool {
     }
   }
 
-  void workerLoop() {
+  // `seen` is the generation when the worker was created: read by the creating thread, since
+  // a job may be posted before this thread first runs.
+  void workerLoop(unsigned long seen) {
     inParallel = true;
-    unsigned long seen = 0;
     for (;;) {
-      {
+      const auto moved = [&] {
+        return stop.load(std::memory_order_acquire) ||
+               generation.load(std::memory_order_acquire) != seen;
+      };
+      if (!spinUntil(moved)) {
         std::unique_lock<std::mutex> lock(mu);
-        wake.wait(lock, [&] { return stop || generation != seen; });
-        if (stop) return;
-        seen = generation;
+        wake.wait(lock, moved);
       }
+      if (stop.load(std::memory_order_acquire)) return;
+      seen = generation.load(std::memory_order_acquire);
       drain();
-      {
+      if (active.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mu);
-        if (--active == 0) done.notify_one();
+        done.notify_one();
       }
     }
   }
 
   void start(int threads) {
-    for (int t = 1; t < threads; t++) workers.emplace_back([this] { workerLoop(); });
+    const unsigned long now = generation.load(std::memory_order_acquire);
+    for (int t = 1; t < threads; t++) workers.emplace_back([this, now] { workerLoop(now); });
   }
 
   void shutdown() {
     {
       std::lock_guard<std::mutex> lock(mu);
-      stop = true;
+      stop.store(true, std::memory_order_release);
     }
     wake.notify_all();
     for (auto& w : workers) w.join();
     workers.clear();
-    stop = false;
+    stop.store(false, std::memory_order_release);
   }
 };
 
@@ -107,15 +137,18 @@ void parallelFor(int n, const std::function<void(int)>& fn) {
     p->items = n;
     p->next.store(0, std::memory_order_relaxed);
     p->finished.store(0, std::memory_order_relaxed);
-    p->active = static_cast<int>(p->workers.size());
-    p->generation++;
+    p->active.store(static_cast<int>(p->workers.size()), std::memory_order_relaxed);
+    p->generation.fetch_add(1, std::memory_order_release);
   }
   p->wake.notify_all();
   inParallel = true;
   p->drain();
   inParallel = false;
-  std::unique_lock<std::mutex> lock(p->mu);
-  p->done.wait(lock, [&] { return p->active == 0; });
+  const auto finished = [&] { return p->active.load(std::memory_order_acquire) == 0; };
+  if (!spinUntil(finished)) {
+    std::unique_lock<std::mutex> lock(p->mu);
+    p->done.wait(lock, finished);
+  }
   p->job = nullptr;
 }
 
