@@ -290,6 +290,12 @@ export type {
   DataInput,
   DataCheckOptions,
 } from './models/trainer.js';
+export { compiledStepInfo } from './models/trainer.js';
+export {
+  JitCompileError,
+  type JitCompile,
+  type CompiledStepInfo,
+} from './engine/step.js';
 export * as activations from './activations.js';
 export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';

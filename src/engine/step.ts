@@ -24,7 +24,10 @@ import { type Trace, compareTraces, traceStep } from './trace.js';
 export type JitCompile = 'auto' | boolean;
 
 /** The typed error of `jitCompile: true` on a step that cannot be compiled. */
-export class JitCompileError extends ValueError {}
+export class JitCompileError extends ValueError {
+  // Fixed, so minified builds keep the name.
+  override name = 'JitCompileError';
+}
 
 /** What a compiled step did, per signature. */
 export interface CompiledStepInfo {
