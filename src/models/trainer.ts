@@ -1,7 +1,8 @@
 /**
- * The one trainer: `compile`, `fit`, `evaluate`, `predict` and the per-batch methods, for every
- * model (Sequential, functional, subclassed). Tensors are garbage-collected, so no memory
- * scopes appear here either.
+ * The one trainer: `fit`, `evaluate`, `predict` and the per-batch methods, for every model
+ * (Sequential, functional, subclassed); `compile` and its state are in `compile_state.ts`, the
+ * compiled steps in `jit_steps.ts`. Tensors are garbage-collected, so no memory scopes appear
+ * here either.
  */
 import { variableGrads } from '../autograd/grad.js';
 import { noGrad } from '../autograd/tape.js';
@@ -19,15 +20,21 @@ import {
   takeResume,
 } from '../callbacks/fit_resume.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
-import { CompiledStep, type CompiledStepInfo, type JitCompile } from '../engine/step.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
-import { type Metric, getMetric } from '../metrics.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { concat, gather, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';
-import { type Optimizer, type OptimizerId, getOptimizer } from '../optimizers/index.js';
-import type { SerializedObject } from '../serialization.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+import {
+  computeLoss,
+  ensureBuilt,
+  ensureMetrics,
+  isRecord,
+  outputCount,
+  resetState,
+  runModel,
+  state,
+  updateLogs,
+} from './compile_state.js';
 import {
   type DataCheckOptions,
   checkClassWeight,
@@ -36,45 +43,17 @@ import {
   checkHasSamples,
   toSampleWeight,
 } from './data_checks.js';
+import { reportFallbacks, runPredictStep, runTestStep, runTrainStep } from './jit_steps.js';
 import type { Model } from './model.js';
 
 export { History };
 export type { DataCheckOptions };
+// compile and the compiled steps live in their own files; their public names stay here.
+export { compile, type CompileArgs, type CompiledState } from './compile_state.js';
+export { compiledStepInfo } from './jit_steps.js';
 
 /** Model inputs or targets: one tensor, one per input/output, or keyed by input/output name. */
 export type DataInput = TensorLike | readonly TensorLike[] | Readonly<Record<string, TensorLike>>;
-
-type LossSpec = LossId | Loss | LossFn | SerializedObject;
-type MetricSpec = string | Metric | LossFn;
-
-/** Options of `compile`. */
-export interface CompileArgs {
-  /** An optimizer instance or id (`'adam'`, `'sgd'`, `'rmsprop'`…). */
-  optimizer: OptimizerId | Optimizer | SerializedObject;
-  /** One loss for every output, one per output (array), or keyed by output name. */
-  loss: LossSpec | readonly LossSpec[] | Readonly<Record<string, LossSpec>>;
-  /**
-   * Metrics for every output, one list per output, or keyed by output name; as in Keras, a
-   * dict may leave outputs out (they get no metrics) but may not name unknown outputs.
-   */
-  metrics?:
-    | readonly MetricSpec[]
-    | readonly (readonly MetricSpec[])[]
-    | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
-  /** Weights of the per-output losses in the total (default 1 each). */
-  lossWeights?: readonly number[] | Readonly<Record<string, number>>;
-  /**
-   * Keras's `jit_compile`: whether `fit`, `evaluate` and `predict` run their steps compiled
-   * (traced once per input signature into a list of backend primitives, then replayed).
-   * `'auto'` compiles where the step can be traced and otherwise runs eagerly, keeping the
-   * reason in `compiledStepInfo(model)` (printed once at verbose ≥ 1) — the default; `true`
-   * throws a `JitCompileError` where a step cannot be compiled; `false` runs eagerly. The
-   * optimizer update of the default `trainStep` stays eager (its learning rate and bias
-   * corrections change every step); a custom `trainStep` is traced whole.
-   * @example model.compile({ optimizer: 'adam', loss: 'mse', jitCompile: 'auto' });
-   */
-  jitCompile?: JitCompile;
-}
 
 /** Options of `fit`. */
 export interface FitArgs extends DataCheckOptions {
@@ -120,327 +99,6 @@ export interface EvaluateArgs extends DataCheckOptions {
 export interface PredictArgs {
   batchSize?: number;
   callbacks?: readonly (Callback | CallbackHooks)[];
-}
-
-/** Running mean weighted by batch size: how Keras reports loss over an epoch. */
-class Tracker {
-  private total = 0;
-  private count = 0;
-  update(v: number, w: number): void {
-    this.total += v * w;
-    this.count += w;
-  }
-  result(): number {
-    return this.count ? this.total / this.count : 0;
-  }
-  reset(): void {
-    this.total = 0;
-    this.count = 0;
-  }
-}
-
-/** @internal What `compile` set up on a model. */
-export interface CompiledState {
-  optimizer: Optimizer;
-  losses: Loss[];
-  lossWeights: number[];
-  metricSpecs: MetricSpec[][];
-  /** Created on the first batch, when shapes are known (to resolve 'accuracy'). */
-  metrics: Metric[][] | null;
-  lossTracker: Tracker;
-  outputLossTrackers: Tracker[];
-  /** Per-output losses of the current step (logged for multi-output models). */
-  stepOutputLosses: Tensor[];
-  /** Predictions of the current training step, when the default trainStep made them. */
-  stepPreds: Tensor[] | null;
-  /** The compiled train, test and predict steps (null: eager). */
-  jit: {
-    train: CompiledStep;
-    test: CompiledStep;
-    predict: CompiledStep;
-    /** Per train key: which variables got no gradient (fixed by the graph, kept for replays). */
-    noGrad: Map<string, boolean[]>;
-  } | null;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return (
-    x !== null &&
-    typeof x === 'object' &&
-    !Array.isArray(x) &&
-    !(x instanceof Tensor) &&
-    !ArrayBuffer.isView(x)
-  );
-}
-
-function outputCount(model: Model): number {
-  return Math.max(1, model.outputs.length);
-}
-
-/** Spreads a per-output spec (single, array or by-name record) over the outputs. */
-function perOutput<T>(
-  model: Model,
-  spec: T | readonly T[] | Readonly<Record<string, T>>,
-  what: string,
-  isSingle: (x: unknown) => boolean,
-  missing?: () => T,
-): T[] {
-  const n = outputCount(model);
-  const names = model.outputNames;
-  if (isRecord(spec) && !isSingle(spec)) {
-    const rec = spec as Record<string, T>;
-    for (const k of Object.keys(rec)) {
-      if (!names.includes(k))
-        throw new ValueError(
-          `compile: ${what} given for unknown output '${k}'; outputs: ${names.join(', ')}`,
-        );
-    }
-    return names.map((name) => {
-      if (name in rec) return rec[name]!;
-      // Keras: a metrics dict may leave outputs out (they get none); a loss dict may not.
-      if (missing) return missing();
-      throw new ValueError(
-        `compile: no ${what} for output '${name}'; a ${what} dict needs every output: ${names.join(', ')}`,
-      );
-    });
-  }
-  if (Array.isArray(spec)) {
-    if (spec.length !== n)
-      throw new ValueError(`compile: ${spec.length} ${what}s given for ${n} outputs`);
-    return [...spec];
-  }
-  return new Array(n).fill(spec);
-}
-
-/** Sets up optimizer, losses, metrics and loss weights. */
-export function compile(model: Model, args: CompileArgs): void {
-  if (!args || args.loss === undefined)
-    throw new ValueError(`${model.name}.compile: a loss is required`);
-  const n = outputCount(model);
-  const isLossSingle = (x: unknown) =>
-    typeof x === 'string' ||
-    typeof x === 'function' ||
-    (isRecord(x) && 'className' in x) ||
-    ((x as object) instanceof Object && 'apply' in (x as object));
-  const losses = perOutput(model, args.loss as LossSpec, 'loss', isLossSingle).map((l) =>
-    getLoss(l),
-  );
-  let lossWeights = new Array<number>(n).fill(1);
-  if (args.lossWeights)
-    lossWeights = perOutput<number>(
-      model,
-      args.lossWeights,
-      'loss weight',
-      (x) => typeof x === 'number',
-    );
-  let metricSpecs: MetricSpec[][] = Array.from({ length: n }, () => []);
-  const m = args.metrics;
-  if (m) {
-    if (isRecord(m)) {
-      metricSpecs = perOutput(
-        model,
-        m as Record<string, MetricSpec | MetricSpec[]>,
-        'metric',
-        () => false,
-        () => [],
-      ).map((x) => (Array.isArray(x) ? [...x] : [x as MetricSpec]));
-    } else if (Array.isArray(m) && m.length > 0 && Array.isArray(m[0])) {
-      if (m.length !== n)
-        throw new ValueError(`compile: ${m.length} metric lists given for ${n} outputs`);
-      metricSpecs = (m as MetricSpec[][]).map((x) => [...x]);
-    } else {
-      metricSpecs = Array.from({ length: n }, () => [...(m as MetricSpec[])]);
-    }
-  }
-  model.compiled = {
-    optimizer: getOptimizer(args.optimizer),
-    losses,
-    lossWeights,
-    metricSpecs,
-    metrics: null,
-    lossTracker: new Tracker(),
-    outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
-    stepOutputLosses: [],
-    stepPreds: null,
-    jit: jitSteps(args.jitCompile ?? 'auto', 'compile'),
-  };
-}
-
-function jitSteps(mode: JitCompile, op: string): CompiledState['jit'] {
-  if (mode !== 'auto' && mode !== true && mode !== false)
-    throw new ValueError(`${op}: jitCompile must be 'auto', true or false, got ${String(mode)}`);
-  if (mode === false) return null;
-  return {
-    train: new CompiledStep('trainStep', mode),
-    test: new CompiledStep('testStep', mode),
-    predict: new CompiledStep('predictStep', mode),
-    noGrad: new Map(),
-  };
-}
-
-/**
- * What compiling the steps gave: per step and input signature, the compiled graphs with what
- * the passes did, and the fallbacks to eager with their reasons (empty lists when
- * `jitCompile` is false).
- * @example compiledStepInfo(model).train.fallbacks // [{ signature, reason }]
- */
-export function compiledStepInfo(model: Model): {
-  train: CompiledStepInfo;
-  test: CompiledStepInfo;
-  predict: CompiledStepInfo;
-} {
-  const jit = model.compiled?.jit;
-  const empty = (step: string): CompiledStepInfo => ({ step, compiled: [], fallbacks: [] });
-  return {
-    train: jit ? jit.train.info() : empty('trainStep'),
-    test: jit ? jit.test.info() : empty('testStep'),
-    predict: jit ? jit.predict.info() : empty('predictStep'),
-  };
-}
-
-/** Prints each new fallback reason once, at verbose ≥ 1. */
-function reportFallbacks(st: CompiledState, verbose: number): void {
-  if (!st.jit) return;
-  for (const s of [st.jit.train, st.jit.test, st.jit.predict]) {
-    while (s.unreported.length) {
-      const why = s.unreported.shift()!;
-      if (verbose >= 1) console.log(`jitCompile: ${s.name} runs eagerly: ${why}`);
-    }
-  }
-}
-
-/** Whether `model.trainStep` is the default one (not overridden by a subclass or instance). */
-function usesDefaultTrainStep(model: Model): boolean {
-  if (Object.hasOwn(model, 'trainStep')) return false;
-  let nearest: object | null = null;
-  let root: object | null = null;
-  for (let p = Object.getPrototypeOf(model); p; p = Object.getPrototypeOf(p)) {
-    if (Object.hasOwn(p, 'trainStep')) {
-      nearest ??= p;
-      root = p;
-    }
-  }
-  return nearest === root;
-}
-
-/**
- * One training step, compiled when `jitCompile` asks: the default trainStep compiles its
- * forward, loss and gradients and runs the optimizer eagerly on the gradients; a custom
- * trainStep is traced whole (it compiles where its optimizer's host values stay fixed).
- */
-function runTrainStep(
-  model: Model,
-  st: CompiledState,
-  x: Tensor[],
-  y: Tensor[],
-  sw: Tensor | null,
-): Tensor {
-  if (!st.jit) return model.trainStep(x, y, sw);
-  const inputs = sw ? [...x, ...y, sw] : [...x, ...y];
-  const key = `train:${x.length}:${y.length}:${sw ? 1 : 0}`;
-  if (!usesDefaultTrainStep(model)) {
-    const opt = st.optimizer;
-    return st.jit.train.call(
-      inputs,
-      () => model.weights,
-      (ins) => [
-        model.trainStep(
-          ins.slice(0, x.length),
-          ins.slice(x.length, x.length + y.length),
-          sw ? ins[ins.length - 1]! : null,
-        ),
-      ],
-      `${key}:custom:${opt.iterations > 0 ? 1 : 0}`,
-    )[0]!;
-  }
-  ensureBuilt(model, x);
-  const vars = model.trainableWeights;
-  const nOut = outputCount(model);
-  const jit = st.jit;
-  const maskKey = `${key}:${vars.map((v) => v.id).join(',')}`;
-  const outs = jit.train.call(
-    inputs,
-    () => model.weights,
-    (ins) => {
-      const xs = ins.slice(0, x.length);
-      const ys = ins.slice(x.length, x.length + y.length);
-      const w = sw ? ins[ins.length - 1]! : null;
-      let preds: Tensor[] = [];
-      model.clearCallLosses();
-      const { value, grads } = variableGrads(() => {
-        preds = runModel(model, xs, true);
-        return computeLoss(model, st, ys, preds, w);
-      }, vars);
-      // A variable the loss does not reach gets no gradient (the optimizer skips it): such
-      // holes are not outputs of the graph, and the mask says where they are.
-      jit.noGrad.set(
-        maskKey,
-        grads.map((g) => g === null),
-      );
-      const present = grads.filter((g): g is Tensor => g !== null);
-      return [value, ...present, ...preds.map((p) => p.detach()), ...st.stepOutputLosses];
-    },
-    key,
-  );
-  const mask = jit.noGrad.get(maskKey)!;
-  const nGrad = mask.filter((m) => !m).length;
-  let k = 1;
-  const grads = mask.map((none) => (none ? null : outs[k++]!));
-  st.stepPreds = outs.slice(1 + nGrad, 1 + nGrad + nOut);
-  st.stepOutputLosses = outs.slice(1 + nGrad + nOut);
-  st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
-  model.applyConstraints();
-  return outs[0]!;
-}
-
-/** The loss and predictions of one test batch, compiled when `jitCompile` asks. */
-function runTestStep(
-  model: Model,
-  st: CompiledState,
-  x: Tensor[],
-  y: Tensor[],
-  sw: Tensor | null,
-): { loss: Tensor; preds: Tensor[] } {
-  const step = (xs: Tensor[], ys: Tensor[], w: Tensor | null) =>
-    noGrad(() => {
-      model.clearCallLosses();
-      const p = runModel(model, xs, false);
-      return { loss: computeLoss(model, st, ys, p, w), preds: p };
-    });
-  if (!st.jit) return step(x, y, sw);
-  const nOut = outputCount(model);
-  const outs = st.jit.test.call(
-    sw ? [...x, ...y, sw] : [...x, ...y],
-    () => model.weights,
-    (ins) => {
-      const r = step(
-        ins.slice(0, x.length),
-        ins.slice(x.length, x.length + y.length),
-        sw ? ins[ins.length - 1]! : null,
-      );
-      return [r.loss, ...r.preds, ...st.stepOutputLosses];
-    },
-    `test:${x.length}:${y.length}:${sw ? 1 : 0}`,
-  );
-  st.stepOutputLosses = outs.slice(1 + nOut);
-  return { loss: outs[0]!, preds: outs.slice(1, 1 + nOut) };
-}
-
-/** The outputs of one predict batch, compiled when `jitCompile` asks. */
-function runPredictStep(model: Model, x: Tensor[]): Tensor[] {
-  const jit = model.compiled?.jit;
-  if (!jit) return runModel(model, x, false);
-  return jit.predict.call(
-    x,
-    () => model.weights,
-    (ins) => noGrad(() => runModel(model, ins, false)),
-    `predict:${x.length}`,
-  );
-}
-
-function state(model: Model, op: string): CompiledState {
-  if (!model.compiled) throw new ValueError(`${model.name}.${op}: call compile() first`);
-  return model.compiled;
 }
 
 /** Converts x or y to one tensor per model input/output, checking that sample counts agree. */
@@ -515,54 +173,6 @@ function combinedWeights(
   return sw ? sw.mul(cw) : cw;
 }
 
-function ensureMetrics(
-  st: CompiledState,
-  y: readonly Tensor[],
-  preds: readonly Tensor[],
-): Metric[][] {
-  if (!st.metrics) {
-    st.metrics = st.metricSpecs.map((specs, i) =>
-      specs.map((s) =>
-        getMetric(s as never, {
-          loss: st.losses[i]! as never,
-          yTrueShape: y[i]!.shape,
-          yPredShape: preds[i]!.shape,
-        }),
-      ),
-    );
-  }
-  return st.metrics;
-}
-
-/** The total loss: Σ weightᵢ · lossᵢ(yᵢ, predᵢ) plus the layers' regularization losses. */
-function computeLoss(
-  model: Model,
-  st: CompiledState,
-  y: readonly Tensor[],
-  preds: readonly Tensor[],
-  sw: Tensor | null,
-): Tensor {
-  if (preds.length !== y.length) {
-    throw new ValueError(
-      `${model.name}: the model gave ${preds.length} outputs but ${y.length} targets were given`,
-    );
-  }
-  let total: Tensor | null = null;
-  st.stepOutputLosses = [];
-  preds.forEach((p, i) => {
-    const l = st.losses[i]!.apply(y[i]!, p, sw ?? undefined);
-    st.stepOutputLosses.push(l);
-    const wl = st.lossWeights[i] === 1 ? l : l.mul(st.lossWeights[i]!);
-    total = total ? total.add(wl) : wl;
-  });
-  for (const r of model.losses) total = total!.add(r);
-  return total!;
-}
-
-function runModel(model: Model, x: readonly Tensor[], training: boolean): Tensor[] {
-  return model.applyMulti(x.length === 1 ? x[0]! : [...x], { training });
-}
-
 /** The default `Model.trainStep`: forward, loss, gradients, update, constraints. */
 export function defaultTrainStep(
   model: Model,
@@ -583,61 +193,6 @@ export function defaultTrainStep(
   model.applyConstraints();
   st.stepPreds = preds.map((p) => p.detach());
   return value;
-}
-
-/** Builds a model whose weights do not exist yet (a Sequential without input shape). */
-function ensureBuilt(model: Model, x: readonly Tensor[]): void {
-  if (model.built && model.outputs.length > 0) return;
-  if (model.built && model.weights.length > 0) return;
-  noGrad(() =>
-    runModel(
-      model,
-      x.map((t) => slice(t, [0], [Math.min(1, t.shape[0]!)])),
-      false,
-    ),
-  );
-}
-
-/** Updates trackers and metrics after a step and returns the running logs. */
-function updateLogs(
-  model: Model,
-  st: CompiledState,
-  loss: Tensor,
-  y: readonly Tensor[],
-  preds: readonly Tensor[],
-  sw: Tensor | null,
-  batch: number,
-): Logs {
-  st.lossTracker.update(loss.item(), batch);
-  if (st.stepOutputLosses.length > 1)
-    st.stepOutputLosses.forEach((l, i) => st.outputLossTrackers[i]!.update(l.item(), batch));
-  st.stepOutputLosses = [];
-  const metrics = ensureMetrics(st, y, preds);
-  noGrad(() =>
-    metrics.forEach((ms, i) => ms.forEach((m) => m.updateState(y[i]!, preds[i]!, sw ?? undefined))),
-  );
-  return currentLogs(model, st);
-}
-
-function currentLogs(model: Model, st: CompiledState): Logs {
-  const logs: Logs = { loss: st.lossTracker.result() };
-  const multi = outputCount(model) > 1;
-  const names = model.outputNames;
-  if (multi) {
-    st.outputLossTrackers.forEach((t, i) => {
-      logs[`${names[i]}_loss`] = t.result();
-    });
-  }
-  st.metrics?.forEach((ms, i) => {
-    for (const m of ms) logs[multi ? `${names[i]}_${m.name}` : m.name] = m.result();
-  });
-  return logs;
-}
-
-function resetState(st: CompiledState): void {
-  st.lossTracker.reset();
-  st.outputLossTrackers.forEach((t) => t.reset());
-  st.metrics?.forEach((ms) => ms.forEach((m) => m.resetState()));
 }
 
 function checkPositiveInt(v: number, name: string, op: string): void {

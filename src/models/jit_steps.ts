@@ -1,0 +1,205 @@
+/**
+ * The compiled steps of the trainer: the train, test and predict steps run through the
+ * engine's `CompiledStep` when `jitCompile` asks, and what compiling them gave.
+ */
+import { variableGrads } from '../autograd/grad.js';
+import { noGrad } from '../autograd/tape.js';
+import type { CompiledStepInfo } from '../engine/step.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  type CompiledState,
+  computeLoss,
+  ensureBuilt,
+  outputCount,
+  runModel,
+} from './compile_state.js';
+import type { Model } from './model.js';
+
+/**
+ * What compiling the steps gave: per step and input signature, the compiled graphs with what
+ * the passes did, and the fallbacks to eager with their reasons (empty lists when
+ * `jitCompile` is false).
+ * @example compiledStepInfo(model).train.fallbacks // [{ signature, reason }]
+ */
+export function compiledStepInfo(model: Model): {
+  train: CompiledStepInfo;
+  test: CompiledStepInfo;
+  predict: CompiledStepInfo;
+} {
+  const jit = model.compiled?.jit;
+  const empty = (step: string): CompiledStepInfo => ({ step, compiled: [], fallbacks: [] });
+  return {
+    train: jit ? jit.train.info() : empty('trainStep'),
+    test: jit ? jit.test.info() : empty('testStep'),
+    predict: jit ? jit.predict.info() : empty('predictStep'),
+  };
+}
+
+/**
+ * Prints each new fallback reason once, at verbose ≥ 1.
+ * @example reportFallbacks(state(model, 'fit'), 1);
+ */
+export function reportFallbacks(st: CompiledState, verbose: number): void {
+  if (!st.jit) return;
+  for (const s of [st.jit.train, st.jit.test, st.jit.predict]) {
+    while (s.unreported.length) {
+      const why = s.unreported.shift()!;
+      if (verbose >= 1) console.log(`jitCompile: ${s.name} runs eagerly: ${why}`);
+    }
+  }
+}
+
+/** Whether `model.trainStep` is the default one (not overridden by a subclass or instance). */
+function usesDefaultTrainStep(model: Model): boolean {
+  if (Object.hasOwn(model, 'trainStep')) return false;
+  let nearest: object | null = null;
+  let root: object | null = null;
+  for (let p = Object.getPrototypeOf(model); p; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, 'trainStep')) {
+      nearest ??= p;
+      root = p;
+    }
+  }
+  return nearest === root;
+}
+
+/**
+ * One training step, compiled when `jitCompile` asks: traced whole (forward, backward, the
+ * optimizer update with its per-step host values as step parameters, BatchNorm statistics),
+ * a custom trainStep too. Where the optimizer cannot be traced (`compiledUpdateBlocker`), the
+ * default trainStep compiles its forward, loss and gradients and updates eagerly.
+ * @example const loss = runTrainStep(model, state(model, 'fit'), [x], [y], null);
+ */
+export function runTrainStep(
+  model: Model,
+  st: CompiledState,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+): Tensor {
+  if (!st.jit) return model.trainStep(x, y, sw);
+  const inputs = sw ? [...x, ...y, sw] : [...x, ...y];
+  const key = `train:${x.length}:${y.length}:${sw ? 1 : 0}`;
+  const opt = st.optimizer;
+  const custom = !usesDefaultTrainStep(model);
+  const blocker = custom ? null : opt.compiledUpdateBlocker();
+  if (blocker === null) {
+    if (!custom) {
+      ensureBuilt(model, x);
+      // Slots before the first trace, so every traced call sees the same variables; eager
+      // builds the same slots from the same list in its first applyGradients.
+      opt.build(model.trainableWeights);
+    }
+    const nOut = custom ? 0 : outputCount(model);
+    const outs = st.jit.train.call(
+      inputs,
+      // The optimizer's slots are variables of the step: their new values are bound after
+      // each replay.
+      () => [...model.weights, ...opt.slotVariables],
+      (ins) => {
+        const loss = model.trainStep(
+          ins.slice(0, x.length),
+          ins.slice(x.length, x.length + y.length),
+          sw ? ins[ins.length - 1]! : null,
+        );
+        return custom ? [loss] : [loss, ...(st.stepPreds ?? []), ...st.stepOutputLosses];
+      },
+      custom ? `${key}:custom:${opt.iterations > 0 ? 1 : 0}` : `${key}:whole`,
+    );
+    if (!custom) {
+      st.stepPreds = outs.slice(1, 1 + nOut);
+      st.stepOutputLosses = outs.slice(1 + nOut);
+    }
+    return outs[0]!;
+  }
+  st.jit.train.noteEagerPart(`the optimizer update: ${blocker}`);
+  ensureBuilt(model, x);
+  const vars = model.trainableWeights;
+  const nOut = outputCount(model);
+  const jit = st.jit;
+  const maskKey = `${key}:${vars.map((v) => v.id).join(',')}`;
+  const outs = jit.train.call(
+    inputs,
+    () => model.weights,
+    (ins) => {
+      const xs = ins.slice(0, x.length);
+      const ys = ins.slice(x.length, x.length + y.length);
+      const w = sw ? ins[ins.length - 1]! : null;
+      let preds: Tensor[] = [];
+      model.clearCallLosses();
+      const { value, grads } = variableGrads(() => {
+        preds = runModel(model, xs, true);
+        return computeLoss(model, st, ys, preds, w);
+      }, vars);
+      // A variable the loss does not reach gets no gradient (the optimizer skips it): such
+      // holes are not outputs of the graph, and the mask says where they are.
+      jit.noGrad.set(
+        maskKey,
+        grads.map((g) => g === null),
+      );
+      const present = grads.filter((g): g is Tensor => g !== null);
+      return [value, ...present, ...preds.map((p) => p.detach()), ...st.stepOutputLosses];
+    },
+    key,
+  );
+  const mask = jit.noGrad.get(maskKey)!;
+  const nGrad = mask.filter((m) => !m).length;
+  let k = 1;
+  const grads = mask.map((none) => (none ? null : outs[k++]!));
+  st.stepPreds = outs.slice(1 + nGrad, 1 + nGrad + nOut);
+  st.stepOutputLosses = outs.slice(1 + nGrad + nOut);
+  st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
+  model.applyConstraints();
+  return outs[0]!;
+}
+
+/**
+ * The loss and predictions of one test batch, compiled when `jitCompile` asks.
+ * @example const { loss, preds } = runTestStep(model, st, [x], [y], null);
+ */
+export function runTestStep(
+  model: Model,
+  st: CompiledState,
+  x: Tensor[],
+  y: Tensor[],
+  sw: Tensor | null,
+): { loss: Tensor; preds: Tensor[] } {
+  const step = (xs: Tensor[], ys: Tensor[], w: Tensor | null) =>
+    noGrad(() => {
+      model.clearCallLosses();
+      const p = runModel(model, xs, false);
+      return { loss: computeLoss(model, st, ys, p, w), preds: p };
+    });
+  if (!st.jit) return step(x, y, sw);
+  const nOut = outputCount(model);
+  const outs = st.jit.test.call(
+    sw ? [...x, ...y, sw] : [...x, ...y],
+    () => model.weights,
+    (ins) => {
+      const r = step(
+        ins.slice(0, x.length),
+        ins.slice(x.length, x.length + y.length),
+        sw ? ins[ins.length - 1]! : null,
+      );
+      return [r.loss, ...r.preds, ...st.stepOutputLosses];
+    },
+    `test:${x.length}:${y.length}:${sw ? 1 : 0}`,
+  );
+  st.stepOutputLosses = outs.slice(1 + nOut);
+  return { loss: outs[0]!, preds: outs.slice(1, 1 + nOut) };
+}
+
+/**
+ * The outputs of one predict batch, compiled when `jitCompile` asks.
+ * @example const [pred] = runPredictStep(model, [x]);
+ */
+export function runPredictStep(model: Model, x: Tensor[]): Tensor[] {
+  const jit = model.compiled?.jit;
+  if (!jit) return runModel(model, x, false);
+  return jit.predict.call(
+    x,
+    () => model.weights,
+    (ins) => noGrad(() => runModel(model, ins, false)),
+    `predict:${x.length}`,
+  );
+}
