@@ -5,7 +5,7 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { cast, div, mul } from '../ops/elementwise.js';
+import { cast, div, greater, maximum, mul, where } from '../ops/elementwise.js';
 import { expandDims, reshape, squeeze } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import type { Config, Serializable } from '../serialization.js';
@@ -202,8 +202,15 @@ export function reduceWeightedLoss(
   if (mask) {
     let m = cast(mask, losses.dtype);
     if (reduction === 'sum_over_batch_size') {
-      const kept = noGrad(() => sum(m).item());
-      m = mul(m, kept > 0 ? m.size / kept : 0);
+      // size / kept (0 when nothing is kept) computed in the backend, not read on the host,
+      // so a compiled step with a masked loss (ignoreClass) replays.
+      const size = m.size;
+      const mm = m;
+      const scale = noGrad(() => {
+        const kept = sum(mm);
+        return where(greater(kept, 0), div(size, maximum(kept, 1)), 0);
+      });
+      m = mul(m, scale);
     }
     w = w ? mul(alignWeights(m, w, op), m) : m;
   }

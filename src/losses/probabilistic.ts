@@ -1,4 +1,4 @@
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import { logSoftmax } from '../ops/activation.js';
 /**
  * Probabilistic losses: binary, categorical and sparse categorical crossentropy, Kullback-
@@ -17,11 +17,13 @@ import {
   maximum,
   mul,
   neg,
+  notEqual,
   sub,
   where,
 } from '../ops/elementwise.js';
 import { expandDims, oneHot, squeeze } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
+import { be, wrap } from '../ops/util.js';
 import { registerSerializable } from '../serialization.js';
 import { normalizeAxis, shapesEqual } from '../tensor/shape.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
@@ -173,8 +175,10 @@ function classIndexHint(t: Tensor, p: Tensor): string | undefined {
 }
 
 /**
- * Reads and checks integer class labels: each must be an integer in [0, numClasses) unless it
- * equals `ignoreClass`. Returns int32 indices (ignored ones replaced by 0) and the keep mask.
+ * Checks integer class labels: each must be an integer in [0, numClasses) unless it equals
+ * `ignoreClass`. Returns int32 indices (ignored ones replaced by 0) and the keep mask. The
+ * check runs inside the backend (`checkIndices`), not as a host read here, so a compiled
+ * train step with this loss stays traceable and its replays still check every batch.
  */
 function classIndices(
   labels: Tensor,
@@ -182,29 +186,17 @@ function classIndices(
   ignoreClass: number | null,
   op: string,
 ): { indices: Tensor; keep: Tensor | null } {
-  const v = labels.dataSync();
-  const idx = new Int32Array(v.length);
-  const keep = ignoreClass === null ? null : new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const k = v[i]!;
-    if (ignoreClass !== null && k === ignoreClass) continue;
-    if (!Number.isInteger(k) || k < 0 || k >= numClasses) {
-      const why = Number.isInteger(k)
-        ? `is out of range [0, ${numClasses})`
-        : 'is not an integer class index';
-      throw new ValueError(
-        `${op}: label ${k} (element ${i} of labels of shape ${fmtShape(labels.shape)}) ${why} ` +
-          `for predictions with ${numClasses} classes`,
-      );
-    }
-    idx[i] = k;
-    if (keep) keep[i] = 1;
-  }
-  const b = labels.backend;
-  return {
-    indices: new Tensor(b.fromArray(idx, 'int32'), labels.shape, 'int32', b),
-    keep: keep && new Tensor(b.fromArray(keep, 'bool'), labels.shape, 'bool', b),
-  };
+  const keep = ignoreClass === null ? null : notEqual(labels, ignoreClass);
+  // Ignored labels may hold anything (padding): 0 takes their place before the check.
+  const checked = keep ? where(keep, labels, 0) : labels;
+  const b = be();
+  const at = `(element {position} of labels of shape ${fmtShape(labels.shape)})`;
+  const forP = `for predictions with ${numClasses} classes`;
+  const h = b.checkIndices(checked.handleOn(b), checked.size, numClasses, checked.dtype, {
+    outOfRange: `${op}: label {value} ${at} is out of range [0, ${numClasses}) ${forP}`,
+    notInteger: `${op}: label {value} ${at} is not an integer class index ${forP}`,
+  });
+  return { indices: wrap(b, h, labels.shape, 'int32'), keep };
 }
 
 /**
