@@ -7,7 +7,7 @@ import type { Variable } from '../autograd/variable.js';
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { allocArray } from '../tensor/dtype.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
-import type { Slot, Trace, TraceNode } from './trace.js';
+import type { HostAction, Slot, Trace, TraceNode } from './trace.js';
 
 /** What the passes did to a traced step, for `model.compiledStepInfo` and the bench. */
 export interface GraphStats {
@@ -21,6 +21,8 @@ export interface GraphStats {
   replayed: number;
   /** Random draws redrawn at each replay. */
   random: number;
+  /** Step parameters (learning rates, bias corrections) computed on the host per replay. */
+  params: number;
   /** Bytes of all intermediates of one step (what a step allocates today). */
   intermediateBytes: number;
   /** Bytes of an arena that holds every intermediate while it is live (the memory plan). */
@@ -82,6 +84,8 @@ export class CompiledGraph {
   private readonly outputIds: number[];
   private readonly bindings: { variable: Variable; id: number }[];
   private readonly constantIds: Set<number>;
+  private readonly host: HostAction[];
+  private readonly paramValues: number[];
 
   constructor(
     private readonly backend: Backend,
@@ -97,7 +101,9 @@ export class CompiledGraph {
     let folded = 0;
     const kept: TraceNode[] = [];
     for (const node of trace.nodes) {
-      const pure = !node.random && node.outKind !== 'null';
+      // A call fed a step parameter gives a new result every step.
+      const fed = node.scalarParam !== undefined || node.params !== undefined;
+      const pure = !node.random && !fed && node.outKind !== 'null';
       if (pure && node.ins.every((id) => constant[id] && !inputs.has(id))) {
         for (const id of node.outs) constant[id] = true;
         folded++;
@@ -153,12 +159,15 @@ export class CompiledGraph {
     this.outputIds = trace.outputIds;
     this.outputMeta = trace.outputMeta;
     this.bindings = trace.bindings;
+    this.host = trace.host;
+    this.paramValues = new Array(trace.host.length).fill(0);
     this.stats = {
       traced: trace.nodes.length,
       dead: kept.length - alive.length,
       folded,
       replayed: alive.length,
       random: alive.filter((s) => s.random).length,
+      params: trace.host.filter((h) => h.kind === 'param').length,
       intermediateBytes,
       arenaBytes: planArena(intervals),
     };
@@ -172,10 +181,25 @@ export class CompiledGraph {
     const vals = this.vals;
     const backend = this.backend;
     for (let i = 0; i < inputs.length; i++) vals[this.inputIds[i]!] = inputs[i];
+    // Host actions first, in traced order: each parameter sees the host state (step count,
+    // learning rate) exactly as it was at that point of the eager step.
+    const pv = this.paramValues;
+    const host = this.host;
+    for (let i = 0; i < host.length; i++) {
+      const h = host[i]!;
+      if (h.kind === 'param') pv[i] = h.compute();
+      else h.run();
+    }
     for (const s of this.steps) {
       const node = s.node;
       let r: unknown;
-      if (node.random) {
+      if (node.scalarParam !== undefined) {
+        // A fresh array each step: the backend may keep it as the tensor's storage.
+        const proto = node.args[0] as TypedArray;
+        const out = new (proto.constructor as new (n: number) => TypedArray)(proto.length);
+        out[0] = pv[node.scalarParam]!;
+        r = backend.fromArray(out, node.args[1] as DType);
+      } else if (node.random) {
         const { fill, dtype, size } = node.random;
         const out = allocArray(dtype as DType, size) as TypedArray;
         fill(out);
@@ -185,6 +209,13 @@ export class CompiledGraph {
         for (let k = 0; k < slots.length; k++) {
           const sl = slots[k]!;
           sl.container[sl.index] = vals[sl.id];
+        }
+        const params = node.params;
+        if (params !== undefined) {
+          for (let k = 0; k < params.length; k++) {
+            const p = params[k]!;
+            p.container[p.key] = pv[p.param];
+          }
         }
         r = s.fn.apply(backend, node.args);
         // Drop the references the argument template holds, so the step's data can be freed.

@@ -2,7 +2,11 @@
  * Compiled steps: a step function traced per input signature and replayed. The first call of
  * a signature is traced while it runs eagerly, the second is traced again and compared, and
  * from the third on the compiled graph replays. Two equal traces are the proof that nothing
- * the step computes on the host (a learning rate, a step count) changes between calls.
+ * the step computes on the host changes between calls, except the values it declares as step
+ * parameters (`stepScalar`/`stepNumber` in params.ts: learning rates, bias corrections) and
+ * its declared host effects (`stepEffect`: the optimizer's step count), which every replay
+ * recomputes and reruns on the host. So a default trainStep compiles whole: forward,
+ * backward, the optimizer update and BatchNorm's moving statistics.
  *
  * Limitation (as Keras's `jit_compile`): JS control flow that depends on data is captured as
  * the branch the traced calls took; a branch that changes the primitive list is detected when
@@ -37,6 +41,11 @@ export interface CompiledStepInfo {
   compiled: { signature: string; stats: GraphStats }[];
   /** Signatures that run eagerly, with the reason. */
   fallbacks: { signature: string; reason: string }[];
+  /**
+   * Parts kept eager while the rest of the step compiles (the optimizer update of a default
+   * trainStep whose optimizer cannot be traced), with the reason; absent when none.
+   */
+  eagerParts?: string[];
 }
 
 interface SigState {
@@ -60,6 +69,7 @@ export class CompiledStep {
   private backend: Backend | null = null;
   /** Fallback reasons not yet printed (the trainer prints them once at verbose ≥ 1). */
   readonly unreported: string[] = [];
+  private readonly eagerParts = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -128,6 +138,16 @@ export class CompiledStep {
     void sig;
   }
 
+  /**
+   * Notes a part of the step that runs eagerly beside the compiled graph (reported once).
+   * @example step.noteEagerPart('the optimizer update: Adagrad has no step parameters');
+   */
+  noteEagerPart(reason: string): void {
+    if (this.mode === false || this.eagerParts.has(reason)) return;
+    this.eagerParts.add(reason);
+    this.unreported.push(reason);
+  }
+
   /** Per-signature status: compiled graphs with their statistics, and fallbacks with reasons. */
   info(): CompiledStepInfo {
     const compiled: CompiledStepInfo['compiled'] = [];
@@ -136,6 +156,8 @@ export class CompiledStep {
       if (st.graph) compiled.push({ signature, stats: st.graph.stats });
       else if (st.failed !== null) fallbacks.push({ signature, reason: st.failed });
     }
-    return { step: this.name, compiled, fallbacks };
+    const info: CompiledStepInfo = { step: this.name, compiled, fallbacks };
+    if (this.eagerParts.size) info.eagerParts = [...this.eagerParts];
+    return info;
   }
 }

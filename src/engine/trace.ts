@@ -10,6 +10,7 @@ import type { Backend, DataHandle } from '../backend/backend.js';
 import { randomDrawCount, setHostDrawHook } from '../ops/random.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { setStepParamHook } from './params.js';
 
 /** Methods never recorded: identity, capability queries and the host reads (checked apart). */
 const NOT_RECORDED = new Set(['constructor', 'supportsDType', 'read', 'readSync']);
@@ -47,6 +48,21 @@ export interface Slot {
  */
 export type OutKind = 'one' | 'tuple' | 'object' | 'null';
 
+/**
+ * A host action of a step, replayed in order before its primitives: a step parameter
+ * (`compute` gives its value for the coming step) or a side effect (`run`).
+ */
+export type HostAction =
+  | { kind: 'param'; name: string; compute: () => number }
+  | { kind: 'effect'; name: string; run: () => void };
+
+/** Where a step parameter (host action `param`) is fed: `container[key]` of a call's args. */
+export interface ParamSlot {
+  container: Record<string | number, unknown>;
+  key: string | number;
+  param: number;
+}
+
 /** One recorded primitive call. */
 export interface TraceNode {
   method: string;
@@ -63,6 +79,10 @@ export interface TraceNode {
   random?: { fill: (out: TypedArray) => void; dtype: DType; size: number };
   /** For `fromArray` of other host data: a copy of the values (compared between traces). */
   data?: TypedArray;
+  /** Arguments fed from step parameters at replay (their template entries are null). */
+  params?: ParamSlot[];
+  /** For `fromArray` of a step scalar: the host action whose value it holds at replay. */
+  scalarParam?: number;
 }
 
 /** A traced step: nodes in execution order over numbered values. */
@@ -80,6 +100,8 @@ export interface Trace {
   outputMeta: { shape: readonly number[]; dtype: DType }[];
   /** Variables the step assigned, and the value each ends up holding. */
   bindings: { variable: Variable; id: number }[];
+  /** Step parameters and host effects, in the order the step made them. */
+  host: HostAction[];
   /** Why the trace cannot be replayed (null when it can). */
   abort: string | null;
   /** Whether the abort may go away on a later call (variables were still being created). */
@@ -167,6 +189,48 @@ export function traceStep(
     covered += n;
   });
 
+  // Step parameters: a number binds to the next call's argument of equal value, a scalar to
+  // the next call (its fromArray); effects only join the host list.
+  const host: HostAction[] = [];
+  let pendingNumbers: { name: string; param: number; value: number }[] = [];
+  let pendingScalar: { name: string; param: number } | null = null;
+  setStepParamHook({
+    number(name, compute, value) {
+      pendingNumbers.push({ name, param: host.length, value });
+      host.push({ kind: 'param', name, compute });
+    },
+    scalar(name, compute) {
+      if (pendingScalar) abort ??= `step parameter '${pendingScalar.name}' made no tensor`;
+      pendingScalar = { name, param: host.length };
+      host.push({ kind: 'param', name, compute });
+    },
+    effect(name, run) {
+      host.push({ kind: 'effect', name, run });
+    },
+  });
+  const bindParams = (node: TraceNode, method: string): void => {
+    if (pendingScalar) {
+      if (method === 'fromArray') node.scalarParam = pendingScalar.param;
+      else abort ??= `step parameter '${pendingScalar.name}' became ${method}, not a fromArray`;
+      pendingScalar = null;
+    }
+    for (const p of pendingNumbers) {
+      const found: ParamSlot[] = [];
+      findNumber(node.args, p.value, p.param, found);
+      if (found.length !== 1) {
+        // Zero: the value went elsewhere. Several: an equal constant sits beside it, and which
+        // one is the parameter is unknown; a later step's value will differ from the constant.
+        abort ??= `step parameter '${p.name}' = ${p.value} appears ${found.length} times in the arguments of ${method}`;
+        if (found.length > 1) retry = true;
+        continue;
+      }
+      found[0]!.container[found[0]!.key] = null;
+      if (!node.params) node.params = [];
+      node.params.push(found[0]!);
+    }
+    pendingNumbers = [];
+  };
+
   const template = (v: unknown, slots: Slot[], container: unknown[], index: number): unknown => {
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
     if (Array.isArray(v)) {
@@ -211,7 +275,11 @@ export function traceStep(
         abort ??= `the step reads a tensor on the host (${name})${caller()}`;
         return r;
       }
-      if (kind === 'other') return r;
+      if (kind === 'other') {
+        if (pendingScalar || pendingNumbers.length)
+          abort ??= `a step parameter was passed to ${name}, which makes no graph node`;
+        return r;
+      }
       const node: TraceNode = {
         method: name,
         args: tplArgs,
@@ -220,7 +288,10 @@ export function traceStep(
         outs: [],
         outKind: kind,
       };
-      if (name === 'fromArray') {
+      if (pendingScalar || pendingNumbers.length) bindParams(node, name);
+      if (node.scalarParam !== undefined) {
+        // Fed at replay; its value is not part of the graph.
+      } else if (name === 'fromArray') {
         const values = args[0] as TypedArray;
         const k = pending.findIndex((p) => p.out === values || p.out.length === values.length);
         if (k >= 0) {
@@ -256,7 +327,10 @@ export function traceStep(
   } finally {
     for (const name of patched) delete inst[name];
     setHostDrawHook(null);
+    setStepParamHook(null);
   }
+  if (pendingScalar || pendingNumbers.length)
+    abort ??= 'a step parameter was made but no backend call used it';
   if (randomDrawCount() - draws0 !== covered) {
     abort ??=
       'the step draws random numbers outside hostDraw (a layer filling host data from a generator directly)';
@@ -281,10 +355,23 @@ export function traceStep(
       outputIds,
       outputMeta: outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
       bindings,
+      host,
       abort,
       retry,
     },
   };
+}
+
+/** Collects the positions in `v` (arrays and plain objects) holding exactly `value`. */
+function findNumber(v: unknown, value: number, param: number, out: ParamSlot[]): void {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return;
+  if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) return;
+  const c = v as Record<string | number, unknown>;
+  for (const key of Array.isArray(v) ? v.keys() : Object.keys(v)) {
+    const x = c[key];
+    if (typeof x === 'number' && Object.is(x, value)) out.push({ container: c, key, param });
+    else findNumber(x, value, param, out);
+  }
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -329,6 +416,8 @@ export function compareTraces(a: Trace, b: Trace): string | null {
     if (!sameValue(args(x), args(y)) || !sameValue(x.ins, y.ins) || !sameValue(x.outs, y.outs))
       return `${where} changed its arguments between calls (a value computed on the host, such as a learning rate or a step count)`;
     if (!!x.random !== !!y.random) return `${where} is random on one call only`;
+    const fed = (n: TraceNode) => [n.scalarParam, (n.params ?? []).map((p) => [p.key, p.param])];
+    if (!sameValue(fed(x), fed(y))) return `${where} takes different step parameters on two calls`;
     if (x.data && y.data && !sameData(x.data, y.data))
       return `${where}: host data made inside the step changed between calls`;
   }
@@ -337,6 +426,9 @@ export function compareTraces(a: Trace, b: Trace): string | null {
       return `value #${id} is a tensor made outside the step that changed between calls (a variable the trace was not told about?)`;
   }
   if (!sameValue(a.outputIds, b.outputIds)) return 'the outputs changed between calls';
+  const acts = (t: Trace) => t.host.map((h) => `${h.kind}:${h.name}`);
+  if (!sameValue(acts(a), acts(b)))
+    return 'the step made different step parameters or host effects on two calls';
   if (
     a.bindings.length !== b.bindings.length ||
     a.bindings.some((x, i) => x.variable !== b.bindings[i]!.variable || x.id !== b.bindings[i]!.id)

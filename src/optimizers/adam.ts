@@ -1,5 +1,6 @@
 /** Adam: adaptive moment estimation, optionally with the AMSGrad maximum. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fusedAdamStep } from './fused.js';
@@ -62,16 +63,24 @@ export class Adam extends Optimizer {
     if (this.amsgrad) for (const v of variables) this.addSlot(v, 'velocityHat');
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  /** The step size of the coming step (a step parameter: recomputed at each compiled replay). */
+  private readonly alpha = (): number => {
     const t = this.iterations + 1;
     // Folding both bias corrections into the step size, as Keras does, is what puts ε on the
     // uncorrected √v.
-    const alpha = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    return (this.currentLearningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+  };
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
     const m = this.getSlot(variable, 'momentum');
     const v = this.getSlot(variable, 'velocity');
     if (
       !this.amsgrad &&
-      fusedAdamStep(variable, g, m, v, alpha, this.beta1, this.beta2, this.epsilon)
+      fusedAdamStep(variable, g, m, v, this.alpha, this.beta1, this.beta2, this.epsilon)
     ) {
       return;
     }
@@ -90,6 +99,7 @@ export class Adam extends Optimizer {
       vHat.assign(vHat.maximum(v));
       denom = vHat;
     }
+    const alpha = stepScalar('adam.alpha', this.alpha, m.dtype);
     variable.assignSub(m.mul(alpha).div(denom.sqrt().add(this.epsilon)));
   }
 

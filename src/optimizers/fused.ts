@@ -4,12 +4,14 @@
  * optimizer stays the definition and the fallback.
  */
 import type { Variable } from '../autograd/variable.js';
+import { stepNumber } from '../engine/params.js';
 import { be, wrap } from '../ops/util.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Runs one plain RMSprop step (no momentum, not centered) through the current backend's fused
  * kernel, updating `variable` and `v`; returns false (changing nothing) when there is none.
+ * A function `lr` is a step parameter: a compiled step recomputes it at every replay.
  *
  * `v ← v·ρ + g²·(1 − ρ)`, `p ← p − g·lr/√(v + ε)`.
  *
@@ -21,18 +23,19 @@ export function fusedRmspropStep(
   variable: Variable,
   g: Tensor,
   v: Variable,
-  lr: number,
+  lr: number | (() => number),
   rho: number,
   epsilon: number,
 ): boolean {
   const b = be();
   if (variable.dtype !== g.dtype || v.dtype !== variable.dtype) return false;
+  const rate = typeof lr === 'number' ? lr : stepNumber('rmsprop.lr', lr);
   const out = b.rmspropStep(
     variable.handleOn(b),
     g.handleOn(b),
     v.handleOn(b),
     variable.size,
-    { lr, rho, epsilon },
+    { lr: rate, rho, epsilon },
     variable.dtype,
   );
   if (!out) return false;
@@ -44,6 +47,7 @@ export function fusedRmspropStep(
 /**
  * Runs one Adam step through the current backend's fused kernel, updating `variable`, `m` and
  * `v`; returns false (changing nothing) when the backend has none for this dtype/size.
+ * A function `alpha` is a step parameter: a compiled step recomputes it at every replay.
  *
  * `m ← m + (g − m)(1 − β₁)`, `v ← v + (g² − v)(1 − β₂)`, `p ← p − α·m/(√v + ε)`.
  *
@@ -56,7 +60,7 @@ export function fusedAdamStep(
   g: Tensor,
   m: Variable,
   v: Variable,
-  alpha: number,
+  alpha: number | (() => number),
   beta1: number,
   beta2: number,
   epsilon: number,
@@ -65,13 +69,14 @@ export function fusedAdamStep(
   if (variable.dtype !== g.dtype || m.dtype !== variable.dtype || v.dtype !== variable.dtype) {
     return false;
   }
+  const step = typeof alpha === 'number' ? alpha : stepNumber('adam.alpha', alpha);
   const out = b.adamStep(
     variable.handleOn(b),
     g.handleOn(b),
     m.handleOn(b),
     v.handleOn(b),
     variable.size,
-    { lr: alpha, beta1, beta2, epsilon },
+    { lr: step, beta1, beta2, epsilon },
     variable.dtype,
   );
   if (!out) return false;

@@ -6,6 +6,7 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import { Variable } from '../autograd/variable.js';
+import { stepEffect, stepScalar } from '../engine/params.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { full, scalar } from '../ops/creation.js';
 import {
@@ -172,6 +173,33 @@ export abstract class Optimizer implements Serializable {
     return this.steps;
   }
 
+  /** The slot variables (momenta, accumulators) in creation order; empty before {@link build}. */
+  get slotVariables(): readonly Variable[] {
+    return this.slots;
+  }
+
+  /**
+   * Whether {@link updateStep} makes every per-step host value (learning rate, bias
+   * corrections) through `stepScalar`/`stepNumber` (src/engine/params.ts), so that its update
+   * can replay inside a compiled train step. A subclass that does sets it true.
+   */
+  protected get tracesUpdate(): boolean {
+    return false;
+  }
+
+  /**
+   * @internal Why this optimizer's update cannot run inside a compiled train step (the trainer
+   * then compiles the forward and backward only and updates eagerly), or null when it can.
+   * @example opt.compiledUpdateBlocker(); // null for Adam without clipnorm
+   */
+  compiledUpdateBlocker(): string | null {
+    if (!this.tracesUpdate)
+      return `${this.cls} computes its per-step values on the host (no step parameters)`;
+    if (this.clipnorm !== undefined || this.globalClipnorm !== undefined)
+      return `${this.cls}: clipnorm/globalClipnorm read gradient norms on the host`;
+    return null;
+  }
+
   /** Whether the slot variables exist (after {@link build} or the first applied step). */
   get built(): boolean {
     return this.built_;
@@ -299,12 +327,19 @@ export abstract class Optimizer implements Serializable {
       }
       const clipped = this.clipGradients(grads);
       const lr = this.currentLearningRate;
-      if (this.weightDecay !== undefined) {
+      const wd = this.weightDecay;
+      if (wd !== undefined) {
+        // A step parameter: in a compiled step the decay follows the learning rate's changes.
+        const rate = () => wd * this.currentLearningRate;
         for (const v of targets)
-          if (this.usesWeightDecay(v)) v.assign(v.sub(v.mul(this.weightDecay * lr)));
+          if (this.usesWeightDecay(v))
+            v.assign(v.sub(v.mul(stepScalar('weightDecay', rate, v.dtype))));
       }
       targets.forEach((v, i) => this.updateStep(clipped[i]!, v, lr));
-      this.steps++;
+      // An effect, so that a compiled step's replay counts its steps too.
+      stepEffect('iterations', () => {
+        this.steps++;
+      });
     });
   }
 

@@ -1,5 +1,6 @@
 /** RMSprop: gradients divided by a running root-mean-square of their recent values. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fusedRmspropStep } from './fused.js';
@@ -51,13 +52,20 @@ export class RMSprop extends Optimizer {
     if (this.centered) for (const v of variables) this.addSlot(v, 'averageGradient');
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  /** The learning rate of the coming step (a step parameter in compiled steps). */
+  private readonly stepLr = (): number => this.currentLearningRate;
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
     const rho = this.rho;
     const v = this.getSlot(variable, 'velocity');
     if (
       !this.centered &&
       this.momentum === 0 &&
-      fusedRmspropStep(variable, g, v, lr, rho, this.epsilon)
+      fusedRmspropStep(variable, g, v, this.stepLr, rho, this.epsilon)
     ) {
       return;
     }
@@ -70,7 +78,7 @@ export class RMSprop extends Optimizer {
     } else {
       denominator = v.add(this.epsilon);
     }
-    const increment = g.mul(lr).div(denominator.sqrt());
+    const increment = g.mul(stepScalar('rmsprop.lr', this.stepLr, g.dtype)).div(denominator.sqrt());
     if (this.momentum > 0) {
       const m = this.getSlot(variable, 'momentum');
       m.assign(m.mul(this.momentum).add(increment));

@@ -1,5 +1,6 @@
 /** Stochastic gradient descent, with optional (Nesterov) momentum. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type OptimizerArgs, checkBool, checkHyper } from './optimizer.js';
@@ -40,14 +41,20 @@ export class SGD extends Optimizer {
     if (this.momentum !== 0) for (const v of variables) this.addSlot(v, 'momentum');
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
+    // The learning rate as a step parameter: a compiled step recomputes it at every replay.
+    const lr = () => stepScalar('sgd.lr', () => this.currentLearningRate, g.dtype);
     if (this.momentum === 0) {
-      variable.assignSub(g.mul(lr));
+      variable.assignSub(g.mul(lr()));
       return;
     }
     const m = this.getSlot(variable, 'momentum');
-    m.assign(m.mul(this.momentum).sub(g.mul(lr)));
-    variable.assignAdd(this.nesterov ? m.mul(this.momentum).sub(g.mul(lr)) : m);
+    m.assign(m.mul(this.momentum).sub(g.mul(lr())));
+    variable.assignAdd(this.nesterov ? m.mul(this.momentum).sub(g.mul(lr())) : m);
   }
 
   override getConfig(): Config {
