@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeBackends } from '../../test/helpers/describe_backends.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
+import { rng } from '../../test/helpers/rng.js';
 import {
   DTypeError,
   ShapeError,
@@ -28,18 +29,6 @@ import {
   transpose,
   zeros,
 } from '../index.js';
-
-/** Small deterministic PRNG (mulberry32), independent of Tessera's generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { describeBackends } from '../../test/helpers/describe_backends.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
+import { rng } from '../../test/helpers/rng.js';
 import { variable } from '../autograd/variable.js';
 import type { PoolArgs } from '../backend/backend.js';
 import { BaseBackend } from '../backend/base.js';
@@ -16,18 +17,6 @@ import { JsBackend, type JsData } from '../backend/js/index.js';
 import { getBackend } from '../backend/registry.js';
 import { tensor } from './creation.js';
 import { maxPool1d, maxPool2d } from './pooling.js';
-
-/** Small deterministic PRNG (mulberry32), independent of Tessera's generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Values from a 4-value alphabet, so most windows hold ties; with `specials`, some NaN and −∞

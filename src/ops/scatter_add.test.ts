@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeBackends } from '../../test/helpers/describe_backends.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
+import { rng } from '../../test/helpers/rng.js';
 import { variableGrads } from '../autograd/grad.js';
 import { variable } from '../autograd/variable.js';
 import { JsBackend, type JsData } from '../backend/js/index.js';
@@ -16,18 +17,6 @@ import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 import { gather, scatterAdd } from './movement.js';
-
-/** Small deterministic PRNG (mulberry32), independent of Tessera's generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The oracle: `out[o, idx[i], j] += u[o, i, j]` in float64, in index order. */
 function scatterOracle(
