@@ -473,7 +473,10 @@ describe('BackupAndRestore after kill -9', () => {
       expect(ref.code, ref.stderr).toBe(0);
       // It was killed, and resumed from where the backups had reached, not from the start.
       expect(killed).toBeGreaterThanOrEqual(1);
-      expect(starts.length).toBe(killed + 1);
+      // Each run prints its start at its first batch; a run killed after its last batch (fast
+      // compiled steps make that likely) leaves its successor no batch, so no start line.
+      expect(starts.length).toBeGreaterThanOrEqual(killed);
+      expect(starts.length).toBeLessThanOrEqual(killed + 1);
       expect(starts.slice(1).some((l) => l !== 'start 0 0')).toBe(true);
       const a = JSON.parse(fs.readFileSync(refOut, 'utf8'));
       const b = JSON.parse(fs.readFileSync(out, 'utf8'));
