@@ -12,9 +12,12 @@ import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { type CompileArgs, compiledStepInfo } from '../models/trainer.js';
 import { randomNormal, randomUniform, setSeed } from '../ops/random.js';
+import { Adadelta } from '../optimizers/adadelta.js';
 import { Adagrad } from '../optimizers/adagrad.js';
 import { Adam } from '../optimizers/adam.js';
+import { Adamax } from '../optimizers/adamax.js';
 import { AdamW } from '../optimizers/adamw.js';
+import { Nadam } from '../optimizers/nadam.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { RMSprop } from '../optimizers/rmsprop.js';
 import { ExponentialDecay } from '../optimizers/schedules.js';
@@ -122,6 +125,12 @@ describe('optimizer update inside compiled train steps', () => {
     );
   });
 
+  it('Adagrad, Adadelta and Adamax (its bias correction as a step parameter)', async () => {
+    await expectWholeStepCompiles(() => new Adagrad({ learningRate: 0.05 }));
+    await expectWholeStepCompiles(() => new Adadelta({ learningRate: 0.5 }));
+    await expectWholeStepCompiles(() => new Adamax({ learningRate: 0.01 }));
+  });
+
   it('a learning-rate schedule (ExponentialDecay) is evaluated at every replayed step', async () => {
     const { jit } = await expectWholeStepCompiles(
       () => new Adam({ learningRate: new ExponentialDecay(0.05, 3, 0.5) }),
@@ -152,11 +161,11 @@ describe('optimizer update inside compiled train steps', () => {
     expect(jit.weights).toEqual(eager.weights);
   });
 
-  it('an optimizer without step parameters (Adagrad) keeps its update eager, with the reason', async () => {
-    const make = () => new Adagrad({ learningRate: 0.05 });
+  it('an optimizer without step parameters (Nadam) keeps its update eager, with the reason', async () => {
+    const make = () => new Nadam({ learningRate: 0.01 });
     const eager = await train(false, make);
     const jit = await train('auto', make);
-    expect(jit.info.eagerParts).toEqual([expect.stringMatching(/Adagrad.*host/)]);
+    expect(jit.info.eagerParts).toEqual([expect.stringMatching(/Nadam.*host/)]);
     expect(jit.weights).toEqual(eager.weights);
     expect(jit.opt.iterations).toBe(20);
   });

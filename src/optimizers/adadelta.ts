@@ -1,5 +1,6 @@
 /** Adadelta: step sizes from running averages of squared gradients and squared updates. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type OptimizerArgs, checkHyper } from './optimizer.js';
@@ -41,14 +42,21 @@ export class Adadelta extends Optimizer {
     for (const v of variables) this.addSlot(v, 'accumulatedDeltaVar');
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
     const { rho, epsilon } = this;
     const a = this.getSlot(variable, 'accumulatedGrad');
     const d = this.getSlot(variable, 'accumulatedDeltaVar');
     a.assign(a.mul(rho).add(g.square().mul(1 - rho)));
     const delta = d.add(epsilon).sqrt().mul(g).div(a.add(epsilon).sqrt()).neg();
     d.assign(d.mul(rho).add(delta.square().mul(1 - rho)));
-    variable.assignAdd(delta.mul(lr));
+    // The learning rate as a step parameter: compiled steps recompute it at every replay.
+    variable.assignAdd(
+      delta.mul(stepScalar('adadelta.lr', () => this.currentLearningRate, delta.dtype)),
+    );
   }
 
   override getConfig(): Config {

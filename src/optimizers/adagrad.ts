@@ -1,5 +1,6 @@
 /** Adagrad: per-element step sizes shrinking with the accumulated squared gradients. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type OptimizerArgs, checkHyper } from './optimizer.js';
@@ -45,9 +46,15 @@ export class Adagrad extends Optimizer {
     for (const v of variables) this.addSlot(v, 'accumulator', this.initialAccumulatorValue);
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
     const a = this.getSlot(variable, 'accumulator');
     a.assign(a.add(g.square()));
+    // The learning rate as a step parameter: compiled steps recompute it at every replay.
+    const lr = stepScalar('adagrad.lr', () => this.currentLearningRate, g.dtype);
     variable.assignSub(g.mul(lr).div(a.add(this.epsilon).sqrt()));
   }
 

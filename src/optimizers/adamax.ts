@@ -1,5 +1,6 @@
 /** Adamax: Adam with the infinity norm in place of the second moment. */
 import type { Variable } from '../autograd/variable.js';
+import { stepScalar } from '../engine/params.js';
 import type { Config } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type OptimizerArgs, checkHyper } from './optimizer.js';
@@ -47,13 +48,23 @@ export class Adamax extends Optimizer {
     for (const v of variables) this.addSlot(v, 'norm');
   }
 
-  protected updateStep(g: Tensor, variable: Variable, lr: number): void {
-    const t = this.iterations + 1;
+  protected override get tracesUpdate(): boolean {
+    return true;
+  }
+
+  protected updateStep(g: Tensor, variable: Variable, _lr: number): void {
     const m = this.getSlot(variable, 'momentum');
     const u = this.getSlot(variable, 'norm');
     m.assign(m.add(g.sub(m).mul(1 - this.beta1)));
     u.assign(u.mul(this.beta2).maximum(g.abs()));
-    variable.assignSub(m.mul(lr).div(u.add(this.epsilon).mul(1 - this.beta1 ** t)));
+    // Step parameters: compiled steps recompute the rate and the bias correction per replay.
+    const lr = stepScalar('adamax.lr', () => this.currentLearningRate, m.dtype);
+    const correction = stepScalar(
+      'adamax.correction',
+      () => 1 - this.beta1 ** (this.iterations + 1),
+      u.dtype,
+    );
+    variable.assignSub(m.mul(lr).div(u.add(this.epsilon).mul(correction)));
   }
 
   override getConfig(): Config {
