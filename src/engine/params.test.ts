@@ -36,7 +36,11 @@ describe('step parameters', () => {
           const k = stepScalar('k', () => count + 1, 'float32');
           const scaled = xi!.mul(k);
           // Right before the one backend call that takes it.
-          const y = clip(scaled, -0.25, stepNumber('hi', () => 1.5 + count));
+          const y = clip(
+            scaled,
+            -0.25,
+            stepNumber('hi', () => 1.5 + count),
+          );
           stepEffect('count', () => {
             count++;
           });
