@@ -478,14 +478,10 @@ function poolGeo(xShape: readonly number[], a: PoolArgs): PoolGeo {
 }
 
 let accRow = new Float64Array(0);
-let argRow = new Int32Array(0);
 
-function rows(c: number): { acc: Float64Array; arg: Int32Array } {
-  if (accRow.length < c) {
-    accRow = new Float64Array(c);
-    argRow = new Int32Array(c);
-  }
-  return { acc: accRow, arg: argRow };
+function rows(c: number): { acc: Float64Array } {
+  if (accRow.length < c) accRow = new Float64Array(c);
+  return { acc: accRow };
 }
 
 /** Max over each window's valid positions; NaN wins. */
@@ -494,89 +490,29 @@ export function maxPool2dForward(
   xShape: readonly number[],
   args: PoolArgs,
 ): FloatArray {
-  const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = poolGeo(xShape, args);
-  const out = zerosLike(x, n * oh * ow * c);
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = oy * sh - pt;
-      const ylo = Math.max(y0, 0);
-      const yhi = Math.min(y0 + kh, h);
-      for (let ox = 0; ox < ow; ox++) {
-        const x0 = ox * sw - pl;
-        const xlo = Math.max(x0, 0);
-        const xhi = Math.min(x0 + kw, w);
-        const o = ((b * oh + oy) * ow + ox) * c;
-        out.fill(Number.NEGATIVE_INFINITY, o, o + c);
-        for (let y = ylo; y < yhi; y++) {
-          for (let xx = xlo; xx < xhi; xx++) {
-            const s = ((b * h + y) * w + xx) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = x[s + ch]!;
-              const cur = out[o + ch]!;
-              if (v > cur || (v !== v && cur === cur)) out[o + ch] = v;
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
+  return maxPool2dForwardArgmax(x, xShape, args).y;
 }
 
-/** Routes each dy to the first position of its window's max (NaN counts as the max). */
+/**
+ * Routes each dy to the first position of its window's max (NaN counts as the max): the
+ * argmax search of {@link maxPool2dForwardArgmax}, then {@link maxPool2dBackwardArgmax}'s
+ * scatter, so both gradient paths share one rule.
+ */
 export function maxPool2dBackward(
   dy: FloatArray,
   x: FloatArray,
   xShape: readonly number[],
   args: PoolArgs,
 ): FloatArray {
-  const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = poolGeo(xShape, args);
-  const dx = zerosLike(x, n * h * w * c);
-  const { acc, arg } = rows(c);
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = oy * sh - pt;
-      const ylo = Math.max(y0, 0);
-      const yhi = Math.min(y0 + kh, h);
-      for (let ox = 0; ox < ow; ox++) {
-        const x0 = ox * sw - pl;
-        const xlo = Math.max(x0, 0);
-        const xhi = Math.min(x0 + kw, w);
-        if (ylo >= yhi || xlo >= xhi) continue;
-        // The first valid position starts every channel's running max; later ones replace it
-        // only when strictly greater (or NaN over a number), so ties keep the first.
-        const s0 = ((b * h + ylo) * w + xlo) * c;
-        for (let ch = 0; ch < c; ch++) {
-          acc[ch] = x[s0 + ch]!;
-          arg[ch] = s0;
-        }
-        for (let y = ylo; y < yhi; y++) {
-          for (let xx = y === ylo ? xlo + 1 : xlo; xx < xhi; xx++) {
-            const s = ((b * h + y) * w + xx) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = x[s + ch]!;
-              const best = acc[ch]!;
-              if (v > best || (v !== v && best === best)) {
-                acc[ch] = v;
-                arg[ch] = s;
-              }
-            }
-          }
-        }
-        const o = ((b * oh + oy) * ow + ox) * c;
-        for (let ch = 0; ch < c; ch++) dx[arg[ch]! + ch] += dy[o + ch]!;
-      }
-    }
-  }
-  return dx;
+  const { argmax } = maxPool2dForwardArgmax(x, xShape, args);
+  return maxPool2dBackwardArgmax(dy, argmax, argmax.length, x.length);
 }
 
 /**
- * {@link maxPool2dForward} that also records, per output, the flat index into x its gradient
- * goes to (−1 for a window without valid positions). Starting every channel at −∞ with the
- * window's first position as its argmax and replacing only on "greater, or NaN over a number"
- * picks exactly the position {@link maxPool2dBackward} picks: ties keep the first, the first
- * NaN wins, an all −∞ window points at its first position.
+ * Max pooling that also records, per output, the flat index into x its gradient goes to (−1
+ * for a window without valid positions). Every channel starts at −∞ with the window's first
+ * position as its argmax and is replaced only on "greater, or NaN over a number": ties keep
+ * the first, the first NaN wins, an all −∞ window points at its first position.
  */
 export function maxPool2dForwardArgmax(
   x: FloatArray,
@@ -623,8 +559,8 @@ export function maxPool2dForwardArgmax(
 }
 
 /**
- * The max-pool gradient from a recorded argmax: `dx[argmax[i]] += dy[i]` in output order (the
- * order of {@link maxPool2dBackward}, so the sums are identical); −1 entries are skipped.
+ * The max-pool gradient from a recorded argmax: `dx[argmax[i]] += dy[i]` in output order;
+ * −1 entries are skipped.
  */
 export function maxPool2dBackwardArgmax(
   dy: FloatArray,
