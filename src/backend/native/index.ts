@@ -37,6 +37,12 @@ function f32(h: DataHandle): Float32Array | null {
   return v instanceof Float32Array ? v : null;
 }
 
+/** The int32 array behind a handle (indices, argmax), or null for anything else. */
+function i32(h: DataHandle): Int32Array | null {
+  const v = h instanceof JsData ? h.values : null;
+  return v instanceof Int32Array ? v : null;
+}
+
 /**
  * A float32 output of `n` elements over uninitialised memory, for kernels that write every
  * element. `new Float32Array(n)` zero-fills (calloc: a memset, or fresh zeroed pages for
@@ -424,8 +430,7 @@ export class NativeBackend extends JsBackend {
     dtype: DType,
   ): DataHandle {
     const dv = f32(dy);
-    const av =
-      argmax instanceof JsData && argmax.values instanceof Int32Array ? argmax.values : null;
+    const av = i32(argmax);
     if (!dv || !av || dtype !== 'float32' || xShape.length !== 4 || numOut !== dv.length) {
       return super.maxPool2dBackwardFromArgmax(dy, argmax, numOut, xShape, dtype);
     }
@@ -451,8 +456,7 @@ export class NativeBackend extends JsBackend {
     dtype: DType,
   ): DataHandle {
     const xv = f32(x);
-    const iv =
-      indices instanceof JsData && indices.values instanceof Int32Array ? indices.values : null;
+    const iv = i32(indices);
     const inner = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
     if (!xv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
@@ -472,8 +476,7 @@ export class NativeBackend extends JsBackend {
     dtype: DType,
   ): DataHandle {
     const uv = f32(updates);
-    const iv =
-      indices instanceof JsData && indices.values instanceof Int32Array ? indices.values : null;
+    const iv = i32(indices);
     const inner = sizeOf(outShape.slice(axis + 1));
     const outer = sizeOf(outShape.slice(0, axis));
     if (!uv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
