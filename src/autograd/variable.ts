@@ -1,3 +1,4 @@
+import type { DataHandle } from '../backend/backend.js';
 /** Mutable, named tensors that hold a model's weights and receive gradients. */
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
@@ -27,9 +28,20 @@ export interface VariableOptions {
 export class Variable extends Tensor {
   readonly name: string;
   private trainable_: boolean;
+  /** @internal The storage (`handle` is an accessor over it, see below). */
+  store!: DataHandle;
+  /**
+   * @internal False only while the storage is one a compiled step bound and nothing has read
+   * since: then no tensor but this variable can reference it, and the step may recycle it.
+   */
+  shared = true;
 
   constructor(initial: Tensor, opts: VariableOptions = {}) {
     super(initial.handle, initial.shape, initial.dtype, initial.backend);
+    // Tensor's field made `handle` an own data property; an accessor replaces it, so every
+    // read (ops, detach, value) marks the storage as shared.
+    this.store = this.handle;
+    Object.defineProperty(this, 'handle', HANDLE_ACCESSOR);
     this.name = opts.name ?? `variable_${varCount++}`;
     this.trainable_ = opts.trainable ?? true;
     if (this.trainable_ && !isFloat(this.dtype)) {
@@ -78,6 +90,39 @@ export class Variable extends Tensor {
   value(): Tensor {
     return this.detach();
   }
+}
+
+const HANDLE_ACCESSOR: PropertyDescriptor = {
+  get(this: Variable): DataHandle {
+    this.shared = true;
+    return this.store;
+  },
+  set(this: Variable, h: DataHandle) {
+    this.store = h;
+    this.shared = true;
+  },
+  configurable: true,
+  enumerable: true,
+};
+
+/**
+ * @internal A variable's storage read by a compiled step, without marking it as shared.
+ * @example const h = peekHandle(v);
+ */
+export function peekHandle(v: Variable): DataHandle {
+  return v.store;
+}
+
+/**
+ * @internal Binds storage a compiled step computed and nothing else references; returns
+ * whether the previous storage was unshared (then the step may recycle it).
+ * @example if (bindStepHandle(v, h)) arena.give(old);
+ */
+export function bindStepHandle(v: Variable, h: DataHandle): boolean {
+  const free = !v.shared;
+  v.store = h;
+  v.shared = false;
+  return free;
 }
 
 /**

@@ -6,7 +6,7 @@
  * correct but slow, and meant to be overridden (the js backend does).
  */
 import { ValueError } from '../errors.js';
-import { type DType, type TypedArray, allocArray } from '../tensor/dtype.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import type {
   AdamStepArgs,
@@ -24,6 +24,7 @@ import type {
   RmspropStepArgs,
   UnaryOp,
 } from './backend.js';
+import { hostArray } from './host_arena.js';
 import { sigmoid } from './js/kernels.js';
 
 /** What the reference {@link BaseBackend.lstmSequence} keeps for its backward. */
@@ -176,7 +177,7 @@ export abstract class BaseBackend implements Backend {
   lstmCell(z: DataHandle, c: DataHandle, batch: number, units: number, dtype: DType): DataHandle {
     const zv = this.readSync(z, dtype, batch * 4 * units);
     const cv = this.readSync(c, dtype, batch * units);
-    const out = allocArray(dtype, batch * 2 * units);
+    const out = hostArray(dtype, batch * 2 * units);
     const u = units;
     for (let b = 0; b < batch; b++) {
       const zr = b * 4 * u;
@@ -207,8 +208,8 @@ export abstract class BaseBackend implements Backend {
     const cv = this.readSync(c, dtype, batch * u);
     const hcv = this.readSync(hc, dtype, batch * 2 * u);
     const dv = this.readSync(dhc, dtype, batch * 2 * u);
-    const dz = allocArray(dtype, batch * 4 * u);
-    const dc = allocArray(dtype, batch * u);
+    const dz = hostArray(dtype, batch * 4 * u);
+    const dc = hostArray(dtype, batch * u);
     for (let b = 0; b < batch; b++) {
       const zr = b * 4 * u;
       for (let j = 0; j < u; j++) {
@@ -351,7 +352,7 @@ export abstract class BaseBackend implements Backend {
     const xv = this.readSync(x, dtype, batch * 3 * u);
     const rv = this.readSync(r, dtype, batch * 3 * u);
     const hv = this.readSync(h, dtype, batch * u);
-    const out = allocArray(dtype, batch * u);
+    const out = hostArray(dtype, batch * u);
     for (let b = 0; b < batch; b++) {
       const o = b * 3 * u;
       for (let j = 0; j < u; j++) {
@@ -378,9 +379,9 @@ export abstract class BaseBackend implements Backend {
     const rv = this.readSync(r, dtype, batch * 3 * u);
     const hv = this.readSync(h, dtype, batch * u);
     const dv = this.readSync(dy, dtype, batch * u);
-    const dx = allocArray(dtype, batch * 3 * u);
-    const dr = allocArray(dtype, batch * 3 * u);
-    const dh = allocArray(dtype, batch * u);
+    const dx = hostArray(dtype, batch * 3 * u);
+    const dr = hostArray(dtype, batch * 3 * u);
+    const dh = hostArray(dtype, batch * u);
     for (let b = 0; b < batch; b++) {
       const o = b * 3 * u;
       for (let j = 0; j < u; j++) {
@@ -760,7 +761,7 @@ function scatterWindows(
 
 /** Number of unpadded positions in each pooling window, `[oh·ow]`. */
 function validCounts(g: WindowGeometry, dtype: DType): TypedArray {
-  const out = allocArray(dtype, g.p);
+  const out = hostArray(dtype, g.p);
   for (let oy = 0; oy < g.oh; oy++) {
     const y0 = oy * g.sh - g.pt;
     const rowsIn = Math.min(y0 + g.kh, g.h) - Math.max(y0, 0);

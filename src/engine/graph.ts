@@ -3,10 +3,12 @@
  * liveness and an arena plan) and the replayer that runs the remaining primitive list on the
  * backend with new input handles: no tensors, no tape, no shape checks.
  */
-import type { Variable } from '../autograd/variable.js';
+import { type Variable, bindStepHandle } from '../autograd/variable.js';
 import type { Backend, DataHandle } from '../backend/backend.js';
-import { allocArray } from '../tensor/dtype.js';
+import { HostArena, hostArray, withArena } from '../backend/host_arena.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
+
+const DTYPE_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
 import type { HostAction, Slot, Trace, TraceNode } from './trace.js';
 
 /** What the passes did to a traced step, for `model.compiledStepInfo` and the bench. */
@@ -27,6 +29,25 @@ export interface GraphStats {
   intermediateBytes: number;
   /** Bytes of an arena that holds every intermediate while it is live (the memory plan). */
   arenaBytes: number;
+  /** Intermediate buffers the step gives back to its arena after their last read. */
+  recycled: number;
+  /**
+   * Bytes of new buffers the last replay allocated: from the second replay on, only the
+   * step's outputs (the loss and metric values it returns), everything else is recycled.
+   */
+  lastStepAllocatedBytes: number;
+  /** Bytes of the outputs a step returns (the loss, predictions for host-side metrics). */
+  outputBytes: number;
+  /** New buffers the last replay allocated. */
+  lastStepAllocations: number;
+  /** Bytes the arena held after the last replay, waiting for the next step. */
+  arenaHeldBytes: number;
+}
+
+/** Where a dead value's buffer is: the handle's own array, or a field of a kernel's state. */
+interface Release {
+  id: number;
+  key: string | null;
 }
 
 interface Step {
@@ -35,6 +56,46 @@ interface Step {
   slots: Slot[];
   /** Values no later call reads: dropped after this call so the GC can take them early. */
   frees: number[];
+  /** Buffers nothing reads after this call: given back to the arena for the next ones. */
+  releases: Release[];
+}
+
+/** A typed array that owns its whole buffer (what an arena can take back), or null. */
+function ownArray(v: unknown): ArrayBufferView | null {
+  if (!ArrayBuffer.isView(v)) return null;
+  return v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.byteLength > 0 ? v : null;
+}
+
+/**
+ * The buffers a value references, with where each sits (`key` null: the handle's `values`; a
+ * string: that field of a fused kernel's saved state, itself an array or a handle).
+ */
+function buffersOf(h: unknown): { buf: ArrayBufferLike; key: string | null; own: boolean }[] {
+  if (typeof h !== 'object' || h === null) return [];
+  const out: { buf: ArrayBufferLike; key: string | null; own: boolean }[] = [];
+  const values = (h as { values?: unknown }).values;
+  if (ArrayBuffer.isView(values)) {
+    out.push({ buf: values.buffer, key: null, own: ownArray(values) !== null });
+    return out;
+  }
+  if (Object.getPrototypeOf(h) !== Object.prototype) return out;
+  for (const [key, v] of Object.entries(h)) {
+    if (ArrayBuffer.isView(v)) out.push({ buf: v.buffer, key, own: ownArray(v) !== null });
+    else {
+      const inner = (v as { values?: unknown } | null)?.values;
+      if (ArrayBuffer.isView(inner)) out.push({ buf: inner.buffer, key, own: false });
+    }
+  }
+  return out;
+}
+
+/** The buffer a release names, at replay, when the array there still owns it whole. */
+function releasedBuffer(h: unknown, key: string | null): ArrayBufferLike | null {
+  const v =
+    key === null
+      ? (h as { values?: unknown } | undefined)?.values
+      : (h as Record<string, unknown> | undefined)?.[key];
+  return ownArray(v)?.buffer ?? null;
 }
 
 /** Byte size of a handle where the backend exposes its typed array (the CPU backends do). */
@@ -82,10 +143,14 @@ export class CompiledGraph {
   private readonly vals: (DataHandle | undefined)[];
   private readonly inputIds: number[];
   private readonly outputIds: number[];
-  private readonly bindings: { variable: Variable; id: number }[];
+  private readonly bindings: Trace['bindings'];
   private readonly constantIds: Set<number>;
   private readonly host: HostAction[];
   private readonly paramValues: number[];
+  /** The buffers this graph recycles between its steps. */
+  readonly arena = new HostArena();
+  /** Input positions holding variables (whose old storage may be recycled once rebound). */
+  private readonly inputBuffers: (ArrayBufferLike | null)[];
 
   constructor(
     private readonly backend: Backend,
@@ -145,12 +210,46 @@ export class CompiledGraph {
       }
     });
 
+    // Recycling plan: a buffer goes back to the arena after the last read of every value that
+    // references it (views, a kernel's saved state), unless it is an input's, a constant's, an
+    // output's or a variable's new value, or no value owns it whole.
+    const keep = new Set<ArrayBufferLike>();
+    const guard = (id: number) => {
+      for (const r of buffersOf(trace.handles[id])) keep.add(r.buf);
+    };
+    for (const id of trace.inputIds) guard(id);
+    for (const id of trace.captured.keys()) guard(id);
+    for (let id = 0; id < n; id++) if (constant[id]) guard(id);
+    for (const id of trace.outputIds) guard(id);
+    for (const b of trace.bindings) guard(b.id);
+    const groups = new Map<ArrayBufferLike, { death: number; owner: Release | null }>();
+    alive.forEach((node, i) => {
+      for (const id of node.outs) {
+        const last = Math.max(lastUse[id]!, i);
+        for (const r of buffersOf(trace.handles[id])) {
+          if (keep.has(r.buf)) continue;
+          const g = groups.get(r.buf) ?? { death: -1, owner: null };
+          g.death = Math.max(g.death, last);
+          if (r.own && !g.owner) g.owner = { id, key: r.key };
+          groups.set(r.buf, g);
+        }
+      }
+    });
+    const releases: Release[][] = alive.map(() => []);
+    let recycled = 0;
+    for (const g of groups.values()) {
+      if (!g.owner || g.death >= end) continue;
+      releases[g.death]!.push(g.owner);
+      recycled++;
+    }
+
     const b = backend as unknown as Record<string, (...a: unknown[]) => unknown>;
     this.steps = alive.map((node, i) => ({
       fn: b[node.method]!,
       node,
       slots: node.slots,
       frees: frees[i]!,
+      releases: releases[i]!,
     }));
     this.vals = new Array(n);
     for (let id = 0; id < n; id++) if (constant[id]) this.vals[id] = trace.handles[id];
@@ -161,6 +260,7 @@ export class CompiledGraph {
     this.bindings = trace.bindings;
     this.host = trace.host;
     this.paramValues = new Array(trace.host.length).fill(0);
+    this.inputBuffers = new Array(trace.inputIds.length).fill(null);
     this.stats = {
       traced: trace.nodes.length,
       dead: kept.length - alive.length,
@@ -170,6 +270,14 @@ export class CompiledGraph {
       params: trace.host.filter((h) => h.kind === 'param').length,
       intermediateBytes,
       arenaBytes: planArena(intervals),
+      recycled,
+      lastStepAllocatedBytes: 0,
+      outputBytes: trace.outputMeta.reduce(
+        (sum, o) => sum + o.shape.reduce((a, d) => a * d, 1) * DTYPE_BYTES[o.dtype],
+        0,
+      ),
+      lastStepAllocations: 0,
+      arenaHeldBytes: 0,
     };
   }
 
@@ -178,7 +286,21 @@ export class CompiledGraph {
    * variables), binds each assigned variable to its new handle, and returns the outputs.
    */
   run(inputs: readonly DataHandle[]): DataHandle[] {
+    this.arena.resetCounters();
+    const result = withArena(this.arena, () => this.replay(inputs));
+    this.stats.lastStepAllocatedBytes = this.arena.freshBytes;
+    this.stats.lastStepAllocations = this.arena.freshCount;
+    this.stats.arenaHeldBytes = this.arena.heldBytes;
+    return result;
+  }
+
+  private replay(inputs: readonly DataHandle[]): DataHandle[] {
     const vals = this.vals;
+    const inBufs = this.inputBuffers;
+    for (let i = 0; i < inputs.length; i++) {
+      inBufs[i] =
+        ((inputs[i] as { values?: ArrayBufferView }).values?.buffer as ArrayBufferLike) ?? null;
+    }
     const backend = this.backend;
     for (let i = 0; i < inputs.length; i++) vals[this.inputIds[i]!] = inputs[i];
     // Host actions first, in traced order: each parameter sees the host state (step count,
@@ -196,12 +318,12 @@ export class CompiledGraph {
       if (node.scalarParam !== undefined) {
         // A fresh array each step: the backend may keep it as the tensor's storage.
         const proto = node.args[0] as TypedArray;
-        const out = new (proto.constructor as new (n: number) => TypedArray)(proto.length);
+        const out = hostArray(node.args[1] as DType, proto.length);
         out[0] = pv[node.scalarParam]!;
         r = backend.fromArray(out, node.args[1] as DType);
       } else if (node.random) {
         const { fill, dtype, size } = node.random;
-        const out = allocArray(dtype as DType, size) as TypedArray;
+        const out = hostArray(dtype as DType, size, false);
         fill(out);
         r = backend.fromArray(out, dtype);
       } else {
@@ -234,10 +356,31 @@ export class CompiledGraph {
         const keys = node.outKeys!;
         for (let k = 0; k < outs.length; k++) vals[outs[k]!] = o[keys[k]!];
       }
+      const rel = s.releases;
+      for (let k = 0; k < rel.length; k++) {
+        const buf = releasedBuffer(vals[rel[k]!.id], rel[k]!.key);
+        // The plan came from the trace; an input's buffer is never recycled, whatever happens.
+        if (buf && !inBufs.includes(buf)) this.arena.give(buf);
+      }
       for (const id of s.frees) vals[id] = undefined;
     }
     const result = this.outputIds.map((id) => vals[id]!);
-    for (const { variable, id } of this.bindings) variable.handle = vals[id]!;
+    for (const { variable, id, input } of this.bindings) {
+      const old = inBufs[input] ?? null;
+      const h = vals[id]!;
+      // The previous value is recycled only when nothing read it since a step bound it (then no
+      // tensor can hold it) and neither the new value, an output nor another input shares it.
+      if (
+        bindStepHandle(variable, h) &&
+        old !== null &&
+        releasedBuffer(h, null) !== old &&
+        inBufs.indexOf(old) === inBufs.lastIndexOf(old) &&
+        !result.some((o) => releasedBuffer(o, null) === old)
+      ) {
+        this.arena.give(old);
+      }
+    }
+    inBufs.fill(null);
     // Inputs and outputs are the caller's now; the graph keeps only its constants.
     for (const id of this.inputIds) vals[id] = undefined;
     for (const id of this.outputIds) if (!this.isConstant(id)) vals[id] = undefined;

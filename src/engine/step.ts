@@ -13,7 +13,7 @@
  * the two traces differ, one that only changes host values inside a primitive's arguments too,
  * but a branch that changes only after the second call is not.
  */
-import type { Variable } from '../autograd/variable.js';
+import { type Variable, peekHandle } from '../autograd/variable.js';
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
@@ -106,7 +106,8 @@ export class CompiledStep {
     if (st.graph) {
       const hs = new Array(inputs.length + vars.length);
       for (let i = 0; i < inputs.length; i++) hs[i] = inputs[i]!.handleOn(backend);
-      for (let i = 0; i < vars.length; i++) hs[inputs.length + i] = vars[i]!.handle;
+      // peekHandle: the graph's own read does not count as sharing the storage.
+      for (let i = 0; i < vars.length; i++) hs[inputs.length + i] = peekHandle(vars[i]!);
       const outs = st.graph.run(hs);
       const meta = st.graph.outputMeta;
       return outs.map((h, i) => new Tensor(h, meta[i]!.shape, meta[i]!.dtype, backend));
@@ -153,7 +154,7 @@ export class CompiledStep {
     const compiled: CompiledStepInfo['compiled'] = [];
     const fallbacks: CompiledStepInfo['fallbacks'] = [];
     for (const [signature, st] of this.sigs) {
-      if (st.graph) compiled.push({ signature, stats: st.graph.stats });
+      if (st.graph) compiled.push({ signature, stats: { ...st.graph.stats } });
       else if (st.failed !== null) fallbacks.push({ signature, reason: st.failed });
     }
     const info: CompiledStepInfo = { step: this.name, compiled, fallbacks };

@@ -98,8 +98,11 @@ export interface Trace {
   /** Value ids of the step's outputs, with their shapes and dtypes. */
   outputIds: number[];
   outputMeta: { shape: readonly number[]; dtype: DType }[];
-  /** Variables the step assigned, and the value each ends up holding. */
-  bindings: { variable: Variable; id: number }[];
+  /**
+   * Variables the step assigned, the value each ends up holding, and the variable's position
+   * among the graph's inputs (batch tensors first).
+   */
+  bindings: { variable: Variable; id: number; input: number }[];
   /** Step parameters and host effects, in the order the step made them. */
   host: HostAction[];
   /** Why the trace cannot be replayed (null when it can). */
@@ -341,7 +344,9 @@ export function traceStep(
   }
   const bindings: Trace['bindings'] = [];
   variables.forEach((v, i) => {
-    if (v.handle !== before[i]) bindings.push({ variable: v, id: idOf(v.handle) });
+    if (v.handle !== before[i]) {
+      bindings.push({ variable: v, id: idOf(v.handle), input: inputs.length + i });
+    }
   });
   const outputIds = outputs.map((t) => idOf(t.handle));
   return {

@@ -14,6 +14,7 @@
  * Pooling is plain loops with the channel axis innermost.
  */
 import type { ConvArgs, PoolArgs } from '../backend.js';
+import { hostArray, hostI32 } from '../host_arena.js';
 import { gemm } from './gemm.js';
 
 type FloatArray = Float32Array | Float64Array;
@@ -36,7 +37,7 @@ function scratch(like: FloatArray, size: number): FloatArray {
 
 /** A new zero array of the same type as `like`. */
 function zerosLike(like: FloatArray, size: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  return hostArray(like instanceof Float64Array ? 'float64' : 'float32', size) as FloatArray;
 }
 
 /** Everything the kernels need to know about one convolution (shared with the wasm backend). */
@@ -521,7 +522,7 @@ export function maxPool2dForwardArgmax(
 ): { y: FloatArray; argmax: Int32Array } {
   const { n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow } = poolGeo(xShape, args);
   const out = zerosLike(x, n * oh * ow * c);
-  const argmax = new Int32Array(n * oh * ow * c);
+  const argmax = hostI32(n * oh * ow * c);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * sh - pt;

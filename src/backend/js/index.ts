@@ -4,7 +4,7 @@
  * fallback on any runtime. Its matmul is a packed, register-tiled kernel (`gemm.ts`).
  */
 import { ValueError } from '../../errors.js';
-import { type DType, INT32_MIN, type TypedArray, allocArray } from '../../tensor/dtype.js';
+import { type DType, INT32_MIN, type TypedArray } from '../../tensor/dtype.js';
 import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import type {
   ArgReduceOp,
@@ -18,6 +18,7 @@ import type {
 } from '../backend.js';
 import { BaseBackend } from '../base.js';
 import { isTrailing } from '../broadcast_walk.js';
+import { hostArray, hostI32 } from '../host_arena.js';
 import * as conv from './conv.js';
 import { gemm } from './gemm.js';
 import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
@@ -72,7 +73,7 @@ export class JsBackend extends BaseBackend {
   }
 
   fill(size: number, value: number, dtype: DType): DataHandle {
-    const out = allocArray(dtype, size);
+    const out = hostArray(dtype, size);
     const v = coerce(value, dtype);
     if (v !== 0) out.fill(v);
     return new JsData(out);
@@ -80,7 +81,7 @@ export class JsBackend extends BaseBackend {
 
   cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle {
     const src = vals(x);
-    const out = allocArray(to, size);
+    const out = hostArray(to, size);
     if (to === 'bool') for (let i = 0; i < size; i++) out[i] = src[i] !== 0 ? 1 : 0;
     else if (to === 'int32' && (from === 'float32' || from === 'float64')) {
       // Int32Array stores ToInt32(v), which wraps 3e9 and sends NaN to 0; NumPy and TF on x86
@@ -96,7 +97,7 @@ export class JsBackend extends BaseBackend {
   unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
     const src = vals(x);
     const isPredicate = op === 'isNaN' || op === 'isFinite' || op === 'logicalNot';
-    const out = allocArray(isPredicate ? 'bool' : dtype, size);
+    const out = hostArray(isPredicate ? 'bool' : dtype, size);
     const f = unaryFn(op, param);
     for (let i = 0; i < size; i++) out[i] = f(src[i]!);
     return new JsData(out);
@@ -115,7 +116,7 @@ export class JsBackend extends BaseBackend {
     const av = vals(a);
     const bv = vals(b);
     const size = sizeOf(outShape);
-    const out = allocArray(outDType, size);
+    const out = hostArray(outDType, size);
     const sameA = av.length === size;
     const sameB = bv.length === size;
     // Fast paths for the four arithmetic ops on equal shapes or a scalar operand: they carry
@@ -156,7 +157,7 @@ export class JsBackend extends BaseBackend {
     const av = vals(a);
     const bv = vals(b);
     const size = sizeOf(outShape);
-    const out = allocArray(dtype, size);
+    const out = hostArray(dtype, size);
     const ic = broadcastIndex(condShape, outShape);
     const ia = broadcastIndex(aShape, outShape);
     const ib = broadcastIndex(bShape, outShape);
@@ -166,7 +167,7 @@ export class JsBackend extends BaseBackend {
 
   clip(x: DataHandle, size: number, lo: number, hi: number, dtype: DType): DataHandle {
     const src = vals(x);
-    const out = allocArray(dtype, size);
+    const out = hostArray(dtype, size);
     for (let i = 0; i < size; i++) {
       const v = src[i]!;
       out[i] = v < lo ? lo : v > hi ? hi : v;
@@ -189,7 +190,7 @@ export class JsBackend extends BaseBackend {
     if (op === 'sum' && leading && axes.length > 0 && axes.length < shape.length) {
       const inner = sizeOf(shape.slice(axes.length));
       const outer = inner === 0 ? 0 : src.length / inner;
-      const out = allocArray(outDType, inner);
+      const out = hostArray(outDType, inner);
       const acc = new Float64Array(inner);
       for (let o = 0; o < outer; o++) {
         const base = o * inner;
@@ -210,7 +211,7 @@ export class JsBackend extends BaseBackend {
     }
     const inner = sizeOf(shp.slice(shp.length - axes.length));
     const outer = inner === 0 ? sizeOf(shp.slice(0, shp.length - axes.length)) : src.length / inner;
-    const out = allocArray(outDType, outer);
+    const out = hostArray(outDType, outer);
     for (let o = 0; o < outer; o++) {
       const base = o * inner;
       let acc: number;
@@ -258,7 +259,7 @@ export class JsBackend extends BaseBackend {
     const n = shape[axis]!;
     const inner = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
-    const out = new Int32Array(outer * inner);
+    const out = hostI32(outer * inner);
     const isMax = op === 'argmax';
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
@@ -283,7 +284,7 @@ export class JsBackend extends BaseBackend {
     const av = vals(a) as Float32Array | Float64Array;
     const bv = vals(b) as Float32Array | Float64Array;
     const { batch, m, n, k, transA, transB, strideA, strideB } = args;
-    const out = allocArray(dtype, batch * m * n) as Float32Array | Float64Array;
+    const out = hostArray(dtype, batch * m * n) as Float32Array | Float64Array;
     const lda = transA ? m : k;
     const ldb = transB ? k : n;
     for (let i = 0; i < batch; i++) {
@@ -295,7 +296,7 @@ export class JsBackend extends BaseBackend {
   transpose(x: DataHandle, shape: Shape, perm: readonly number[], dtype: DType): DataHandle {
     const st = stridesOf(shape);
     const outShape = perm.map((p) => shape[p]!);
-    const out = allocArray(dtype, sizeOf(shape));
+    const out = hostArray(dtype, sizeOf(shape), false);
     stridedCopy(
       vals(x),
       0,
@@ -307,7 +308,7 @@ export class JsBackend extends BaseBackend {
   }
 
   broadcastTo(x: DataHandle, shape: Shape, outShape: Shape, dtype: DType): DataHandle {
-    const out = allocArray(dtype, sizeOf(outShape));
+    const out = hostArray(dtype, sizeOf(outShape), false);
     stridedCopy(vals(x), 0, broadcastStrides(shape, outShape), outShape, out);
     return new JsData(out);
   }
@@ -323,7 +324,7 @@ export class JsBackend extends BaseBackend {
     const st = stridesOf(shape);
     let offset = 0;
     for (let d = 0; d < shape.length; d++) offset += begin[d]! * st[d]!;
-    const out = allocArray(dtype, sizeOf(outShape));
+    const out = hostArray(dtype, sizeOf(outShape), false);
     stridedCopy(
       vals(x),
       offset,
@@ -343,7 +344,7 @@ export class JsBackend extends BaseBackend {
     const outer = sizeOf(shapes[0]!.slice(0, axis));
     const chunks = shapes.map((s) => sizeOf(s.slice(axis)));
     const row = chunks.reduce((p, c) => p + c, 0);
-    const out = allocArray(dtype, outer * row);
+    const out = hostArray(dtype, outer * row);
     let col = 0;
     xs.forEach((h, t) => {
       const src = vals(h);
@@ -362,7 +363,7 @@ export class JsBackend extends BaseBackend {
     dtype: DType,
   ): DataHandle {
     const outShape = shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
-    const out = allocArray(dtype, sizeOf(outShape));
+    const out = hostArray(dtype, sizeOf(outShape));
     if (value !== 0) out.fill(coerce(value, dtype));
     const src = vals(x);
     if (src.length === 0) return new JsData(out);
@@ -404,7 +405,7 @@ export class JsBackend extends BaseBackend {
     const n = shape[axis]!;
     const inner = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
-    const out = allocArray(dtype, outer * numIndices * inner);
+    const out = hostArray(dtype, outer * numIndices * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < numIndices; i++) {
         const from = (o * n + idx[i]!) * inner;
@@ -427,7 +428,7 @@ export class JsBackend extends BaseBackend {
     const n = outShape[axis]!;
     const inner = sizeOf(outShape.slice(axis + 1));
     const outer = sizeOf(outShape.slice(0, axis));
-    const out = allocArray(dtype, sizeOf(outShape));
+    const out = hostArray(dtype, sizeOf(outShape));
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < numIndices; i++) {
         const to = (o * n + idx[i]!) * inner;
@@ -447,7 +448,7 @@ export class JsBackend extends BaseBackend {
     dtype: DType,
   ): DataHandle {
     const idx = vals(indices);
-    const out = allocArray(dtype, numIndices * depth);
+    const out = hostArray(dtype, numIndices * depth);
     if (off !== 0) out.fill(off);
     for (let i = 0; i < numIndices; i++) {
       const c = idx[i]!;

@@ -234,18 +234,40 @@ export function stridedCopy(
 ): void {
   const size = sizeOf(outShape);
   if (size === 0) return;
-  const rank = outShape.length;
-  if (rank === 0) {
+  if (outShape.length === 0) {
     dst[0] = src[offset]!;
     return;
   }
-  const last = rank - 1;
-  const n = outShape[last]!;
-  const s = strides[last]!;
-  const idx = new Array<number>(rank).fill(0);
+  // Merge axes that walk memory as one run (axis d steps exactly over the whole of d + 1), so a
+  // row slice of a [n, 784] batch is one contiguous copy, not 128 rows of 784.
+  const shp: number[] = [];
+  const st: number[] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const k = shp.length - 1;
+    if (outShape[d] === 1) continue;
+    if (k >= 0 && st[k] === strides[d]! * outShape[d]!) {
+      shp[k]! *= outShape[d];
+      st[k] = strides[d]!;
+    } else {
+      shp.push(outShape[d]!);
+      st.push(strides[d]!);
+    }
+  }
+  if (shp.length === 0) {
+    dst[0] = src[offset]!;
+    return;
+  }
+  const last = shp.length - 1;
+  const n = shp[last]!;
+  const s = st[last]!;
+  // Long contiguous runs go through the engine's memcpy (typed-array set).
+  const bulk = s === 1 && n >= 64 && src.constructor === dst.constructor;
+  const idx = new Array<number>(shp.length).fill(0);
   let base = offset;
   for (let o = 0; o < size; o += n) {
-    if (s === 1) {
+    if (bulk) {
+      (dst as Float32Array).set((src as Float32Array).subarray(base, base + n), o);
+    } else if (s === 1) {
       for (let j = 0; j < n; j++) dst[o + j] = src[base + j]!;
     } else {
       for (let j = 0, p = base; j < n; j++, p += s) dst[o + j] = src[p]!;
@@ -253,9 +275,9 @@ export function stridedCopy(
     // Advance the odometer over all axes but the last.
     for (let d = last - 1; d >= 0; d--) {
       idx[d]!++;
-      base += strides[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      base -= strides[d]! * outShape[d]!;
+      base += st[d]!;
+      if (idx[d]! < shp[d]!) break;
+      base -= st[d]! * shp[d]!;
       idx[d] = 0;
     }
   }

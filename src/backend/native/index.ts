@@ -23,6 +23,7 @@ import type {
   UnaryOp,
 } from '../backend.js';
 import { type Operand, rowPattern } from '../broadcast_walk.js';
+import { hostF32, hostI32, hostU8 } from '../host_arena.js';
 import { type Geo, geometry } from '../js/conv.js';
 import { JsBackend, JsData } from '../js/index.js';
 import { BINARY_CODES, COMPARE_CODES, UNARY_CODES } from '../kernel_codes.js';
@@ -54,7 +55,7 @@ function i32(h: DataHandle): Int32Array | null {
  * const out = uninitF32(m * n); // then addon.gemm(…, out): every element written
  */
 export function uninitF32(n: number): Float32Array {
-  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  return hostF32(n, false);
 }
 
 /**
@@ -64,7 +65,7 @@ export function uninitF32(n: number): Float32Array {
  * const mask = uninitU8(size); // then addon.compare(…, mask)
  */
 export function uninitU8(n: number): Uint8Array {
-  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+  return hostU8(n, false);
 }
 
 /** What the native {@link NativeBackend.lstmSequence} keeps for its backward. */
@@ -146,7 +147,7 @@ export class NativeBackend extends JsBackend {
       return super.matmul(a, b, args, dtype);
     }
     // The GEMM stores its first depth block (k = 0 writes zeros), so C needs no zeroing.
-    const out = uninitF32(batch * m * n);
+    const out = hostF32(batch * m * n, false);
     this.addon.gemm(
       batch,
       m,
@@ -169,7 +170,7 @@ export class NativeBackend extends JsBackend {
     if (dtype !== 'float32' || code === undefined || !xv || size < MIN_ELEMWISE) {
       return super.unary(op, x, size, dtype, param);
     }
-    const out = uninitF32(size);
+    const out = hostF32(size, false);
     this.addon.unary(code, xv, out, size, param);
     return new JsData(out);
   }
@@ -191,7 +192,7 @@ export class NativeBackend extends JsBackend {
     if (code !== undefined && av && bv && outDType === 'float32' && size >= MIN_ELEMWISE) {
       const p = rowPattern([aShape, bShape], outShape);
       if (p) {
-        const out = uninitF32(size);
+        const out = hostF32(size, false);
         const [wa, wb] = p.ops as [Operand, Operand];
         this.addon.binary(code, av, wa.row, wa.el, bv, wb.row, wb.el, out, p.rows, p.cols);
         return new JsData(out);
@@ -201,7 +202,7 @@ export class NativeBackend extends JsBackend {
     if (cmp !== undefined && av && bv && outDType === 'bool' && size >= MIN_ELEMWISE) {
       const p = rowPattern([aShape, bShape], outShape);
       if (p) {
-        const out = uninitU8(size);
+        const out = hostU8(size, false);
         const [wa, wb] = p.ops as [Operand, Operand];
         this.addon.compare(cmp, av, wa.row, wa.el, bv, wb.row, wb.el, out, p.rows, p.cols);
         return new JsData(out);
@@ -227,7 +228,7 @@ export class NativeBackend extends JsBackend {
     if (cv && av && bv && dtype === 'float32' && size >= MIN_ELEMWISE) {
       const p = rowPattern([condShape, aShape, bShape], outShape);
       if (p) {
-        const out = uninitF32(size);
+        const out = hostF32(size, false);
         const [wc, wa, wb] = p.ops as [Operand, Operand, Operand];
         this.addon.where(
           cv,
@@ -274,7 +275,7 @@ export class NativeBackend extends JsBackend {
       const outer = sizeOf(shape.slice(0, lo));
       const mid = sizeOf(shape.slice(lo, hi));
       const inner = sizeOf(shape.slice(hi));
-      const out = uninitF32(outer * inner);
+      const out = hostF32(outer * inner, false);
       this.addon.reduceSum(xv, out, outer, mid, inner);
       return new JsData(out);
     }
@@ -299,7 +300,7 @@ export class NativeBackend extends JsBackend {
     const xv = f32(x);
     if (!xv || dtype !== 'float32' || axis !== shape.length - 1 || xv.length === 0) return null;
     const cols = shape[axis]!;
-    const out = uninitF32(xv.length);
+    const out = hostF32(xv.length, false);
     this.addon.softmax(xv, out, xv.length / cols, cols, log);
     return new JsData(out);
   }
@@ -328,7 +329,7 @@ export class NativeBackend extends JsBackend {
     }
     const rows = geo[0]! * geo[12]! * geo[13]!;
     const cout = filterShape[3]!;
-    const out = uninitF32(rows * cout);
+    const out = hostF32(rows * cout, false);
     this.addon.conv2d(geo, xv, fv, out, cout);
     return new JsData(out);
   }
@@ -349,7 +350,7 @@ export class NativeBackend extends JsBackend {
       return super.conv2dBackpropInput(dy, dyShape, filter, filterShape, xShape, args, dtype);
     }
     const cout = filterShape[3]!;
-    const dx = new Float32Array(sizeOf(xShape));
+    const dx = hostF32(sizeOf(xShape));
     this.addon.conv2dBackpropInput(geo, dv, fv, dx, cout);
     return new JsData(dx);
   }
@@ -371,7 +372,7 @@ export class NativeBackend extends JsBackend {
     }
     const cout = filterShape[3]!;
     // The first image chunk's GEMM overwrites dW; with no images there is none, so zeros.
-    const dw = geo[0]! > 0 ? uninitF32(sizeOf(filterShape)) : new Float32Array(sizeOf(filterShape));
+    const dw = hostF32(sizeOf(filterShape), geo[0]! === 0);
     this.addon.conv2dBackpropFilter(geo, xv, dv, dw, cout);
     return new JsData(dw);
   }
@@ -380,7 +381,7 @@ export class NativeBackend extends JsBackend {
     const xv = f32(x);
     const geo = poolGeo(xShape, args);
     if (!xv || !geo || dtype !== 'float32') return super.maxPool2d(x, xShape, args, dtype);
-    const out = new Float32Array(geo[0]! * geo[12]! * geo[13]! * geo[3]!);
+    const out = hostF32(geo[0]! * geo[12]! * geo[13]! * geo[3]!);
     this.addon.maxPool(geo, xv, out);
     return new JsData(out);
   }
@@ -399,7 +400,7 @@ export class NativeBackend extends JsBackend {
     if (!dv || !xv || !geo || dtype !== 'float32') {
       return super.maxPool2dBackward(dy, dyShape, x, xShape, args, dtype);
     }
-    const dx = new Float32Array(sizeOf(xShape));
+    const dx = hostF32(sizeOf(xShape));
     this.addon.maxPoolBackward(geo, dv, xv, dx);
     return new JsData(dx);
   }
@@ -416,8 +417,8 @@ export class NativeBackend extends JsBackend {
       return super.maxPool2dWithArgmax(x, xShape, args, dtype);
     }
     const size = geo[0]! * geo[12]! * geo[13]! * geo[3]!;
-    const y = new Float32Array(size);
-    const arg = new Int32Array(size);
+    const y = hostF32(size);
+    const arg = hostI32(size);
     this.addon.maxPoolArgmax(geo, xv, y, arg);
     return [new JsData(y), new JsData(arg)];
   }
@@ -439,7 +440,7 @@ export class NativeBackend extends JsBackend {
     const n = xShape[0]!;
     const outImg = n > 0 ? numOut / n : 0;
     const inImg = n > 0 ? sizeOf(xShape) / n : 0;
-    const dx = new Float32Array(sizeOf(xShape));
+    const dx = hostF32(sizeOf(xShape));
     if (n > 0) {
       const geo = Int32Array.of(n, 1, inImg, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, outImg);
       this.addon.maxPoolBackwardArgmax(geo, dv, av, dx);
@@ -462,7 +463,7 @@ export class NativeBackend extends JsBackend {
     if (!xv || !iv || dtype !== 'float32' || numIndices * inner * outer < MIN_ELEMWISE) {
       return super.gather(x, shape, indices, numIndices, axis, dtype);
     }
-    const out = new Float32Array(outer * numIndices * inner);
+    const out = hostF32(outer * numIndices * inner);
     this.addon.gather(xv, iv, out, outer, shape[axis]!, numIndices, inner);
     return new JsData(out);
   }
@@ -484,7 +485,7 @@ export class NativeBackend extends JsBackend {
     }
     // The kernel zeroes every destination row itself (threads split the rows), so the output
     // (10000×32 per step for an Embedding gradient) is not zero-filled here first.
-    const out = uninitF32(sizeOf(outShape));
+    const out = hostF32(sizeOf(outShape), false);
     this.addon.scatterAdd(uv, iv, out, outer, outShape[axis]!, numIndices, inner);
     return new JsData(out);
   }
@@ -503,7 +504,7 @@ export class NativeBackend extends JsBackend {
     if (!xv || !rv || !hv || dtype !== 'float32') {
       return super.gruCell(x, r, h, batch, units, dtype);
     }
-    const y = new Float32Array(batch * units);
+    const y = hostF32(batch * units);
     this.addon.gruCell(xv, rv, hv, y, batch, units);
     return new JsData(y);
   }
@@ -524,9 +525,9 @@ export class NativeBackend extends JsBackend {
     if (!xv || !rv || !hv || !dv || dtype !== 'float32') {
       return super.gruCellGrad(x, r, h, dy, batch, units, dtype);
     }
-    const dx = new Float32Array(batch * 3 * units);
-    const dr = new Float32Array(batch * 3 * units);
-    const dh = new Float32Array(batch * units);
+    const dx = hostF32(batch * 3 * units);
+    const dr = hostF32(batch * 3 * units);
+    const dh = hostF32(batch * units);
     this.addon.gruCellGrad(xv, rv, hv, dv, dx, dr, dh, batch, units);
     return [new JsData(dx), new JsData(dr), new JsData(dh)];
   }
@@ -541,7 +542,7 @@ export class NativeBackend extends JsBackend {
     const zv = f32(z);
     const cv = f32(c);
     if (!zv || !cv || dtype !== 'float32') return super.lstmCell(z, c, batch, units, dtype);
-    const hc = uninitF32(batch * 2 * units);
+    const hc = hostF32(batch * 2 * units, false);
     this.addon.lstmCell(zv, cv, hc, batch, units);
     return new JsData(hc);
   }
@@ -567,11 +568,11 @@ export class NativeBackend extends JsBackend {
       return super.lstmSequence(xProj, U, h0, c0, a, dtype);
     }
     const { batch: B, steps: T, units: u } = a;
-    const hseq = new Float32Array(B * T * u);
-    const hLast = new Float32Array(B * u);
-    const cLast = new Float32Array(B * u);
-    const gates = new Float32Array(T * B * 4 * u);
-    const cs = new Float32Array(T * B * u);
+    const hseq = hostF32(B * T * u);
+    const hLast = hostF32(B * u);
+    const cLast = hostF32(B * u);
+    const gates = hostF32(T * B * 4 * u);
+    const cs = hostF32(T * B * u);
     this.addon.lstmSeq(xv, uv, hv, cv, hseq, hLast, cLast, gates, cs, B, T, u, a.goBackwards);
     const saved: NativeLstmSaved = { kind: 'native', U: uv, h0: hv, c0: cv, hseq, gates, cs };
     return { h: new JsData(hseq), hLast: new JsData(hLast), cLast: new JsData(cLast), saved };
@@ -593,10 +594,10 @@ export class NativeBackend extends JsBackend {
     // A gradient in another dtype or storage is converted once (rare: autograd keeps float32).
     const g = (h: DataHandle | null, n: number): Float32Array | null =>
       h === null ? null : (f32(h) ?? Float32Array.from(this.readSync(h, dtype, n)));
-    const dx = new Float32Array(B * T * 4 * u);
-    const dU = new Float32Array(u * 4 * u);
-    const dh0 = new Float32Array(B * u);
-    const dc0 = new Float32Array(B * u);
+    const dx = hostF32(B * T * 4 * u);
+    const dU = hostF32(u * 4 * u);
+    const dh0 = hostF32(B * u);
+    const dc0 = hostF32(B * u);
     this.addon.lstmSeqGrad(
       s.U,
       s.h0,
@@ -635,8 +636,8 @@ export class NativeBackend extends JsBackend {
     if (!zv || !cv || !hv || !dv || dtype !== 'float32') {
       return super.lstmCellGrad(z, c, hc, dhc, batch, units, dtype);
     }
-    const dz = new Float32Array(batch * 4 * units);
-    const dc = new Float32Array(batch * units);
+    const dz = hostF32(batch * 4 * units);
+    const dc = hostF32(batch * units);
     this.addon.lstmCellGrad(zv, cv, hv, dv, dz, dc, batch, units);
     return [new JsData(dz), new JsData(dc)];
   }
@@ -653,8 +654,8 @@ export class NativeBackend extends JsBackend {
     const gv = f32(g);
     const vv = f32(v);
     if (!pv || !gv || !vv || dtype !== 'float32' || size < MIN_ELEMWISE) return null;
-    const po = uninitF32(size);
-    const vo = uninitF32(size);
+    const po = hostF32(size, false);
+    const vo = hostF32(size, false);
     const { lr, rho, epsilon } = hyper;
     // 1 − ρ in doubles, as the tensor formula computes its scalars.
     this.addon.rmsprop(pv, gv, vv, po, vo, lr, rho, 1 - rho, epsilon);
@@ -675,9 +676,9 @@ export class NativeBackend extends JsBackend {
     const mv = f32(m);
     const vv = f32(v);
     if (!pv || !gv || !mv || !vv || dtype !== 'float32' || size < MIN_ELEMWISE) return null;
-    const po = uninitF32(size);
-    const mo = uninitF32(size);
-    const vo = uninitF32(size);
+    const po = hostF32(size, false);
+    const mo = hostF32(size, false);
+    const vo = hostF32(size, false);
     const { lr, beta1, beta2, epsilon } = hyper;
     this.addon.adam(pv, gv, mv, vv, po, mo, vo, lr, beta1, beta2, epsilon);
     return [new JsData(po), new JsData(mo), new JsData(vo)];

@@ -103,38 +103,32 @@ template <typename T, typename F>
 void zip(const Operand& a, const Operand& b, T* y, long outer, long inner, F f) {
   const auto* pa = static_cast<const float*>(a.data);
   const auto* pb = static_cast<const float*>(b.data);
-  auto rows = [&](long o0, long o1) {
-    for (long o = o0; o < o1; o++) {
-      const float* ra = pa + o * a.outerStride;
-      const float* rb = pb + o * b.outerStride;
-      T* __restrict ry = y + o * inner;
-      // Separate loops per stride pattern so each one vectorises.
-      if (a.innerStride && b.innerStride) {
-        for (long i = 0; i < inner; i++) ry[i] = f(ra[i], rb[i]);
-      } else if (a.innerStride) {
-        const float s = rb[0];
-        for (long i = 0; i < inner; i++) ry[i] = f(ra[i], s);
-      } else if (b.innerStride) {
-        const float s = ra[0];
-        for (long i = 0; i < inner; i++) ry[i] = f(s, rb[i]);
-      } else {
-        const T s = f(ra[0], rb[0]);
-        for (long i = 0; i < inner; i++) ry[i] = s;
-      }
+  // Row o, elements [i0, i1): separate loops per stride pattern so each one vectorises.
+  auto span = [&](long o, long i0, long i1) {
+    const float* ra = pa + o * a.outerStride;
+    const float* rb = pb + o * b.outerStride;
+    T* __restrict ry = y + o * inner;
+    if (a.innerStride && b.innerStride) {
+      for (long i = i0; i < i1; i++) ry[i] = f(ra[i], rb[i]);
+    } else if (a.innerStride) {
+      const float s = rb[0];
+      for (long i = i0; i < i1; i++) ry[i] = f(ra[i], s);
+    } else if (b.innerStride) {
+      const float s = ra[0];
+      for (long i = i0; i < i1; i++) ry[i] = f(s, rb[i]);
+    } else {
+      const T s = f(ra[0], rb[0]);
+      for (long i = i0; i < i1; i++) ry[i] = s;
     }
   };
+  auto rows = [&](long o0, long o1) {
+    for (long o = o0; o < o1; o++) span(o, 0, inner);
+  };
   if (outer == 1) {
-    // One long row: split it instead of the (single) outer index.
-    chunked(inner, [&](long lo, long hi) {
-      Operand sa = a, sb = b;
-      sa.data = pa + lo * a.innerStride;
-      sb.data = pb + lo * b.innerStride;
-      const float* ra = static_cast<const float*>(sa.data);
-      const float* rb = static_cast<const float*>(sb.data);
-      const long len = hi - lo;
-      T* ry = y + lo;
-      for (long i = 0; i < len; i++) ry[i] = f(ra[i * a.innerStride], rb[i * b.innerStride]);
-    });
+    // One long row (a scalar operand, or two whole arrays): split it instead of the single
+    // outer index; each piece keeps the vectorised loop of its stride pattern.
+    if (inner < kParallelElems) span(0, 0, inner);
+    else chunked(inner, [&](long lo, long hi) { span(0, lo, hi); });
     return;
   }
   const long total = outer * inner;
