@@ -346,6 +346,19 @@ describe.skipIf(!built)('native backend kernels', () => {
       f: [1, 1, 17, 7],
       args: { strides: [1, 1], dilations: [1, 1], padding: [0, 0, 0, 0], groups: 1 },
     },
+    // A window of 45 values: im2col + GEMM (the cases above, 27 values or fewer, take the
+    // direct kernels).
+    {
+      x: [2, 7, 7, 5],
+      f: [3, 3, 5, 6],
+      args: { strides: [1, 1], dilations: [1, 1], padding: [1, 1, 1, 1], groups: 1 },
+    },
+    // A first layer big enough for the direct kernels to split pixels over threads.
+    {
+      x: [4, 28, 28, 1],
+      f: [3, 3, 1, 32],
+      args: { strides: [1, 1], dilations: [1, 1], padding: [0, 0, 0, 0], groups: 1 },
+    },
   ];
   it.each(convCases)('conv2d and both backprops match the reference ($x, $f)', ({ x, f, args }) => {
     const xv = rand(x.reduce((p, q) => p * q, 1));

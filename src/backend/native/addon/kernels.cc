@@ -407,9 +407,195 @@ GemmArgs plain(int m, int n, int k, const float* a, int lda, const float* b, int
 
 }  // namespace
 
+namespace {
+
+// A convolution whose window holds few values (kh·kw·c ≤ kDirectK: a first layer on 1–3
+// channels) is a GEMM with a depth of 9–27, where packing and the micro-kernel's C loads and
+// stores cost more than the FMAs. The direct kernels below walk output pixels and keep each
+// pixel's cout outputs (or, for the filter gradient, a private K × cout accumulator) in L1,
+// vectorised over cout (in registers where cout is 8, 16, 32 or 64). MNIST's first
+// Conv2D(32, 3) on 64 images: forward 1.45 -> 0.9 ms, filter gradient 2.1 -> 1.2 ms.
+constexpr int kDirectK = 32;
+constexpr int kDirectCout = 512;
+
+bool directConv(const ConvGeo& g, int cout) {
+  return g.kh * g.kw * g.c <= kDirectK && cout <= kDirectCout && cout > 0;
+}
+
+// Calls fn(b, oy, ox, p) for output pixels [p0, p1) of the flattened n·oh·ow grid (one
+// division at the start, then an odometer).
+template <typename F>
+void pixels(const ConvGeo& g, long p0, long p1, F&& fn) {
+  if (p0 >= p1) return;
+  const long per = static_cast<long>(g.oh) * g.ow;
+  int b = static_cast<int>(p0 / per);
+  const long r = p0 - b * per;
+  int oy = static_cast<int>(r / g.ow);
+  int ox = static_cast<int>(r % g.ow);
+  for (long p = p0; p < p1; p++) {
+    fn(b, oy, ox, p);
+    if (++ox == g.ow) {
+      ox = 0;
+      if (++oy == g.oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
+}
+
+// Window taps of output pixel (b, oy, ox) inside the image: fn(xs, tap) with xs the input's
+// channels at that tap and tap = ky·kw + kx.
+template <typename F>
+inline void taps(const ConvGeo& g, const float* x, int b, int oy, int ox, F&& fn) {
+  for (int ky = 0; ky < g.kh; ky++) {
+    const int iy = oy * g.sh + ky * g.dh - g.pt;
+    if (iy < 0 || iy >= g.h) continue;
+    for (int kx = 0; kx < g.kw; kx++) {
+      const int ix = ox * g.sw + kx * g.dw - g.pl;
+      if (ix < 0 || ix >= g.w) continue;
+      fn(x + ((static_cast<long>(b) * g.h + iy) * g.w + ix) * g.c, ky * g.kw + kx);
+    }
+  }
+}
+
+// Splits the n·oh·ow output pixels into parts of about kChunk outputs over the pool.
+template <typename F>
+void overPixels(const ConvGeo& g, int cout, F&& range) {
+  const long total = static_cast<long>(g.n) * g.oh * g.ow;
+  const long per = std::max(1L, kChunk / cout);
+  const int parts = static_cast<int>((total + per - 1) / per);
+  if (total * cout < kParallelElems) range(0L, total);
+  else parallelFor(parts, [&](int t) { range(t * per, std::min(total, t * per + per)); });
+}
+
+// cout = 8·NV: one pixel's outputs live in NV vector registers across all its taps.
+template <int NV>
+void conv2dDirectV(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+  overPixels(g, cout, [&](long p0, long p1) {
+    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
+      v8f acc[NV];
+      for (int j = 0; j < NV; j++) acc[j] = v8f{};
+      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
+        const float* wr = w + static_cast<long>(tap * g.c) * cout;
+        for (int ch = 0; ch < g.c; ch++) {
+          const v8f v = vsplat(xs[ch]);
+          for (int j = 0; j < NV; j++) acc[j] += v * ld(wr + ch * cout + 8 * j);
+        }
+      });
+      for (int j = 0; j < NV; j++) st(y + p * cout + 8 * j, acc[j]);
+    });
+  });
+}
+
+// Any cout: the outputs accumulate in y's row (L1-resident) instead of registers.
+void conv2dDirectAny(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+  overPixels(g, cout, [&](long p0, long p1) {
+    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
+      float* __restrict o = y + p * cout;
+      for (int co = 0; co < cout; co++) o[co] = 0.f;
+      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
+        const float* wr = w + static_cast<long>(tap * g.c) * cout;
+        for (int ch = 0; ch < g.c; ch++) {
+          const float v = xs[ch];
+          const float* __restrict wc = wr + static_cast<long>(ch) * cout;
+          for (int co = 0; co < cout; co++) o[co] += v * wc[co];
+        }
+      });
+    });
+  });
+}
+
+void conv2dDirect(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+  switch (cout) {
+    case 8: conv2dDirectV<1>(g, x, w, y, cout); return;
+    case 16: conv2dDirectV<2>(g, x, w, y, cout); return;
+    case 32: conv2dDirectV<4>(g, x, w, y, cout); return;
+    case 64: conv2dDirectV<8>(g, x, w, y, cout); return;
+    default: conv2dDirectAny(g, x, w, y, cout); return;
+  }
+}
+
+// dW = Σ over pixels of (window values) ⊗ dy: each of a fixed number of parts sums its pixels
+// into a private K × cout block, then the blocks are added in order, so the result does not
+// depend on the thread count.
+template <typename F>
+void filterParts(const ConvGeo& g, int cout, float* dw, F&& part) {
+  const long block = static_cast<long>(g.kh) * g.kw * g.c * cout;
+  const long total = static_cast<long>(g.n) * g.oh * g.ow;
+  constexpr int kParts = 8;
+  const int parts = total * cout < kParallelElems ? 1 : kParts;
+  static std::vector<float> acc;
+  if (static_cast<long>(acc.size()) < parts * block) acc.resize(parts * block);
+  const long per = (total + parts - 1) / parts;
+  auto run = [&](int t) {
+    float* a = acc.data() + t * block;
+    std::fill(a, a + block, 0.f);
+    part(a, t * per, std::min(total, t * per + per));
+  };
+  if (parts == 1) run(0);
+  else parallelFor(parts, run);
+  std::copy(acc.data(), acc.data() + block, dw);
+  for (int t = 1; t < parts; t++) {
+    const float* a = acc.data() + t * block;
+    for (long i = 0; i < block; i++) dw[i] += a[i];
+  }
+}
+
+template <int NV>
+void filterDirectV(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout) {
+  filterParts(g, cout, dw, [&](float* a, long p0, long p1) {
+    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
+      v8f d[NV];
+      for (int j = 0; j < NV; j++) d[j] = ld(dy + p * cout + 8 * j);
+      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
+        float* ar = a + static_cast<long>(tap * g.c) * cout;
+        for (int ch = 0; ch < g.c; ch++) {
+          const v8f v = vsplat(xs[ch]);
+          float* ac = ar + ch * cout;
+          for (int j = 0; j < NV; j++) st(ac + 8 * j, ld(ac + 8 * j) + v * d[j]);
+        }
+      });
+    });
+  });
+}
+
+void filterDirectAny(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout) {
+  filterParts(g, cout, dw, [&](float* a, long p0, long p1) {
+    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
+      const float* __restrict d = dy + p * cout;
+      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
+        float* ar = a + static_cast<long>(tap * g.c) * cout;
+        for (int ch = 0; ch < g.c; ch++) {
+          const float v = xs[ch];
+          float* __restrict ac = ar + static_cast<long>(ch) * cout;
+          for (int co = 0; co < cout; co++) ac[co] += v * d[co];
+        }
+      });
+    });
+  });
+}
+
+void conv2dBackpropFilterDirect(const ConvGeo& g, const float* x, const float* dy, float* dw,
+                                int cout) {
+  switch (cout) {
+    case 8: filterDirectV<1>(g, x, dy, dw, cout); return;
+    case 16: filterDirectV<2>(g, x, dy, dw, cout); return;
+    case 32: filterDirectV<4>(g, x, dy, dw, cout); return;
+    case 64: filterDirectV<8>(g, x, dy, dw, cout); return;
+    default: filterDirectAny(g, x, dy, dw, cout); return;
+  }
+}
+
+}  // namespace
+
 void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
   const int K = g.kh * g.kw * g.c;
   const long rowsImg = static_cast<long>(g.oh) * g.ow;
+  if (directConv(g, cout) && !pointwise(g)) {
+    conv2dDirect(g, x, w, y, cout);
+    return;
+  }
   if (pointwise(g)) {
     gemm(plain(static_cast<int>(g.n * rowsImg), cout, K, x, K, w, cout, y, cout));
     return;
@@ -451,6 +637,10 @@ void conv2dBackpropInputF32(const ConvGeo& g, const float* dy, const float* w, f
 void conv2dBackpropFilterF32(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout) {
   const int K = g.kh * g.kw * g.c;
   const long rowsImg = static_cast<long>(g.oh) * g.ow;
+  if (directConv(g, cout) && !pointwise(g) && g.n > 0) {
+    conv2dBackpropFilterDirect(g, x, dy, dw, cout);
+    return;
+  }
   if (pointwise(g)) {
     GemmArgs ga = plain(K, cout, static_cast<int>(g.n * rowsImg), x, K, dy, cout, dw, cout);
     ga.transA = true;
