@@ -64,6 +64,7 @@ export type BinaryOp =
   | 'maximum'
   | 'minimum'
   | 'squaredDifference'
+  | 'reluGrad'
   | 'atan2'
   | 'equal'
   | 'notEqual'

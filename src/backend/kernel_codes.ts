@@ -41,6 +41,7 @@ export const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
   maximum: 4,
   minimum: 5,
   squaredDifference: 6,
+  reluGrad: 7,
 };
 
 /** Codes of the `compare` kernels (float32 in, bool out). */

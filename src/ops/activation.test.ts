@@ -25,6 +25,7 @@ import {
   transpose,
   zeros,
 } from '../index.js';
+import { reluGrad } from './activation.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -141,6 +142,25 @@ describeBackends('activations vs TensorFlow.js', () => {
     );
     expectClose(softplus(tensor([1000, -1000])), [1000, 0]);
     expectClose(sigmoid(tensor([1000, -1000])), [1, 0]);
+  });
+
+  it("relu's one-pass backward (reluGrad): dy where x > 0, else 0, NaN in x gives 0", () => {
+    const x = tensor([-2, -0, 0, 1e-30, 3, Number.NaN, Number.POSITIVE_INFINITY]);
+    const dy = tensor([1, 2, 3, 4, 5, 6, Number.NaN]);
+    expectClose(reluGrad(x, dy), [0, 0, 0, 4, 5, 0, Number.NaN]);
+    // Through autograd: d relu(x)/dx by hand.
+    const g = grad((t: Tensor) =>
+      relu(t)
+        .mul(tensor([10, 20, 30]))
+        .sum(),
+    )(tensor([-1, 2, 0]));
+    expect(g.arraySync()).toEqual([0, 20, 0]);
+    // Its own gradient (to dy: the mask; none to x), float64 finite differences.
+    const xs = randomValues([3, 4], 5, -2, 2);
+    gradCheck(
+      (d: Tensor) => reluGrad(tensor(Array.from(xs.values), [3, 4], 'float64'), d),
+      [randomValues([3, 4], 6)],
+    );
   });
 
   it('relu and relu6 pass NaN through and keep int32', () => {

@@ -11,6 +11,7 @@ import { type Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.
 import {
   abs,
   add,
+  binaryOp,
   cast,
   div,
   erf,
@@ -32,7 +33,22 @@ const SELU_SCALE = 1.0507009873554805;
 
 /** max(x, 0); gradient 1 where x > 0. @example relu(tensor([-1, 2])) // [0, 2] */
 export function relu(x: TensorLike): Tensor {
-  return unaryOp('relu', x, 'relu', false, (xx, _y, dy) => where(greater(xx, 0), dy, 0));
+  return unaryOp('relu', x, 'relu', false, (xx, _y, dy) => reluGrad(xx, dy));
+}
+
+/**
+ * relu's backward in one pass: `dy` where `x > 0`, else 0 (NaN in x gives 0), the same values
+ * as `where(greater(x, 0), dy, 0)` without the mask. Differentiable like any op: to `dy` the
+ * mask again, to `x` nothing (it is piecewise constant there).
+ *
+ * Shape: x and dy broadcast together.
+ * @example reluGrad(tensor([-1, 2]), tensor([5, 5])) // [0, 5]
+ */
+export function reluGrad(x: TensorLike, dy: TensorLike): Tensor {
+  return binaryOp('reluGrad', x, dy, 'reluGrad', 'arith', (xx, _d, _y, g) => [
+    null,
+    reluGrad(xx, g),
+  ]);
 }
 
 /** min(max(x, 0), 6). @example relu6(tensor([-1, 3, 9])) // [0, 3, 6] */

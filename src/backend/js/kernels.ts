@@ -199,6 +199,9 @@ export function binaryFn(op: BinaryOp, isInt: boolean): (a: number, b: number) =
       return (a, b) => (a < b || a !== a ? a : b);
     case 'squaredDifference':
       return (a, b) => (a - b) * (a - b);
+    case 'reluGrad':
+      // relu's backward: dy (b) where x (a) > 0, else 0 (NaN in x gives 0).
+      return (a, b) => (a > 0 ? b : 0);
     case 'atan2':
       return Math.atan2;
     case 'equal':

@@ -209,6 +209,7 @@ describe.skipIf(!built)('native backend kernels', () => {
     'maximum',
     'minimum',
     'squaredDifference',
+    'reluGrad',
   ];
   for (const op of binaryOps) {
     it(`binary ${op} matches the reference on every broadcast walk`, () => {

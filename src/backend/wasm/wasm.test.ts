@@ -403,7 +403,16 @@ describe('wasm backend: unary', () => {
 });
 
 describe('wasm backend: binary', () => {
-  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'squaredDifference'];
+  const ops: BinaryOp[] = [
+    'add',
+    'sub',
+    'mul',
+    'div',
+    'maximum',
+    'minimum',
+    'squaredDifference',
+    'reluGrad',
+  ];
   const shapes: [number[], number[], number[]][] = [
     [
       [5, 7],

@@ -161,6 +161,9 @@ void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner) {
     case B_SQDIFF:
       zip(a, b, y, outer, inner, [](float u, float v) { return (u - v) * (u - v); });
       break;
+    case B_RELU_GRAD:
+      zip(a, b, y, outer, inner, [](float u, float v) { return u > 0.f ? v : 0.f; });
+      break;
     default: break;
   }
 }

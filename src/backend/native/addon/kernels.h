@@ -13,7 +13,7 @@ enum UnaryCode {
   U_SOFTSIGN, U_COUNT
 };
 
-enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_COUNT };
+enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_SQDIFF, B_RELU_GRAD, B_COUNT };
 
 enum CompareCode { C_EQUAL, C_NOT_EQUAL, C_LESS, C_LESS_EQUAL, C_GREATER, C_GREATER_EQUAL, C_COUNT };
 

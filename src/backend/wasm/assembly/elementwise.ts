@@ -134,6 +134,8 @@ export function unary(op: i32, x: usize, y: usize, n: i32, alpha: f32): void {
 @inline const B_MIN = 5;
 // @ts-ignore: decorator
 @inline const B_SQDIFF = 6;
+// @ts-ignore: decorator
+@inline const B_RELU_GRAD = 7;
 
 // @ts-ignore: decorator
 @inline function hiHalf(v: v128): v128 {
@@ -157,6 +159,9 @@ export function unary(op: i32, x: usize, y: usize, n: i32, alpha: f32): void {
       return v128.bitselect(a, b, v128.or(f32x4.gt(a, b), f32x4.ne(a, a)));
     case B_MIN:
       return v128.bitselect(a, b, v128.or(f32x4.lt(a, b), f32x4.ne(a, a)));
+    case B_RELU_GRAD:
+      // b where a > 0, else 0 (NaN in a gives 0, as where(a > 0, b, 0) does).
+      return v128.and(b, f32x4.gt(a, f32x4.splat(0)));
     default: {
       // In f64 and rounded once, as the js backend computes (a − b)·(a − b) in doubles.
       const dl = f64x2.sub(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b));
@@ -270,6 +275,7 @@ export function binary(
     case B_DIV: binOp(B_DIV, mode, a, ar, b, br, y, rows, cols); break;
     case B_MAX: binOp(B_MAX, mode, a, ar, b, br, y, rows, cols); break;
     case B_MIN: binOp(B_MIN, mode, a, ar, b, br, y, rows, cols); break;
+    case B_RELU_GRAD: binOp(B_RELU_GRAD, mode, a, ar, b, br, y, rows, cols); break;
     default: binOp(B_SQDIFF, mode, a, ar, b, br, y, rows, cols); break;
   }
 }
