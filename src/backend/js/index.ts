@@ -29,6 +29,21 @@ export class JsData implements DataHandle {
   constructor(readonly values: TypedArray) {}
 }
 
+/** Slices of at least this many elements that are one contiguous run become views. */
+const MIN_VIEW = 4096;
+
+/**
+ * Whether a slice reads one contiguous run of the input: single indices on the leading axes,
+ * then one axis taken with step 1 (any length), then every later axis whole.
+ */
+function isContiguousRange(shape: Shape, step: readonly number[], outShape: Shape): boolean {
+  let k = 0;
+  while (k < shape.length && outShape[k] === 1) k++;
+  if (k < shape.length && step[k] !== 1) return false;
+  for (let d = k + 1; d < shape.length; d++) if (outShape[d] !== shape[d]) return false;
+  return true;
+}
+
 function vals(h: DataHandle): TypedArray {
   if (!(h instanceof JsData)) {
     throw new ValueError(`js backend: got storage of backend '${h.backend}'`);
@@ -324,7 +339,14 @@ export class JsBackend extends BaseBackend {
     const st = stridesOf(shape);
     let offset = 0;
     for (let d = 0; d < shape.length; d++) offset += begin[d]! * st[d]!;
-    const out = hostArray(dtype, sizeOf(outShape), false);
+    const n = sizeOf(outShape);
+    if (n >= MIN_VIEW && isContiguousRange(shape, step, outShape)) {
+      // A run of whole rows (a batch of a dataset): a view on the same storage, no copy. Data
+      // is never written in place, so sharing is safe; like a NumPy view, it keeps the whole
+      // parent alive while it lives. Arenas never recycle views (they own no whole buffer).
+      return new JsData(vals(x).subarray(offset, offset + n));
+    }
+    const out = hostArray(dtype, n, false);
     stridedCopy(
       vals(x),
       offset,
