@@ -478,13 +478,20 @@ async function modelWorkload(spec: ModelSpec, o: BenchOptions): Promise<Workload
   // The compiled graphs' stats per backend, as the engine reported them after the warm-up.
   const graphs = new Map<string, Record<string, number>>();
   const tensorsBefore = tf.memory().numTensors;
-  const js: ModelContender[] = [
+  // TESSERA_BENCH_CONTENDERS=native\ compiled,pytorch keeps the contenders whose names contain
+  // one of the comma-separated parts (a quick look during development; the committed results
+  // come from a run with every contender).
+  const want = process.env.TESSERA_BENCH_CONTENDERS?.split(',').filter((w) => w.trim());
+  const keep = <T extends { name: string }>(c: T[]) =>
+    want ? c.filter((x) => want.some((w) => x.name.includes(w.trim()))) : c;
+  const js: ModelContender[] = keep([
     ...backends.flatMap((b) =>
       (['eager', 'compiled'] as const).map((mode) => tesseraContender(b, mode, spec, data, graphs)),
     ),
     ...tfb.available.map((b) => tfjsContender(b, spec, data)),
-  ];
+  ]);
   const py = await pythonContenders(spec.name, ['pytorch'], spec.python);
+  py.contenders = keep(py.contenders);
   notes.push(...py.notes);
   let ms: Awaited<ReturnType<typeof measure>>;
   try {
