@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "gemm_impl.h"
 #include "pool.h"
@@ -40,11 +41,58 @@ static inline void gemm1(const GemmArgs& g) {
 // Below this many flops a thread hand-off (about 10 µs) costs more than it saves.
 static constexpr double kParallelFlops = 4e6;
 
+// A small C over a deep K (a weight gradient: the filter of a convolution, K = every output
+// pixel of a batch) is split along K instead: kSplitParts serial products into private
+// blocks, added in order. The M×N tiles are too few to share and the tiled parallel path
+// synchronises at every depth block (84 GFLOP/s on 288×64×7744, where the split runs each
+// part without a barrier). The part count is fixed, so results do not depend on the threads.
+static constexpr int kSplitParts = 4;
+static constexpr long kSplitMaxC = 64L * 1024;
+static constexpr int kSplitMinK = 2048;
+
+static bool splitK(const GemmArgs& g) {
+  return g.K >= kSplitMinK && static_cast<long>(g.M) * g.N <= kSplitMaxC && g.M > 0 && g.N > 0;
+}
+
+static void gemmSplitK(const GemmArgs& g) {
+  const long mn = static_cast<long>(g.M) * g.N;
+  // Depth per part, a multiple of 16 so parts start on the packing's natural boundaries.
+  const int per = ((g.K + kSplitParts - 1) / kSplitParts + 15) / 16 * 16;
+  const int parts = (g.K + per - 1) / per;
+  static std::vector<float> scratch;  // only Node's main thread enters here
+  if (static_cast<long>(scratch.size()) < (parts - 1) * mn) scratch.resize((parts - 1) * mn);
+  parallelFor(parts, [&](int t) {
+    const int k0 = t * per;
+    GemmArgs s = g;
+    s.K = std::min(g.K, k0 + per) - k0;
+    s.A = g.transA ? g.A + static_cast<long>(k0) * g.lda : g.A + k0;
+    s.B = g.transB ? g.B + k0 : g.B + static_cast<long>(k0) * g.ldb;
+    if (t > 0) {
+      s.C = scratch.data() + (t - 1) * mn;
+      s.ldc = g.N;
+      s.accumulate = false;
+    }
+    gemm1(s);
+  });
+  for (int t = 1; t < parts; t++) {
+    const float* p = scratch.data() + (t - 1) * mn;
+    for (int i = 0; i < g.M; i++) {
+      float* c = g.C + static_cast<long>(i) * g.ldc;
+      const float* q = p + static_cast<long>(i) * g.N;
+      for (int j = 0; j < g.N; j++) c[j] += q[j];
+    }
+  }
+}
+
 // Large products run on the whole pool (gemm_impl.h's runParallel: shared packed operands,
 // tiles claimed dynamically). Replaces a static split into one column or row slab per thread,
 // which packed A once per slab and stalled whenever one thread was descheduled.
 void gemm(const GemmArgs& g) {
   const double flops = 2.0 * g.M * g.N * g.K;
+  if (splitK(g)) {
+    gemmSplitK(g);
+    return;
+  }
   const int threads = poolSize();
   if (threads <= 1 || flops < kParallelFlops || g.K <= 0) {
     gemm1(g);
