@@ -38,12 +38,22 @@ function freshBuffer(bytes: number): ArrayBuffer {
 export class HostArena {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private readonly inFree = new Set<ArrayBuffer>();
+  private held = 0;
   /** Bytes of every buffer this arena handed out fresh since the last {@link resetCounters}. */
   freshBytes = 0;
   /** Buffers handed out fresh since the last {@link resetCounters}. */
   freshCount = 0;
   /** Bytes handed out from recycled buffers since the last {@link resetCounters}. */
   reusedBytes = 0;
+  /** Buffers given back and dropped because the arena was at its limit. */
+  dropped = 0;
+
+  /**
+   * @param limitBytes The most the arena holds: past it, given-back buffers are left to the
+   *   GC. A compiled graph sets it from its plan (twice what one step's values take), so an
+   *   arena fed buffers it never hands out again cannot grow without bound.
+   */
+  constructor(public limitBytes = Number.POSITIVE_INFINITY) {}
 
   /** A recycled buffer of exactly `bytes` bytes, or a fresh one (counted). */
   take(bytes: number): ArrayBuffer {
@@ -51,6 +61,7 @@ export class HostArena {
     const b = list?.pop();
     if (b) {
       this.inFree.delete(b);
+      this.held -= bytes;
       this.reusedBytes += bytes;
       return b;
     }
@@ -65,7 +76,12 @@ export class HostArena {
     if (!(buffer instanceof ArrayBuffer)) return;
     const b = buffer;
     if (b.byteLength === 0 || this.inFree.has(b)) return;
+    if (this.held + b.byteLength > this.limitBytes) {
+      this.dropped++;
+      return;
+    }
     this.inFree.add(b);
+    this.held += b.byteLength;
     let list = this.free.get(b.byteLength);
     if (!list) {
       list = [];
@@ -76,9 +92,7 @@ export class HostArena {
 
   /** Bytes waiting in the arena for the next step. */
   get heldBytes(): number {
-    let n = 0;
-    for (const b of this.inFree) n += b.byteLength;
-    return n;
+    return this.held;
   }
 
   /** Zeroes the per-run counters. */

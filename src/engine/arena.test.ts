@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  */
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { describeBackends } from '../../test/helpers/describe_backends.js';
 import { HostArena, hostArray, hostF32, withArena } from '../backend/host_arena.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
@@ -55,9 +56,19 @@ describe('HostArena', () => {
     expect(out.byteOffset).toBe(0);
     expect(out.buffer.byteLength).toBe(16);
   });
+
+  it('holds at most its limit: buffers past it are left to the GC', () => {
+    const arena = new HostArena(10_000);
+    const bufs = [1, 2, 3].map(() => new ArrayBuffer(4000));
+    for (const b of bufs) arena.give(b);
+    expect(arena.heldBytes).toBe(8000);
+    expect(arena.dropped).toBe(1);
+    withArena(arena, () => hostF32(1000));
+    expect(arena.heldBytes).toBe(4000);
+  });
 });
 
-describe('compiled steps allocate nothing but their outputs', () => {
+describeBackends('compiled steps allocate nothing but their outputs', (backend) => {
   it('an MLP with Adam: after warm-up each step allocates only what it returns', async () => {
     setSeed(3);
     const m = mlp();
@@ -75,12 +86,22 @@ describe('compiled steps allocate nothing but their outputs', () => {
     expect(s.intermediateBytes).toBeGreaterThan(50_000);
     expect(s.outputBytes).toBeGreaterThanOrEqual(4 + 32 * 10 * 4);
     expect(s.outputBytes).toBeLessThanOrEqual(16 + 32 * 10 * 4);
-    expect(s.lastStepAllocations).toBeLessThanOrEqual(2);
-    expect(s.lastStepAllocatedBytes).toBeLessThanOrEqual(s.outputBytes);
+    if (backend === 'js') {
+      // The reference backend's composites (softmax from max, sub, exp, sum, div) take their
+      // temporaries from the arena too and never give them back: a few small arrays a step.
+      expect(s.lastStepAllocatedBytes).toBeLessThanOrEqual(s.outputBytes + 4 * 1280 + 512);
+    } else {
+      expect(s.lastStepAllocations).toBeLessThanOrEqual(2);
+      expect(s.lastStepAllocatedBytes).toBeLessThanOrEqual(s.outputBytes);
+    }
     expect(s.arenaHeldBytes).toBeGreaterThan(0);
+    // Bounded on every backend (the wasm backend's copies out of linear memory come from the
+    // arena too; before they did, buffers given back piled up to 1.5 GB in one epoch).
     expect(s.arenaHeldBytes).toBeLessThan(4 * s.intermediateBytes + 200_000);
   });
+});
 
+describe('process memory', () => {
   it('process memory stays flat over 1,000 compiled steps', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

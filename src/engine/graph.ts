@@ -147,7 +147,7 @@ export class CompiledGraph {
   private readonly constantIds: Set<number>;
   private readonly host: HostAction[];
   private readonly paramValues: number[];
-  /** The buffers this graph recycles between its steps. */
+  /** The buffers this graph recycles between its steps (its limit is set from the plan). */
   readonly arena = new HostArena();
   /** Input positions holding variables (whose old storage may be recycled once rebound). */
   private readonly inputBuffers: (ArrayBufferLike | null)[];
@@ -261,6 +261,14 @@ export class CompiledGraph {
     this.host = trace.host;
     this.paramValues = new Array(trace.host.length).fill(0);
     this.inputBuffers = new Array(trace.inputIds.length).fill(null);
+    // Everything one step's values take, twice, bounds the arena: a step never needs more, and
+    // buffers fed in that no allocation takes back (a backend that allocates elsewhere) are
+    // left to the GC instead of piling up.
+    let stepBytes = 0;
+    for (const h of trace.handles) {
+      for (const r of buffersOf(h)) if (r.own) stepBytes += r.buf.byteLength;
+    }
+    this.arena.limitBytes = 2 * stepBytes + (1 << 20);
     this.stats = {
       traced: trace.nodes.length,
       dead: kept.length - alive.length,

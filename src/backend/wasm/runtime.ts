@@ -1,3 +1,4 @@
+import { hostF32, hostU8 } from '../host_arena.js';
 /**
  * Loading of the wasm kernels and the scratch arena in their linear memory.
  *
@@ -270,14 +271,18 @@ export class WasmRuntime {
     return p;
   }
 
-  /** A fresh copy of `n` bytes at byte address `p`. */
+  /** A fresh copy of `n` bytes at byte address `p` (from the active arena, if any). */
   getU8(p: number, n: number): Uint8Array {
-    return new Uint8Array(this.k.memory.buffer, p, n).slice();
+    const out = hostU8(n, false);
+    out.set(new Uint8Array(this.k.memory.buffer, p, n));
+    return out;
   }
 
-  /** A fresh copy of `n` floats at byte address `p`. */
+  /** A fresh copy of `n` floats at byte address `p` (from the active arena, if any). */
   get(p: number, n: number): Float32Array {
-    return this.f32().slice(p >>> 2, (p >>> 2) + n);
+    const out = hostF32(n, false);
+    out.set(this.f32().subarray(p >>> 2, (p >>> 2) + n));
+    return out;
   }
 
   /** The float32 view of memory, re-created when growth has detached the old one. */
