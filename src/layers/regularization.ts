@@ -7,7 +7,7 @@
  */
 import { ValueError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
-import { Generator, globalGenerator } from '../ops/random.js';
+import { Generator, globalGenerator, hostDraw } from '../ops/random.js';
 import { type Config, registerSerializable } from '../serialization.js';
 import { type DType, allocArray, isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -23,17 +23,23 @@ interface SeedOption {
   seed?: number | null;
 }
 
-/** A tensor of `shape` filled by `f(generator)`, in a float dtype. */
+/**
+ * A tensor of `shape` filled by `f(generator)`, in a float dtype. The fill goes through
+ * `hostDraw` and asks for the generator when it runs, so a compiled step redraws the noise at
+ * every replay from the generator current then, exactly as an eager call would.
+ */
 function drawTensor(
   shape: readonly number[],
   dtype: DType,
-  g: Generator,
+  gen: () => Generator,
   f: (g: Generator) => number,
 ): Tensor {
   const dt: DType = isFloat(dtype) ? dtype : 'float32';
   const n = shape.reduce((a, b) => a * b, 1);
-  const out = allocArray(dt, n);
-  for (let i = 0; i < n; i++) out[i] = f(g);
+  const out = hostDraw(allocArray(dt, n), (o) => {
+    const g = gen();
+    for (let i = 0; i < o.length; i++) o[i] = f(g);
+  });
   return tensor(out, shape, dt);
 }
 
@@ -129,8 +135,11 @@ abstract class BaseSpatialDropout extends RandomLayer {
     const x = single(inputs, this);
     if (opts.training !== true || this.rate === 0) return x;
     const rate = this.rate;
-    const mask = drawTensor(this.noiseShape(x.shape), x.dtype, this.gen(), (g) =>
-      g.uniform() >= rate ? 1 : 0,
+    const mask = drawTensor(
+      this.noiseShape(x.shape),
+      x.dtype,
+      () => this.gen(),
+      (g) => (g.uniform() >= rate ? 1 : 0),
     );
     return x.div(1 - rate).mul(mask);
   }
@@ -242,7 +251,14 @@ export class GaussianNoise extends RandomLayer {
     if (opts.training !== true || this.stddev === 0) return x;
     const s = this.stddev;
     const dtype = isFloat(x.dtype) ? x.dtype : this.dtype;
-    return x.add(drawTensor(x.shape, dtype, this.gen(), (g) => s * g.normal()));
+    return x.add(
+      drawTensor(
+        x.shape,
+        dtype,
+        () => this.gen(),
+        (g) => s * g.normal(),
+      ),
+    );
   }
 
   override getConfig(): Config {
@@ -286,7 +302,14 @@ export class GaussianDropout extends RandomLayer {
     if (opts.training !== true || this.rate === 0) return x;
     const s = Math.sqrt(this.rate / (1 - this.rate));
     const dtype = isFloat(x.dtype) ? x.dtype : this.dtype;
-    return x.mul(drawTensor(x.shape, dtype, this.gen(), (g) => 1 + s * g.normal()));
+    return x.mul(
+      drawTensor(
+        x.shape,
+        dtype,
+        () => this.gen(),
+        (g) => 1 + s * g.normal(),
+      ),
+    );
   }
 
   override getConfig(): Config {

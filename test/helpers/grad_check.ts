@@ -8,6 +8,7 @@ import { grads } from '../../src/autograd/grad.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { JsData } from '../../src/backend/js/index.js';
 import { findBackend } from '../../src/backend/registry.js';
+import { CompiledStep } from '../../src/engine/step.js';
 import { Generator } from '../../src/ops/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -53,6 +54,7 @@ export function gradCheck(
   const dyVals = Float64Array.from({ length: y0.size }, () => gen.normal());
   const dy = f64(dyVals, y0.shape);
   const analytic = grads(fn)(xs, dy);
+  compiledGradientsMatch(fn, xs, dy, analytic);
   const objective = (ts: Tensor[]) =>
     noGrad(() => {
       const y = fn(...ts).dataSync();
@@ -78,6 +80,36 @@ export function gradCheck(
     }
   });
   return analytic;
+}
+
+/**
+ * The compiled path of the same gradients: `grads(fn)` as a compiled step (traced on two
+ * calls, replayed from the third) must give exactly the eager gradients. Steps that cannot be
+ * compiled (a host read) or that draw random numbers (redrawn at replay) are not compared.
+ */
+export function compiledGradientsMatch(
+  fn: (...xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  dy: Tensor,
+  eager: readonly Tensor[],
+): void {
+  const step = new CompiledStep('gradCheck', 'auto');
+  let replayed: Tensor[] = [];
+  for (let i = 0; i < 3; i++) {
+    replayed = step.call(
+      [...xs, dy],
+      () => [],
+      (ins) => grads(fn)(ins.slice(0, -1), ins[ins.length - 1]),
+    );
+  }
+  const info = step.info();
+  if (info.compiled.length === 0 || info.compiled[0]!.stats.random > 0) return;
+  replayed.forEach((g, i) => {
+    expect(
+      Array.from(g.dataSync()),
+      `gradCheck: the compiled step's gradient of input ${i} equals the eager one`,
+    ).toEqual(Array.from(eager[i]!.dataSync()));
+  });
 }
 
 /** Random float64 test values in [lo, hi), seeded. */

@@ -13,12 +13,15 @@
  * 5. checks gradients numerically (float64, js backend) with respect to the input(s) and every
  *    trainable weight (see {@link checkLayerGradients});
  * 6. takes one SGD step on the mean squared error against a random target and checks that the
- *    loss went down.
+ *    loss went down;
+ * 7. runs the training-mode loss and its gradients as a compiled step (traced twice, replayed
+ *    from the third call) on the active backend and checks they equal the eager ones.
  */
 import { expect } from 'vitest';
 import { customGrad, variableGrads } from '../../src/autograd/grad.js';
 import { computeGradients, isGradEnabled, noGrad } from '../../src/autograd/tape.js';
 import { getBackend, setBackend } from '../../src/backend/registry.js';
+import { CompiledStep } from '../../src/engine/step.js';
 import { input } from '../../src/layers/input_layer.js';
 import { type CallOptions, type Layer, isShapeList } from '../../src/layers/layer.js';
 import type { SymbolicShape } from '../../src/layers/symbolic.js';
@@ -81,6 +84,8 @@ export interface LayerTestSpec {
   callOptions?: CallOptions;
   /** Seed of the random input, target and weights (default 1234). */
   seed?: number;
+  /** Compare a compiled step of the loss and gradients with eager (default true). */
+  compiledCheck?: boolean;
 }
 
 /** What {@link runLayerTest} returns, for further checks. */
@@ -252,6 +257,9 @@ export function runLayerTest(spec: LayerTestSpec): LayerTestResult {
     trainingStep(layer, xs, multiIn, multiOut, spec.learningRate ?? 0.01, seed, opts);
   }
 
+  // 7. The compiled path agrees with eager.
+  if (spec.compiledCheck ?? true) compiledMatchesEager(layer, xs, multiIn, multiOut, seed, opts);
+
   return { layer, inputs: xs, output: multiOut ? ys : ys[0]! };
 }
 
@@ -329,6 +337,65 @@ export function checkLayerGradients(
   } finally {
     setBackend(previous);
   }
+}
+
+/**
+ * The training-mode loss mean((y − target)²) and its gradients to the trainable weights and
+ * the float inputs, and the inference-mode output, run as a compiled step three times (the
+ * third replays the graph) and once eagerly from the same weights and seed: the results must
+ * agree to float32 tolerance. Steps that cannot be compiled (a host read) are not compared,
+ * nor random ones drawing from a layer's private seeded generator.
+ */
+function compiledMatchesEager(
+  layer: Layer,
+  xs: Tensor[],
+  multiIn: boolean,
+  multiOut: boolean,
+  seed: number,
+  callOpts: CallOptions,
+): void {
+  const vars = layer.trainableWeights;
+  const train: CallOptions = { ...callOpts, training: true };
+  const y0 = noGrad(() => joinOutputs(callLayer(layer, xs, multiIn, multiOut, train)));
+  if (!isFloat(y0.dtype)) return;
+  const target = randomNormal([...y0.shape], 0, 1, { dtype: y0.dtype, seed: seed + 7 });
+  const run = (ins: Tensor[]): Tensor[] => {
+    const { value, grads } = variableGrads(
+      () =>
+        joinOutputs(callLayer(layer, ins, multiIn, multiOut, train))
+          .squaredDifference(target)
+          .mean(),
+      vars,
+    );
+    const infer = joinOutputs(
+      callLayer(layer, ins, multiIn, multiOut, { ...callOpts, training: false }),
+    );
+    return [value, infer, ...grads.filter((g): g is Tensor => g !== null)];
+  };
+  // Every call starts from the same weights and state (BatchNormalization's moving statistics
+  // move on each training call).
+  const saved = layer.getWeights();
+  const step = new CompiledStep('runLayerTest', 'auto');
+  let compiled: Tensor[] = [];
+  for (let i = 0; i < 3; i++) {
+    layer.setWeights(saved);
+    setSeed(seed);
+    compiled = step.call(xs, () => layer.weights, run);
+  }
+  const info = step.info();
+  if (info.compiled.length === 0) return;
+  // Random draws replay from the generator current at each call: the global one is reseeded
+  // before every call here, so they repeat; a layer's private seeded generator moves on.
+  const own = (layer.getConfig() as { seed?: unknown }).seed;
+  if (info.compiled[0]!.stats.random > 0 && own !== null && own !== undefined) return;
+  layer.setWeights(saved);
+  setSeed(seed);
+  const eager = run(xs);
+  expect(compiled.length, 'compiled step: number of outputs').toBe(eager.length);
+  compiled.forEach((t, i) => {
+    expect([...t.shape], `compiled step: shape of output ${i}`).toEqual([...eager[i]!.shape]);
+    expectClose(t, eager[i]!, { rtol: 1e-5, atol: 1e-6 });
+  });
 }
 
 /** One SGD step on mean((y − target)²); the loss must drop and every weight get a gradient. */
