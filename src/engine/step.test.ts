@@ -3,6 +3,7 @@ import { getBackend } from '../backend/registry.js';
 import { Conv2D } from '../layers/convolutional.js';
 import { Dropout, Flatten } from '../layers/core.js';
 import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
 import { input } from '../layers/input_layer.js';
 import type { Layer } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/normalization.js';
@@ -11,6 +12,7 @@ import { LSTM } from '../layers/rnn/lstm.js';
 import { type Model, model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { type CompileArgs, compiledStepInfo } from '../models/trainer.js';
+import { tensor } from '../ops/creation.js';
 import { randomNormal, randomUniform, setSeed } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { JitCompileError } from './step.js';
@@ -96,6 +98,29 @@ describe('compiled steps (jitCompile)', () => {
       new Dense({ units: 1, activation: 'sigmoid' }),
     ];
     const x = () => randomNormal([24, 4, 3]);
+    const y = () => randomUniform([24, 1]);
+    const opts = { batchSize: 8, compile: { optimizer: 'rmsprop' as const } };
+    const eager = await train(false, layers, x, y, opts);
+    const jit = await train('auto', layers, x, y, opts);
+    expect(jit.info.train.fallbacks).toEqual([]);
+    expect(jit.info.train.compiled.length).toBe(1);
+    expectSame(eager.weights, jit.weights);
+    expect(jit.loss).toEqual(eager.loss);
+  });
+
+  it('Embedding(maskZero) → LSTM: masked sequences compile, and equal eager', async () => {
+    const layers = () => [
+      new Embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputShape: [6] }),
+      new LSTM({ units: 5 }),
+      new Dense({ units: 1, activation: 'sigmoid' }),
+    ];
+    // Right-padded sequences of lengths 1–6 (zeros are padding), one all-padding row.
+    const ids = Int32Array.from({ length: 24 * 6 }, (_, i) => {
+      const row = Math.floor(i / 6);
+      const len = row === 5 ? 0 : 1 + (row % 6);
+      return i % 6 < len ? 1 + ((i * 7) % 19) : 0;
+    });
+    const x = () => tensor(ids, [24, 6], 'int32');
     const y = () => randomUniform([24, 1]);
     const opts = { batchSize: 8, compile: { optimizer: 'rmsprop' as const } };
     const eager = await train(false, layers, x, y, opts);

@@ -342,12 +342,12 @@ export class RNN extends Layer {
     return this.cell.getInitialState(batch);
   }
 
-  /** The mask as `[batch, 1]` bool tensors per step, with all-on / all-off flags. */
-  private stepMasks(
-    mask: Tensor,
-    batch: number,
-    steps: number,
-  ): { m: Tensor[]; all: boolean[]; none: boolean[] } {
+  /**
+   * The mask as `[batch, 1]` bool tensors per step. Never read on the host (a compiled step
+   * could not replay it): every step runs the cell and keeps, per sample, the new output and
+   * states where the mask is on, as Keras's RNN does.
+   */
+  private stepMasks(mask: Tensor, batch: number, steps: number): Tensor[] {
     if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== steps) {
       throw new ShapeError(
         `${this.name} (${this.className}): mask must have shape [${batch}, ${steps}] (batch, timesteps), got ${fmtShape(mask.shape)}`,
@@ -355,17 +355,7 @@ export class RNN extends Layer {
     }
     return noGrad(() => {
       const mb = mask.dtype === 'bool' ? mask : mask.cast('bool');
-      const v = mb.dataSync();
-      const all: boolean[] = [];
-      const none: boolean[] = [];
-      for (let t = 0; t < steps; t++) {
-        let on = 0;
-        for (let i = 0; i < batch; i++) if (v[i * steps + t]) on++;
-        all.push(on === batch);
-        none.push(on === 0);
-      }
-      const m = Array.from({ length: steps }, (_, t) => mb.slice([0, t], [batch, 1]));
-      return { m, all, none };
+      return Array.from({ length: steps }, (_, t) => mb.slice([0, t], [batch, 1]));
     });
   }
 
@@ -406,7 +396,7 @@ export class RNN extends Layer {
   private unrolled(
     x: Tensor,
     initial: Tensor[],
-    masks: { m: Tensor[]; all: boolean[]; none: boolean[] } | null,
+    masks: Tensor[] | null,
     training: boolean,
   ): { y: Tensor; states: Tensor[] } {
     const [batch, steps] = x.shape as [number, number];
@@ -419,21 +409,16 @@ export class RNN extends Layer {
     const outputs: Tensor[] = [];
     for (let k = 0; k < steps; k++) {
       const t = this.goBackwards ? steps - 1 - k : k;
-      let out: Tensor;
-      if (masks?.none[t]) {
-        // Every sample is masked here: states stay, the output repeats (or is zero).
-        out = this.zeroOutputForMask ? zero() : (prev ?? zero());
-      } else {
-        const r = step(t, states);
-        out = r.output;
-        let next = r.states;
-        if (masks && !masks.all[t]) {
-          const keep = masks.m[t]!;
-          out = where(keep, out, this.zeroOutputForMask ? 0 : (prev ?? 0));
-          next = next.map((s, i) => where(keep, s, states[i]!));
-        }
-        states = next;
+      const r = step(t, states);
+      let out = r.output;
+      let next = r.states;
+      if (masks) {
+        // Masked samples keep their states, and repeat the previous output (or give zeros).
+        const keep = masks[t]!;
+        out = where(keep, out, this.zeroOutputForMask ? 0 : (prev ?? zero()));
+        next = next.map((s, i) => where(keep, s, states[i]!));
       }
+      states = next;
       prev = out;
       if (this.returnSequences || k === steps - 1) outputs.push(out);
     }
