@@ -366,6 +366,16 @@ export function getActivation(id: ActivationIdentifier): ActivationFn {
  * serializeActivation(activations.hardSigmoid); // 'hardSigmoid'
  * serializeActivation(getActivation('swish')); // 'silu'
  */
+/**
+ * The activation a fused layer epilogue can apply for `fn` ('linear' or 'relu', the built-in
+ * functions under those names), or null.
+ * @example fusableActivation(getActivation('relu')) // 'relu'
+ */
+export function fusableActivation(fn: ActivationFn): 'linear' | 'relu' | null {
+  const id = NAMES.get(fn);
+  return id === 'relu' || id === 'linear' ? id : null;
+}
+
 export function serializeActivation(fn: ActivationFn): ActivationId | (string & {}) {
   if (typeof fn !== 'function') {
     throw new ValueError(`serializeActivation: expected a function, got ${describeValue(fn)}`);

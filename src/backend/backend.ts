@@ -75,6 +75,9 @@ export type BinaryOp =
   | 'logicalAnd'
   | 'logicalOr';
 
+/** Activations a fused layer epilogue ({@link Backend.biasActivation}) applies. */
+export type FusedActivation = 'linear' | 'relu';
+
 /** Reductions over a set of axes. */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'any' | 'all';
 
@@ -470,6 +473,21 @@ export interface Backend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle];
+
+  // --- fused layer epilogue (BaseBackend returns null: the op composes add and relu) ---
+  /**
+   * `act(x + bias)` over x viewed as `[rows, cols]` with a `[cols]` bias (or none), in one pass
+   * into new storage: the epilogue of a dense or convolution layer. Null when this backend has
+   * no fused kernel for the dtype or size.
+   */
+  biasActivation(
+    x: DataHandle,
+    rows: number,
+    cols: number,
+    bias: DataHandle | null,
+    act: FusedActivation,
+    dtype: DType,
+  ): DataHandle | null;
 
   // --- fused optimizer steps (BaseBackend returns null: the optimizer runs its tensor formula) ---
   /**

@@ -15,6 +15,7 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  FusedActivation,
   IndexCheckMessages,
   LstmSequenceArgs,
   LstmSequenceResult,
@@ -415,6 +416,18 @@ export abstract class BaseBackend implements Backend {
     _hyper: AdamStepArgs,
     _dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] | null {
+    return null;
+  }
+
+  /** No fused epilogue here: the op composes the bias add and the activation. */
+  biasActivation(
+    _x: DataHandle,
+    _rows: number,
+    _cols: number,
+    _bias: DataHandle | null,
+    _act: FusedActivation,
+    _dtype: DType,
+  ): DataHandle | null {
     return null;
   }
 

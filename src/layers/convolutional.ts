@@ -7,6 +7,7 @@
 import {
   type ActivationFn,
   type ActivationIdentifier,
+  fusableActivation,
   getActivation,
   serializeActivation,
 } from '../activations.js';
@@ -26,6 +27,7 @@ import {
   normalizeDataFormat,
   separableConv2d,
 } from '../ops/conv.js';
+import { biasActivation } from '../ops/fused.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -234,8 +236,15 @@ abstract class BaseConv extends Layer {
 
   /** Adds the bias (when used) and the activation, and records the activity penalty. */
   protected finish(y: Tensor): Tensor {
-    let out = this.bias ? biasAdd(y, this.bias, this.dataFormat) : y;
-    out = this.activation(out);
+    const fused = this.dataFormat === 'channelsLast' ? fusableActivation(this.activation) : null;
+    let out: Tensor;
+    if (fused) {
+      // Bias and relu (or none) in one pass over the output where the backend fuses them.
+      out = biasActivation(y, this.bias ?? null, fused);
+    } else {
+      out = this.bias ? biasAdd(y, this.bias, this.dataFormat) : y;
+      out = this.activation(out);
+    }
     if (this.base.activityRegularizer)
       this.addLoss(getRegularizer(this.base.activityRegularizer).call(out));
     return out;

@@ -2,12 +2,14 @@
 import {
   type ActivationFn,
   type ActivationIdentifier,
+  fusableActivation,
   getActivation,
   serializeActivation,
 } from '../activations.js';
 import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
 import { ValueError } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
+import { biasActivation } from '../ops/fused.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import {
   type Config,
@@ -119,8 +121,14 @@ export class Dense extends Layer {
             .reshape([-1, x.shape[x.rank - 1]!])
             .matmul(this.kernel!)
             .reshape([...x.shape.slice(0, -1), this.units]);
-    if (this.bias) y = y.add(this.bias);
-    y = this.activation(y);
+    const fused = fusableActivation(this.activation);
+    if (fused) {
+      // Bias and relu (or none) in one pass over the output where the backend fuses them.
+      y = biasActivation(y, this.bias ?? null, fused);
+    } else {
+      if (this.bias) y = y.add(this.bias);
+      y = this.activation(y);
+    }
     if (this.args.activityRegularizer)
       this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
     return y;

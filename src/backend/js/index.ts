@@ -11,6 +11,7 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  FusedActivation,
   MatmulArgs,
   PoolArgs,
   ReduceOp,
@@ -177,6 +178,29 @@ export class JsBackend extends BaseBackend {
     const ia = broadcastIndex(aShape, outShape);
     const ib = broadcastIndex(bShape, outShape);
     for (let i = 0; i < size; i++) out[i] = cv[ic[i]!] ? av[ia[i]!]! : bv[ib[i]!]!;
+    return new JsData(out);
+  }
+
+  /** The fused layer epilogue as one loop (any float dtype: float64 gradient checks use it). */
+  override biasActivation(
+    x: DataHandle,
+    rows: number,
+    cols: number,
+    bias: DataHandle | null,
+    act: FusedActivation,
+    dtype: DType,
+  ): DataHandle | null {
+    if (dtype !== 'float32' && dtype !== 'float64') return null;
+    const src = vals(x);
+    const bv = bias === null ? null : vals(bias);
+    const out = hostArray(dtype, rows * cols, false);
+    const relu = act === 'relu';
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++, i++) {
+        const v = bv === null ? src[i]! : src[i]! + bv[j]!;
+        out[i] = relu ? (v > 0 ? v : v === v ? 0 : v) : v;
+      }
+    }
     return new JsData(out);
   }
 

@@ -171,6 +171,15 @@ export interface NativeAddon {
     units: number,
     goBackwards: boolean,
   ): void;
+  /** y = act(x + bias) over rows × cols (bias null: none; relu when `relu`). */
+  biasAct(
+    x: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    relu: boolean,
+  ): void;
   rmsprop(
     p: Float32Array,
     g: Float32Array,

@@ -14,6 +14,7 @@ import type {
   BinaryOp,
   ConvArgs,
   DataHandle,
+  FusedActivation,
   LstmSequenceArgs,
   LstmSequenceResult,
   MatmulArgs,
@@ -640,6 +641,24 @@ export class NativeBackend extends JsBackend {
     const dc = hostF32(batch * units);
     this.addon.lstmCellGrad(zv, cv, hv, dv, dz, dc, batch, units);
     return [new JsData(dz), new JsData(dc)];
+  }
+
+  override biasActivation(
+    x: DataHandle,
+    rows: number,
+    cols: number,
+    bias: DataHandle | null,
+    act: FusedActivation,
+    dtype: DType,
+  ): DataHandle | null {
+    const xv = f32(x);
+    const bv = bias === null ? null : f32(bias);
+    if (!xv || (bias !== null && !bv) || dtype !== 'float32' || rows * cols < MIN_ELEMWISE) {
+      return super.biasActivation(x, rows, cols, bias, act, dtype);
+    }
+    const out = hostF32(rows * cols, false);
+    this.addon.biasAct(xv, bv, out, rows, cols, act === 'relu');
+    return new JsData(out);
   }
 
   override rmspropStep(

@@ -105,6 +105,14 @@ export class WasmBackend extends JsBackend {
     }
   }
 
+  /**
+   * No fused epilogue: the SIMD bias add and relu (two passes in linear memory) beat the js
+   * backend's single scalar loop.
+   */
+  override biasActivation(): DataHandle | null {
+    return null;
+  }
+
   override binary(
     op: BinaryOp,
     a: DataHandle,

@@ -380,6 +380,18 @@ Napi::Value LstmCellGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// biasAct(x, bias | null, y, rows, cols, relu)
+Napi::Value BiasAct(const Napi::CallbackInfo& info) {
+  const char* fn = "biasAct";
+  const long rows = num(info, 3), cols = num(info, 4);
+  checkDims(info.Env(), fn, {rows, cols});
+  const float* x = f32(info, 0, rows * cols, fn);
+  const float* bias = info[1].IsNull() ? nullptr : f32(info, 1, cols, fn);
+  float* y = f32(info, 2, rows * cols, fn);
+  biasActF32(x, bias, y, rows, cols, info[5].As<Napi::Boolean>());
+  return info.Env().Undefined();
+}
+
 // rmsprop(p, g, v, pOut, vOut, lr, rho, oneMinusRho, eps)
 Napi::Value Rmsprop(const Napi::CallbackInfo& info) {
   const char* fn = "rmsprop";
@@ -472,6 +484,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   registerLstmSeq(env, exports);
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
+  exports.Set("biasAct", Napi::Function::New(env, BiasAct));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolTest", Napi::Function::New(env, PoolTest));
   return exports;

@@ -168,6 +168,38 @@ void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner) {
   }
 }
 
+void biasActF32(const float* x, const float* bias, float* y, long rows, long cols, bool relu) {
+  auto run = [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const float* __restrict xr = x + r * cols;
+      float* __restrict yr = y + r * cols;
+      // Two loops per case so each vectorises; relu keeps NaN, as the unary relu does.
+      if (bias && relu) {
+        for (long j = 0; j < cols; j++) {
+          const float v = xr[j] + bias[j];
+          yr[j] = v > 0 ? v : (v == v ? 0.f : v);
+        }
+      } else if (bias) {
+        for (long j = 0; j < cols; j++) yr[j] = xr[j] + bias[j];
+      } else if (relu) {
+        for (long j = 0; j < cols; j++) {
+          const float v = xr[j];
+          yr[j] = v > 0 ? v : (v == v ? 0.f : v);
+        }
+      } else {
+        for (long j = 0; j < cols; j++) yr[j] = xr[j];
+      }
+    }
+  };
+  if (rows * cols < kParallelElems) {
+    run(0, rows);
+    return;
+  }
+  const long per = std::max(1L, kChunk / std::max(1L, cols));
+  const int parts = static_cast<int>((rows + per - 1) / per);
+  parallelFor(parts, [&](int t) { run(t * per, std::min(rows, t * per + per)); });
+}
+
 void compareF32(int op, Operand a, Operand b, uint8_t* y, long outer, long inner) {
   switch (op) {
     case C_EQUAL: zip(a, b, y, outer, inner, [](float u, float v) -> uint8_t { return u == v; }); break;

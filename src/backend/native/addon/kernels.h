@@ -27,6 +27,8 @@ struct Operand {
 void unaryF32(int op, const float* x, float* y, long n, float param);
 void binaryF32(int op, Operand a, Operand b, float* y, long outer, long inner);
 // y = (a op b) as 0/1 bytes.
+// y[r, j] = act(x[r, j] + bias[j]) (bias may be null; act relu when `relu`), one pass.
+void biasActF32(const float* x, const float* bias, float* y, long rows, long cols, bool relu);
 void compareF32(int op, Operand a, Operand b, uint8_t* y, long outer, long inner);
 // y = cond ? a : b, cond stored one byte per element.
 void whereF32(Operand cond, Operand a, Operand b, float* y, long outer, long inner);
