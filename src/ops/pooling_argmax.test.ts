@@ -13,6 +13,7 @@ import { variable } from '../autograd/variable.js';
 import type { PoolArgs } from '../backend/backend.js';
 import { BaseBackend } from '../backend/base.js';
 import { windowOutputSize } from '../backend/base.js';
+import { HostArena, withArena } from '../backend/host_arena.js';
 import { JsBackend, type JsData } from '../backend/js/index.js';
 import { getBackend } from '../backend/registry.js';
 import { tensor } from './creation.js';
@@ -111,6 +112,32 @@ describeBackends('maxPool2d with argmax: backend primitives', () => {
       });
     }
   }
+
+  it('the backward writes every input gradient, even into dirty (arena) memory', () => {
+    const b = getBackend();
+    if (b.name === 'wasm') return;
+    // Big enough for the native kernel's threaded path; dx comes from an arena whose only
+    // buffer of that size is full of NaN, so any element the kernel skips shows.
+    const shape = [4, 26, 26, 8];
+    const args: PoolArgs = { poolSize: [2, 2], strides: [2, 2], padding: [0, 0, 0, 0] };
+    const size = shape.reduce((p, q) => p * q, 1);
+    const x = b.fromArray(tieValues(size, size, false), 'float32');
+    const numOut = outSize(shape, args);
+    const dy = b.fromArray(
+      Float32Array.from({ length: numOut }, (_, i) => (i % 5) - 2),
+      'float32',
+    );
+    const [, argmax] = b.maxPool2dWithArgmax(x, shape, args, 'float32')!;
+    const arena = new HostArena();
+    const dirty = new Float32Array(size).fill(Number.NaN);
+    arena.give(dirty.buffer);
+    const dx = withArena(arena, () =>
+      b.maxPool2dBackwardFromArgmax(dy, argmax, numOut, shape, 'float32'),
+    );
+    expect(arena.reusedBytes).toBe(size * 4);
+    const searched = b.maxPool2dBackward(dy, [numOut], x, shape, args, 'float32');
+    expectSame(values(dx), values(searched));
+  });
 
   it('hand-derived argmax: first of tied maxima, first NaN, an all −∞ window, an empty window', () => {
     const b = getBackend();

@@ -857,8 +857,11 @@ void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* 
   // An image's outputs point into that image only, so threads split the batch and never write
   // the same element; within an image the sums run in output order, as the js backend's. An
   // index outside its image (never produced by maxPoolArgmaxF32) is skipped, not trusted.
+  // Each image's dx is zeroed here, by the thread that scatters into it right after (cache-hot,
+  // and split over the pool), instead of in one pass over the whole output beforehand.
   auto image = [&](int b) {
     const long lo = b * inImg, hi = lo + inImg;
+    std::fill(dx + lo, dx + hi, 0.f);
     const float* d = dy + b * outImg;
     const int32_t* a = arg + b * outImg;
     for (long i = 0; i < outImg; i++) {

@@ -64,8 +64,8 @@ void maxPoolBackwardF32(const ConvGeo& g, const float* dy, const float* x, float
 // maxPoolF32 that also writes, per output, the flat index into x of its window's first max
 // (NaN wins; −1 for a window without valid positions). Indices must fit int32 (caller checks).
 void maxPoolArgmaxF32(const ConvGeo& g, const float* x, float* y, int32_t* arg);
-// dx (zeroed by the caller) += dy scattered to the argmax of maxPoolArgmaxF32, in output order;
-// indices outside their own image are skipped.
+// dx = dy scattered to the argmax of maxPoolArgmaxF32, in output order (written whole: each
+// image is zeroed first); indices outside their own image are skipped.
 void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* arg, float* dx);
 // y[o, i, :] = x[o, idx[i], :] for x [outer, n, inner] (indices already checked to be in range).
 void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
