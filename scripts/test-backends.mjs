@@ -2,7 +2,9 @@
 /**
  * `npm run test:backends`: the whole default test suite once per backend (js, wasm, native),
  * each made the default with TESSERA_BACKEND, so every backend passes the same tests with no
- * exclusion list. A backend that cannot start here (no native build, no WebAssembly SIMD) is
+ * exclusion list. The js pass runs with TESSERA_JIT_COMPILE=false, so every test that trains
+ * through `compile`'s default runs eagerly there and compiled on wasm and native (and in the
+ * default `npm test`): the suite passes in both modes. A backend that cannot start here (no native build, no WebAssembly SIMD) is
  * reported and skipped; any failing run fails the script.
  *
  * Usage: node scripts/test-backends.mjs [js,wasm,native] [-- extra vitest args]
@@ -46,10 +48,13 @@ for (const b of wanted) {
     summary.push(`${b}: skipped (${status[b]})`);
     continue;
   }
-  console.log(`\n== whole suite on the ${b} backend`);
+  const eager = b === 'js';
+  console.log(
+    `\n== whole suite on the ${b} backend${eager ? ' (steps eager: TESSERA_JIT_COMPILE=false)' : ''}`,
+  );
   const r = spawnSync('npx', ['vitest', 'run', ...extra], {
     stdio: 'inherit',
-    env: { ...process.env, TESSERA_BACKEND: b },
+    env: { ...process.env, TESSERA_BACKEND: b, ...(eager ? { TESSERA_JIT_COMPILE: 'false' } : {}) },
   });
   summary.push(`${b}: ${r.status === 0 ? 'passed' : 'FAILED'}`);
   if (r.status !== 0) failed++;

@@ -72,7 +72,7 @@ describeBackends('compiled steps allocate nothing but their outputs', (backend) 
   it('an MLP with Adam: after warm-up each step allocates only what it returns', async () => {
     setSeed(3);
     const m = mlp();
-    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', jitCompile: 'auto' });
     const x = randomNormal([512, 32]);
     const y = randomUniform([512, 10]);
     await m.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0, shuffle: false });
@@ -107,7 +107,7 @@ describe('process memory', () => {
     const gc = runInNewContext('gc') as () => void;
     setSeed(4);
     const m = mlp();
-    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', jitCompile: 'auto' });
     const x = randomNormal([4000, 32]);
     const y = randomUniform([4000, 10]);
     // V8 frees array buffers' memory on a background thread after a collection: settle.
@@ -136,7 +136,7 @@ describe('the arena never recycles storage someone holds', () => {
   it('a weight read between steps keeps its values while training goes on', async () => {
     setSeed(5);
     const m = mlp();
-    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', jitCompile: 'auto' });
     const x = randomNormal([256, 32]);
     const y = randomUniform([256, 10]);
     await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
@@ -181,7 +181,7 @@ describe('the arena never recycles storage someone holds', () => {
   it('a weight assigned from a user tensor: the tensor is never overwritten', async () => {
     setSeed(7);
     const m = mlp();
-    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: 'auto' });
     const x = randomNormal([64, 32]);
     const y = randomUniform([64, 10]);
     await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });

@@ -40,8 +40,10 @@ export interface CompileArgs {
    * `'auto'` compiles where the step can be traced and otherwise runs eagerly, keeping the
    * reason in `compiledStepInfo(model)` (printed once at verbose ≥ 1) — the default; `true`
    * throws a `JitCompileError` where a step cannot be compiled; `false` runs eagerly. The
-   * optimizer update of the default `trainStep` stays eager (its learning rate and bias
-   * corrections change every step); a custom `trainStep` is traced whole.
+   * default and a custom `trainStep` are traced whole, optimizer update included (its learning
+   * rate and bias corrections are step parameters); Nadam's update and `clipnorm` stay eager
+   * beside the compiled graph. The environment variable `TESSERA_JIT_COMPILE` (`auto`, `true`
+   * or `false`) changes the default, e.g. to run a whole test suite eagerly.
    * @example model.compile({ optimizer: 'adam', loss: 'mse', jitCompile: 'auto' });
    */
   jitCompile?: JitCompile;
@@ -195,8 +197,18 @@ export function compile(model: Model, args: CompileArgs): void {
     outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
     stepOutputLosses: [],
     stepPreds: null,
-    jit: jitSteps(args.jitCompile ?? 'auto', 'compile'),
+    jit: jitSteps(args.jitCompile ?? defaultJitCompile(), 'compile'),
   };
+}
+
+/** `TESSERA_JIT_COMPILE` where set (`auto`, `true`, `false`), else `'auto'`. */
+function defaultJitCompile(): JitCompile {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
+  const v = g.process?.env?.TESSERA_JIT_COMPILE;
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ValueError(`TESSERA_JIT_COMPILE must be 'auto', 'true' or 'false', got '${v}'`);
 }
 
 function jitSteps(mode: JitCompile, op: string): CompiledState['jit'] {
