@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getBackend } from '../backend/registry.js';
 import { Conv2D } from '../layers/convolutional.js';
 import { Dropout, Flatten } from '../layers/core.js';
@@ -289,8 +289,7 @@ describe('compiled steps (jitCompile)', () => {
 
   it("defaults to 'auto': a plain compile compiles fit's steps", async () => {
     // The suite may run with TESSERA_JIT_COMPILE set (test:backends runs js eagerly).
-    const saved = process.env.TESSERA_JIT_COMPILE;
-    delete process.env.TESSERA_JIT_COMPILE;
+    vi.stubEnv('TESSERA_JIT_COMPILE', '');
     try {
       setSeed(5);
       const m = new Sequential({ layers: [new Dense({ units: 1, inputShape: [2] })] });
@@ -298,14 +297,13 @@ describe('compiled steps (jitCompile)', () => {
       await m.fit(randomNormal([12, 2]), randomNormal([12, 1]), { batchSize: 4, verbose: 0 });
       expect(compiledStepInfo(m).train.compiled.length).toBe(1);
     } finally {
-      if (saved !== undefined) process.env.TESSERA_JIT_COMPILE = saved;
+      vi.unstubAllEnvs();
     }
   });
 
   it('TESSERA_JIT_COMPILE changes the default: false runs eagerly, a bad value is refused', async () => {
-    const saved = process.env.TESSERA_JIT_COMPILE;
     try {
-      process.env.TESSERA_JIT_COMPILE = 'false';
+      vi.stubEnv('TESSERA_JIT_COMPILE', 'false');
       const m = new Sequential({ layers: [new Dense({ units: 1, inputShape: [2] })] });
       m.compile({ optimizer: 'sgd', loss: 'mse' });
       await m.fit(randomNormal([8, 2]), randomNormal([8, 1]), { batchSize: 4, verbose: 0 });
@@ -314,11 +312,10 @@ describe('compiled steps (jitCompile)', () => {
       m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: 'auto' });
       await m.fit(randomNormal([8, 2]), randomNormal([8, 1]), { batchSize: 4, verbose: 0 });
       expect(compiledStepInfo(m).train.compiled.length).toBe(1);
-      process.env.TESSERA_JIT_COMPILE = 'sometimes';
+      vi.stubEnv('TESSERA_JIT_COMPILE', 'sometimes');
       expect(() => m.compile({ optimizer: 'sgd', loss: 'mse' })).toThrow(/TESSERA_JIT_COMPILE/);
     } finally {
-      if (saved === undefined) delete process.env.TESSERA_JIT_COMPILE;
-      else process.env.TESSERA_JIT_COMPILE = saved;
+      vi.unstubAllEnvs();
     }
   });
 });
