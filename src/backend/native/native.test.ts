@@ -354,6 +354,12 @@ describe.skipIf(!built)('native backend kernels', () => {
       f: [3, 3, 5, 6],
       args: { strides: [1, 1], dilations: [1, 1], padding: [1, 1, 1, 1], groups: 1 },
     },
+    // 36 values with strides, dilations and uneven padding: the implicit-im2col GEMM.
+    {
+      x: [2, 11, 10, 6],
+      f: [3, 2, 6, 5],
+      args: { strides: [2, 1], dilations: [1, 2], padding: [1, 0, 2, 1], groups: 1 },
+    },
     // A first layer big enough for the direct kernels to split pixels over threads.
     {
       x: [4, 28, 28, 1],
