@@ -420,3 +420,71 @@ describe('softmax and logSoftmax: gradients', () => {
     });
   }
 });
+
+describe('BaseBackend recurrent gates in primitives (no host reads) match the js loops', () => {
+  const base = new PrimitivesOnly();
+  const js = new JsBackend();
+  const [B, u] = [3, 5];
+  const arr = (n: number, seed: number, dtype: DType) => {
+    const v = randomArray(n, seed, -2, 2);
+    return dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v);
+  };
+  const vals = (b: BaseBackend, h: DataHandle, dtype: DType, n: number) =>
+    Array.from(b.readSync(h, dtype, n));
+  for (const dtype of ['float64', 'float32'] as const) {
+    const tol = dtype === 'float64' ? { rtol: 1e-12, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
+    const h = (b: BaseBackend, v: TypedArray) => b.fromArray(v, dtype);
+    it(`lstmCell and lstmCellGrad (${dtype})`, () => {
+      const z = arr(B * 4 * u, 1, dtype);
+      const c = arr(B * u, 2, dtype);
+      const dhc = arr(B * 2 * u, 3, dtype);
+      const hcJ = js.lstmCell(h(js, z), h(js, c), B, u, dtype);
+      const hcB = base.lstmCell(h(base, z), h(base, c), B, u, dtype);
+      expectClose(vals(base, hcB, dtype, B * 2 * u), vals(js, hcJ, dtype, B * 2 * u), tol);
+      const hcv = js.readSync(hcJ, dtype, B * 2 * u);
+      const gJ = js.lstmCellGrad(h(js, z), h(js, c), h(js, hcv), h(js, dhc), B, u, dtype);
+      const gB = base.lstmCellGrad(h(base, z), h(base, c), h(base, hcv), h(base, dhc), B, u, dtype);
+      expectClose(vals(base, gB[0], dtype, B * 4 * u), vals(js, gJ[0], dtype, B * 4 * u), tol);
+      expectClose(vals(base, gB[1], dtype, B * u), vals(js, gJ[1], dtype, B * u), tol);
+    });
+    it(`gruCell and gruCellGrad (${dtype})`, () => {
+      const x = arr(B * 3 * u, 4, dtype);
+      const r = arr(B * 3 * u, 5, dtype);
+      const hv = arr(B * u, 6, dtype);
+      const dy = arr(B * u, 7, dtype);
+      const yJ = js.gruCell(h(js, x), h(js, r), h(js, hv), B, u, dtype);
+      const yB = base.gruCell(h(base, x), h(base, r), h(base, hv), B, u, dtype);
+      expectClose(vals(base, yB, dtype, B * u), vals(js, yJ, dtype, B * u), tol);
+      const gJ = js.gruCellGrad(h(js, x), h(js, r), h(js, hv), h(js, dy), B, u, dtype);
+      const gB = base.gruCellGrad(h(base, x), h(base, r), h(base, hv), h(base, dy), B, u, dtype);
+      const sizes = [B * 3 * u, B * 3 * u, B * u];
+      gB.forEach((g, i) =>
+        expectClose(vals(base, g, dtype, sizes[i]!), vals(js, gJ[i]!, dtype, sizes[i]!), tol),
+      );
+    });
+  }
+  it('they never read data back (readSync is not called)', () => {
+    let reads = 0;
+    const spy = new (class extends PrimitivesOnly {
+      override readSync(...a: Parameters<JsBackend['readSync']>) {
+        reads++;
+        return super.readSync(...a);
+      }
+    })();
+    const f = (n: number, s: number) =>
+      spy.fromArray(Float32Array.from(randomArray(n, s)), 'float32');
+    spy.lstmCell(f(B * 4 * u, 1), f(B * u, 2), B, u, 'float32');
+    spy.lstmCellGrad(
+      f(B * 4 * u, 1),
+      f(B * u, 2),
+      f(B * 2 * u, 3),
+      f(B * 2 * u, 4),
+      B,
+      u,
+      'float32',
+    );
+    spy.gruCell(f(B * 3 * u, 5), f(B * 3 * u, 6), f(B * u, 7), B, u, 'float32');
+    spy.gruCellGrad(f(B * 3 * u, 5), f(B * 3 * u, 6), f(B * u, 7), f(B * u, 8), B, u, 'float32');
+    expect(reads).toBe(0);
+  });
+});

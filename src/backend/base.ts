@@ -26,7 +26,6 @@ import type {
   UnaryOp,
 } from './backend.js';
 import { hostArray } from './host_arena.js';
-import { sigmoid } from './js/kernels.js';
 
 /** What the reference {@link BaseBackend.lstmSequence} keeps for its backward. */
 interface RefLstmSaved {
@@ -172,29 +171,28 @@ export abstract class BaseBackend implements Backend {
   }
 
   /**
-   * Reference LSTM gates on plain arrays (read, loop in double precision, write back), so every
-   * backend has them; fast backends override with a kernel.
+   * LSTM gates written in primitives (slices, sigmoid/tanh, products, a concat), so that any
+   * backend has them without reading data back; the CPU backend overrides them with one loop
+   * in double precision, and the fast backends with kernels.
+   *
+   * Formula: i, f, o = σ(z_i), σ(z_f), σ(z_o), g = tanh(z_g); c' = f·c + i·g; h' = o·tanh(c').
+   * Shape: z `[batch, 4·units]`, c `[batch, units]` → `[batch, 2·units]` (h', c').
    */
   lstmCell(z: DataHandle, c: DataHandle, batch: number, units: number, dtype: DType): DataHandle {
-    const zv = this.readSync(z, dtype, batch * 4 * units);
-    const cv = this.readSync(c, dtype, batch * units);
-    const out = hostArray(dtype, batch * 2 * units);
-    const u = units;
-    for (let b = 0; b < batch; b++) {
-      const zr = b * 4 * u;
-      for (let j = 0; j < u; j++) {
-        const i = sigmoid(zv[zr + j]!);
-        const f = sigmoid(zv[zr + u + j]!);
-        const g = Math.tanh(zv[zr + 2 * u + j]!);
-        const o = sigmoid(zv[zr + 3 * u + j]!);
-        const c2 = f * cv[b * u + j]! + i * g;
-        out[b * 2 * u + j] = o * Math.tanh(c2);
-        out[b * 2 * u + u + j] = c2;
-      }
-    }
-    return this.fromArray(out, dtype);
+    const p = this.cellPrims(batch, units, dtype);
+    const [i, f, g, o] = p.gates(z, 4, ['sigmoid', 'sigmoid', 'tanh', 'sigmoid']);
+    const c2 = p.add(p.mul(f, c), p.mul(i, g));
+    const h = p.mul(o, p.un('tanh', c2));
+    return this.concat([h, c2], [p.sh, p.sh], 1, dtype);
   }
 
+  /**
+   * The LSTM gates' backward in primitives (see {@link lstmCell}).
+   *
+   * Formula: dc' = dc'_in + dh'·o·(1 − tanh²c'); dz = [dc'·g·i(1−i), dc'·c·f(1−f),
+   * dc'·i·(1−g²), dh'·tanh c'·o(1−o)]; dc = dc'·f.
+   * Shape: z `[batch, 4·units]`, c `[batch, units]`, hc and dhc `[batch, 2·units]` → dz, dc.
+   */
   lstmCellGrad(
     z: DataHandle,
     c: DataHandle,
@@ -204,33 +202,55 @@ export abstract class BaseBackend implements Backend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle] {
-    const u = units;
-    const zv = this.readSync(z, dtype, batch * 4 * u);
-    const cv = this.readSync(c, dtype, batch * u);
-    const hcv = this.readSync(hc, dtype, batch * 2 * u);
-    const dv = this.readSync(dhc, dtype, batch * 2 * u);
-    const dz = hostArray(dtype, batch * 4 * u);
-    const dc = hostArray(dtype, batch * u);
-    for (let b = 0; b < batch; b++) {
-      const zr = b * 4 * u;
-      for (let j = 0; j < u; j++) {
-        const i = sigmoid(zv[zr + j]!);
-        const f = sigmoid(zv[zr + u + j]!);
-        const g = Math.tanh(zv[zr + 2 * u + j]!);
-        const o = sigmoid(zv[zr + 3 * u + j]!);
-        const c2 = hcv[b * 2 * u + u + j]!;
-        const tc = Math.tanh(c2);
-        const dh = dv[b * 2 * u + j]!;
-        // dc' collects the direct gradient of c' and the part flowing through h' = o·tanh(c').
-        const dc2 = dv[b * 2 * u + u + j]! + dh * o * (1 - tc * tc);
-        dz[zr + j] = dc2 * g * i * (1 - i);
-        dz[zr + u + j] = dc2 * cv[b * u + j]! * f * (1 - f);
-        dz[zr + 2 * u + j] = dc2 * i * (1 - g * g);
-        dz[zr + 3 * u + j] = dh * tc * o * (1 - o);
-        dc[b * u + j] = dc2 * f;
-      }
-    }
-    return [this.fromArray(dz, dtype), this.fromArray(dc, dtype)];
+    const p = this.cellPrims(batch, units, dtype);
+    const [i, f, g, o] = p.gates(z, 4, ['sigmoid', 'sigmoid', 'tanh', 'sigmoid']);
+    const [dh, dcIn] = p.gates(dhc, 2, [null, null]);
+    const [, c2] = p.gates(hc, 2, [null, null]);
+    const tc = p.un('tanh', c2);
+    const dc2 = p.add(dcIn, p.mul(p.mul(dh, o), p.oneMinusSq(tc)));
+    const dz = this.concat(
+      [
+        p.mul(p.mul(dc2, g), p.dSigmoid(i)),
+        p.mul(p.mul(dc2, c), p.dSigmoid(f)),
+        p.mul(p.mul(dc2, i), p.oneMinusSq(g)),
+        p.mul(p.mul(dh, tc), p.dSigmoid(o)),
+      ],
+      [p.sh, p.sh, p.sh, p.sh],
+      1,
+      dtype,
+    );
+    return [dz, p.mul(dc2, f)];
+  }
+
+  /** Elementwise helpers over `[batch, units]` blocks for the gate composites. */
+  private cellPrims(batch: number, u: number, dtype: DType) {
+    const sh: Shape = [batch, u];
+    const n = batch * u;
+    const one = this.fill(1, 1, dtype);
+    const bin = (op: BinaryOp, a: DataHandle, b: DataHandle) =>
+      this.binary(op, a, sh, b, sh, sh, dtype, dtype);
+    const un = (op: UnaryOp, a: DataHandle) => this.unary(op, a, n, dtype);
+    const mul = (a: DataHandle, b: DataHandle) => bin('mul', a, b);
+    const add = (a: DataHandle, b: DataHandle) => bin('add', a, b);
+    const sub = (a: DataHandle, b: DataHandle) => bin('sub', a, b);
+    const oneMinus = (a: DataHandle) => this.binary('sub', one, [1], a, sh, sh, dtype, dtype);
+    return {
+      sh,
+      mul,
+      add,
+      sub,
+      un,
+      /** 1 − a². */
+      oneMinusSq: (a: DataHandle) => oneMinus(mul(a, a)),
+      /** a·(1 − a): σ' from σ. */
+      dSigmoid: (a: DataHandle) => mul(a, oneMinus(a)),
+      /** The k column blocks of a `[batch, k·units]` array, each through its activation. */
+      gates: (x: DataHandle, k: number, acts: (UnaryOp | null)[]) =>
+        acts.map((act, j) => {
+          const g = this.slice(x, [batch, k * u], [0, j * u], [1, 1], sh, dtype);
+          return act ? un(act, g) : g;
+        }),
+    };
   }
 
   /** No fused sequence kernel: the LSTM layer keeps its per-step path. */
@@ -340,7 +360,12 @@ export abstract class BaseBackend implements Backend {
     return [dx, dU, dhk, dck];
   }
 
-  /** Reference GRU gates (reset after the recurrent matmul) on plain arrays. */
+  /**
+   * GRU gates (reset after the recurrent matmul, Keras's default) in primitives.
+   *
+   * Formula: z = σ(x_z + r_z), ρ = σ(x_r + r_r), ĥ = tanh(x_h + ρ·r_h), h' = ĥ + z·(h − ĥ).
+   * Shape: x and r `[batch, 3·units]`, h `[batch, units]` → `[batch, units]`.
+   */
   gruCell(
     x: DataHandle,
     r: DataHandle,
@@ -349,23 +374,22 @@ export abstract class BaseBackend implements Backend {
     units: number,
     dtype: DType,
   ): DataHandle {
-    const u = units;
-    const xv = this.readSync(x, dtype, batch * 3 * u);
-    const rv = this.readSync(r, dtype, batch * 3 * u);
-    const hv = this.readSync(h, dtype, batch * u);
-    const out = hostArray(dtype, batch * u);
-    for (let b = 0; b < batch; b++) {
-      const o = b * 3 * u;
-      for (let j = 0; j < u; j++) {
-        const z = sigmoid(xv[o + j]! + rv[o + j]!);
-        const rho = sigmoid(xv[o + u + j]! + rv[o + u + j]!);
-        const hh = Math.tanh(xv[o + 2 * u + j]! + rho * rv[o + 2 * u + j]!);
-        out[b * u + j] = hh + z * (hv[b * u + j]! - hh);
-      }
-    }
-    return this.fromArray(out, dtype);
+    const p = this.cellPrims(batch, units, dtype);
+    const [xz, xr, xh] = p.gates(x, 3, [null, null, null]);
+    const [rz, rr, rh] = p.gates(r, 3, [null, null, null]);
+    const z = p.un('sigmoid', p.add(xz, rz));
+    const rho = p.un('sigmoid', p.add(xr, rr));
+    const hh = p.un('tanh', p.add(xh, p.mul(rho, rh)));
+    return p.add(hh, p.mul(z, p.sub(h, hh)));
   }
 
+  /**
+   * The GRU gates' backward in primitives (see {@link gruCell}).
+   *
+   * Formula: with g = dy: dz = g·(h − ĥ)·z(1−z), dĥ = g·(1−z)·(1−ĥ²), dρ = dĥ·r_h·ρ(1−ρ);
+   * dx = [dz, dρ, dĥ], dr = [dz, dρ, dĥ·ρ], dh = g·z.
+   * Shape: x, r `[batch, 3·units]`, h, dy `[batch, units]` → dx, dr, dh.
+   */
   gruCellGrad(
     x: DataHandle,
     r: DataHandle,
@@ -375,35 +399,20 @@ export abstract class BaseBackend implements Backend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] {
-    const u = units;
-    const xv = this.readSync(x, dtype, batch * 3 * u);
-    const rv = this.readSync(r, dtype, batch * 3 * u);
-    const hv = this.readSync(h, dtype, batch * u);
-    const dv = this.readSync(dy, dtype, batch * u);
-    const dx = hostArray(dtype, batch * 3 * u);
-    const dr = hostArray(dtype, batch * 3 * u);
-    const dh = hostArray(dtype, batch * u);
-    for (let b = 0; b < batch; b++) {
-      const o = b * 3 * u;
-      for (let j = 0; j < u; j++) {
-        const z = sigmoid(xv[o + j]! + rv[o + j]!);
-        const rho = sigmoid(xv[o + u + j]! + rv[o + u + j]!);
-        const rh = rv[o + 2 * u + j]!;
-        const hh = Math.tanh(xv[o + 2 * u + j]! + rho * rh);
-        const g = dv[b * u + j]!;
-        const dz = g * (hv[b * u + j]! - hh) * z * (1 - z);
-        const dhhPre = g * (1 - z) * (1 - hh * hh);
-        const drho = dhhPre * rh * rho * (1 - rho);
-        dx[o + j] = dz;
-        dx[o + u + j] = drho;
-        dx[o + 2 * u + j] = dhhPre;
-        dr[o + j] = dz;
-        dr[o + u + j] = drho;
-        dr[o + 2 * u + j] = dhhPre * rho;
-        dh[b * u + j] = g * z;
-      }
-    }
-    return [this.fromArray(dx, dtype), this.fromArray(dr, dtype), this.fromArray(dh, dtype)];
+    const p = this.cellPrims(batch, units, dtype);
+    const [xz, xr, xh] = p.gates(x, 3, [null, null, null]);
+    const [rz, rr, rh] = p.gates(r, 3, [null, null, null]);
+    const z = p.un('sigmoid', p.add(xz, rz));
+    const rho = p.un('sigmoid', p.add(xr, rr));
+    const hh = p.un('tanh', p.add(xh, p.mul(rho, rh)));
+    const dz = p.mul(p.mul(dy, p.sub(h, hh)), p.dSigmoid(z));
+    const oneMinusZ = this.binary('sub', this.fill(1, 1, dtype), [1], z, p.sh, p.sh, dtype, dtype);
+    const dhh = p.mul(p.mul(dy, oneMinusZ), p.oneMinusSq(hh));
+    const drho = p.mul(p.mul(dhh, rh), p.dSigmoid(rho));
+    const s3 = [p.sh, p.sh, p.sh];
+    const dx = this.concat([dz, drho, dhh], s3, 1, dtype);
+    const dr = this.concat([dz, drho, p.mul(dhh, rho)], s3, 1, dtype);
+    return [dx, dr, p.mul(dy, z)];
   }
 
   /** No fused Adam kernel here: the optimizer runs its tensor formula. */

@@ -23,6 +23,7 @@ import { hostArray, hostI32 } from '../host_arena.js';
 import * as conv from './conv.js';
 import { gemm } from './gemm.js';
 import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
+import { gruCellGradRef, gruCellRef, lstmCellGradRef, lstmCellRef } from './rnn_cells.js';
 
 /** Storage of the js backend: one typed array of the tensor's dtype. */
 export class JsData implements DataHandle {
@@ -179,6 +180,55 @@ export class JsBackend extends BaseBackend {
     const ib = broadcastIndex(bShape, outShape);
     for (let i = 0; i < size; i++) out[i] = cv[ic[i]!] ? av[ia[i]!]! : bv[ib[i]!]!;
     return new JsData(out);
+  }
+
+  /** LSTM gates as one double-precision loop (see rnn_cells.ts). */
+  override lstmCell(
+    z: DataHandle,
+    c: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    return new JsData(lstmCellRef(vals(z), vals(c), batch, units, dtype));
+  }
+
+  override lstmCellGrad(
+    z: DataHandle,
+    c: DataHandle,
+    hc: DataHandle,
+    dhc: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    const [dz, dc] = lstmCellGradRef(vals(z), vals(c), vals(hc), vals(dhc), batch, units, dtype);
+    return [new JsData(dz), new JsData(dc)];
+  }
+
+  /** GRU gates as one double-precision loop (see rnn_cells.ts). */
+  override gruCell(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): DataHandle {
+    return new JsData(gruCellRef(vals(x), vals(r), vals(h), batch, units, dtype));
+  }
+
+  override gruCellGrad(
+    x: DataHandle,
+    r: DataHandle,
+    h: DataHandle,
+    dy: DataHandle,
+    batch: number,
+    units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] {
+    const [dx, dr, dh] = gruCellGradRef(vals(x), vals(r), vals(h), vals(dy), batch, units, dtype);
+    return [new JsData(dx), new JsData(dr), new JsData(dh)];
   }
 
   /** The fused layer epilogue as one loop (any float dtype: float64 gradient checks use it). */
