@@ -8,17 +8,9 @@
 import { ShapeError, fmtShape } from '../errors.js';
 import { isFloat } from '../tensor/dtype.js';
 import { shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { BackwardFn, GradNode, Tensor } from '../tensor/tensor.js';
 
-/** The gradient of an op's output, mapped back to each input (`null` where none flows). */
-export type BackwardFn = (dy: Tensor) => readonly (Tensor | null)[];
-
-/** A recorded op application: the edge from an output back to its inputs. */
-export interface GradNode {
-  readonly name: string;
-  readonly inputs: readonly Tensor[];
-  readonly backward: BackwardFn;
-}
+export type { BackwardFn, GradNode };
 
 let disabledDepth = 0;
 

@@ -4,6 +4,9 @@ import { getBackend } from '../backend/registry.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+// Attaches the chained ops (x.add(y)) to Tensor: every op imports this module, so they exist as
+// soon as any op does.
+import './tensor_methods.js';
 
 /** The current backend (tensors from another backend are moved to it by `handleOn`). */
 export function be(): Backend {

@@ -1,22 +1,26 @@
-import type { GradNode } from '../autograd/tape.js';
-import { computeGradients, noGrad } from '../autograd/tape.js';
 /**
- * The `Tensor` class: an immutable n-dimensional array of one dtype, stored by a backend, with
- * the ops as methods (`x.add(y).relu()`). Tensors are plain garbage-collected objects: no
- * `dispose`, no `tidy`.
+ * The `Tensor` class: an immutable n-dimensional array of one dtype, stored by a backend. The
+ * class holds the data and its reads; the chained ops (`x.add(y).relu()`) are declared on it
+ * below and attached by `ops/tensor_methods.ts`, so this module imports no op and autograd
+ * imports only its type: tensor/ sits under ops/ and autograd/ with no cycle. Tensors are
+ * plain garbage-collected objects: no `dispose`, no `tidy`.
  */
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { DTypeError, ValueError, fmtShape } from '../errors.js';
-import * as act from '../ops/activation.js';
-import { onesLike } from '../ops/creation.js';
-import * as ew from '../ops/elementwise.js';
-import { matmul } from '../ops/matmul.js';
-import * as mv from '../ops/movement.js';
-import * as red from '../ops/reduce.js';
 import { type NestedArray, type TensorValues, toFlat, toNested } from './convert.js';
 import { type DType, type TypedArray, isDType, isFloat } from './dtype.js';
 import { type Shape, sizeOf } from './shape.js';
+
+/** The gradient of an op's output, mapped back to each input (`null` where none flows). */
+export type BackwardFn = (dy: Tensor) => readonly (Tensor | null)[];
+
+/** A recorded op application: the edge from an output back to its inputs. */
+export interface GradNode {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: BackwardFn;
+}
 
 /** Anything an op accepts where a tensor goes: a tensor, a number, or nested arrays. */
 export type TensorLike = Tensor | TensorValues;
@@ -32,6 +36,7 @@ let nextId = 0;
  * const x = tensor([[1, 2], [3, 4]]);
  * x.add(1).relu().sum().dataSync(); // Float32Array [14]
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the chained ops that ops/tensor_methods.ts attaches to the prototype
 export class Tensor {
   /** Unique id, for debugging and graph bookkeeping. */
   readonly id = nextId++;
@@ -104,21 +109,6 @@ export class Tensor {
     return this.dataSync()[0]!;
   }
 
-  /**
-   * Accumulates into `.grad` of every leaf that requires a gradient the gradient of
-   * `Σ this · dy` (`dy` defaults to ones, so a scalar loss needs no argument).
-   */
-  backward(dy?: TensorLike): void {
-    noGrad(() => {
-      const g =
-        dy === undefined ? onesLike(this) : convertToTensor(dy, 'backward', 'dy', this.dtype);
-      const grads = computeGradients([this], [g]);
-      for (const [t, gt] of grads) {
-        if (t.node === null && t.requiresGrad) t.grad = t.grad ? t.grad.add(gt) : gt;
-      }
-    });
-  }
-
   /** The same values with no gradient history. */
   detach(): Tensor {
     return new Tensor(this.handle, this.shape, this.dtype, this.backend);
@@ -128,254 +118,105 @@ export class Tensor {
   toString(): string {
     return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype})\n${formatValues(this)}`;
   }
+}
 
+/**
+ * The chained ops of every tensor, attached by `ops/tensor_methods.ts` (each is the op of the
+ * same name with this tensor first), and `backward`.
+ */
+export interface Tensor {
+  /**
+   * Accumulates into `.grad` of every leaf that requires a gradient the gradient of
+   * `Σ this · dy` (`dy` defaults to ones, so a scalar loss needs no argument).
+   */
+  backward(dy?: TensorLike): void;
   // --- elementwise ---
-  add(b: TensorLike): Tensor {
-    return ew.add(this, b);
-  }
-  sub(b: TensorLike): Tensor {
-    return ew.sub(this, b);
-  }
-  mul(b: TensorLike): Tensor {
-    return ew.mul(this, b);
-  }
-  div(b: TensorLike): Tensor {
-    return ew.div(this, b);
-  }
-  pow(b: TensorLike): Tensor {
-    return ew.pow(this, b);
-  }
-  maximum(b: TensorLike): Tensor {
-    return ew.maximum(this, b);
-  }
-  minimum(b: TensorLike): Tensor {
-    return ew.minimum(this, b);
-  }
-  mod(b: TensorLike): Tensor {
-    return ew.mod(this, b);
-  }
-  floorDiv(b: TensorLike): Tensor {
-    return ew.floorDiv(this, b);
-  }
-  squaredDifference(b: TensorLike): Tensor {
-    return ew.squaredDifference(this, b);
-  }
-  equal(b: TensorLike): Tensor {
-    return ew.equal(this, b);
-  }
-  notEqual(b: TensorLike): Tensor {
-    return ew.notEqual(this, b);
-  }
-  less(b: TensorLike): Tensor {
-    return ew.less(this, b);
-  }
-  lessEqual(b: TensorLike): Tensor {
-    return ew.lessEqual(this, b);
-  }
-  greater(b: TensorLike): Tensor {
-    return ew.greater(this, b);
-  }
-  greaterEqual(b: TensorLike): Tensor {
-    return ew.greaterEqual(this, b);
-  }
-  logicalAnd(b: TensorLike): Tensor {
-    return ew.logicalAnd(this, b);
-  }
-  logicalOr(b: TensorLike): Tensor {
-    return ew.logicalOr(this, b);
-  }
-  logicalNot(): Tensor {
-    return ew.logicalNot(this);
-  }
-  neg(): Tensor {
-    return ew.neg(this);
-  }
-  abs(): Tensor {
-    return ew.abs(this);
-  }
-  sign(): Tensor {
-    return ew.sign(this);
-  }
-  square(): Tensor {
-    return ew.square(this);
-  }
-  sqrt(): Tensor {
-    return ew.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return ew.rsqrt(this);
-  }
-  reciprocal(): Tensor {
-    return ew.reciprocal(this);
-  }
-  exp(): Tensor {
-    return ew.exp(this);
-  }
-  expm1(): Tensor {
-    return ew.expm1(this);
-  }
-  log(): Tensor {
-    return ew.log(this);
-  }
-  log1p(): Tensor {
-    return ew.log1p(this);
-  }
-  sin(): Tensor {
-    return ew.sin(this);
-  }
-  cos(): Tensor {
-    return ew.cos(this);
-  }
-  floor(): Tensor {
-    return ew.floor(this);
-  }
-  ceil(): Tensor {
-    return ew.ceil(this);
-  }
-  round(): Tensor {
-    return ew.round(this);
-  }
-  erf(): Tensor {
-    return ew.erf(this);
-  }
-  isNaN(): Tensor {
-    return ew.isNaN(this);
-  }
-  isFinite(): Tensor {
-    return ew.isFinite(this);
-  }
-  clip(lo: number, hi: number): Tensor {
-    return ew.clip(this, lo, hi);
-  }
-  cast(dtype: DType): Tensor {
-    return ew.cast(this, dtype);
-  }
-
+  add(b: TensorLike): Tensor;
+  sub(b: TensorLike): Tensor;
+  mul(b: TensorLike): Tensor;
+  div(b: TensorLike): Tensor;
+  pow(b: TensorLike): Tensor;
+  maximum(b: TensorLike): Tensor;
+  minimum(b: TensorLike): Tensor;
+  mod(b: TensorLike): Tensor;
+  floorDiv(b: TensorLike): Tensor;
+  squaredDifference(b: TensorLike): Tensor;
+  equal(b: TensorLike): Tensor;
+  notEqual(b: TensorLike): Tensor;
+  less(b: TensorLike): Tensor;
+  lessEqual(b: TensorLike): Tensor;
+  greater(b: TensorLike): Tensor;
+  greaterEqual(b: TensorLike): Tensor;
+  logicalAnd(b: TensorLike): Tensor;
+  logicalOr(b: TensorLike): Tensor;
+  logicalNot(): Tensor;
+  neg(): Tensor;
+  abs(): Tensor;
+  sign(): Tensor;
+  square(): Tensor;
+  sqrt(): Tensor;
+  rsqrt(): Tensor;
+  reciprocal(): Tensor;
+  exp(): Tensor;
+  expm1(): Tensor;
+  log(): Tensor;
+  log1p(): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  floor(): Tensor;
+  ceil(): Tensor;
+  round(): Tensor;
+  erf(): Tensor;
+  isNaN(): Tensor;
+  isFinite(): Tensor;
+  clip(lo: number, hi: number): Tensor;
+  cast(dtype: DType): Tensor;
   // --- activations ---
-  relu(): Tensor {
-    return act.relu(this);
-  }
-  relu6(): Tensor {
-    return act.relu6(this);
-  }
-  leakyRelu(alpha?: number): Tensor {
-    return act.leakyRelu(this, alpha);
-  }
-  elu(alpha?: number): Tensor {
-    return act.elu(this, alpha);
-  }
-  selu(): Tensor {
-    return act.selu(this);
-  }
-  sigmoid(): Tensor {
-    return act.sigmoid(this);
-  }
-  tanh(): Tensor {
-    return act.tanh(this);
-  }
-  softplus(): Tensor {
-    return act.softplus(this);
-  }
-  softsign(): Tensor {
-    return act.softsign(this);
-  }
-  gelu(approximate?: boolean): Tensor {
-    return act.gelu(this, approximate);
-  }
-  silu(): Tensor {
-    return act.silu(this);
-  }
-  softmax(axis?: number): Tensor {
-    return act.softmax(this, axis);
-  }
-  logSoftmax(axis?: number): Tensor {
-    return act.logSoftmax(this, axis);
-  }
-
+  relu(): Tensor;
+  relu6(): Tensor;
+  leakyRelu(alpha?: number): Tensor;
+  elu(alpha?: number): Tensor;
+  selu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  softplus(): Tensor;
+  softsign(): Tensor;
+  gelu(approximate?: boolean): Tensor;
+  silu(): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
   // --- reductions ---
-  sum(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.sum(this, axis, keepDims);
-  }
-  mean(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.mean(this, axis, keepDims);
-  }
-  max(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.max(this, axis, keepDims);
-  }
-  min(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.min(this, axis, keepDims);
-  }
-  prod(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.prod(this, axis, keepDims);
-  }
-  any(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.any(this, axis, keepDims);
-  }
-  all(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.all(this, axis, keepDims);
-  }
-  logSumExp(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.logSumExp(this, axis, keepDims);
-  }
-  variance(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.variance(this, axis, keepDims);
-  }
-  std(axis?: number | number[], keepDims?: boolean): Tensor {
-    return red.std(this, axis, keepDims);
-  }
-  argmax(axis?: number): Tensor {
-    return red.argmax(this, axis);
-  }
-  argmin(axis?: number): Tensor {
-    return red.argmin(this, axis);
-  }
-
+  sum(axis?: number | number[], keepDims?: boolean): Tensor;
+  mean(axis?: number | number[], keepDims?: boolean): Tensor;
+  max(axis?: number | number[], keepDims?: boolean): Tensor;
+  min(axis?: number | number[], keepDims?: boolean): Tensor;
+  prod(axis?: number | number[], keepDims?: boolean): Tensor;
+  any(axis?: number | number[], keepDims?: boolean): Tensor;
+  all(axis?: number | number[], keepDims?: boolean): Tensor;
+  logSumExp(axis?: number | number[], keepDims?: boolean): Tensor;
+  variance(axis?: number | number[], keepDims?: boolean): Tensor;
+  std(axis?: number | number[], keepDims?: boolean): Tensor;
+  argmax(axis?: number): Tensor;
+  argmin(axis?: number): Tensor;
   // --- linear algebra ---
-  matmul(b: TensorLike, transposeA = false, transposeB = false): Tensor {
-    return matmul(this, b, transposeA, transposeB);
-  }
-
+  matmul(b: TensorLike, transposeA?: boolean, transposeB?: boolean): Tensor;
   // --- movement ---
-  reshape(shape: readonly number[]): Tensor {
-    return mv.reshape(this, shape);
-  }
-  flatten(): Tensor {
-    return mv.reshape(this, [-1]);
-  }
-  transpose(perm?: readonly number[]): Tensor {
-    return mv.transpose(this, perm);
-  }
-  expandDims(axis = 0): Tensor {
-    return mv.expandDims(this, axis);
-  }
-  squeeze(axis?: number | number[]): Tensor {
-    return mv.squeeze(this, axis);
-  }
-  slice(begin: readonly number[], size?: readonly number[]): Tensor {
-    return mv.slice(this, begin, size);
-  }
+  reshape(shape: readonly number[]): Tensor;
+  flatten(): Tensor;
+  transpose(perm?: readonly number[]): Tensor;
+  expandDims(axis?: number): Tensor;
+  squeeze(axis?: number | number[]): Tensor;
+  slice(begin: readonly number[], size?: readonly number[]): Tensor;
   stridedSlice(
     begin: readonly number[],
     end: readonly number[],
     strides?: readonly number[],
-  ): Tensor {
-    return mv.stridedSlice(this, begin, end, strides);
-  }
-  tile(reps: readonly number[]): Tensor {
-    return mv.tile(this, reps);
-  }
-  pad(paddings: readonly (readonly [number, number])[], value?: number): Tensor {
-    return mv.pad(this, paddings, value);
-  }
-  gather(indices: TensorLike, axis?: number): Tensor {
-    return mv.gather(this, indices, axis);
-  }
-  broadcastTo(shape: readonly number[]): Tensor {
-    return mv.broadcastTo(this, shape);
-  }
-  split(numOrSizes: number | readonly number[], axis?: number): Tensor[] {
-    return mv.split(this, numOrSizes, axis);
-  }
+  ): Tensor;
+  tile(reps: readonly number[]): Tensor;
+  pad(paddings: readonly (readonly [number, number])[], value?: number): Tensor;
+  gather(indices: TensorLike, axis?: number): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  split(numOrSizes: number | readonly number[], axis?: number): Tensor[];
 }
 
 /** Wraps a fresh handle as a tensor on the current backend. @internal */
