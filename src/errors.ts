@@ -31,6 +31,17 @@ export class AllocationError extends ValueError {
   override name = 'AllocationError';
 }
 
+/**
+ * The backend cannot do what was asked synchronously: a device backend (a GPU) reads data back
+ * only asynchronously, so `dataSync()`, `arraySync()` and `item()` on its tensors give this
+ * error; `await t.data()` / `await t.array()` work on every backend.
+ * @example try { t.dataSync(); } catch (e) { e instanceof BackendCapabilityError; }
+ */
+export class BackendCapabilityError extends TesseraError {
+  // Fixed, so minified builds keep the name.
+  override name = 'BackendCapabilityError';
+}
+
 /** Formats a shape the way error messages print it: `[10, 2]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

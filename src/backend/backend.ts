@@ -181,10 +181,14 @@ export interface Backend {
   // --- storage ---
   /** Takes ownership of `values` (the caller does not reuse the array). */
   fromArray(values: TypedArray, dtype: DType): DataHandle;
-  /** A copy of the data, as the dtype's typed array. */
+  /** A copy of the data, as the dtype's typed array: every backend's way to read data back. */
   read(h: DataHandle, dtype: DType, size: number): Promise<TypedArray>;
-  /** A copy of the data, synchronously. */
-  readSync(h: DataHandle, dtype: DType, size: number): TypedArray;
+  /**
+   * A copy of the data, synchronously: an optional capability that backends over host memory
+   * have (js, wasm, native) and device backends lack. Without it `dataSync()` and the other
+   * synchronous reads throw a `BackendCapabilityError`.
+   */
+  readSync?(h: DataHandle, dtype: DType, size: number): TypedArray;
   fill(size: number, value: number, dtype: DType): DataHandle;
   cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle;
 

@@ -34,7 +34,7 @@ class PrimitivesOnly extends BaseBackend {
   read(...a: Parameters<JsBackend['read']>) {
     return this.js.read(...a);
   }
-  readSync(...a: Parameters<JsBackend['readSync']>) {
+  override readSync(...a: Parameters<JsBackend['readSync']>) {
     return this.js.readSync(...a);
   }
   fill(...a: Parameters<JsBackend['fill']>) {
@@ -159,7 +159,7 @@ function handle(b: BaseBackend, values: readonly number[], dtype: DType): DataHa
 }
 
 function read(b: BaseBackend, h: DataHandle, dtype: DType, size: number): TypedArray {
-  return b.readSync(h, dtype, size);
+  return b.readSync!(h, dtype, size);
 }
 
 describe('BaseBackend composite defaults, called directly', () => {
@@ -430,7 +430,7 @@ describe('BaseBackend recurrent gates in primitives (no host reads) match the js
     return dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v);
   };
   const vals = (b: BaseBackend, h: DataHandle, dtype: DType, n: number) =>
-    Array.from(b.readSync(h, dtype, n));
+    Array.from(b.readSync!(h, dtype, n));
   for (const dtype of ['float64', 'float32'] as const) {
     const tol = dtype === 'float64' ? { rtol: 1e-12, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
     const h = (b: BaseBackend, v: TypedArray) => b.fromArray(v, dtype);

@@ -49,7 +49,8 @@ export abstract class BaseBackend implements Backend {
   abstract supportsDType(dtype: DType): boolean;
   abstract fromArray(values: TypedArray, dtype: DType): DataHandle;
   abstract read(h: DataHandle, dtype: DType, size: number): Promise<TypedArray>;
-  abstract readSync(h: DataHandle, dtype: DType, size: number): TypedArray;
+  /** Synchronous reads: optional (the CPU backends have them, device backends do not). */
+  readSync?(h: DataHandle, dtype: DType, size: number): TypedArray;
   abstract fill(size: number, value: number, dtype: DType): DataHandle;
   abstract cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle;
   abstract unary(
@@ -573,6 +574,10 @@ export abstract class BaseBackend implements Backend {
     dtype: DType,
     messages: IndexCheckMessages,
   ): DataHandle {
+    if (!this.readSync) {
+      // A backend without host reads validates indices in its own kernels; pass them on.
+      return dtype === 'int32' ? indices : this.cast(indices, size, dtype, 'int32');
+    }
     const v = this.readSync(indices, dtype, size);
     for (let i = 0; i < size; i++) {
       const k = v[i]!;

@@ -81,8 +81,8 @@ describe('checkIndices (BaseBackend default)', () => {
       outOfRange: 'x {value} @{position}',
       notInteger: 'y {value} @{position}',
     });
-    expect(Array.from(b.readSync(h, 'int32', 3))).toEqual([0, 2, 1]);
-    expect(b.readSync(h, 'int32', 3)).toBeInstanceOf(Int32Array);
+    expect(Array.from(b.readSync!(h, 'int32', 3))).toEqual([0, 2, 1]);
+    expect(b.readSync!(h, 'int32', 3)).toBeInstanceOf(Int32Array);
     const msgs = { outOfRange: 'x {value} @{position}', notInteger: 'y {value} @{position}' };
     expect(() =>
       b.checkIndices(b.fromArray(Float32Array.of(0, 3), 'float32'), 2, 3, 'float32', msgs),

@@ -7,7 +7,7 @@
  */
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { DTypeError, ValueError, fmtShape } from '../errors.js';
+import { BackendCapabilityError, DTypeError, ValueError, fmtShape } from '../errors.js';
 import { type NestedArray, type TensorValues, toFlat, toNested } from './convert.js';
 import { type DType, type TypedArray, isDType, isFloat } from './dtype.js';
 import { type Shape, sizeOf } from './shape.js';
@@ -73,16 +73,19 @@ export class Tensor {
   /** @internal Storage on `b`, moving the data there if it lives on another backend. */
   handleOn(b: Backend): DataHandle {
     if (this.backend !== b) {
-      const values = this.backend.readSync(this.handle, this.dtype, this.size);
+      const values = syncRead(this, `moving a tensor to the '${b.name}' backend`);
       this.handle = b.fromArray(values, this.dtype);
       this.backend = b;
     }
     return this.handle;
   }
 
-  /** The values as a flat typed array (a copy), synchronously. */
+  /**
+   * The values as a flat typed array (a copy), synchronously, on backends that can read back
+   * synchronously (the CPU ones); elsewhere a `BackendCapabilityError` (use {@link data}).
+   */
   dataSync(): TypedArray {
-    return this.backend.readSync(this.handle, this.dtype, this.size);
+    return syncRead(this, 'dataSync');
   }
 
   /** The values as a flat typed array (a copy). */
@@ -217,6 +220,17 @@ export interface Tensor {
   gather(indices: TensorLike, axis?: number): Tensor;
   broadcastTo(shape: readonly number[]): Tensor;
   split(numOrSizes: number | readonly number[], axis?: number): Tensor[];
+}
+
+/** A synchronous read of `t`, or a BackendCapabilityError naming `op` and the way out. */
+function syncRead(t: Tensor, op: string): TypedArray {
+  const b = t.backend;
+  if (!b.readSync) {
+    throw new BackendCapabilityError(
+      `${op}: the '${b.name}' backend reads data back only asynchronously; use await tensor.data() (or array())`,
+    );
+  }
+  return b.readSync(t.handle, t.dtype, t.size);
 }
 
 /** Wraps a fresh handle as a tensor on the current backend. @internal */
