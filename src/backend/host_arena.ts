@@ -47,6 +47,8 @@ export class HostArena {
   reusedBytes = 0;
   /** Buffers given back and dropped because the arena was at its limit. */
   dropped = 0;
+  /** Set while a step's counts run from before its replay (its batch was gathered here). */
+  counting = false;
 
   /**
    * @param limitBytes The most the arena holds: past it, given-back buffers are left to the

@@ -147,15 +147,20 @@ export class CompiledGraph {
   private readonly constantIds: Set<number>;
   private readonly host: HostAction[];
   private readonly paramValues: number[];
-  /** The buffers this graph recycles between its steps (its limit is set from the plan). */
-  readonly arena = new HostArena();
+  /**
+   * The buffers this graph recycles between its steps: its compiled step's arena, shared by
+   * the step's signatures (the limit grows to what the largest plan needs).
+   */
+  readonly arena: HostArena;
   /** Input positions holding variables (whose old storage may be recycled once rebound). */
   private readonly inputBuffers: (ArrayBufferLike | null)[];
 
   constructor(
     private readonly backend: Backend,
     trace: Trace,
+    arena: HostArena = new HostArena(0),
   ) {
+    this.arena = arena;
     const n = trace.numValues;
     const constant = new Array<boolean>(n).fill(false);
     for (const id of trace.captured.keys()) constant[id] = true;
@@ -268,7 +273,7 @@ export class CompiledGraph {
     for (const h of trace.handles) {
       for (const r of buffersOf(h)) if (r.own) stepBytes += r.buf.byteLength;
     }
-    this.arena.limitBytes = 2 * stepBytes + (1 << 20);
+    this.arena.limitBytes = Math.max(this.arena.limitBytes, 2 * stepBytes + (1 << 20));
     this.stats = {
       traced: trace.nodes.length,
       dead: kept.length - alive.length,
@@ -294,8 +299,11 @@ export class CompiledGraph {
    * variables), binds each assigned variable to its new handle, and returns the outputs.
    */
   run(inputs: readonly DataHandle[]): DataHandle[] {
-    this.arena.resetCounters();
+    // The counters cover the whole step: the caller resets them before gathering the batch
+    // into the arena (CompiledStep.inArena), or here when it did not.
+    if (!this.arena.counting) this.arena.resetCounters();
     const result = withArena(this.arena, () => this.replay(inputs));
+    this.arena.counting = false;
     this.stats.lastStepAllocatedBytes = this.arena.freshBytes;
     this.stats.lastStepAllocations = this.arena.freshCount;
     this.stats.arenaHeldBytes = this.arena.heldBytes;

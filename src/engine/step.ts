@@ -14,7 +14,8 @@
  * but a branch that changes only after the second call is not.
  */
 import { type Variable, peekHandle } from '../autograd/variable.js';
-import type { Backend } from '../backend/backend.js';
+import type { Backend, DataHandle } from '../backend/backend.js';
+import { HostArena, withArena } from '../backend/host_arena.js';
 import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -70,6 +71,13 @@ export class CompiledStep {
   /** Fallback reasons not yet printed (the trainer prints them once at verbose ≥ 1). */
   readonly unreported: string[] = [];
   private readonly eagerParts = new Set<string>();
+  /**
+   * The memory every signature's graph recycles, and where the trainer gathers batches
+   * ({@link inArena}), so a replayed step allocates only what it returns.
+   */
+  readonly arena = new HostArena(0);
+  /** The handles the last call returned, when it replayed a graph (null otherwise). */
+  private lastOutputs: DataHandle[] | null = null;
 
   constructor(
     readonly name: string,
@@ -103,12 +111,14 @@ export class CompiledStep {
       st = { prev: null, graph: null, failed: null, retries: 0 };
       this.sigs.set(sig, st);
     }
+    this.lastOutputs = null;
     if (st.graph) {
       const hs = new Array(inputs.length + vars.length);
       for (let i = 0; i < inputs.length; i++) hs[i] = inputs[i]!.handleOn(backend);
       // peekHandle: the graph's own read does not count as sharing the storage.
       for (let i = 0; i < vars.length; i++) hs[inputs.length + i] = peekHandle(vars[i]!);
       const outs = st.graph.run(hs);
+      this.lastOutputs = outs;
       const meta = st.graph.outputMeta;
       return outs.map((h, i) => new Tensor(h, meta[i]!.shape, meta[i]!.dtype, backend));
     }
@@ -122,9 +132,43 @@ export class CompiledStep {
       const why = compareTraces(st.prev, trace);
       st.prev = null;
       if (why) this.fail(st, sig, why);
-      else st.graph = new CompiledGraph(backend, trace);
+      else st.graph = new CompiledGraph(backend, trace, this.arena);
     } else st.prev = trace;
     return outputs;
+  }
+
+  /**
+   * Runs `fn` (the trainer's batch gather) with this step's arena serving its allocations, once
+   * a graph exists; the step's allocation counts then start here.
+   * @example const [bx, by] = step.inArena(() => [takeRows(x, rows), takeRows(y, rows)]);
+   */
+  inArena<T>(fn: () => T): T {
+    if (this.mode === false || this.arena.limitBytes === 0) return fn();
+    this.arena.resetCounters();
+    this.arena.counting = true;
+    return withArena(this.arena, fn);
+  }
+
+  /**
+   * Gives the buffers of tensors only the trainer held (a batch gathered by {@link inArena})
+   * back to the arena, after the last call replayed a graph (a replay runs no user code, so
+   * nothing else can have kept them). Views, and buffers an output of that call shares, stay.
+   * @example step.recycle([...bx, ...by]); // after the batch's metrics were updated
+   */
+  recycle(ts: readonly (Tensor | null)[]): void {
+    const outs = this.lastOutputs;
+    if (outs === null) return;
+    const bufferOf = (h: unknown): ArrayBufferLike | null => {
+      const v = (h as { values?: unknown } | null)?.values;
+      return ArrayBuffer.isView(v) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength
+        ? v.buffer
+        : null;
+    };
+    for (const t of ts) {
+      const b = t ? bufferOf(t.handle) : null;
+      if (b && !outs.some((o) => bufferOf(o) === b)) this.arena.give(b);
+    }
+    this.lastOutputs = null;
   }
 
   private fail(st: SigState, sig: string, reason: string): void {
