@@ -17,9 +17,12 @@ thread_local bool inParallel = false;
 
 // How long a worker keeps polling for the next job, and the caller for the workers' end,
 // before sleeping on a condition variable. A futex wake-up takes 5-50 µs, as long as a whole
-// mid-sized kernel, and a training step issues parallel kernels back to back; a short poll
-// hands those over in well under a microsecond. Past it the threads sleep, costing nothing.
-constexpr auto kSpin = std::chrono::microseconds(50);
+// mid-sized kernel, and a training step issues parallel kernels with JS work between them; a
+// poll hands those over in well under a microsecond. 50 µs was shorter than the gaps of a
+// compiled convnet step (rmsprop on 73,728 weights after a 100-300 µs gap: 116-134 µs with a
+// 50 µs poll, 99-104 µs with 1 ms; convnet_train epochs 276-369 -> 222-317 ms in alternating
+// runs). Past it the threads sleep, costing nothing; OpenMP runtimes poll far longer.
+constexpr auto kSpin = std::chrono::microseconds(1000);
 
 // Polls `ready` with pause instructions for up to kSpin; true when it became true.
 template <typename F>
