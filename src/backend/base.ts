@@ -224,23 +224,27 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** Elementwise helpers over `[batch, units]` blocks for the gate composites. */
-  private cellPrims(batch: number, u: number, dtype: DType) {
+  protected cellPrims(batch: number, u: number, dtype: DType) {
     const sh: Shape = [batch, u];
     const n = batch * u;
-    const one = this.fill(1, 1, dtype);
+    let one: DataHandle | null = null;
     const bin = (op: BinaryOp, a: DataHandle, b: DataHandle) =>
       this.binary(op, a, sh, b, sh, sh, dtype, dtype);
     const un = (op: UnaryOp, a: DataHandle) => this.unary(op, a, n, dtype);
     const mul = (a: DataHandle, b: DataHandle) => bin('mul', a, b);
     const add = (a: DataHandle, b: DataHandle) => bin('add', a, b);
     const sub = (a: DataHandle, b: DataHandle) => bin('sub', a, b);
-    const oneMinus = (a: DataHandle) => this.binary('sub', one, [1], a, sh, sh, dtype, dtype);
+    const oneMinus = (a: DataHandle) => {
+      one ??= this.fill(1, 1, dtype);
+      return this.binary('sub', one, [1], a, sh, sh, dtype, dtype);
+    };
     return {
       sh,
       mul,
       add,
       sub,
       un,
+      oneMinus,
       /** 1 − a². */
       oneMinusSq: (a: DataHandle) => oneMinus(mul(a, a)),
       /** a·(1 − a): σ' from σ. */
@@ -376,11 +380,7 @@ export abstract class BaseBackend implements Backend {
     dtype: DType,
   ): DataHandle {
     const p = this.cellPrims(batch, units, dtype);
-    const [xz, xr, xh] = p.gates(x, 3, [null, null, null]);
-    const [rz, rr, rh] = p.gates(r, 3, [null, null, null]);
-    const z = p.un('sigmoid', p.add(xz, rz));
-    const rho = p.un('sigmoid', p.add(xr, rr));
-    const hh = p.un('tanh', p.add(xh, p.mul(rho, rh)));
+    const { z, hh } = gruGates(p, x, r);
     return p.add(hh, p.mul(z, p.sub(h, hh)));
   }
 
@@ -401,14 +401,9 @@ export abstract class BaseBackend implements Backend {
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] {
     const p = this.cellPrims(batch, units, dtype);
-    const [xz, xr, xh] = p.gates(x, 3, [null, null, null]);
-    const [rz, rr, rh] = p.gates(r, 3, [null, null, null]);
-    const z = p.un('sigmoid', p.add(xz, rz));
-    const rho = p.un('sigmoid', p.add(xr, rr));
-    const hh = p.un('tanh', p.add(xh, p.mul(rho, rh)));
+    const { z, rho, hh, rh } = gruGates(p, x, r);
     const dz = p.mul(p.mul(dy, p.sub(h, hh)), p.dSigmoid(z));
-    const oneMinusZ = this.binary('sub', this.fill(1, 1, dtype), [1], z, p.sh, p.sh, dtype, dtype);
-    const dhh = p.mul(p.mul(dy, oneMinusZ), p.oneMinusSq(hh));
+    const dhh = p.mul(p.mul(dy, p.oneMinus(z)), p.oneMinusSq(hh));
     const drho = p.mul(p.mul(dhh, rh), p.dSigmoid(rho));
     const s3 = [p.sh, p.sh, p.sh];
     const dx = this.concat([dz, drho, dhh], s3, 1, dtype);
@@ -638,6 +633,18 @@ export abstract class BaseBackend implements Backend {
     return scatterWindows(this, spread, xShape, g, dtype);
   }
 }
+
+/** The GRU's gates from the input and recurrent projections: z, ρ, ĥ, and r_h for the backward. */
+function gruGates(p: CellPrims, x: DataHandle, r: DataHandle) {
+  const [xz, xr, xh] = p.gates(x, 3, [null, null, null]);
+  const [rz, rr, rh] = p.gates(r, 3, [null, null, null]);
+  const z = p.un('sigmoid', p.add(xz, rz));
+  const rho = p.un('sigmoid', p.add(xr, rr));
+  const hh = p.un('tanh', p.add(xh, p.mul(rho, rh)));
+  return { z, rho, hh, rh };
+}
+
+type CellPrims = ReturnType<BaseBackend['cellPrims']>;
 
 /**
  * Output length of a sliding window along one axis: input `size` padded by `padBefore` and

@@ -11,9 +11,13 @@
  * memory and no external-memory pressure driving V8's collections (which cost 11 % of
  * mlp_train and made the kernels fault their outputs in page by page).
  */
-import { type DType, type TypedArray, allocArray, checkAllocation } from '../tensor/dtype.js';
-
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
+import {
+  BYTES_PER_ELEMENT,
+  type DType,
+  type TypedArray,
+  allocArray,
+  checkAllocation,
+} from '../tensor/dtype.js';
 
 /** Node's Buffer where it exists: `allocUnsafeSlow` gives unzeroed memory of its own. */
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
@@ -141,7 +145,7 @@ function view(dtype: DType, buf: ArrayBuffer, size: number): TypedArray {
  * @example const out = hostArray('float32', n); // zeros
  */
 export function hostArray(dtype: DType, size: number, zero = true, op = 'allocate'): TypedArray {
-  const bytes = size * BYTES[dtype];
+  const bytes = size * BYTES_PER_ELEMENT[dtype];
   if (active === null || bytes === 0) {
     if (zero || bytes === 0) return allocArray(dtype, size, op);
     checkAllocation(op, size, dtype);

@@ -23,7 +23,12 @@ import { type FileOps, atomicWriteFile, nodeFileOps, readFileBytes } from '../io
 import type { Model } from '../models/model.js';
 import { tensor } from '../ops/creation.js';
 import type { Config } from '../serialization.js';
-import { type DType, type TypedArray, isDType } from '../tensor/dtype.js';
+import {
+  BYTES_PER_ELEMENT as BYTES,
+  type DType,
+  type TypedArray,
+  isDType,
+} from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The 8 bytes every checkpoint file starts with. */
@@ -71,8 +76,6 @@ export interface CheckpointHeader {
   tensors: CheckpointEntry[];
   metadata: Config;
 }
-
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -6,9 +6,7 @@
 import { type Variable, bindStepHandle } from '../autograd/variable.js';
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { HostArena, hostArray, withArena } from '../backend/host_arena.js';
-import type { DType, TypedArray } from '../tensor/dtype.js';
-
-const DTYPE_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
+import { BYTES_PER_ELEMENT, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { HostAction, Slot, Trace, TraceNode } from './trace.js';
 
 /** What the passes did to a traced step, for `model.compiledStepInfo` and the bench. */
@@ -89,8 +87,12 @@ function buffersOf(h: unknown): { buf: ArrayBufferLike; key: string | null; own:
   return out;
 }
 
-/** The buffer a release names, at replay, when the array there still owns it whole. */
-function releasedBuffer(h: unknown, key: string | null): ArrayBufferLike | null {
+/**
+ * The buffer of a handle's array (`key` null) or of a field of a kernel's saved state, when
+ * that array owns it whole (what an arena may take back); null for views and anything else.
+ * @example ownedBuffer(handle) // the ArrayBuffer of handle.values, or null
+ */
+export function ownedBuffer(h: unknown, key: string | null = null): ArrayBufferLike | null {
   const v =
     key === null
       ? (h as { values?: unknown } | undefined)?.values
@@ -152,7 +154,7 @@ export class CompiledGraph {
    * the step's signatures (the limit grows to what the largest plan needs).
    */
   readonly arena: HostArena;
-  /** Input positions holding variables (whose old storage may be recycled once rebound). */
+  /** The buffers of this replay's inputs (never recycled; a variable's, only once rebound). */
   private readonly inputBuffers: (ArrayBufferLike | null)[];
 
   constructor(
@@ -286,7 +288,7 @@ export class CompiledGraph {
       recycled,
       lastStepAllocatedBytes: 0,
       outputBytes: trace.outputMeta.reduce(
-        (sum, o) => sum + o.shape.reduce((a, d) => a * d, 1) * DTYPE_BYTES[o.dtype],
+        (sum, o) => sum + o.shape.reduce((a, d) => a * d, 1) * BYTES_PER_ELEMENT[o.dtype],
         0,
       ),
       lastStepAllocations: 0,
@@ -374,7 +376,7 @@ export class CompiledGraph {
       }
       const rel = s.releases;
       for (let k = 0; k < rel.length; k++) {
-        const buf = releasedBuffer(vals[rel[k]!.id], rel[k]!.key);
+        const buf = ownedBuffer(vals[rel[k]!.id], rel[k]!.key);
         // The plan came from the trace; an input's buffer is never recycled, whatever happens.
         if (buf && !inBufs.includes(buf)) this.arena.give(buf);
       }
@@ -389,9 +391,9 @@ export class CompiledGraph {
       if (
         bindStepHandle(variable, h) &&
         old !== null &&
-        releasedBuffer(h, null) !== old &&
+        ownedBuffer(h) !== old &&
         inBufs.indexOf(old) === inBufs.lastIndexOf(old) &&
-        !result.some((o) => releasedBuffer(o, null) === old)
+        !result.some((o) => ownedBuffer(o) === old)
       ) {
         this.arena.give(old);
       }

@@ -19,7 +19,7 @@ import { HostArena, withArena } from '../backend/host_arena.js';
 import { getBackend } from '../backend/registry.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { CompiledGraph, type GraphStats } from './graph.js';
+import { CompiledGraph, type GraphStats, ownedBuffer } from './graph.js';
 import { type Trace, compareTraces, traceStep } from './trace.js';
 
 /**
@@ -158,15 +158,9 @@ export class CompiledStep {
   recycle(ts: readonly (Tensor | null)[]): void {
     const outs = this.lastOutputs;
     if (outs === null) return;
-    const bufferOf = (h: unknown): ArrayBufferLike | null => {
-      const v = (h as { values?: unknown } | null)?.values;
-      return ArrayBuffer.isView(v) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength
-        ? v.buffer
-        : null;
-    };
     for (const t of ts) {
-      const b = t ? bufferOf(t.handle) : null;
-      if (b && !outs.some((o) => bufferOf(o) === b)) this.arena.give(b);
+      const b = t ? ownedBuffer(t.handle) : null;
+      if (b && !outs.some((o) => ownedBuffer(o) === b)) this.arena.give(b);
     }
     this.lastOutputs = null;
   }

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { ConvArgs, DataHandle } from '../backend.js';
+import { hostF32, hostU8 } from '../host_arena.js';
 import { JsBackend, JsData } from '../js/index.js';
 import { loadAddon } from './addon.js';
-import { type NativeBackend, createNativeBackend, uninitF32, uninitU8 } from './index.js';
+import { type NativeBackend, createNativeBackend } from './index.js';
 
 const loaded = loadAddon();
 const built = !('error' in loaded);
@@ -263,15 +264,15 @@ describe.skipIf(!built)('native backend outputs over uninitialised memory', () =
     return { calls: () => spy.mock.calls.length };
   }
 
-  it('uninitF32 / uninitU8 give views over their own whole buffer', () => {
-    const f = uninitF32(1000);
+  it('unzeroed outputs (hostF32 / hostU8, zero: false) are views over their own whole buffer', () => {
+    const f = hostF32(1000, false);
     expect(f.length).toBe(1000);
     expect(f.byteOffset).toBe(0);
     expect(f.buffer.byteLength).toBe(4000);
-    const u = uninitU8(10);
+    const u = hostU8(10, false);
     expect(u.byteOffset).toBe(0);
     expect(u.buffer.byteLength).toBe(10);
-    expect(uninitF32(0).length).toBe(0);
+    expect(hostF32(0, false).length).toBe(0);
   });
 
   it('matmul, elementwise, reductions, softmax and conv2d write every element', () => {

@@ -45,30 +45,6 @@ function i32(h: DataHandle): Int32Array | null {
   return v instanceof Int32Array ? v : null;
 }
 
-/**
- * A float32 output of `n` elements over uninitialised memory, for kernels that write every
- * element. `new Float32Array(n)` zero-fills (calloc: a memset, or fresh zeroed pages for
- * large sizes) only for the kernel to overwrite it; at n = 512 the zeroing cost a quarter of
- * the GEMM. `allocUnsafeSlow` never takes the shared small-buffer pool, so the array owns its
- * whole ArrayBuffer at offset 0, as a `new Float32Array(n)` does.
- *
- * @example
- * const out = uninitF32(m * n); // then addon.gemm(…, out): every element written
- */
-export function uninitF32(n: number): Float32Array {
-  return hostF32(n, false);
-}
-
-/**
- * A byte output of `n` elements over uninitialised memory (see {@link uninitF32}).
- *
- * @example
- * const mask = uninitU8(size); // then addon.compare(…, mask)
- */
-export function uninitU8(n: number): Uint8Array {
-  return hostU8(n, false);
-}
-
 /** What the native {@link NativeBackend.lstmSequence} keeps for its backward. */
 interface NativeLstmSaved {
   readonly kind: 'native';
