@@ -26,6 +26,7 @@
         "src/backend/native/addon/gemm_avx2.cc",
         "src/backend/native/addon/kernels.cc",
         "src/backend/native/addon/lstm_seq.cc",
+        "src/backend/native/addon/gru_seq.cc",
         "src/backend/native/addon/pool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -19,7 +19,9 @@ export type {
   PoolArgs,
 } from './backend/backend.js';
 export { BaseBackend } from './backend/base.js';
-export { JsBackend } from './backend/js/index.js';
+export { CpuBackend, JsBackend, JsData } from './backend/cpu/index.js';
+export type { KernelFamily, KernelProvider } from './backend/cpu/provider.js';
+export { StorageLifecycle, type StorageStats } from './backend/storage.js';
 export { registerBackend, setBackend, getBackend, backendInfo, ready } from './backend/registry.js';
 
 export { noGrad, isGradEnabled } from './autograd/tape.js';

@@ -6,9 +6,17 @@
  *
  * Shapes passed to primitives are already validated and broadcast by the op layer; a backend
  * only computes.
+ *
+ * Storage belongs to the backend, and so does its lifecycle: users never dispose. Handles are
+ * immutable once returned (no primitive writes into an input), so tensors, views and
+ * variables may share one. Memory the garbage collector frees by itself (the CPU backend's
+ * typed arrays) needs nothing more; a backend holding other memory (GPU buffers) tracks each
+ * handle it returns with a {@link StorageLifecycle} and frees the memory when the handle is
+ * collected. Compiled graphs own an arena per signature and recycle its buffers themselves.
  */
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
+import type { StorageLifecycle, StorageStats } from './storage.js';
 
 /** An opaque reference to a tensor's storage, owned by one backend. */
 export interface DataHandle {
@@ -157,6 +165,19 @@ export interface LstmSequenceResult {
   saved: { readonly kind: string };
 }
 
+/** Sizes of a whole-sequence GRU; see {@link Backend.gruSequence}. */
+export type GruSequenceArgs = LstmSequenceArgs;
+
+/** The outputs of {@link Backend.gruSequence}. */
+export interface GruSequenceResult {
+  /** h after every step, `[batch, steps, units]`, in processing order. */
+  h: DataHandle;
+  /** The final h, `[batch, units]`. */
+  hLast: DataHandle;
+  /** Opaque to callers: what the same backend's `gruSequenceGrad` reads. */
+  saved: { readonly kind: string };
+}
+
 /** Hyper-parameters of one fused Adam step; `lr` already holds both bias corrections. */
 export interface AdamStepArgs {
   lr: number;
@@ -189,6 +210,11 @@ export interface Backend {
    * synchronous reads throw a `BackendCapabilityError`.
    */
   readSync?(h: DataHandle, dtype: DType, size: number): TypedArray;
+  /**
+   * Counts of the storage this backend frees through its {@link StorageLifecycle}; absent where
+   * the garbage collector owns the memory outright (CPU backends).
+   */
+  storageStats?(): StorageStats;
   fill(size: number, value: number, dtype: DType): DataHandle;
   cast(x: DataHandle, size: number, from: DType, to: DType): DataHandle;
 
@@ -449,6 +475,35 @@ export interface Backend {
     dhLast: DataHandle | null,
     dcLast: DataHandle | null,
     args: LstmSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle];
+
+  /** Whether {@link gruSequence} has a fused kernel for `dtype` (else the GRU layer unrolls). */
+  hasFusedGruSequence(dtype: DType): boolean;
+  /**
+   * A whole GRU sequence (Keras 3's default: reset after the recurrent product, sigmoid gates,
+   * tanh candidate, gate order z, r, h): for each step k (time `t = k`, or `steps − 1 − k`
+   * with `goBackwards`), `rp = h·U + bRec`, then the gates of {@link gruCell} with
+   * `x = xProj[:, t]`. `xProj` `[batch, steps, 3·units]` is `x·W + b_in`, `U`
+   * `[units, 3·units]`, `bRec` `[3·units]` or null, `h0` `[batch, units]`.
+   */
+  gruSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    bRec: DataHandle | null,
+    h0: DataHandle,
+    args: GruSequenceArgs,
+    dtype: DType,
+  ): GruSequenceResult;
+  /**
+   * Backpropagation through time for {@link gruSequence}, from the gradients of `h`
+   * `[batch, steps, units]` and `hLast` (null = zero): returns `[dxProj, dU, dbRec, dh0]`.
+   */
+  gruSequenceGrad(
+    saved: GruSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    args: GruSequenceArgs,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle, DataHandle];
 

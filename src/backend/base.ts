@@ -16,6 +16,8 @@ import type {
   ConvArgs,
   DataHandle,
   FusedActivation,
+  GruSequenceArgs,
+  GruSequenceResult,
   IndexCheckMessages,
   LstmSequenceArgs,
   LstmSequenceResult,
@@ -26,18 +28,12 @@ import type {
   UnaryOp,
 } from './backend.js';
 import { hostArray } from './host_arena.js';
-
-/** What the reference {@link BaseBackend.lstmSequence} keeps for its backward. */
-interface RefLstmSaved {
-  readonly kind: 'reference';
-  U: DataHandle;
-  /** h and c before each step (index k) and after the last (index steps). */
-  hs: DataHandle[];
-  cs: DataHandle[];
-  /** Each step's pre-activations and `lstmCell` output. */
-  zs: DataHandle[];
-  hcs: DataHandle[];
-}
+import {
+  gruSequenceGradRef,
+  gruSequenceRef,
+  lstmSequenceGradRef,
+  lstmSequenceRef,
+} from './rnn_sequence_ref.js';
 
 /** Shape with the listed axes set to 1 (the keepDims shape of a reduction). */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
@@ -265,8 +261,8 @@ export abstract class BaseBackend implements Backend {
 
   /**
    * Reference whole-sequence LSTM written in primitives (slice, matmul, add, {@link lstmCell},
-   * concat), so every backend has it and the js backend checks the fused kernels' contract in
-   * float64.
+   * concat; `rnn_sequence_ref.ts`), so every backend has it and the js backend checks the
+   * fused kernels' contract in float64.
    */
   lstmSequence(
     xProj: DataHandle,
@@ -276,40 +272,7 @@ export abstract class BaseBackend implements Backend {
     a: LstmSequenceArgs,
     dtype: DType,
   ): LstmSequenceResult {
-    const { batch: B, steps: T, units: u } = a;
-    const mm: MatmulArgs = {
-      batch: 1,
-      m: B,
-      n: 4 * u,
-      k: u,
-      transA: false,
-      transB: false,
-      strideA: 0,
-      strideB: 0,
-    };
-    const hs = [h0];
-    const cs = [c0];
-    const zs: DataHandle[] = [];
-    const hcs: DataHandle[] = [];
-    for (let k = 0; k < T; k++) {
-      const t = a.goBackwards ? T - 1 - k : k;
-      const xt = this.slice(xProj, [B, T, 4 * u], [0, t, 0], [1, 1, 1], [B, 1, 4 * u], dtype);
-      const r = this.matmul(hs[k]!, U, mm, dtype);
-      const z = this.binary('add', xt, [B, 4 * u], r, [B, 4 * u], [B, 4 * u], dtype, dtype);
-      const hc = this.lstmCell(z, cs[k]!, B, u, dtype);
-      zs.push(z);
-      hcs.push(hc);
-      hs.push(this.slice(hc, [B, 2 * u], [0, 0], [1, 1], [B, u], dtype));
-      cs.push(this.slice(hc, [B, 2 * u], [0, u], [1, 1], [B, u], dtype));
-    }
-    const h = this.concat(
-      hs.slice(1),
-      hs.slice(1).map(() => [B, 1, u]),
-      1,
-      dtype,
-    );
-    const saved: RefLstmSaved = { kind: 'reference', U, hs, cs, zs, hcs };
-    return { h, hLast: hs[T]!, cLast: cs[T]!, saved };
+    return lstmSequenceRef(this, xProj, U, h0, c0, a, dtype);
   }
 
   /** Reference BPTT in primitives ({@link lstmCellGrad} per step, matmuls for dU and dh). */
@@ -321,48 +284,35 @@ export abstract class BaseBackend implements Backend {
     a: LstmSequenceArgs,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle, DataHandle] {
-    const { batch: B, steps: T, units: u } = a;
-    const s = saved as RefLstmSaved;
-    if (s.kind !== 'reference') {
-      throw new ValueError(`lstmSequenceGrad: state saved by another kernel (${s.kind})`);
-    }
-    const su: Shape = [B, u];
-    let dhk = dhLast ?? this.fill(B * u, 0, dtype);
-    let dck = dcLast ?? this.fill(B * u, 0, dtype);
-    let dU = this.fill(u * 4 * u, 0, dtype);
-    const dzs: DataHandle[] = new Array(T);
-    const base = { batch: 1, strideA: 0, strideB: 0 };
-    for (let k = T - 1; k >= 0; k--) {
-      const t = a.goBackwards ? T - 1 - k : k;
-      if (dh) {
-        const step = this.slice(dh, [B, T, u], [0, k, 0], [1, 1, 1], [B, 1, u], dtype);
-        dhk = this.binary('add', dhk, su, step, su, su, dtype, dtype);
-      }
-      const dhc = this.concat([dhk, dck], [su, su], 1, dtype);
-      const [dz, dcPrev] = this.lstmCellGrad(s.zs[k]!, s.cs[k]!, s.hcs[k]!, dhc, B, u, dtype);
-      const gU = this.matmul(
-        s.hs[k]!,
-        dz,
-        { ...base, m: u, n: 4 * u, k: B, transA: true, transB: false },
-        dtype,
-      );
-      dU = this.binary('add', dU, [u, 4 * u], gU, [u, 4 * u], [u, 4 * u], dtype, dtype);
-      dhk = this.matmul(
-        dz,
-        s.U,
-        { ...base, m: B, n: u, k: 4 * u, transA: false, transB: true },
-        dtype,
-      );
-      dck = dcPrev;
-      dzs[t] = dz;
-    }
-    const dx = this.concat(
-      dzs,
-      dzs.map(() => [B, 1, 4 * u]),
-      1,
-      dtype,
-    );
-    return [dx, dU, dhk, dck];
+    return lstmSequenceGradRef(this, saved, dh, dhLast, dcLast, a, dtype);
+  }
+
+  /** No fused GRU sequence kernel: the GRU layer keeps its per-step path. */
+  hasFusedGruSequence(_dtype: DType): boolean {
+    return false;
+  }
+
+  /** Reference whole-sequence GRU in primitives ({@link gruCell} per step). */
+  gruSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    bRec: DataHandle | null,
+    h0: DataHandle,
+    a: GruSequenceArgs,
+    dtype: DType,
+  ): GruSequenceResult {
+    return gruSequenceRef(this, xProj, U, bRec, h0, a, dtype);
+  }
+
+  /** Reference BPTT in primitives ({@link gruCellGrad} per step, matmuls for dU and dh). */
+  gruSequenceGrad(
+    saved: GruSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    a: GruSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle] {
+    return gruSequenceGradRef(this, saved, dh, dhLast, a, dtype);
   }
 
   /**
@@ -561,29 +511,19 @@ export abstract class BaseBackend implements Backend {
     return scatterWindows(this, contrib, xShape, g, dtype);
   }
 
-  /** Reads the indices inside the backend (not a host read of the step), checks, copies. */
+  /**
+   * The indices as int32, unchecked: the abstract base has no host loop. A backend over device
+   * memory validates ids in the kernels that use them and raises the error when the step's
+   * results are read; the CPU backend checks them in its own memory ({@link CpuBackend}).
+   */
   checkIndices(
     indices: DataHandle,
     size: number,
-    n: number,
+    _n: number,
     dtype: DType,
-    messages: IndexCheckMessages,
+    _messages: IndexCheckMessages,
   ): DataHandle {
-    if (!this.readSync) {
-      // A backend without host reads validates indices in its own kernels; pass them on.
-      return dtype === 'int32' ? indices : this.cast(indices, size, dtype, 'int32');
-    }
-    const v = this.readSync(indices, dtype, size);
-    for (let i = 0; i < size; i++) {
-      const k = v[i]!;
-      if (Number.isInteger(k) && k >= 0 && k < n) continue;
-      const msg = Number.isInteger(k) ? messages.outOfRange : messages.notInteger;
-      throw new ValueError(
-        msg.replaceAll('{value}', String(k)).replaceAll('{position}', String(i)),
-      );
-    }
-    // readSync returned a copy, so an int32 one becomes the new storage as it is.
-    return this.fromArray(v instanceof Int32Array ? v : Int32Array.from(v), 'int32');
+    return dtype === 'int32' ? indices : this.cast(indices, size, dtype, 'int32');
   }
 
   /** No argmax kernel here: the pooling op then uses {@link maxPool2dBackward}. */

@@ -5,7 +5,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { Backend } from './backend.js';
-import { JsBackend } from './js/index.js';
+import { JsBackend } from './cpu/index.js';
 import { createNativeBackend } from './native/index.js';
 import { createWasmBackend } from './wasm/index.js';
 import { preloadWasm } from './wasm/runtime.js';

@@ -73,7 +73,7 @@ describeBackends('Embedding in a compiled train step', () => {
   });
 });
 
-describe('checkIndices (BaseBackend default)', () => {
+describe('checkIndices (CPU backend)', () => {
   it('returns new int32 storage and names the bad value and its position', () => {
     const b = getBackend();
     const f = b.fromArray(Float32Array.of(0, 2, 1), 'float32');

@@ -7,7 +7,7 @@ import { rng } from '../../test/helpers/rng.js';
 import { variable } from '../autograd/variable.js';
 import type { ConvArgs, PoolArgs } from '../backend/backend.js';
 import { BaseBackend } from '../backend/base.js';
-import { JsBackend } from '../backend/js/index.js';
+import { JsBackend } from '../backend/cpu/index.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {

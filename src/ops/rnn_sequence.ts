@@ -1,5 +1,5 @@
 /**
- * A whole LSTM sequence as one op: one backend call for the forward over every timestep and one
+ * Whole LSTM and GRU sequences as one op each: one backend call for the forward over every timestep and one
  * for backpropagation through time, instead of ~6 ops per step forward and ~12 backward (each a
  * dispatch, an allocation and a tape entry around a tiny GEMM). The input projection `x·W + b`
  * stays outside (one big matmul whose autograd gives dW and db).
@@ -121,4 +121,108 @@ export function lstmSequence(
     }),
   ) as [Tensor, Tensor, Tensor];
   return { sequence, h, c };
+}
+
+/** Options of {@link gruSequence}. */
+export type GruSequenceOptions = LstmSequenceOptions;
+
+/** The outputs of {@link gruSequence}. */
+export interface GruSequenceOutputs {
+  /** h after every step, `[batch, steps, units]`, in processing order. */
+  sequence: Tensor;
+  /** The final h, `[batch, units]`. */
+  h: Tensor;
+}
+
+/**
+ * A GRU over a whole sequence with Keras 3's defaults (`resetAfter`, sigmoid gates, tanh
+ * candidate), gate order z, r, h, from the projected inputs: one backend call forward and one
+ * for backpropagation through time.
+ *
+ * Formula: for each step, `rp = h_{t−1}·U + bRec`; `z = σ(x_z + rp_z)`, `r = σ(x_r + rp_r)`;
+ * `ĥ = tanh(x_h + r ⊙ rp_h)`; `h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ`.
+ *
+ * Shape: `xProj` `[batch, steps, 3·units]` (`x·kernel + inputBias`), `recurrentKernel`
+ * `[units, 3·units]`, `recurrentBias` `[3·units]` or null, `h0` `[batch, units]` → `sequence`
+ * `[batch, steps, units]`, `h` `[batch, units]`.
+ * @example
+ * const { sequence, h } = gruSequence(x.matmul(kernel).add(inBias), recurrentKernel, recBias, h0);
+ */
+export function gruSequence(
+  xProj: Tensor,
+  recurrentKernel: Tensor,
+  recurrentBias: Tensor | null,
+  h0: Tensor,
+  opts: GruSequenceOptions = {},
+): GruSequenceOutputs {
+  const op = 'gruSequence';
+  const [B, T, g] = xProj.shape as number[];
+  const u = recurrentKernel.shape[0]!;
+  if (
+    xProj.rank !== 3 ||
+    recurrentKernel.rank !== 2 ||
+    recurrentKernel.shape[1] !== 3 * u ||
+    g !== 3 * u ||
+    u === 0 ||
+    T === 0 ||
+    B === 0 ||
+    h0.rank !== 2 ||
+    h0.shape[0] !== B ||
+    h0.shape[1] !== u ||
+    (recurrentBias !== null && (recurrentBias.rank !== 1 || recurrentBias.shape[0] !== 3 * u))
+  ) {
+    throw new ShapeError(
+      `${op}: expected xProj [batch, steps, 3·units] (batch and steps > 0), recurrentKernel [units, 3·units], recurrentBias [3·units] or null and h0 [batch, units], got xProj ${fmtShape(xProj.shape)}, recurrentKernel ${fmtShape(recurrentKernel.shape)}, recurrentBias ${recurrentBias ? fmtShape(recurrentBias.shape) : 'null'} and h0 ${fmtShape(h0.shape)}`,
+    );
+  }
+  const dt = xProj.dtype;
+  const all = recurrentBias ? [recurrentKernel, recurrentBias, h0] : [recurrentKernel, h0];
+  if (!isFloat(dt) || all.some((t) => t.dtype !== dt)) {
+    throw new DTypeError(
+      `${op}: xProj, recurrentKernel, recurrentBias and h0 must share a float dtype, got ${[xProj, ...all].map((t) => t.dtype).join(', ')}`,
+    );
+  }
+  const b = be();
+  const args = { batch: B!, steps: T!, units: u, goBackwards: opts.goBackwards === true };
+  const res = b.gruSequence(
+    xProj.handleOn(b),
+    recurrentKernel.handleOn(b),
+    recurrentBias ? recurrentBias.handleOn(b) : null,
+    h0.handleOn(b),
+    args,
+    dt,
+  );
+  const outs = [wrap(b, res.h, [B!, T!, u], dt), wrap(b, res.hLast, [B!, u], dt)] as const;
+  const inputs = [xProj, ...all];
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
+    return { sequence: outs[0], h: outs[1] };
+  }
+  // As in lstmSequence: each output's node stores its gradient, and a one-element sink that
+  // depends on the inputs runs the whole BPTT once, after both.
+  const grads: (Tensor | null)[] = [null, null];
+  const sink = record(op, inputs, zeros([1], dt), () => {
+    const hd = (t: Tensor | null): DataHandle | null => (t ? t.handleOn(b) : null);
+    const [dx, dU, dbRec, dh0] = b.gruSequenceGrad(
+      res.saved,
+      hd(grads[0] ?? null),
+      hd(grads[1] ?? null),
+      args,
+      dt,
+    );
+    grads.fill(null);
+    const out = [
+      xProj.requiresGrad ? wrap(b, dx, xProj.shape, dt) : null,
+      recurrentKernel.requiresGrad ? wrap(b, dU, recurrentKernel.shape, dt) : null,
+    ];
+    if (recurrentBias) out.push(recurrentBias.requiresGrad ? wrap(b, dbRec, [3 * u], dt) : null);
+    out.push(h0.requiresGrad ? wrap(b, dh0, h0.shape, dt) : null);
+    return out;
+  });
+  const [sequence, h] = outs.map((t, i) =>
+    record(`${op}.output`, [sink], t, (dy) => {
+      grads[i] = dy;
+      return [zerosLike(sink)];
+    }),
+  ) as [Tensor, Tensor];
+  return { sequence, h };
 }

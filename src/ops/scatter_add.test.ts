@@ -12,7 +12,7 @@ import { gradCheck, randomValues } from '../../test/helpers/grad_check.js';
 import { rng } from '../../test/helpers/rng.js';
 import { variableGrads } from '../autograd/grad.js';
 import { variable } from '../autograd/variable.js';
-import { JsBackend, type JsData } from '../backend/js/index.js';
+import { JsBackend, type JsData } from '../backend/cpu/index.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';

@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../test/helpers/describe_backends.js';
-import { JsData } from '../backend/js/index.js';
+import { JsData } from '../backend/cpu/index.js';
 import { relu, softmax } from './activation.js';
 import { tensor } from './creation.js';
 import { add, mul } from './elementwise.js';

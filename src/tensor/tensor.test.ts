@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.js';
-import { JsBackend } from '../backend/js/index.js';
+import { JsBackend } from '../backend/cpu/index.js';
 import { BackendCapabilityError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Tensor } from './tensor.js';

@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { grads } from '../../src/autograd/grad.js';
 import { noGrad } from '../../src/autograd/tape.js';
-import { JsData } from '../../src/backend/js/index.js';
+import { JsData } from '../../src/backend/cpu/index.js';
 import { findBackend } from '../../src/backend/registry.js';
 import { CompiledStep } from '../../src/engine/step.js';
 import { Generator } from '../../src/ops/random.js';

@@ -171,6 +171,37 @@ export interface NativeAddon {
     units: number,
     goBackwards: boolean,
   ): void;
+  /** Whole-sequence GRU forward (gru_seq.cc); outputs and saved buffers preallocated in JS. */
+  gruSeq(
+    xProj: Float32Array,
+    U: Float32Array,
+    bRec: Float32Array | null,
+    h0: Float32Array,
+    hseq: Float32Array,
+    hLast: Float32Array,
+    saved: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
+  ): void;
+  /** Its backward; the two output gradients may be null (zero). */
+  gruSeqGrad(
+    U: Float32Array,
+    h0: Float32Array,
+    hseq: Float32Array,
+    saved: Float32Array,
+    dhseq: Float32Array | null,
+    dhLast: Float32Array | null,
+    dx: Float32Array,
+    dU: Float32Array,
+    dbRec: Float32Array,
+    dh0: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
+  ): void;
   /** y = act(x + bias) over rows × cols (bias null: none; relu when `relu`). */
   biasAct(
     x: Float32Array,

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { ConvArgs, DataHandle } from '../backend.js';
+import { JsBackend, JsData } from '../cpu/index.js';
 import { hostF32, hostU8 } from '../host_arena.js';
-import { JsBackend, JsData } from '../js/index.js';
 import { loadAddon } from './addon.js';
 import { type NativeBackend, createNativeBackend } from './index.js';
 
@@ -89,10 +89,10 @@ describe.skipIf(!built)('native GEMM driver', () => {
     };
     const want = vals(js.conv2dBackpropFilter(h(x), xs, h(dy), ys, fs, args, 'float32'));
     const runs = [2, 1, 3].map((threads) => {
-      nb.setThreads(threads);
+      nb.provider.setThreads(threads);
       return vals(nb.conv2dBackpropFilter(h(x), xs, h(dy), ys, fs, args, 'float32'));
     });
-    nb.setThreads(2);
+    nb.provider.setThreads(2);
     expectClose(runs[0]!, want, { atol: 2e-3, rtol: 1e-4 });
     expect(Array.from(runs[1]!)).toEqual(Array.from(runs[0]!));
     expect(Array.from(runs[2]!)).toEqual(Array.from(runs[0]!));
@@ -117,14 +117,14 @@ describe.skipIf(!built)('native GEMM driver', () => {
     const b = rand(k * n);
     const one = new Float32Array(m * n);
     const two = new Float32Array(m * n).fill(Number.NaN);
-    const before = nb.threads;
+    const before = nb.provider.threads;
     try {
-      nb.setThreads(1);
+      nb.provider.setThreads(1);
       addon.gemm(1, m, n, k, false, false, a, 0, b, 0, one);
-      nb.setThreads(2);
+      nb.provider.setThreads(2);
       addon.gemm(1, m, n, k, false, false, a, 0, b, 0, two);
     } finally {
-      nb.setThreads(before);
+      nb.provider.setThreads(before);
     }
     expect(two).toEqual(one);
   });
@@ -140,14 +140,14 @@ describe.skipIf(!built)('native GEMM driver', () => {
     const b = rand(k * n);
     const one = new Float32Array(m * n);
     const two = new Float32Array(m * n).fill(Number.NaN);
-    const before = nb.threads;
+    const before = nb.provider.threads;
     try {
-      nb.setThreads(1);
+      nb.provider.setThreads(1);
       addon.gemm(1, m, n, k, true, false, a, 0, b, 0, one);
-      nb.setThreads(2);
+      nb.provider.setThreads(2);
       addon.gemm(1, m, n, k, true, false, a, 0, b, 0, two);
     } finally {
-      nb.setThreads(before);
+      nb.provider.setThreads(before);
     }
     expect(two).toEqual(one);
   });
@@ -171,10 +171,10 @@ describe.skipIf(!built)('native GEMM driver', () => {
     const a = new Float32Array(128 * 256).fill(0.5);
     const b = new Float32Array(256 * 128).fill(0.25);
     const c = new Float32Array(128 * 128);
-    const before = nb.threads;
+    const before = nb.provider.threads;
     try {
       for (let i = 0; i < 600; i++) {
-        if (i % 20 === 0) nb.setThreads(1 + ((i / 20) % 3));
+        if (i % 20 === 0) nb.provider.setThreads(1 + ((i / 20) % 3));
         const r = addon.poolTest(i % 7);
         expect(Array.from(r.counts).every((x) => x === 1)).toBe(true);
         c.fill(Number.NaN);
@@ -183,7 +183,7 @@ describe.skipIf(!built)('native GEMM driver', () => {
         expect(c[128 * 128 - 1]).toBe(32);
       }
     } finally {
-      nb.setThreads(before);
+      nb.provider.setThreads(before);
     }
   });
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { BinaryOp, ConvArgs, DataHandle, PoolArgs, UnaryOp } from '../backend.js';
 import { rowPattern } from '../broadcast_walk.js';
-import { JsBackend, JsData } from '../js/index.js';
+import { JsBackend, JsData } from '../cpu/index.js';
 import { loadAddon } from './addon.js';
 import { type NativeBackend, createNativeBackend } from './index.js';
 
@@ -33,8 +33,8 @@ describe.skipIf(!built)('native backend kernels', () => {
   const addon = built && 'addon' in loaded ? loaded.addon : (null as never);
 
   it('reports its ISA and thread count', () => {
-    expect(['avx2', 'avx512']).toContain(nb.isa);
-    expect(nb.threads).toBeGreaterThanOrEqual(1);
+    expect(['avx2', 'avx512']).toContain(nb.provider.isa);
+    expect(nb.provider.threads).toBeGreaterThanOrEqual(1);
   });
 
   const sizes = [1, 7, 17, 63, 65];
@@ -104,14 +104,14 @@ describe.skipIf(!built)('native backend kernels', () => {
     const b = rand(k * n);
     const one = new Float32Array(m * n);
     const two = new Float32Array(m * n);
-    const before = nb.threads;
+    const before = nb.provider.threads;
     try {
-      nb.setThreads(1);
+      nb.provider.setThreads(1);
       addon.gemm(1, m, n, k, false, true, a, 0, b, 0, one);
-      nb.setThreads(2);
+      nb.provider.setThreads(2);
       addon.gemm(1, m, n, k, false, true, a, 0, b, 0, two);
     } finally {
-      nb.setThreads(before);
+      nb.provider.setThreads(before);
     }
     expect(two).toEqual(one);
   });
@@ -121,7 +121,7 @@ describe.skipIf(!built)('native backend kernels', () => {
       const r = addon.poolTest(n);
       expect(r.counts.length).toBe(n);
       expect(Array.from(r.counts).every((c) => c === 1)).toBe(true);
-      expect(r.threads).toBeLessThanOrEqual(Math.max(1, nb.threads));
+      expect(r.threads).toBeLessThanOrEqual(Math.max(1, nb.provider.threads));
     }
   });
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { BinaryOp, ConvArgs, DataHandle, MatmulArgs, PoolArgs, UnaryOp } from '../backend.js';
-import { JsBackend, JsData } from '../js/index.js';
-import { WasmBackend, createWasmBackend } from './index.js';
+import { CpuBackend, JsBackend, JsData } from '../cpu/index.js';
+import { WasmProvider, createWasmBackend } from './index.js';
 
 const wasm = createWasmBackend();
 const js = new JsBackend();
@@ -38,10 +38,11 @@ function expectSameZeros(actual: TypedArray, expected: TypedArray): void {
 }
 
 describe('wasm backend: setup', () => {
-  it('is a JsBackend named wasm that runs SIMD kernels', () => {
-    expect(wasm).toBeInstanceOf(WasmBackend);
+  it('is the CPU backend named wasm with the SIMD kernel provider', () => {
+    expect(wasm).toBeInstanceOf(CpuBackend);
+    expect(wasm.provider).toBeInstanceOf(WasmProvider);
     expect(wasm.name).toBe('wasm');
-    expect(['simd128', 'relaxed-simd']).toContain(wasm.variant);
+    expect(['simd128', 'relaxed-simd']).toContain(wasm.provider.variant);
   });
 
   it('sends float64 to the js code unchanged', () => {
@@ -141,12 +142,12 @@ describe('wasm backend: matmul', () => {
   });
 
   it('grows its memory for a large op and stays correct for the small ops after it', () => {
-    const before = wasm.memoryBytes;
+    const before = wasm.provider.memoryBytes;
     const n = 700;
     const args = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0 };
     const big = vals(wasm.matmul(h(rand(n * n, 11)), h(rand(n * n, 12)), args, 'float32'));
     expect(big.length).toBe(n * n);
-    expect(wasm.memoryBytes).toBeGreaterThan(before);
+    expect(wasm.provider.memoryBytes).toBeGreaterThan(before);
     expect(Number.isFinite(big[n * n - 1]!)).toBe(true);
     const x = new Float32Array([1, -2, 3]);
     expect(Array.from(vals(wasm.unary('neg', h(x), 3, 'float32')))).toEqual([-1, 2, -3]);

@@ -7,6 +7,8 @@ import {
 } from '../../activations.js';
 import { split } from '../../ops/movement.js';
 import { gruGates } from '../../ops/rnn_cell.js';
+import { gruSequence } from '../../ops/rnn_sequence.js';
+import { be } from '../../ops/util.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
@@ -16,7 +18,7 @@ import {
   type RNNStep,
   unstackTime,
 } from './cell.js';
-import { RNN, type RNNBaseArgs } from './rnn.js';
+import { RNN, type RNNBaseArgs, type SequenceCell, type SequenceRun } from './rnn.js';
 
 /** Options of {@link GRUCell}. */
 export interface GRUCellArgs extends BaseRNNCellArgs {
@@ -49,7 +51,7 @@ export interface GRUCellArgs extends BaseRNNCellArgs {
  * const cell = new GRUCell({ units: 4 });
  * const [y, h] = cell.applyMulti([zeros([2, 3]), zeros([2, 4])]);
  */
-export class GRUCell extends BaseRNNCell {
+export class GRUCell extends BaseRNNCell implements SequenceCell {
   static override readonly className: string = 'GRUCell';
   readonly stateSize: readonly number[];
   readonly recurrentActivation: ActivationFn;
@@ -69,18 +71,52 @@ export class GRUCell extends BaseRNNCell {
     return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
   }
 
+  /** The input and recurrent halves of a `resetAfter` bias `[2, 3·units]` (null without bias). */
+  private splitBias(): [Tensor | null, Tensor | null] {
+    if (!this.bias) return [null, null];
+    if (!this.resetAfter) return [this.bias, null];
+    const g = 3 * this.units;
+    return [
+      this.bias.slice([0, 0], [1, g]).reshape([g]),
+      this.bias.slice([1, 0], [1, g]).reshape([g]),
+    ];
+  }
+
+  /**
+   * The whole sequence as one fused op ({@link gruSequence}) when the backend has a sequence
+   * kernel for this dtype, the cell is Keras 3's default (`resetAfter`, tanh and sigmoid) and
+   * there is no recurrent dropout at this call; null otherwise (the RNN then unrolls
+   * {@link beginSequence}). Input dropout draws the same masks as the unrolled path.
+   */
+  runSequence(
+    sequence: Tensor,
+    states: readonly Tensor[],
+    training: boolean,
+    goBackwards: boolean,
+  ): SequenceRun | null {
+    const recurrentDropout = training && this.recurrentDropout > 0 && this.recurrentDropout < 1;
+    if (
+      recurrentDropout ||
+      !this.resetAfter ||
+      this.activation !== getActivation('tanh') ||
+      this.recurrentActivation !== getActivation('sigmoid') ||
+      !be().hasFusedGruSequence(this.dtype)
+    ) {
+      return null;
+    }
+    const x = this.checkSequence(sequence);
+    const masks = this.sampleMasks(x.shape[0]!, training);
+    const [inBias, recBias] = this.splitBias();
+    const xProj = this.projectInputs(x, masks.input, inBias);
+    const r = gruSequence(xProj, this.recurrentKernel!, recBias, states[0]!, { goBackwards });
+    return { sequence: r.sequence, last: r.h, states: [r.h] };
+  }
+
   override beginSequence(sequence: Tensor, training: boolean): RNNStep {
     const x = this.checkSequence(sequence);
     const u = this.units;
     const masks = this.sampleMasks(x.shape[0]!, training);
-    let inBias: Tensor | null = null;
-    let recBias: Tensor | null = null;
-    if (this.bias) {
-      if (this.resetAfter) {
-        inBias = this.bias.slice([0, 0], [1, 3 * u]).reshape([3 * u]);
-        recBias = this.bias.slice([1, 0], [1, 3 * u]).reshape([3 * u]);
-      } else inBias = this.bias;
-    }
+    const [inBias, recBias] = this.splitBias();
     const xs = unstackTime(this.projectInputs(x, masks.input, inBias));
     const rk = this.recurrentKernel!;
     const rm = masks.recurrent; // one mask per gate when present (recurrentDropout ≠ 0)

@@ -11,6 +11,7 @@
 
 #include "gemm.h"
 #include "kernels.h"
+#include "gru_seq.h"
 #include "lstm_seq.h"
 #include "pool.h"
 
@@ -483,6 +484,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   registerLstmSeq(env, exports);
+  registerGruSeq(env, exports);
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
   exports.Set("biasAct", Napi::Function::New(env, BiasAct));
   exports.Set("adam", Napi::Function::New(env, Adam));

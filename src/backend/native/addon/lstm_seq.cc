@@ -21,84 +21,20 @@
 
 #include "gemm.h"
 #include "pool.h"
+#include "seq_common.h"
 #include "vmath.h"
 
 namespace tessera {
 namespace {
 
-inline v8f ld8(const float* p) {
-  v8f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void st8(float* p, v8f v) { std::memcpy(p, &v, sizeof v); }
-
-inline float sigm(float x) {
-  if (x >= 0) return 1.f / (1.f + std::exp(-x));
-  const float e = std::exp(x);
-  return e / (1.f + e);
-}
-
-// C[M×N] += A[M×K] · B[K×N] (row-major, B contiguous with ldb = N). Sized for the recurrent
-// products (K, N ≤ a few hundred), where the library GEMM's packing costs more than the math:
-// 4 rows × 32 columns of C stay in 16 registers while K streams, B rows come from L1.
-void smallGemmAcc(const float* A, long lda, const float* B, float* C, long ldc, long M, long N,
-                  long K) {
-  long i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const float* a0 = A + i * lda;
-    long j = 0;
-    for (; j + 32 <= N; j += 32) {
-      v8f acc[4][4];
-      for (int r = 0; r < 4; r++)
-        for (int q = 0; q < 4; q++) acc[r][q] = ld8(C + (i + r) * ldc + j + 8 * q);
-      for (long k = 0; k < K; k++) {
-        const float* b = B + k * N + j;
-        const v8f b0 = ld8(b), b1 = ld8(b + 8), b2 = ld8(b + 16), b3 = ld8(b + 24);
-        for (int r = 0; r < 4; r++) {
-          const v8f av = vsplat(a0[r * lda + k]);
-          acc[r][0] += av * b0;
-          acc[r][1] += av * b1;
-          acc[r][2] += av * b2;
-          acc[r][3] += av * b3;
-        }
-      }
-      for (int r = 0; r < 4; r++)
-        for (int q = 0; q < 4; q++) st8(C + (i + r) * ldc + j + 8 * q, acc[r][q]);
-    }
-    for (; j + 8 <= N; j += 8) {
-      v8f acc[4];
-      for (int r = 0; r < 4; r++) acc[r] = ld8(C + (i + r) * ldc + j);
-      for (long k = 0; k < K; k++) {
-        const v8f bv = ld8(B + k * N + j);
-        for (int r = 0; r < 4; r++) acc[r] += vsplat(a0[r * lda + k]) * bv;
-      }
-      for (int r = 0; r < 4; r++) st8(C + (i + r) * ldc + j, acc[r]);
-    }
-    for (; j < N; j++) {
-      for (int r = 0; r < 4; r++) {
-        float s = C[(i + r) * ldc + j];
-        for (long k = 0; k < K; k++) s += a0[r * lda + k] * B[k * N + j];
-        C[(i + r) * ldc + j] = s;
-      }
-    }
-  }
-  for (; i < M; i++) {
-    const float* a = A + i * lda;
-    float* c = C + i * ldc;
-    long j = 0;
-    for (; j + 8 <= N; j += 8) {
-      v8f acc = ld8(c + j);
-      for (long k = 0; k < K; k++) acc += vsplat(a[k]) * ld8(B + k * N + j);
-      st8(c + j, acc);
-    }
-    for (; j < N; j++) {
-      float s = c[j];
-      for (long k = 0; k < K; k++) s += a[k] * B[k * N + j];
-      c[j] = s;
-    }
-  }
-}
+using seq::arr;
+using seq::fail;
+using seq::ld8;
+using seq::num;
+using seq::overBatch;
+using seq::smallGemmAcc;
+using seq::st8;
+using seq::sigm;
 
 // Rows [b0, b1) of the forward: the whole recurrence of those samples.
 void forwardRows(const LstmSeqDims& d, const float* xProj, const float* U, const float* h0,
@@ -216,23 +152,6 @@ void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const 
   std::memcpy(dc0 + b0 * u, dcCarry.data(), sizeof(float) * rows * u);
 }
 
-// Splits the batch over the pool: each part runs its samples' whole recurrence.
-template <typename F>
-void overBatch(long batch, F&& f) {
-  const long minRows = 8;
-  const long parts = std::max(1L, std::min<long>(poolSize(), batch / minRows));
-  const long per = (batch + parts - 1) / parts;
-  if (parts <= 1) {
-    f(0L, batch);
-    return;
-  }
-  parallelFor(static_cast<int>(parts), [&](int p) {
-    const long lo = p * per;
-    const long hi = std::min(batch, lo + per);
-    if (lo < hi) f(lo, hi);
-  });
-}
-
 }  // namespace
 
 void lstmSeqForwardF32(const LstmSeqDims& d, const float* xProj, const float* U, const float* h0,
@@ -280,31 +199,6 @@ void lstmSeqBackwardF32(const LstmSeqDims& d, const float* U, const float* h0, c
 // Node-API bindings (kept here so addon.cc only registers them).
 
 namespace {
-
-[[noreturn]] void fail(Napi::Env env, const char* fn, const std::string& msg) {
-  throw Napi::RangeError::New(env, std::string("tessera native ") + fn + ": " + msg);
-}
-
-long num(const Napi::CallbackInfo& info, size_t i) {
-  return static_cast<long>(info[i].As<Napi::Number>().Int64Value());
-}
-
-// A Float32Array argument with at least `need` elements; null/undefined allowed when optional.
-float* arr(const Napi::CallbackInfo& info, size_t i, long need, const char* fn,
-           bool optional = false) {
-  const Napi::Value v = info[i];
-  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    fail(info.Env(), fn, "argument " + std::to_string(i) + " must be a Float32Array");
-  }
-  auto a = v.As<Napi::Float32Array>();
-  if (static_cast<long>(a.ElementLength()) < need) {
-    fail(info.Env(), fn, "argument " + std::to_string(i) + " has " +
-                             std::to_string(a.ElementLength()) + " elements, needs " +
-                             std::to_string(need));
-  }
-  return a.Data();
-}
 
 LstmSeqDims dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   LstmSeqDims d;

@@ -1,29 +1,40 @@
 /**
- * The `js` reference backend: every primitive as plain loops over JS typed arrays. It is the
- * correctness oracle of the test suite (it alone stores float64, for gradient checks) and the
- * fallback on any runtime. Its matmul is a packed, register-tiled kernel (`gemm.ts`).
+ * The CPU backend: tensors live in host memory as JS typed arrays ({@link JsData}), and each
+ * primitive either runs a kernel of its {@link KernelProvider} (js, wasm or native) or the js
+ * reference loop. Which one runs is decided in one place, {@link CpuBackend.eligible}; the
+ * providers hold kernels only. With the js provider this is the `js` backend: the correctness
+ * oracle of the test suite (it alone stores float64, for gradient checks) and the fallback on
+ * any runtime.
  */
 import { ValueError } from '../../errors.js';
 import { type DType, INT32_MIN, type TypedArray } from '../../tensor/dtype.js';
 import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import type {
+  AdamStepArgs,
   ArgReduceOp,
   BinaryOp,
   ConvArgs,
   DataHandle,
   FusedActivation,
+  GruSequenceArgs,
+  GruSequenceResult,
+  IndexCheckMessages,
+  LstmSequenceArgs,
+  LstmSequenceResult,
   MatmulArgs,
   PoolArgs,
   ReduceOp,
+  RmspropStepArgs,
   UnaryOp,
 } from '../backend.js';
 import { BaseBackend } from '../base.js';
-import { isTrailing } from '../broadcast_walk.js';
+import { type Operand, isTrailing, rowPattern } from '../broadcast_walk.js';
 import { hostArray, hostI32 } from '../host_arena.js';
-import * as conv from './conv.js';
-import { gemm } from './gemm.js';
-import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from './kernels.js';
-import { gruCellGradRef, gruCellRef, lstmCellGradRef, lstmCellRef } from './rnn_cells.js';
+import * as conv from '../js/conv.js';
+import { gemm } from '../js/gemm.js';
+import { binaryFn, broadcastIndex, broadcastStrides, stridedCopy, unaryFn } from '../js/kernels.js';
+import { gruCellGradRef, gruCellRef, lstmCellGradRef, lstmCellRef } from '../js/rnn_cells.js';
+import { JS_PROVIDER, type KernelFamily, type KernelProvider } from './provider.js';
 
 /** Storage of the js backend: one typed array of the tensor's dtype. */
 export class JsData implements DataHandle {
@@ -70,8 +81,54 @@ function coerce(v: number, dtype: DType): number {
   return v;
 }
 
-export class JsBackend extends BaseBackend {
-  readonly name: string = 'js';
+/** The float32 array behind a handle, or null for other storage or dtypes. */
+function f32Of(h: DataHandle): Float32Array | null {
+  const v = h instanceof JsData ? h.values : null;
+  return v instanceof Float32Array ? v : null;
+}
+
+/**
+ * The CPU backend over host memory, running its provider's kernels where the eligibility rule
+ * allows and the js reference elsewhere.
+ *
+ * @example
+ * const js = new CpuBackend();            // the js reference backend
+ * const native = createNativeBackend();   // a CpuBackend with the native provider
+ * native.provider.name;                   // 'native'
+ */
+export class CpuBackend<P extends KernelProvider = KernelProvider> extends BaseBackend {
+  readonly name: string;
+
+  constructor(readonly provider: P = JS_PROVIDER as P) {
+    super();
+    this.name = provider.name;
+  }
+
+  /**
+   * The one eligibility rule for provider kernels: float32, every given operand a float32 host
+   * array (null operands are optional ones left out), and at least the provider's minimum work
+   * for the family. Returns the operands' arrays, or null when the reference must run.
+   */
+  protected eligible(
+    family: KernelFamily | null,
+    work: number,
+    dtype: DType,
+    ...hs: readonly (DataHandle | null)[]
+  ): (Float32Array | null)[] | null {
+    if (dtype !== 'float32' || !(work > 0)) return null;
+    if (family !== null && work < (this.provider.minWork[family] ?? 1)) return null;
+    const out: (Float32Array | null)[] = [];
+    for (const h of hs) {
+      if (h === null) {
+        out.push(null);
+        continue;
+      }
+      const v = f32Of(h);
+      if (!v) return null;
+      out.push(v);
+    }
+    return out;
+  }
 
   supportsDType(_dtype: DType): boolean {
     return true;
@@ -87,6 +144,33 @@ export class JsBackend extends BaseBackend {
 
   override readSync(h: DataHandle, _dtype: DType, _size: number): TypedArray {
     return vals(h).slice();
+  }
+
+  /**
+   * Checks ids where they lie in host memory (a kernel of this backend, not a host read of the
+   * step, so compiled steps replay it). Valid int32 ids come back as the same storage (storage
+   * is never written in place); other dtypes as new int32 storage.
+   */
+  override checkIndices(
+    indices: DataHandle,
+    size: number,
+    n: number,
+    _dtype: DType,
+    messages: IndexCheckMessages,
+  ): DataHandle {
+    const v = vals(indices);
+    for (let i = 0; i < size; i++) {
+      const k = v[i]!;
+      if (Number.isInteger(k) && k >= 0 && k < n) continue;
+      const msg = Number.isInteger(k) ? messages.outOfRange : messages.notInteger;
+      throw new ValueError(
+        msg.replaceAll('{value}', String(k)).replaceAll('{position}', String(i)),
+      );
+    }
+    if (v instanceof Int32Array) return indices;
+    const out = hostI32(size, false);
+    for (let i = 0; i < size; i++) out[i] = v[i]!;
+    return new JsData(out);
   }
 
   fill(size: number, value: number, dtype: DType): DataHandle {
@@ -112,6 +196,12 @@ export class JsBackend extends BaseBackend {
   }
 
   unary(op: UnaryOp, x: DataHandle, size: number, dtype: DType, param = 0): DataHandle {
+    const pk = this.provider;
+    const e = pk.unary && this.eligible('unary', size, dtype, x);
+    if (e) {
+      const out = pk.unary!(op, e[0]!, size, param);
+      if (out) return new JsData(out);
+    }
     const src = vals(x);
     const isPredicate = op === 'isNaN' || op === 'isFinite' || op === 'logicalNot';
     const out = hostArray(isPredicate ? 'bool' : dtype, size);
@@ -130,9 +220,22 @@ export class JsBackend extends BaseBackend {
     inDType: DType,
     outDType: DType,
   ): DataHandle {
+    const size = sizeOf(outShape);
+    const pk = this.provider;
+    const family = outDType === 'float32' ? 'binary' : outDType === 'bool' ? 'compare' : null;
+    const has = family === 'binary' ? !!pk.binary : family === 'compare' && !!pk.compare;
+    const e = has && this.eligible(family, size, inDType, a, b);
+    const p = e ? rowPattern([aShape, bShape], outShape) : null;
+    if (e && p) {
+      const [wa, wb] = p.ops as [Operand, Operand];
+      const out =
+        family === 'binary'
+          ? pk.binary!(op, e[0]!, wa, e[1]!, wb, p.rows, p.cols)
+          : pk.compare!(op, e[0]!, wa, e[1]!, wb, p.rows, p.cols);
+      if (out) return new JsData(out);
+    }
     const av = vals(a);
     const bv = vals(b);
-    const size = sizeOf(outShape);
     const out = hostArray(outDType, size);
     const sameA = av.length === size;
     const sameB = bv.length === size;
@@ -170,10 +273,19 @@ export class JsBackend extends BaseBackend {
     outShape: Shape,
     dtype: DType,
   ): DataHandle {
+    const size = sizeOf(outShape);
+    const pk = this.provider;
+    const cb = cond instanceof JsData && cond.values instanceof Uint8Array ? cond.values : null;
+    const e = pk.where && cb && this.eligible('where', size, dtype, a, b);
+    const p = e ? rowPattern([condShape, aShape, bShape], outShape) : null;
+    if (e && p) {
+      const [wc, wa, wb] = p.ops as [Operand, Operand, Operand];
+      const out = pk.where!(cb!, wc, e[0]!, wa, e[1]!, wb, p.rows, p.cols);
+      if (out) return new JsData(out);
+    }
     const cv = vals(cond);
     const av = vals(a);
     const bv = vals(b);
-    const size = sizeOf(outShape);
     const out = hostArray(dtype, size);
     const ic = broadcastIndex(condShape, outShape);
     const ia = broadcastIndex(aShape, outShape);
@@ -190,6 +302,12 @@ export class JsBackend extends BaseBackend {
     units: number,
     dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.lstmCell && this.eligible(null, batch * units, dtype, z, c);
+    if (e) {
+      const out = pk.lstmCell!(e[0]!, e[1]!, batch, units);
+      if (out) return new JsData(out);
+    }
     return new JsData(lstmCellRef(vals(z), vals(c), batch, units, dtype));
   }
 
@@ -202,6 +320,12 @@ export class JsBackend extends BaseBackend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle] {
+    const pk = this.provider;
+    const e = pk.lstmCellGrad && this.eligible(null, batch * units, dtype, z, c, hc, dhc);
+    if (e) {
+      const out = pk.lstmCellGrad!(e[0]!, e[1]!, e[2]!, e[3]!, batch, units);
+      if (out) return [new JsData(out[0]), new JsData(out[1])];
+    }
     const [dz, dc] = lstmCellGradRef(vals(z), vals(c), vals(hc), vals(dhc), batch, units, dtype);
     return [new JsData(dz), new JsData(dc)];
   }
@@ -215,6 +339,12 @@ export class JsBackend extends BaseBackend {
     units: number,
     dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.gruCell && this.eligible(null, batch * units, dtype, x, r, h);
+    if (e) {
+      const out = pk.gruCell!(e[0]!, e[1]!, e[2]!, batch, units);
+      if (out) return new JsData(out);
+    }
     return new JsData(gruCellRef(vals(x), vals(r), vals(h), batch, units, dtype));
   }
 
@@ -227,6 +357,12 @@ export class JsBackend extends BaseBackend {
     units: number,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle] {
+    const pk = this.provider;
+    const e = pk.gruCellGrad && this.eligible(null, batch * units, dtype, x, r, h, dy);
+    if (e) {
+      const out = pk.gruCellGrad!(e[0]!, e[1]!, e[2]!, e[3]!, batch, units);
+      if (out) return [new JsData(out[0]), new JsData(out[1]), new JsData(out[2])];
+    }
     const [dx, dr, dh] = gruCellGradRef(vals(x), vals(r), vals(h), vals(dy), batch, units, dtype);
     return [new JsData(dx), new JsData(dr), new JsData(dh)];
   }
@@ -240,6 +376,13 @@ export class JsBackend extends BaseBackend {
     act: FusedActivation,
     dtype: DType,
   ): DataHandle | null {
+    const pk = this.provider;
+    if (pk.fusedEpilogue === false) return null;
+    const e = pk.biasActivation && this.eligible('epilogue', rows * cols, dtype, x, bias);
+    if (e) {
+      const out = pk.biasActivation!(e[0]!, rows, cols, e[1]!, act === 'relu');
+      if (out) return new JsData(out);
+    }
     if (dtype !== 'float32' && dtype !== 'float64') return null;
     const src = vals(x);
     const bv = bias === null ? null : vals(bias);
@@ -272,6 +415,16 @@ export class JsBackend extends BaseBackend {
     dtype: DType,
     outDType: DType,
   ): DataHandle {
+    const pk = this.provider;
+    if (op === 'sum' && outDType === 'float32' && pk.reduceSum && axes.length > 0) {
+      const sorted = [...axes].sort((p, q) => p - q);
+      const contiguous = sorted.every((ax, i) => i === 0 || ax === sorted[i - 1]! + 1);
+      const e = contiguous && this.eligible('reduce', sizeOf(shape), dtype, x);
+      if (e) {
+        const out = pk.reduceSum(e[0]!, shape, sorted);
+        if (out) return new JsData(out);
+      }
+    }
     let src = vals(x);
     let shp: readonly number[] = shape;
     // Sums over leading axes (bias gradients) accumulate rows in order instead of transposing.
@@ -370,6 +523,13 @@ export class JsBackend extends BaseBackend {
   }
 
   matmul(a: DataHandle, b: DataHandle, args: MatmulArgs, dtype: DType): DataHandle {
+    const pk = this.provider;
+    const macs = args.batch * args.m * args.n * args.k;
+    const e = pk.matmul && this.eligible('matmul', macs, dtype, a, b);
+    if (e) {
+      const out = pk.matmul!(e[0]!, e[1]!, args);
+      if (out) return new JsData(out);
+    }
     const av = vals(a) as Float32Array | Float64Array;
     const bv = vals(b) as Float32Array | Float64Array;
     const { batch, m, n, k, transA, transB, strideA, strideB } = args;
@@ -496,11 +656,19 @@ export class JsBackend extends BaseBackend {
     axis: number,
     dtype: DType,
   ): DataHandle {
-    const src = vals(x);
-    const idx = vals(indices);
     const n = shape[axis]!;
     const inner = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
+    const pk = this.provider;
+    const iv = indices instanceof JsData && indices.values instanceof Int32Array;
+    const e = pk.gather && iv && this.eligible('gather', outer * numIndices * inner, dtype, x);
+    if (e) {
+      const idx32 = (indices as JsData).values as Int32Array;
+      const out = pk.gather!(e[0]!, idx32.subarray(0, numIndices), outer, n, inner);
+      if (out) return new JsData(out);
+    }
+    const src = vals(x);
+    const idx = vals(indices);
     const out = hostArray(dtype, outer * numIndices * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < numIndices; i++) {
@@ -519,11 +687,20 @@ export class JsBackend extends BaseBackend {
     axis: number,
     dtype: DType,
   ): DataHandle {
-    const src = vals(updates);
-    const idx = vals(indices);
     const n = outShape[axis]!;
     const inner = sizeOf(outShape.slice(axis + 1));
     const outer = sizeOf(outShape.slice(0, axis));
+    const pk = this.provider;
+    const iv = indices instanceof JsData && indices.values instanceof Int32Array;
+    const e =
+      pk.scatterAdd && iv && this.eligible('gather', outer * numIndices * inner, dtype, updates);
+    if (e) {
+      const idx32 = (indices as JsData).values as Int32Array;
+      const out = pk.scatterAdd!(e[0]!, idx32.subarray(0, numIndices), outer, n, inner);
+      if (out) return new JsData(out);
+    }
+    const src = vals(updates);
+    const idx = vals(indices);
     const out = hostArray(dtype, sizeOf(outShape));
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < numIndices; i++) {
@@ -553,7 +730,7 @@ export class JsBackend extends BaseBackend {
     return new JsData(out);
   }
 
-  // --- convolution and pooling (kernels in conv.ts: im2col + gemm, direct loops for pools)
+  // --- convolution and pooling (reference kernels in js/conv.ts: im2col + gemm, direct loops)
 
   override conv2d(
     x: DataHandle,
@@ -561,20 +738,28 @@ export class JsBackend extends BaseBackend {
     filter: DataHandle,
     filterShape: Shape,
     args: ConvArgs,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.conv2d && this.eligible(null, sizeOf(xShape), dtype, x, filter);
+    const out = e && pk.conv2d!(e[0]!, xShape, e[1]!, filterShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.conv2dForward(fvals(x), xShape, fvals(filter), filterShape, args));
   }
 
   override conv2dBackpropInput(
     dy: DataHandle,
-    _dyShape: Shape,
+    dyShape: Shape,
     filter: DataHandle,
     filterShape: Shape,
     xShape: Shape,
     args: ConvArgs,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.conv2dBackpropInput && this.eligible(null, sizeOf(xShape), dtype, dy, filter);
+    const out = e && pk.conv2dBackpropInput!(e[0]!, dyShape, e[1]!, filterShape, xShape, args);
+    if (out) return new JsData(out);
     return new JsData(
       conv.conv2dBackpropInput(fvals(dy), fvals(filter), filterShape, xShape, args),
     );
@@ -584,15 +769,23 @@ export class JsBackend extends BaseBackend {
     x: DataHandle,
     xShape: Shape,
     dy: DataHandle,
-    _dyShape: Shape,
+    dyShape: Shape,
     filterShape: Shape,
     args: ConvArgs,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.conv2dBackpropFilter && this.eligible(null, sizeOf(xShape), dtype, x, dy);
+    const out = e && pk.conv2dBackpropFilter!(e[0]!, xShape, e[1]!, dyShape, filterShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.conv2dBackpropFilter(fvals(x), xShape, fvals(dy), filterShape, args));
   }
 
-  override maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, _dtype: DType): DataHandle {
+  override maxPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
+    const pk = this.provider;
+    const e = pk.maxPool2d && this.eligible(null, sizeOf(xShape), dtype, x);
+    const out = e && pk.maxPool2d!(e[0]!, xShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.maxPool2dForward(fvals(x), xShape, args));
   }
 
@@ -602,19 +795,33 @@ export class JsBackend extends BaseBackend {
     x: DataHandle,
     xShape: Shape,
     args: PoolArgs,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.maxPool2dBackward && this.eligible(null, sizeOf(xShape), dtype, dy, x);
+    const out = e && pk.maxPool2dBackward!(e[0]!, e[1]!, xShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.maxPool2dBackward(fvals(dy), fvals(x), xShape, args));
   }
 
+  /**
+   * Pooling that keeps its argmax. A provider without an argmax kernel (`argmaxPooling: false`)
+   * returns null here, so the pooling op keeps that provider's forward and backward rather than
+   * the js argmax loop.
+   */
   override maxPool2dWithArgmax(
     x: DataHandle,
     xShape: Shape,
     args: PoolArgs,
-    _dtype: DType,
+    dtype: DType,
   ): [DataHandle, DataHandle] | null {
     // The argmax is a flat int32 index into x.
     if (sizeOf(xShape) > 0x7fffffff) return null;
+    const pk = this.provider;
+    if (pk.argmaxPooling === false && this.eligible(null, sizeOf(xShape), dtype, x)) return null;
+    const e = pk.maxPool2dWithArgmax && this.eligible(null, sizeOf(xShape), dtype, x);
+    const out = e && pk.maxPool2dWithArgmax!(e[0]!, xShape, args);
+    if (out) return [new JsData(out[0]), new JsData(out[1])];
     const { y, argmax } = conv.maxPool2dForwardArgmax(fvals(x), xShape, args);
     return [new JsData(y), new JsData(argmax)];
   }
@@ -624,16 +831,24 @@ export class JsBackend extends BaseBackend {
     argmax: DataHandle,
     numOut: number,
     xShape: Shape,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
     const a = vals(argmax);
     if (!(a instanceof Int32Array)) {
       throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
     }
+    const pk = this.provider;
+    const e = pk.maxPool2dBackwardFromArgmax && this.eligible(null, numOut, dtype, dy);
+    const out = e && pk.maxPool2dBackwardFromArgmax!(e[0]!, a, numOut, xShape);
+    if (out) return new JsData(out);
     return new JsData(conv.maxPool2dBackwardArgmax(fvals(dy), a, numOut, sizeOf(xShape)));
   }
 
-  override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, _dtype: DType): DataHandle {
+  override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
+    const pk = this.provider;
+    const e = pk.avgPool2d && this.eligible(null, sizeOf(xShape), dtype, x);
+    const out = e && pk.avgPool2d!(e[0]!, xShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.avgPool2dForward(fvals(x), xShape, args));
   }
 
@@ -642,9 +857,170 @@ export class JsBackend extends BaseBackend {
     _dyShape: Shape,
     xShape: Shape,
     args: PoolArgs,
-    _dtype: DType,
+    dtype: DType,
   ): DataHandle {
+    const pk = this.provider;
+    const e = pk.avgPool2dBackward && this.eligible(null, sizeOf(xShape), dtype, dy);
+    const out = e && pk.avgPool2dBackward!(e[0]!, xShape, args);
+    if (out) return new JsData(out);
     return new JsData(conv.avgPool2dBackward(fvals(dy), xShape, args));
+  }
+
+  // --- softmax, whole-sequence LSTM and optimizer steps: provider kernels, else the
+  // composites of BaseBackend (written in primitives)
+
+  override softmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle {
+    return this.softmaxKernel(x, shape, axis, dtype, false) ?? super.softmax(x, shape, axis, dtype);
+  }
+
+  override logSoftmax(x: DataHandle, shape: Shape, axis: number, dtype: DType): DataHandle {
+    return (
+      this.softmaxKernel(x, shape, axis, dtype, true) ?? super.logSoftmax(x, shape, axis, dtype)
+    );
+  }
+
+  private softmaxKernel(
+    x: DataHandle,
+    shape: Shape,
+    axis: number,
+    dtype: DType,
+    log: boolean,
+  ): DataHandle | null {
+    const pk = this.provider;
+    const size = sizeOf(shape);
+    if (!pk.softmax || axis !== shape.length - 1) return null;
+    const e = this.eligible(null, size, dtype, x);
+    const cols = shape[axis]!;
+    const out = e && pk.softmax(e[0]!, size / cols, cols, log);
+    return out ? new JsData(out) : null;
+  }
+
+  override hasFusedLstmSequence(dtype: DType): boolean {
+    return dtype === 'float32' && this.provider.lstmSequence !== undefined;
+  }
+
+  override lstmSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    h0: DataHandle,
+    c0: DataHandle,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): LstmSequenceResult {
+    const pk = this.provider;
+    const work = a.batch * a.steps * a.units;
+    const e = pk.lstmSequence && this.eligible(null, work, dtype, xProj, U, h0, c0);
+    const r = e && pk.lstmSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a);
+    if (r) {
+      const { h, hLast, cLast, saved } = r;
+      return { h: new JsData(h), hLast: new JsData(hLast), cLast: new JsData(cLast), saved };
+    }
+    return super.lstmSequence(xProj, U, h0, c0, a, dtype);
+  }
+
+  override lstmSequenceGrad(
+    saved: LstmSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    dcLast: DataHandle | null,
+    a: LstmSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle] {
+    const pk = this.provider;
+    if (!pk.lstmSequenceGrad || saved.kind !== pk.name) {
+      return super.lstmSequenceGrad(saved, dh, dhLast, dcLast, a, dtype);
+    }
+    const { batch: B, steps: T, units: u } = a;
+    const g = (h: DataHandle | null, n: number) => this.f32Grad(h, n, dtype);
+    const r = pk.lstmSequenceGrad(saved, g(dh, B * T * u), g(dhLast, B * u), g(dcLast, B * u), a);
+    return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2]), new JsData(r[3])];
+  }
+
+  override hasFusedGruSequence(dtype: DType): boolean {
+    return dtype === 'float32' && this.provider.gruSequence !== undefined;
+  }
+
+  override gruSequence(
+    xProj: DataHandle,
+    U: DataHandle,
+    bRec: DataHandle | null,
+    h0: DataHandle,
+    a: GruSequenceArgs,
+    dtype: DType,
+  ): GruSequenceResult {
+    const pk = this.provider;
+    const work = a.batch * a.steps * a.units;
+    const e = pk.gruSequence && this.eligible(null, work, dtype, xProj, U, bRec, h0);
+    const r = e && pk.gruSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a);
+    if (r) return { h: new JsData(r.h), hLast: new JsData(r.hLast), saved: r.saved };
+    return super.gruSequence(xProj, U, bRec, h0, a, dtype);
+  }
+
+  override gruSequenceGrad(
+    saved: GruSequenceResult['saved'],
+    dh: DataHandle | null,
+    dhLast: DataHandle | null,
+    a: GruSequenceArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle, DataHandle] {
+    const pk = this.provider;
+    if (!pk.gruSequenceGrad || saved.kind !== pk.name) {
+      return super.gruSequenceGrad(saved, dh, dhLast, a, dtype);
+    }
+    const { batch: B, steps: T, units: u } = a;
+    const r = pk.gruSequenceGrad(
+      saved,
+      this.f32Grad(dh, B * T * u, dtype),
+      this.f32Grad(dhLast, B * u, dtype),
+      a,
+    );
+    return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2]), new JsData(r[3])];
+  }
+
+  /** A gradient as float32 for a provider kernel: converted once if autograd gave another dtype. */
+  private f32Grad(h: DataHandle | null, n: number, dtype: DType): Float32Array | null {
+    return h === null ? null : (f32Of(h) ?? Float32Array.from(this.readSync(h, dtype, n)));
+  }
+
+  override adamStep(
+    p: DataHandle,
+    g: DataHandle,
+    m: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: AdamStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] | null {
+    const pk = this.provider;
+    const e = pk.adamStep && this.eligible('optimizer', size, dtype, p, g, m, v);
+    const r = e && pk.adamStep!(e[0]!, e[1]!, e[2]!, e[3]!, size, hyper);
+    return r ? [new JsData(r[0]), new JsData(r[1]), new JsData(r[2])] : null;
+  }
+
+  override rmspropStep(
+    p: DataHandle,
+    g: DataHandle,
+    v: DataHandle,
+    size: number,
+    hyper: RmspropStepArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] | null {
+    const pk = this.provider;
+    const e = pk.rmspropStep && this.eligible('optimizer', size, dtype, p, g, v);
+    const r = e && pk.rmspropStep!(e[0]!, e[1]!, e[2]!, size, hyper);
+    return r ? [new JsData(r[0]), new JsData(r[1])] : null;
+  }
+}
+
+/**
+ * The `js` backend: the CPU backend with the js provider (every op runs the reference).
+ *
+ * @example
+ * const js = new JsBackend(); // js.name === 'js'
+ */
+export class JsBackend extends CpuBackend {
+  constructor() {
+    super(JS_PROVIDER);
   }
 }
 
