@@ -5,7 +5,6 @@
  * defaults here (windows gathered as im2col rows, then matmul / reduce / scatterAdd); they are
  * correct but slow, and meant to be overridden (the js backend does).
  */
-import { ValueError } from '../errors.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
 import type {

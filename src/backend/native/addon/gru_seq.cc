@@ -203,24 +203,11 @@ void gruSeqBackwardF32(const GruSeqDims& d, const float* U, const float* h0, con
 
 namespace {
 
-GruSeqDims dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-  GruSeqDims d;
-  d.batch = num(info, i);
-  d.steps = num(info, i + 1);
-  d.units = num(info, i + 2);
-  d.back = info[i + 3].As<Napi::Boolean>();
-  // In double: the product of three unchecked longs could overflow.
-  const double total = 4.0 * static_cast<double>(d.batch) * d.steps * d.units;
-  if (d.batch < 1 || d.steps < 1 || d.units < 1 || total > 2147483647.0) {
-    fail(info.Env(), fn, "sizes out of range");
-  }
-  return d;
-}
 
 // gruSeq(xProj, U, bRec?, h0, hseq, hLast, saved, batch, steps, units, back)
 Napi::Value GruSeq(const Napi::CallbackInfo& info) {
   const char* fn = "gruSeq";
-  const GruSeqDims d = dims(info, 7, fn);
+  const GruSeqDims d = seq::dims<GruSeqDims>(info, 7, fn);
   const long B = d.batch, T = d.steps, u = d.units;
   const float* x = arr(info, 0, B * T * 3 * u, fn);
   const float* U = arr(info, 1, u * 3 * u, fn);
@@ -236,7 +223,7 @@ Napi::Value GruSeq(const Napi::CallbackInfo& info) {
 // gruSeqGrad(U, h0, hseq, saved, dhseq?, dhLast?, dx, dU, dbRec, dh0, batch, steps, units, back)
 Napi::Value GruSeqGrad(const Napi::CallbackInfo& info) {
   const char* fn = "gruSeqGrad";
-  const GruSeqDims d = dims(info, 10, fn);
+  const GruSeqDims d = seq::dims<GruSeqDims>(info, 10, fn);
   const long B = d.batch, T = d.steps, u = d.units;
   const float* U = arr(info, 0, u * 3 * u, fn);
   const float* h0 = arr(info, 1, B * u, fn);

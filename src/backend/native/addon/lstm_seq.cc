@@ -200,24 +200,11 @@ void lstmSeqBackwardF32(const LstmSeqDims& d, const float* U, const float* h0, c
 
 namespace {
 
-LstmSeqDims dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-  LstmSeqDims d;
-  d.batch = num(info, i);
-  d.steps = num(info, i + 1);
-  d.units = num(info, i + 2);
-  d.back = info[i + 3].As<Napi::Boolean>();
-  // In double: the product of three unchecked longs could overflow.
-  const double total = 4.0 * static_cast<double>(d.batch) * d.steps * d.units;
-  if (d.batch < 1 || d.steps < 1 || d.units < 1 || total > 2147483647.0) {
-    fail(info.Env(), fn, "sizes out of range");
-  }
-  return d;
-}
 
 // lstmSeq(xProj, U, h0, c0, hseq, hLast, cLast, gates, cs, batch, steps, units, back)
 Napi::Value LstmSeq(const Napi::CallbackInfo& info) {
   const char* fn = "lstmSeq";
-  const LstmSeqDims d = dims(info, 9, fn);
+  const LstmSeqDims d = seq::dims<LstmSeqDims>(info, 9, fn);
   const long B = d.batch, T = d.steps, u = d.units;
   const float* x = arr(info, 0, B * T * 4 * u, fn);
   const float* U = arr(info, 1, u * 4 * u, fn);
@@ -236,7 +223,7 @@ Napi::Value LstmSeq(const Napi::CallbackInfo& info) {
 //             batch, steps, units, back)
 Napi::Value LstmSeqGrad(const Napi::CallbackInfo& info) {
   const char* fn = "lstmSeqGrad";
-  const LstmSeqDims d = dims(info, 13, fn);
+  const LstmSeqDims d = seq::dims<LstmSeqDims>(info, 13, fn);
   const long B = d.batch, T = d.steps, u = d.units;
   const float* U = arr(info, 0, u * 4 * u, fn);
   const float* h0 = arr(info, 1, B * u, fn);

@@ -132,5 +132,22 @@ inline float* arr(const Napi::CallbackInfo& info, size_t i, long need, const cha
   return a.Data();
 }
 
+// The (batch, steps, units, goBackwards) arguments of a sequence binding starting at `i`,
+// refused when out of range. `D` is the kernel's dims struct (same four fields).
+template <typename D>
+D dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  D d;
+  d.batch = num(info, i);
+  d.steps = num(info, i + 1);
+  d.units = num(info, i + 2);
+  d.back = info[i + 3].As<Napi::Boolean>();
+  // In double: the product of three unchecked longs could overflow.
+  const double total = 4.0 * static_cast<double>(d.batch) * d.steps * d.units;
+  if (d.batch < 1 || d.steps < 1 || d.units < 1 || total > 2147483647.0) {
+    fail(info.Env(), fn, "sizes out of range");
+  }
+  return d;
+}
+
 }  // namespace seq
 }  // namespace tessera
