@@ -193,9 +193,9 @@ function checkK(op: string, k: unknown): number {
   return v;
 }
 
-registerMetricFunction('binaryAccuracy', binaryAccuracy);
-registerMetricFunction('categoricalAccuracy', categoricalAccuracy);
-registerMetricFunction('sparseCategoricalAccuracy', sparseCategoricalAccuracy);
+registerMetricFunction('binaryAccuracy', binaryAccuracy, true);
+registerMetricFunction('categoricalAccuracy', categoricalAccuracy, true);
+registerMetricFunction('sparseCategoricalAccuracy', sparseCategoricalAccuracy, true);
 registerMetricFunction('topKCategoricalAccuracy', topKCategoricalAccuracy);
 registerMetricFunction('sparseTopKCategoricalAccuracy', sparseTopKCategoricalAccuracy);
 

@@ -17,8 +17,9 @@ import {
   getLossFunction,
   lossFunctionId,
 } from '../losses/registry.js';
+import { scalar } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
-import { broadcastTo } from '../ops/movement.js';
+import { broadcastTo, concat } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
 import type { Config, ConfigValue, Serializable } from '../serialization.js';
 import { registerSerializable } from '../serialization.js';
@@ -37,13 +38,26 @@ export type MetricOptions = {
 export type MetricFunction = (yTrue: TensorLike, yPred: TensorLike) => Tensor;
 
 const metricFunctions = new Map<string, MetricFunction>();
+/** Metric functions that are pure tensor code (no host read), safe inside a compiled step. */
+const tensorOnly = new Set<unknown>();
+/** Built-in losses that read labels back on the host (hinge's 0/1 check, CTC's lengths). */
+const HOST_LOSSES = new Set(['hinge', 'squared_hinge', 'categorical_hinge', 'ctc']);
 
 /**
- * Makes a metric function serializable by id inside {@link MeanMetricWrapper} configs.
+ * Makes a metric function serializable by id inside {@link MeanMetricWrapper} configs;
+ * `pure` marks it as tensor code with no host read, so a compiled step can record it.
  * @internal
  */
-export function registerMetricFunction(id: string, fn: MetricFunction): void {
+export function registerMetricFunction(id: string, fn: MetricFunction, pure = false): void {
   metricFunctions.set(id, fn);
+  if (pure) tensorOnly.add(fn);
+}
+
+/** Whether `fn` is a built-in metric or loss function known to make no host read. */
+function isTensorOnly(fn: unknown): boolean {
+  if (tensorOnly.has(fn)) return true;
+  const id = lossFunctionId(fn);
+  return id !== undefined && !HOST_LOSSES.has(id);
 }
 
 /** The id of a registered metric function or built-in loss function, or undefined. @internal */
@@ -94,6 +108,21 @@ export abstract class Metric implements Serializable {
     this.name = opts.name ?? defaultName;
   }
 
+  /**
+   * The tensor part of one update: this batch's statistics as tensors, computed without any
+   * host read so that a compiled step can record them and the trainer can read every metric
+   * and the loss back in one read; {@link mergeStatistics} then adds the values. Null (the
+   * default) when the metric updates on the host, through {@link updateState}.
+   */
+  batchStatistics(_yTrue: Tensor, _yPred: Tensor, _sampleWeight: Tensor | null): Tensor[] | null {
+    return null;
+  }
+
+  /** The host part: adds the values of the tensors {@link batchStatistics} returned. */
+  mergeStatistics(_values: readonly number[]): void {
+    throw new ValueError(`${this.name}: this metric has no tensor statistics to merge`);
+  }
+
   /** Accumulates one batch. */
   abstract updateState(
     yTrue: TensorLike,
@@ -130,10 +159,26 @@ export function samplewiseSums(
   op: string,
 ): { total: number; count: number } {
   return noGrad(() => {
+    const { total, count } = samplewiseTensors(values, sampleWeight, op);
+    const [t, c] = concat([total.reshape([1]), count.reshape([1])], 0).dataSync();
+    return { total: t!, count: c! };
+  });
+}
+
+/**
+ * {@link samplewiseSums} as tensors (a 0-d total and count), with no host read.
+ * @internal
+ */
+export function samplewiseTensors(
+  values: Tensor,
+  sampleWeight: TensorLike | null | undefined,
+  op: string,
+): { total: Tensor; count: Tensor } {
+  return noGrad(() => {
     let v = values;
     if (sampleWeight === undefined || sampleWeight === null) {
       if (v.rank > 1) v = mean(v, range(1, v.rank));
-      return { total: sum(v).item(), count: v.rank >= 1 ? v.shape[0]! : 1 };
+      return { total: sum(v), count: scalar(v.rank >= 1 ? v.shape[0]! : 1, v.dtype) };
     }
     let w = toLabels(sampleWeight, v, op, 'sampleWeight');
     [v, w] = squeezeOrExpandToSameRank(v, w);
@@ -149,7 +194,7 @@ export function samplewiseSums(
     v = mul(v, w);
     if (wRank > 1) w = mean(w, range(1, wRank));
     if (v.rank > 1) v = mean(v, range(1, v.rank));
-    return { total: sum(v).item(), count: sum(w).item() };
+    return { total: sum(v), count: sum(w) };
   });
 }
 
@@ -195,6 +240,12 @@ export class Mean extends Metric {
     const { total, count } = samplewiseSums(values, sampleWeight, this.name);
     this.total += total;
     this.count += count;
+  }
+
+  /** Adds `[total, count]` from {@link MeanMetricWrapper.batchStatistics}. */
+  override mergeStatistics(values: readonly number[]): void {
+    this.total += values[0]!;
+    this.count += values[1]!;
   }
 
   result(): number {
@@ -256,6 +307,27 @@ export class MeanMetricWrapper extends Mean {
     this.fnOptions = merged.fnOptions ?? {};
     const id = metricFunctionId(resolved);
     this.options = id ? { fn: id, fnOptions: { ...this.fnOptions } as ConfigValue } : {};
+  }
+
+  /**
+   * `[Σ v·w, Σ w]` of this batch as tensors, for built-in functions that make no host read;
+   * null for others (a custom function may read values back: it runs through `updateState`).
+   */
+  override batchStatistics(
+    yTrue: Tensor,
+    yPred: Tensor,
+    sampleWeight: Tensor | null,
+  ): Tensor[] | null {
+    if (!isTensorOnly(this.fn)) return null;
+    return noGrad(() => {
+      const values = (this.fn as (t: TensorLike, p: TensorLike, o: Config) => Tensor)(
+        yTrue,
+        yPred,
+        this.fnOptions,
+      );
+      const { total, count } = samplewiseTensors(values, sampleWeight, this.name);
+      return [total, count];
+    });
   }
 
   /** Computes `fn(yTrue, yPred)` without recording gradients and adds its weighted mean. */

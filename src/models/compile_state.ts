@@ -9,7 +9,8 @@ import { CompiledStep, type JitCompile } from '../engine/step.js';
 import { ValueError } from '../errors.js';
 import { type Loss, type LossFunction as LossFn, type LossId, getLoss } from '../losses.js';
 import { type Metric, getMetric } from '../metrics.js';
-import { slice } from '../ops/movement.js';
+import { cast } from '../ops/elementwise.js';
+import { concat, slice } from '../ops/movement.js';
 import { type Optimizer, type OptimizerId, getOptimizer } from '../optimizers/index.js';
 import type { SerializedObject } from '../serialization.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -80,6 +81,16 @@ export interface CompiledState {
   stepOutputLosses: Tensor[];
   /** Predictions of the current training step, when the default trainStep made them. */
   stepPreds: Tensor[] | null;
+  /**
+   * The current step's loss, per-output losses and metric statistics as one flat tensor, when
+   * the compiled step computed it ({@link stepSummary}); null: `updateLogs` computes it.
+   */
+  stepSummary: Tensor | null;
+  /**
+   * Per output and metric, how many statistics the summary holds for it (null: the metric
+   * updates on the host); set by {@link stepSummary}, the same for every step.
+   */
+  summaryLayout: (number | null)[][];
   /** The compiled train, test and predict steps (null: eager). */
   jit: {
     train: CompiledStep;
@@ -197,6 +208,8 @@ export function compile(model: Model, args: CompileArgs): void {
     outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
     stepOutputLosses: [],
     stepPreds: null,
+    stepSummary: null,
+    summaryLayout: [],
     jit: jitSteps(args.jitCompile ?? defaultJitCompile(), 'compile'),
   };
 }
@@ -308,7 +321,44 @@ export function ensureBuilt(model: Model, x: readonly Tensor[]): void {
 }
 
 /**
- * Updates trackers and metrics after a step and returns the running logs.
+ * Everything a step reports, as one flat float32 tensor so that the host reads it once: the
+ * loss, then each output's loss (multi-output models), then the tensor statistics of every
+ * metric that has them ({@link Metric.batchStatistics}), in the order of `st.metrics`. It makes
+ * no host read, so a compiled step records it with the rest of the step.
+ *
+ * Shape: `[1 + outputs' losses + Σ statistics]`, float32 (float64 for a float64 loss).
+ * @example const summary = stepSummary(st, loss, y, preds, null); // read once after the step
+ */
+export function stepSummary(
+  st: CompiledState,
+  loss: Tensor,
+  y: readonly Tensor[],
+  preds: readonly Tensor[],
+  sw: Tensor | null,
+): Tensor {
+  return noGrad(() => {
+    const parts: Tensor[] = [loss];
+    if (st.stepOutputLosses.length > 1) parts.push(...st.stepOutputLosses);
+    st.summaryLayout = ensureMetrics(st, y, preds).map((ms, i) =>
+      ms.map((m) => {
+        const stats = m.batchStatistics(y[i]!, preds[i]!, sw);
+        if (stats) parts.push(...stats);
+        return stats ? stats.length : null;
+      }),
+    );
+    // float32 unless the loss is float64 (a float64 model keeps its loss's precision).
+    const dt = loss.dtype === 'float64' ? 'float64' : 'float32';
+    return concat(
+      parts.map((t) => cast(t.reshape([1]), dt)),
+      0,
+    );
+  });
+}
+
+/**
+ * Updates trackers and metrics after a step, from the step's summary (read back once; made
+ * here when the step did not make it) and, for metrics without tensor statistics, their host
+ * update; returns the running logs.
  * @example const logs = updateLogs(model, st, loss, y, preds, null, 32);
  */
 export function updateLogs(
@@ -320,13 +370,29 @@ export function updateLogs(
   sw: Tensor | null,
   batch: number,
 ): Logs {
-  st.lossTracker.update(loss.item(), batch);
-  if (st.stepOutputLosses.length > 1)
-    st.stepOutputLosses.forEach((l, i) => st.outputLossTrackers[i]!.update(l.item(), batch));
+  const summary = st.stepSummary ?? stepSummary(st, loss, y, preds, sw);
+  st.stepSummary = null;
+  const values = summary.dataSync();
+  let k = 0;
+  st.lossTracker.update(values[k++]!, batch);
+  if (st.stepOutputLosses.length > 1) {
+    for (const t of st.outputLossTrackers) t.update(values[k++]!, batch);
+  }
   st.stepOutputLosses = [];
   const metrics = ensureMetrics(st, y, preds);
   noGrad(() =>
-    metrics.forEach((ms, i) => ms.forEach((m) => m.updateState(y[i]!, preds[i]!, sw ?? undefined))),
+    metrics.forEach((ms, i) =>
+      ms.forEach((m, j) => {
+        // Statistics merged from the one read, or a host update (a custom function, top-k,
+        // thresholds, R²), as stepSummary decided.
+        const n = st.summaryLayout[i]?.[j] ?? null;
+        if (n === null) m.updateState(y[i]!, preds[i]!, sw ?? undefined);
+        else {
+          m.mergeStatistics(Array.from(values.subarray(k, k + n)));
+          k += n;
+        }
+      }),
+    ),
   );
   return currentLogs(model, st);
 }

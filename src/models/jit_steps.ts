@@ -12,6 +12,7 @@ import {
   ensureBuilt,
   outputCount,
   runModel,
+  stepSummary,
 } from './compile_state.js';
 import type { Model } from './model.js';
 
@@ -97,18 +98,21 @@ export function runTrainStep(
       // each replay.
       () => [...model.weights, ...opt.slotVariables],
       (ins) => {
-        const loss = model.trainStep(
-          ins.slice(0, x.length),
-          ins.slice(x.length, x.length + y.length),
-          sw ? ins[ins.length - 1]! : null,
-        );
-        return custom ? [loss] : [loss, ...(st.stepPreds ?? []), ...st.stepOutputLosses];
+        const ys = ins.slice(x.length, x.length + y.length);
+        const w = sw ? ins[ins.length - 1]! : null;
+        const loss = model.trainStep(ins.slice(0, x.length), ys, w);
+        if (custom) return [loss];
+        // The loss, output losses and metric statistics as one output: one read per step.
+        const preds = st.stepPreds ?? [];
+        const summary = stepSummary(st, loss, ys, preds, w);
+        return [loss, summary, ...preds, ...st.stepOutputLosses];
       },
       custom ? `${key}:custom:${opt.iterations > 0 ? 1 : 0}` : `${key}:whole`,
     );
     if (!custom) {
-      st.stepPreds = outs.slice(1, 1 + nOut);
-      st.stepOutputLosses = outs.slice(1 + nOut);
+      st.stepSummary = outs[1]!;
+      st.stepPreds = outs.slice(2, 2 + nOut);
+      st.stepOutputLosses = outs.slice(2 + nOut);
     }
     return outs[0]!;
   }
@@ -138,16 +142,19 @@ export function runTrainStep(
         grads.map((g) => g === null),
       );
       const present = grads.filter((g): g is Tensor => g !== null);
-      return [value, ...present, ...preds.map((p) => p.detach()), ...st.stepOutputLosses];
+      const detached = preds.map((p) => p.detach());
+      const summary = stepSummary(st, value, ys, detached, w);
+      return [value, summary, ...present, ...detached, ...st.stepOutputLosses];
     },
     key,
   );
   const mask = jit.noGrad.get(maskKey)!;
   const nGrad = mask.filter((m) => !m).length;
-  let k = 1;
+  let k = 2;
   const grads = mask.map((none) => (none ? null : outs[k++]!));
-  st.stepPreds = outs.slice(1 + nGrad, 1 + nGrad + nOut);
-  st.stepOutputLosses = outs.slice(1 + nGrad + nOut);
+  st.stepSummary = outs[1]!;
+  st.stepPreds = outs.slice(2 + nGrad, 2 + nGrad + nOut);
+  st.stepOutputLosses = outs.slice(2 + nGrad + nOut);
   st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
   model.applyConstraints();
   return outs[0]!;
@@ -176,17 +183,17 @@ export function runTestStep(
     sw ? [...x, ...y, sw] : [...x, ...y],
     () => model.weights,
     (ins) => {
-      const r = step(
-        ins.slice(0, x.length),
-        ins.slice(x.length, x.length + y.length),
-        sw ? ins[ins.length - 1]! : null,
-      );
-      return [r.loss, ...r.preds, ...st.stepOutputLosses];
+      const ys = ins.slice(x.length, x.length + y.length);
+      const w = sw ? ins[ins.length - 1]! : null;
+      const r = step(ins.slice(0, x.length), ys, w);
+      const summary = stepSummary(st, r.loss, ys, r.preds, w);
+      return [r.loss, summary, ...r.preds, ...st.stepOutputLosses];
     },
     `test:${x.length}:${y.length}:${sw ? 1 : 0}`,
   );
-  st.stepOutputLosses = outs.slice(1 + nOut);
-  return { loss: outs[0]!, preds: outs.slice(1, 1 + nOut) };
+  st.stepSummary = outs[1]!;
+  st.stepOutputLosses = outs.slice(2 + nOut);
+  return { loss: outs[0]!, preds: outs.slice(2, 2 + nOut) };
 }
 
 /**
