@@ -10,6 +10,7 @@ export default defineConfig({
     exclude: slow ? [] : ['test/slow/**', 'node_modules/**'],
     testTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['./test/helpers/setup_backends.ts'],
     reporters: ['default', './test/helpers/summary_reporter.ts'],
   },
 });

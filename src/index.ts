@@ -1,6 +1,8 @@
 /**
  * Tessera: Keras-style deep learning for TypeScript. This file lists every public export.
  */
+import './backend/node_backends.js';
+
 export { TesseraError, ShapeError, DTypeError, ValueError, AllocationError } from './errors.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
@@ -22,7 +24,17 @@ export { BaseBackend } from './backend/base.js';
 export { CpuBackend, JsBackend, JsData } from './backend/cpu/index.js';
 export type { KernelFamily, KernelProvider } from './backend/cpu/provider.js';
 export { StorageLifecycle, type StorageStats } from './backend/storage.js';
-export { registerBackend, setBackend, getBackend, backendInfo, ready } from './backend/registry.js';
+export {
+  registerBackend,
+  registerBackendLoader,
+  loadBackend,
+  findBackend,
+  setBackend,
+  getBackend,
+  backendInfo,
+  ready,
+  type BackendRegistration,
+} from './backend/registry.js';
 
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export {

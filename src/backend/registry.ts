@@ -1,17 +1,28 @@
 /**
- * Which backend runs. Backends register a factory with a priority; the first call to
- * {@link getBackend} picks the highest-priority one that initialises, unless `setBackend` or the
- * `TESSERA_BACKEND` environment variable names one.
+ * Which backend runs. Backends register with a priority; the first call to {@link getBackend}
+ * picks the highest-priority one that starts, unless `setBackend` or the `TESSERA_BACKEND`
+ * environment variable names one.
+ *
+ * Registration is lazy: this module imports only the js backend (the fallback every runtime
+ * has). A backend registers either a factory (its module already imported) or a loader (an
+ * `import()` that runs only when {@link ready} or {@link loadBackend} asks), so a bundle that
+ * never uses a backend never loads its module. The Node entry registers native and wasm
+ * (`node_backends.ts`); a browser entry registers wasm through a loader.
  */
 import { ValueError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { JsBackend } from './cpu/index.js';
-import { createNativeBackend } from './native/index.js';
-import { createWasmBackend } from './wasm/index.js';
-import { preloadWasm } from './wasm/runtime.js';
+
+/** Options of {@link registerBackend}. */
+export interface BackendRegistration {
+  /** Asynchronous set-up to run in {@link ready} before the factory (e.g. compiling wasm). */
+  prepare?: () => Promise<void>;
+}
 
 interface Entry {
-  factory: () => Backend;
+  factory?: () => Backend;
+  loader?: () => Promise<() => Backend>;
+  prepare?: () => Promise<void>;
   priority: number;
   instance?: Backend;
   error?: string;
@@ -22,23 +33,90 @@ let current: Backend | null = null;
 let reason = '';
 
 /**
- * Registers a backend under `name`. Higher `priority` wins automatic selection.
+ * Registers a backend under `name` with a factory. Higher `priority` wins automatic selection.
  *
  * @example
  * registerBackend('mine', () => new MyBackend(), 10);
  */
-export function registerBackend(name: string, factory: () => Backend, priority = 0): void {
-  registry.set(name, { factory, priority });
+export function registerBackend(
+  name: string,
+  factory: () => Backend,
+  priority = 0,
+  opts: BackendRegistration = {},
+): void {
+  registry.set(name, { factory, priority, prepare: opts.prepare });
 }
 
-function instantiate(name: string): Backend {
+/**
+ * Registers a backend whose module is imported only when needed: `load` (typically
+ * `() => import('./mine.js').then((m) => m.createMine)`) runs in {@link ready} or
+ * {@link loadBackend}; until then automatic selection skips the backend and says so.
+ *
+ * @example
+ * registerBackendLoader('wasm', () => import('./wasm/index.js').then((m) => m.createWasmBackend), 10);
+ * await ready(); // imports the module, then chooses
+ */
+export function registerBackendLoader(
+  name: string,
+  load: () => Promise<() => Backend>,
+  priority = 0,
+  opts: BackendRegistration = {},
+): void {
+  registry.set(name, { loader: load, priority, prepare: opts.prepare });
+}
+
+/**
+ * Imports a lazily registered backend's module (and runs its set-up) so that it can be chosen;
+ * resolves to the started backend. A backend registered with a factory just starts.
+ *
+ * @example
+ * setBackend((await loadBackend('wasm')).name);
+ */
+export async function loadBackend(name: string): Promise<Backend> {
+  await prepareEntry(name, true);
+  return instantiate(name);
+}
+
+/** Imports a lazy entry's module and runs its set-up, once; `strict` rethrows a failed import. */
+async function prepareEntry(name: string, strict: boolean): Promise<void> {
+  const e = entryOf(name);
+  if (e.loader && !e.factory) {
+    try {
+      e.factory = await e.loader();
+    } catch (err) {
+      e.error = `its module failed to load: ${err instanceof Error ? err.message : String(err)}`;
+      if (strict) throw new ValueError(`loadBackend: backend '${name}' ${e.error}`);
+      return;
+    }
+  }
+  const prepare = e.prepare;
+  e.prepare = undefined;
+  if (prepare) {
+    try {
+      await prepare();
+    } catch {
+      // The factory reports what is missing (e.g. no WebAssembly SIMD here).
+    }
+  }
+}
+
+function entryOf(name: string): Entry {
   const e = registry.get(name);
   if (!e) {
     throw new ValueError(
       `setBackend: unknown backend '${name}'; registered: ${[...registry.keys()].join(', ')}`,
     );
   }
+  return e;
+}
+
+function instantiate(name: string): Backend {
+  const e = entryOf(name);
   if (!e.instance) {
+    if (!e.factory) {
+      e.error = `not loaded yet (registered lazily: await ready() or loadBackend('${name}') first)`;
+      throw new ValueError(`setBackend: backend '${name}' is ${e.error}`);
+    }
     try {
       e.instance = e.factory();
     } catch (err) {
@@ -84,19 +162,17 @@ export function getBackend(): Backend {
 }
 
 /**
- * Prepares the backends that need asynchronous set-up (the wasm kernels are compiled off the
- * main thread, which browsers require for modules of this size), then makes the automatic
- * choice. Call it once before the first op in a browser; in Node it is optional.
+ * Loads the lazily registered backends and runs the set-up that must be asynchronous (the wasm
+ * kernels are compiled off the main thread, which browsers require for modules of this size),
+ * then makes the automatic choice. Call it once before the first op in a browser; in Node it
+ * is optional.
  *
  * @example
  * const backend = await ready(); // backend.name: 'native', 'wasm' or 'js'
  */
 export async function ready(): Promise<Backend> {
-  try {
-    await preloadWasm();
-  } catch {
-    // No WebAssembly SIMD here: the automatic choice skips wasm and says why.
-  }
+  // A failed import is recorded on its entry; the automatic choice then skips it and says why.
+  for (const name of registry.keys()) await prepareEntry(name, false);
   return getBackend();
 }
 
@@ -112,5 +188,3 @@ export function findBackend(name: string): Backend {
 }
 
 registerBackend('js', () => new JsBackend(), 0);
-registerBackend('native', () => createNativeBackend(), 20);
-registerBackend('wasm', () => createWasmBackend(), 10);

@@ -4,6 +4,8 @@
  * converts between `.keras`, legacy `.h5` (read) and TF.js `model.json`, `tessera summary`
  * prints the summary of a model file.
  */
+// The Node backends (native, wasm) register here, as the package entry registers them.
+import '../backend/node_backends.js';
 import { runDemo } from './demo.js';
 
 const USAGE = `usage: tessera <command> [arguments]

@@ -9,6 +9,8 @@
  * batches) and prints where each fit started (`start <epoch> <batch>`), so the parent can kill
  * it at random moments and start it again until it finishes.
  */
+// A child process: register the Node backends as the package entry does.
+import '../../src/backend/node_backends.js';
 import { writeFileSync } from 'node:fs';
 import { BackupAndRestore } from '../../src/callbacks/backup_and_restore.js';
 import type { Callback, CallbackHooks } from '../../src/callbacks/callback.js';

@@ -15,6 +15,8 @@
  * (`/proc/self/clear_refs`, 5) just before the load and reads `VmHWM` after it, minus the RSS
  * it had before; start-up and import peaks, which vary from run to run, do not count.
  */
+// A child process: register the Node backends as the package entry does.
+import '../../src/backend/node_backends.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TesseraError } from '../../src/errors.js';
 import { loadModel } from '../../src/io/save_load.js';

@@ -499,6 +499,7 @@ describe('native backend fallback', () => {
     expect('error' in r && r.error).toMatch(
       /native addon not built \(\/nonexistent\/tessera_native\.node missing/,
     );
+    await import('../node_backends.js');
     const registry = await import('../registry.js');
     const info = registry.backendInfo();
     expect(info.name).not.toBe('native');

@@ -43,6 +43,8 @@ void forwardRows(const GruSeqDims& d, const float* xProj, const float* U, const 
   const long B = d.batch, T = d.steps, u = d.units, g3 = 3 * u, g4 = 4 * u;
   const long rows = b1 - b0;
   std::vector<float> rp(static_cast<size_t>(rows * g3));
+  // With a mask, the states (hs) and the outputs (hseq) differ; without, they are one buffer.
+  float* hs = d.hstate ? d.hstate : hseq;
   const float* hPrev = h0 + b0 * u;
   long hLd = u;
   for (long k = 0; k < T; k++) {
@@ -59,7 +61,7 @@ void forwardRows(const GruSeqDims& d, const float* xProj, const float* U, const 
       const float* r = rp.data() + b * g3;
       const float* hp = hPrev + b * hLd;
       float* s = sk + b * g4;
-      float* hr = hseq + ((b0 + b) * T + k) * u;
+      float* hr = hs + ((b0 + b) * T + k) * u;
       long j = 0;
       for (; j + 8 <= u; j += 8) {
         const v8f z = vsigmoid(ld8(x + j) + ld8(r + j));
@@ -84,7 +86,8 @@ void forwardRows(const GruSeqDims& d, const float* xProj, const float* U, const 
         hr[j] = hh + z * (hp[j] - hh);
       }
     }
-    hPrev = hseq + (b0 * T + k) * u;
+    if (d.mask) seq::applyMask(d, hs, hseq, nullptr, hPrev, hLd, nullptr, b0, b1, k, t);
+    hPrev = hs + (b0 * T + k) * u;
     hLd = T * u;
   }
 }
@@ -97,21 +100,42 @@ void backwardRows(const GruSeqDims& d, const float* UT, const float* h0, const f
                   float* dr, float* hPrevAll, float* dh0, long b0, long b1) {
   const long B = d.batch, T = d.steps, u = d.units, g3 = 3 * u, g4 = 4 * u;
   const long rows = b1 - b0;
+  const float* hs = d.hstate ? d.hstate : hseq;
   std::vector<float> dhCarry(static_cast<size_t>(rows * u), 0.f);
   std::vector<float> dhNext(static_cast<size_t>(rows * u), 0.f);
+  // With a mask: the gradient of each row's previous output (a masked step repeats it).
+  std::vector<float> doCarry(d.mask ? static_cast<size_t>(rows * u) : 0, 0.f);
+  std::vector<float> dOut(static_cast<size_t>(u));
   if (dhLast) std::memcpy(dhCarry.data(), dhLast + b0 * u, sizeof(float) * rows * u);
   for (long k = T - 1; k >= 0; k--) {
     const long t = d.back ? T - 1 - k : k;
     const float* sk = saved + (k * B + b0) * g4;
     for (long b = 0; b < rows; b++) {
       const float* s = sk + b * g4;
-      const float* hp = k > 0 ? hseq + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u;
+      const float* hp = k > 0 ? hs + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u;
       const float* dys = dhseq ? dhseq + ((b0 + b) * T + k) * u : nullptr;
       const float* dhc = dhCarry.data() + b * u;
       float* dhn = dhNext.data() + b * u;
       float* dxr = dx + ((b0 + b) * T + t) * g3;
       float* drr = dr + ((b0 + b) * T + t) * g3;
       std::memcpy(hPrevAll + ((b0 + b) * T + t) * u, hp, sizeof(float) * u);
+      if (d.mask) {
+        // The output's gradient: this step's own plus what a later masked step passed back.
+        float* dc = doCarry.data() + b * u;
+        for (long j = 0; j < u; j++) dOut[j] = (dys ? dys[j] : 0.f) + dc[j];
+        if (!d.mask[(b0 + b) * T + t]) {
+          // Masked: no gate gradient, the state's gradient passes through unchanged, and the
+          // output (the previous output, or zeros) passes its gradient back.
+          std::fill(dxr, dxr + g3, 0.f);
+          std::fill(drr, drr + g3, 0.f);
+          std::memcpy(dhn, dhc, sizeof(float) * u);
+          if (d.zeroOut) std::fill(dc, dc + u, 0.f);
+          else std::memcpy(dc, dOut.data(), sizeof(float) * u);
+          continue;
+        }
+        std::fill(dc, dc + u, 0.f);
+        dys = dOut.data();
+      }
       long j = 0;
       for (; j + 8 <= u; j += 8) {
         const v8f z = ld8(s + j), rho = ld8(s + u + j), hh = ld8(s + 2 * u + j),
@@ -156,8 +180,9 @@ void gruSeqForwardF32(const GruSeqDims& d, const float* xProj, const float* U, c
                       const float* h0, float* hseq, float* hLast, float* saved) {
   const long B = d.batch, T = d.steps, u = d.units;
   overBatch(B, [&](long b0, long b1) { forwardRows(d, xProj, U, bRec, h0, hseq, saved, b0, b1); });
+  const float* hs = d.hstate ? d.hstate : hseq;
   for (long b = 0; b < B; b++) {
-    std::memcpy(hLast + b * u, hseq + (b * T + T - 1) * u, sizeof(float) * u);
+    std::memcpy(hLast + b * u, hs + (b * T + T - 1) * u, sizeof(float) * u);
   }
 }
 
@@ -204,7 +229,8 @@ void gruSeqBackwardF32(const GruSeqDims& d, const float* U, const float* h0, con
 namespace {
 
 
-// gruSeq(xProj, U, bRec?, h0, hseq, hLast, saved, batch, steps, units, back)
+// gruSeq(xProj, U, bRec?, h0, hseq, hLast, saved, batch, steps, units, back, mask?, zeroOut,
+//        hstate?)
 Napi::Value GruSeq(const Napi::CallbackInfo& info) {
   const char* fn = "gruSeq";
   const GruSeqDims d = seq::dims<GruSeqDims>(info, 7, fn);
@@ -216,11 +242,14 @@ Napi::Value GruSeq(const Napi::CallbackInfo& info) {
   float* hseq = arr(info, 4, B * T * u, fn);
   float* hLast = arr(info, 5, B * u, fn);
   float* saved = arr(info, 6, T * B * 4 * u, fn);
-  gruSeqForwardF32(d, x, U, bRec, h0, hseq, hLast, saved);
+  GruSeqDims dm = d;
+  seq::maskArgs(info, 11, dm, fn);
+  gruSeqForwardF32(dm, x, U, bRec, h0, hseq, hLast, saved);
   return info.Env().Undefined();
 }
 
-// gruSeqGrad(U, h0, hseq, saved, dhseq?, dhLast?, dx, dU, dbRec, dh0, batch, steps, units, back)
+// gruSeqGrad(U, h0, hseq, saved, dhseq?, dhLast?, dx, dU, dbRec, dh0, batch, steps, units, back,
+//            mask?, zeroOut, hstate?)
 Napi::Value GruSeqGrad(const Napi::CallbackInfo& info) {
   const char* fn = "gruSeqGrad";
   const GruSeqDims d = seq::dims<GruSeqDims>(info, 10, fn);
@@ -235,7 +264,9 @@ Napi::Value GruSeqGrad(const Napi::CallbackInfo& info) {
   float* dU = arr(info, 7, u * 3 * u, fn);
   float* dbRec = arr(info, 8, 3 * u, fn);
   float* dh0 = arr(info, 9, B * u, fn);
-  gruSeqBackwardF32(d, U, h0, hseq, saved, dhseq, dhLast, dx, dU, dbRec, dh0);
+  GruSeqDims dm = d;
+  seq::maskArgs(info, 14, dm, fn);
+  gruSeqBackwardF32(dm, U, h0, hseq, saved, dhseq, dhLast, dx, dU, dbRec, dh0);
   return info.Env().Undefined();
 }
 

@@ -8,6 +8,12 @@ namespace tessera {
 struct GruSeqDims {
   long batch, steps, units;
   bool back;  // goBackwards: step k reads time T − 1 − k
+  // Keras masking (null: none): mask [B, T] in time order; a masked step keeps the states and
+  // outputs the previous output (zeros with zeroOut). The states then live in hstate
+  // [B, T, u] (processing order) and hseq holds the outputs.
+  const unsigned char* mask = nullptr;
+  bool zeroOut = false;
+  float* hstate = nullptr;
 };
 
 // hseq [B, T, u] (processing order), hLast [B, u] and saved [T, B, 4u] (z, ρ, ĥ and the

@@ -41,6 +41,8 @@ void forwardRows(const LstmSeqDims& d, const float* xProj, const float* U, const
                  const float* c0, float* hseq, float* gates, float* cs, long b0, long b1) {
   const long B = d.batch, T = d.steps, u = d.units, g4 = 4 * u;
   const long rows = b1 - b0;
+  // With a mask, the states (hs) and the outputs (hseq) differ; without, they are one buffer.
+  float* hs = d.hstate ? d.hstate : hseq;
   const float* hPrev = h0 + b0 * u;
   long hLd = u;
   const float* cPrev = c0 + b0 * u;
@@ -56,7 +58,7 @@ void forwardRows(const LstmSeqDims& d, const float* xProj, const float* U, const
       float* zr = z + b * g4;
       const float* cp = cPrev + b * u;
       float* cr = cNew + b * u;
-      float* hr = hseq + ((b0 + b) * T + k) * u;
+      float* hr = hs + ((b0 + b) * T + k) * u;
       long j = 0;
       for (; j + 8 <= u; j += 8) {
         const v8f i = vsigmoid(ld8(zr + j));
@@ -85,7 +87,8 @@ void forwardRows(const LstmSeqDims& d, const float* xProj, const float* U, const
         hr[j] = o * std::tanh(c2);
       }
     }
-    hPrev = hseq + (b0 * T + k) * u;
+    if (d.mask) seq::applyMask(d, hs, hseq, cNew, hPrev, hLd, cPrev, b0, b1, k, t);
+    hPrev = hs + (b0 * T + k) * u;
     hLd = T * u;
     cPrev = cNew;
   }
@@ -99,8 +102,12 @@ void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const 
                   float* hPrevAll, long b0, long b1) {
   const long B = d.batch, T = d.steps, u = d.units, g4 = 4 * u;
   const long rows = b1 - b0;
+  const float* hs = d.hstate ? d.hstate : hseq;
   std::vector<float> dhCarry(static_cast<size_t>(rows * u), 0.f);
   std::vector<float> dcCarry(static_cast<size_t>(rows * u), 0.f);
+  // With a mask: the gradient of each row's previous output (a masked step repeats it).
+  std::vector<float> doCarry(d.mask ? static_cast<size_t>(rows * u) : 0, 0.f);
+  std::vector<float> dOut(static_cast<size_t>(u));
   if (dcLast) std::memcpy(dcCarry.data(), dcLast + b0 * u, sizeof(float) * rows * u);
   if (dhLast) std::memcpy(dhCarry.data(), dhLast + b0 * u, sizeof(float) * rows * u);
   for (long k = T - 1; k >= 0; k--) {
@@ -117,8 +124,23 @@ void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const 
       const float* cr = ck + b * u;
       const float* cpr = cp + b * u;
       float* hp = hPrevAll + ((b0 + b) * T + t) * u;
-      std::memcpy(hp, k > 0 ? hseq + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u,
+      std::memcpy(hp, k > 0 ? hs + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u,
                   sizeof(float) * u);
+      if (d.mask) {
+        // The output's gradient: this step's own plus what a later masked step passed back.
+        float* dc = doCarry.data() + b * u;
+        for (long j = 0; j < u; j++) dOut[j] = (dys ? dys[j] : 0.f) + dc[j];
+        if (!d.mask[(b0 + b) * T + t]) {
+          // Masked: no gate gradient; the states' gradients pass through unchanged, and the
+          // output (the previous output, or zeros) passes its gradient back.
+          std::fill(dz, dz + g4, 0.f);
+          if (d.zeroOut) std::fill(dc, dc + u, 0.f);
+          else std::memcpy(dc, dOut.data(), sizeof(float) * u);
+          continue;
+        }
+        std::fill(dc, dc + u, 0.f);
+        dys = dOut.data();
+      }
       long j = 0;
       for (; j + 8 <= u; j += 8) {
         const v8f i = ld8(gr + j), f = ld8(gr + u + j), gg = ld8(gr + 2 * u + j),
@@ -144,8 +166,10 @@ void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const 
         dcr[j] = dc * f;
       }
     }
-    // dh_{k−1} = dz_k · Uᵀ
-    std::fill(dhCarry.begin(), dhCarry.end(), 0.f);
+    // dh_{k−1} = dz_k · Uᵀ (a masked row keeps its carried gradient: its dz is zero)
+    for (long b = 0; b < rows; b++) {
+      if (!d.mask || d.mask[(b0 + b) * T + t]) std::fill_n(dhCarry.data() + b * u, u, 0.f);
+    }
     smallGemmAcc(dx + (b0 * T + t) * g4, T * g4, UT, dhCarry.data(), u, rows, u, g4);
   }
   std::memcpy(dh0 + b0 * u, dhCarry.data(), sizeof(float) * rows * u);
@@ -159,8 +183,9 @@ void lstmSeqForwardF32(const LstmSeqDims& d, const float* xProj, const float* U,
                        float* cs) {
   const long B = d.batch, T = d.steps, u = d.units;
   overBatch(B, [&](long b0, long b1) { forwardRows(d, xProj, U, h0, c0, hseq, gates, cs, b0, b1); });
+  const float* hs = d.hstate ? d.hstate : hseq;
   for (long b = 0; b < B; b++) {
-    std::memcpy(hLast + b * u, hseq + (b * T + T - 1) * u, sizeof(float) * u);
+    std::memcpy(hLast + b * u, hs + (b * T + T - 1) * u, sizeof(float) * u);
     std::memcpy(cLast + b * u, cs + ((T - 1) * B + b) * u, sizeof(float) * u);
   }
 }
@@ -201,7 +226,8 @@ void lstmSeqBackwardF32(const LstmSeqDims& d, const float* U, const float* h0, c
 namespace {
 
 
-// lstmSeq(xProj, U, h0, c0, hseq, hLast, cLast, gates, cs, batch, steps, units, back)
+// lstmSeq(xProj, U, h0, c0, hseq, hLast, cLast, gates, cs, batch, steps, units, back,
+//         mask?, zeroOut, hstate?)
 Napi::Value LstmSeq(const Napi::CallbackInfo& info) {
   const char* fn = "lstmSeq";
   const LstmSeqDims d = seq::dims<LstmSeqDims>(info, 9, fn);
@@ -215,12 +241,14 @@ Napi::Value LstmSeq(const Napi::CallbackInfo& info) {
   float* cLast = arr(info, 6, B * u, fn);
   float* gates = arr(info, 7, T * B * 4 * u, fn);
   float* cs = arr(info, 8, T * B * u, fn);
-  lstmSeqForwardF32(d, x, U, h0, c0, hseq, hLast, cLast, gates, cs);
+  LstmSeqDims dm = d;
+  seq::maskArgs(info, 13, dm, fn);
+  lstmSeqForwardF32(dm, x, U, h0, c0, hseq, hLast, cLast, gates, cs);
   return info.Env().Undefined();
 }
 
 // lstmSeqGrad(U, h0, c0, hseq, gates, cs, dhseq?, dhLast?, dcLast?, dx, dU, dh0, dc0,
-//             batch, steps, units, back)
+//             batch, steps, units, back, mask?, zeroOut, hstate?)
 Napi::Value LstmSeqGrad(const Napi::CallbackInfo& info) {
   const char* fn = "lstmSeqGrad";
   const LstmSeqDims d = seq::dims<LstmSeqDims>(info, 13, fn);
@@ -238,7 +266,9 @@ Napi::Value LstmSeqGrad(const Napi::CallbackInfo& info) {
   float* dU = arr(info, 10, u * 4 * u, fn);
   float* dh0 = arr(info, 11, B * u, fn);
   float* dc0 = arr(info, 12, B * u, fn);
-  lstmSeqBackwardF32(d, U, h0, c0, hseq, gates, cs, dhseq, dhLast, dcLast, dx, dU, dh0, dc0);
+  LstmSeqDims dm = d;
+  seq::maskArgs(info, 17, dm, fn);
+  lstmSeqBackwardF32(dm, U, h0, c0, hseq, gates, cs, dhseq, dhLast, dcLast, dx, dU, dh0, dc0);
   return info.Env().Undefined();
 }
 

@@ -149,5 +149,48 @@ D dims(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   return d;
 }
 
+// The optional masking arguments of a sequence binding starting at `i`: mask (a Uint8Array
+// [B, T] or null), zeroOut (boolean), hstate (a Float32Array [B, T, u], required with a mask).
+template <typename D>
+void maskArgs(const Napi::CallbackInfo& info, size_t i, D& d, const char* fn) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return;
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    fail(info.Env(), fn, "argument " + std::to_string(i) + " (mask) must be a Uint8Array");
+  }
+  auto m = v.As<Napi::Uint8Array>();
+  if (static_cast<long>(m.ElementLength()) < d.batch * d.steps) {
+    fail(info.Env(), fn, "mask has " + std::to_string(m.ElementLength()) + " elements, needs " +
+                             std::to_string(d.batch * d.steps));
+  }
+  d.mask = m.Data();
+  d.zeroOut = info[i + 1].ToBoolean().Value();
+  d.hstate = arr(info, i + 2, d.batch * d.steps * d.units, fn);
+}
+
+// After a step's rows [b0, b1) were computed into the states (hs, and cNew when there is a
+// cell state): rows whose mask is off take back the previous states, and every row writes its
+// output (the new h, or for a masked row the previous output, zeros before the first step or
+// with zeroOut).
+template <typename D>
+void applyMask(const D& d, float* hs, float* hseq, float* cNew, const float* hPrev, long hLd,
+               const float* cPrev, long b0, long b1, long k, long t) {
+  const long T = d.steps, u = d.units;
+  const size_t bytes = sizeof(float) * u;
+  for (long b = 0; b < b1 - b0; b++) {
+    const long row = b0 + b;
+    float* hsr = hs + (row * T + k) * u;
+    float* out = hseq + (row * T + k) * u;
+    if (d.mask[row * T + t]) {
+      std::memcpy(out, hsr, bytes);
+      continue;
+    }
+    std::memcpy(hsr, hPrev + b * hLd, bytes);
+    if (cNew) std::memcpy(cNew + b * u, cPrev + b * u, bytes);
+    if (d.zeroOut || k == 0) std::fill(out, out + u, 0.f);
+    else std::memcpy(out, hseq + (row * T + k - 1) * u, bytes);
+  }
+}
+
 }  // namespace seq
 }  // namespace tessera
