@@ -151,11 +151,16 @@ export interface LstmSequenceArgs {
   units: number;
   /** Step k reads time `steps − 1 − k`; outputs stay in processing order (Keras's). */
   goBackwards: boolean;
+  /**
+   * With a mask (the sequence call's last argument), masked steps output zeros instead of the
+   * previous output.
+   */
+  zeroOutputForMask?: boolean;
 }
 
 /** The outputs of {@link Backend.lstmSequence}. */
 export interface LstmSequenceResult {
-  /** h after every step, `[batch, steps, units]`, in processing order. */
+  /** The output after every step, `[batch, steps, units]`, in processing order (h, unless masked). */
   h: DataHandle;
   /** The final h, `[batch, units]`. */
   hLast: DataHandle;
@@ -170,7 +175,7 @@ export type GruSequenceArgs = LstmSequenceArgs;
 
 /** The outputs of {@link Backend.gruSequence}. */
 export interface GruSequenceResult {
-  /** h after every step, `[batch, steps, units]`, in processing order. */
+  /** The output after every step, `[batch, steps, units]`, in processing order (h, unless masked). */
   h: DataHandle;
   /** The final h, `[batch, units]`. */
   hLast: DataHandle;
@@ -454,7 +459,10 @@ export interface Backend {
    * k (time `t = k`, or `steps − 1 − k` with `goBackwards`),
    * `z = xProj[:, t] + h·U`, then the gates of {@link lstmCell}. `xProj` `[batch, steps, 4·units]`
    * is the input projection `x·W + b`, `U` `[units, 4·units]`, `h0`, `c0` `[batch, units]`.
-   * `saved` holds what {@link lstmSequenceGrad} of the same backend needs.
+   * `saved` holds what {@link lstmSequenceGrad} of the same backend needs. With `mask` (bool
+   * `[batch, steps]`, time order; Keras masking) a masked step keeps the states and outputs the
+   * previous output (zeros before the first step, or with `args.zeroOutputForMask`), so `h`
+   * holds the outputs and `hLast`/`cLast` the final states.
    */
   lstmSequence(
     xProj: DataHandle,
@@ -463,6 +471,7 @@ export interface Backend {
     c0: DataHandle,
     args: LstmSequenceArgs,
     dtype: DType,
+    mask?: DataHandle | null,
   ): LstmSequenceResult;
   /**
    * Backpropagation through time for {@link lstmSequence}, from the gradients of its outputs
@@ -494,6 +503,7 @@ export interface Backend {
     h0: DataHandle,
     args: GruSequenceArgs,
     dtype: DType,
+    mask?: DataHandle | null,
   ): GruSequenceResult;
   /**
    * Backpropagation through time for {@link gruSequence}, from the gradients of `h`

@@ -270,8 +270,9 @@ export abstract class BaseBackend implements Backend {
     c0: DataHandle,
     a: LstmSequenceArgs,
     dtype: DType,
+    mask: DataHandle | null = null,
   ): LstmSequenceResult {
-    return lstmSequenceRef(this, xProj, U, h0, c0, a, dtype);
+    return lstmSequenceRef(this, xProj, U, h0, c0, a, dtype, mask);
   }
 
   /** Reference BPTT in primitives ({@link lstmCellGrad} per step, matmuls for dU and dh). */
@@ -299,8 +300,9 @@ export abstract class BaseBackend implements Backend {
     h0: DataHandle,
     a: GruSequenceArgs,
     dtype: DType,
+    mask: DataHandle | null = null,
   ): GruSequenceResult {
-    return gruSequenceRef(this, xProj, U, bRec, h0, a, dtype);
+    return gruSequenceRef(this, xProj, U, bRec, h0, a, dtype, mask);
   }
 
   /** Reference BPTT in primitives ({@link gruCellGrad} per step, matmuls for dU and dh). */

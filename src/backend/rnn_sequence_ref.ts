@@ -27,6 +27,8 @@ interface RefLstmSaved {
   /** Each step's pre-activations and `lstmCell` output. */
   zs: DataHandle[];
   hcs: DataHandle[];
+  /** The sequence mask, or null. */
+  mask: DataHandle | null;
 }
 
 /** What the reference GRU sequence keeps for its backward. */
@@ -38,6 +40,8 @@ interface RefGruSaved {
   /** Each step's input and recurrent projections. */
   xs: DataHandle[];
   rs: DataHandle[];
+  /** The sequence mask, or null. */
+  mask: DataHandle | null;
 }
 
 /** `[m, k]·[k, n]` with the operands transposed as asked. */
@@ -68,6 +72,52 @@ function joinSteps(b: Backend, steps: DataHandle[], B: number, g: number, dt: DT
   );
 }
 
+/** Step t's mask `[B, 1]` (bool), or null without a mask. */
+function keepOf(
+  b: Backend,
+  a: LstmSequenceArgs,
+  mask: DataHandle | null,
+  t: number,
+): DataHandle | null {
+  if (!mask) return null;
+  return b.slice(mask, [a.batch, a.steps], [0, t], [1, 1], [a.batch, 1], 'bool');
+}
+
+/** `keep ? x : y` over `[B, n]` rows (keep `[B, 1]`). */
+function pick(
+  b: Backend,
+  keep: DataHandle,
+  x: DataHandle,
+  y: DataHandle,
+  B: number,
+  n: number,
+  dt: DType,
+) {
+  const s: Shape = [B, n];
+  return b.where(keep, [B, 1], x, s, y, s, s, dt);
+}
+
+/**
+ * The masked-step bookkeeping of both recurrences: rows whose mask is off keep their previous
+ * states, and output the previous output (zeros before the first step, or with
+ * `zeroOutputForMask`).
+ */
+function maskStep(
+  b: Backend,
+  a: LstmSequenceArgs,
+  keep: DataHandle,
+  fresh: DataHandle[],
+  prev: DataHandle[],
+  h: DataHandle,
+  prevOut: DataHandle,
+  dt: DType,
+): { states: DataHandle[]; out: DataHandle } {
+  const { batch: B, units: u } = a;
+  const states = fresh.map((f, i) => pick(b, keep, f, prev[i]!, B, u, dt));
+  const other = a.zeroOutputForMask ? b.fill(B * u, 0, dt) : prevOut;
+  return { states, out: pick(b, keep, h, other, B, u, dt) };
+}
+
 /**
  * The LSTM recurrence of {@link Backend.lstmSequence} in primitives.
  *
@@ -84,6 +134,7 @@ export function lstmSequenceRef(
   c0: DataHandle,
   a: LstmSequenceArgs,
   dtype: DType,
+  mask: DataHandle | null = null,
 ): LstmSequenceResult {
   const { batch: B, steps: T, units: u } = a;
   const g: Shape = [B, 4 * u];
@@ -91,6 +142,8 @@ export function lstmSequenceRef(
   const cs = [c0];
   const zs: DataHandle[] = [];
   const hcs: DataHandle[] = [];
+  const outs: DataHandle[] = [];
+  let prevOut = mask ? b.fill(B * u, 0, dtype) : h0;
   for (let k = 0; k < T; k++) {
     const t = a.goBackwards ? T - 1 - k : k;
     const xt = stepOf(b, xProj, B, T, 4 * u, t, dtype);
@@ -99,11 +152,22 @@ export function lstmSequenceRef(
     const hc = b.lstmCell(z, cs[k]!, B, u, dtype);
     zs.push(z);
     hcs.push(hc);
-    hs.push(b.slice(hc, [B, 2 * u], [0, 0], [1, 1], [B, u], dtype));
-    cs.push(b.slice(hc, [B, 2 * u], [0, u], [1, 1], [B, u], dtype));
+    let h = b.slice(hc, [B, 2 * u], [0, 0], [1, 1], [B, u], dtype);
+    let c = b.slice(hc, [B, 2 * u], [0, u], [1, 1], [B, u], dtype);
+    let out = h;
+    const keep = keepOf(b, a, mask, t);
+    if (keep) {
+      const m = maskStep(b, a, keep, [h, c], [hs[k]!, cs[k]!], h, prevOut, dtype);
+      [h, c] = m.states as [DataHandle, DataHandle];
+      out = m.out;
+    }
+    hs.push(h);
+    cs.push(c);
+    outs.push(out);
+    prevOut = out;
   }
-  const h = joinSteps(b, hs.slice(1), B, u, dtype);
-  const saved: RefLstmSaved = { kind: 'reference', U, hs, cs, zs, hcs };
+  const h = joinSteps(b, outs, B, u, dtype);
+  const saved: RefLstmSaved = { kind: 'reference', U, hs, cs, zs, hcs, mask };
   return { h, hLast: hs[T]!, cLast: cs[T]!, saved };
 }
 
@@ -131,19 +195,41 @@ export function lstmSequenceGradRef(
   }
   const su: Shape = [B, u];
   const sU: Shape = [u, 4 * u];
-  let dhk = dhLast ?? b.fill(B * u, 0, dtype);
-  let dck = dcLast ?? b.fill(B * u, 0, dtype);
+  const zero = b.fill(B * u, 0, dtype);
+  const mask = s.mask;
+  let dhk = dhLast ?? zero;
+  let dck = dcLast ?? zero;
   let dU = b.fill(u * 4 * u, 0, dtype);
+  // With a mask: the gradient of the previous output, which a masked step repeats.
+  let doCarry = zero;
   const dzs: DataHandle[] = new Array(T);
   for (let k = T - 1; k >= 0; k--) {
     const t = a.goBackwards ? T - 1 - k : k;
-    if (dh) dhk = b.binary('add', dhk, su, stepOf(b, dh, B, T, u, k, dtype), su, su, dtype, dtype);
-    const dhc = b.concat([dhk, dck], [su, su], 1, dtype);
+    const keep = keepOf(b, a, mask, t);
+    let dOut = dh ? stepOf(b, dh, B, T, u, k, dtype) : zero;
+    if (keep) dOut = b.binary('add', dOut, su, doCarry, su, su, dtype, dtype);
+    // A masked row's step gets no gradient (its gate gradients are then zero); its states'
+    // gradients pass through.
+    const dhIn = b.binary(
+      'add',
+      dhk,
+      su,
+      keep ? pick(b, keep, dOut, zero, B, u, dtype) : dOut,
+      su,
+      su,
+      dtype,
+      dtype,
+    );
+    const dhStep = keep ? pick(b, keep, dhIn, zero, B, u, dtype) : dhIn;
+    const dcStep = keep ? pick(b, keep, dck, zero, B, u, dtype) : dck;
+    const dhc = b.concat([dhStep, dcStep], [su, su], 1, dtype);
     const [dz, dcPrev] = b.lstmCellGrad(s.zs[k]!, s.cs[k]!, s.hcs[k]!, dhc, B, u, dtype);
     const gU = b.matmul(s.hs[k]!, dz, mm(u, 4 * u, B, true), dtype);
     dU = b.binary('add', dU, sU, gU, sU, sU, dtype, dtype);
-    dhk = b.matmul(dz, s.U, mm(B, u, 4 * u, false, true), dtype);
-    dck = dcPrev;
+    const back = b.matmul(dz, s.U, mm(B, u, 4 * u, false, true), dtype);
+    dhk = keep ? pick(b, keep, back, dhk, B, u, dtype) : back;
+    dck = keep ? pick(b, keep, dcPrev, dck, B, u, dtype) : dcPrev;
+    if (keep) doCarry = a.zeroOutputForMask ? zero : pick(b, keep, zero, dOut, B, u, dtype);
     dzs[t] = dz;
   }
   return [joinSteps(b, dzs, B, 4 * u, dtype), dU, dhk, dck];
@@ -166,12 +252,15 @@ export function gruSequenceRef(
   h0: DataHandle,
   a: GruSequenceArgs,
   dtype: DType,
+  mask: DataHandle | null = null,
 ): GruSequenceResult {
   const { batch: B, steps: T, units: u } = a;
   const g: Shape = [B, 3 * u];
   const hs = [h0];
   const xs: DataHandle[] = [];
   const rs: DataHandle[] = [];
+  const outs: DataHandle[] = [];
+  let prevOut = mask ? b.fill(B * u, 0, dtype) : h0;
   for (let k = 0; k < T; k++) {
     const t = a.goBackwards ? T - 1 - k : k;
     const xt = stepOf(b, xProj, B, T, 3 * u, t, dtype);
@@ -179,10 +268,20 @@ export function gruSequenceRef(
     if (bRec) r = b.binary('add', r, g, bRec, [3 * u], g, dtype, dtype);
     xs.push(xt);
     rs.push(r);
-    hs.push(b.gruCell(xt, r, hs[k]!, B, u, dtype));
+    let h = b.gruCell(xt, r, hs[k]!, B, u, dtype);
+    let out = h;
+    const keep = keepOf(b, a, mask, t);
+    if (keep) {
+      const m = maskStep(b, a, keep, [h], [hs[k]!], h, prevOut, dtype);
+      h = m.states[0]!;
+      out = m.out;
+    }
+    hs.push(h);
+    outs.push(out);
+    prevOut = out;
   }
-  const saved: RefGruSaved = { kind: 'reference', U, hs, xs, rs };
-  return { h: joinSteps(b, hs.slice(1), B, u, dtype), hLast: hs[T]!, saved };
+  const saved: RefGruSaved = { kind: 'reference', U, hs, xs, rs, mask };
+  return { h: joinSteps(b, outs, B, u, dtype), hLast: hs[T]!, saved };
 }
 
 /**
@@ -211,14 +310,23 @@ export function gruSequenceGradRef(
   const su: Shape = [B, u];
   const sU: Shape = [u, 3 * u];
   const sb: Shape = [3 * u];
-  let dhk = dhLast ?? b.fill(B * u, 0, dtype);
+  const zero = b.fill(B * u, 0, dtype);
+  const mask = s.mask;
+  let dhk = dhLast ?? zero;
   let dU = b.fill(u * 3 * u, 0, dtype);
   let db = b.fill(3 * u, 0, dtype);
+  // With a mask: the gradient of the previous output, which a masked step repeats.
+  let doCarry = zero;
   const dxs: DataHandle[] = new Array(T);
   for (let k = T - 1; k >= 0; k--) {
     const t = a.goBackwards ? T - 1 - k : k;
-    if (dh) dhk = b.binary('add', dhk, su, stepOf(b, dh, B, T, u, k, dtype), su, su, dtype, dtype);
-    const [dx, dr, dhDirect] = b.gruCellGrad(s.xs[k]!, s.rs[k]!, s.hs[k]!, dhk, B, u, dtype);
+    const keep = keepOf(b, a, mask, t);
+    let dOut = dh ? stepOf(b, dh, B, T, u, k, dtype) : zero;
+    if (keep) dOut = b.binary('add', dOut, su, doCarry, su, su, dtype, dtype);
+    const dhIn = b.binary('add', dhk, su, dOut, su, su, dtype, dtype);
+    // A masked row's step gets no gradient; its state's gradient passes through.
+    const dhStep = keep ? pick(b, keep, dhIn, zero, B, u, dtype) : dhIn;
+    const [dx, dr, dhDirect] = b.gruCellGrad(s.xs[k]!, s.rs[k]!, s.hs[k]!, dhStep, B, u, dtype);
     const gU = b.matmul(s.hs[k]!, dr, mm(u, 3 * u, B, true), dtype);
     dU = b.binary('add', dU, sU, gU, sU, sU, dtype, dtype);
     db = b.binary(
@@ -232,7 +340,9 @@ export function gruSequenceGradRef(
       dtype,
     );
     const back = b.matmul(dr, s.U, mm(B, u, 3 * u, false, true), dtype);
-    dhk = b.binary('add', dhDirect, su, back, su, su, dtype, dtype);
+    const dPrev = b.binary('add', dhDirect, su, back, su, su, dtype, dtype);
+    dhk = keep ? pick(b, keep, dPrev, dhk, B, u, dtype) : dPrev;
+    if (keep) doCarry = a.zeroOutputForMask ? zero : pick(b, keep, zero, dOut, B, u, dtype);
     dxs[t] = dx;
   }
   return [joinSteps(b, dxs, B, 3 * u, dtype), dU, db, dhk];

@@ -201,7 +201,7 @@ describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel
     }
   });
 
-  it('keeps Keras semantics: stateful calls, input dropout draws, masks and recurrent dropout', () => {
+  it('keeps Keras semantics: stateful calls, input dropout draws, masks (fused) and recurrent dropout', () => {
     const prev = getBackend().name;
     setBackend('native');
     try {
@@ -241,7 +241,13 @@ describe.runIf(nativeAvailable())('LSTM layer on native uses the sequence kernel
         [false, true, true, true, true],
         [true, true, true, true, false],
       ]);
-      expect(run(plain, x, null, true, (l, ins) => l.apply(ins, { mask })).calls).toBe(0);
+      // A mask runs fused too (masked steps keep the states), equal to the unrolled path.
+      const masked = (l: typeof plain, ins: Tensor | Tensor[]) => l.apply(ins, { mask });
+      const ma = run(plain, x, null, true, masked);
+      const mb = run(plain, x, null, false, masked);
+      expect([ma.calls, mb.calls]).toEqual([1, 0]);
+      expectClose(ma.value, mb.value, { rtol: 1e-5, atol: 1e-5 });
+      ma.grads.forEach((g, i) => expectClose(g!, mb.grads[i]!, { rtol: 1e-4, atol: 1e-4 }));
       const rdrop = build({ units: 6, recurrentDropout: 0.3 });
       expect(run(rdrop, x, null, true, train).calls).toBe(0);
       expect(run(rdrop, x, null, true).calls).toBe(1);

@@ -16,12 +16,44 @@ import { be, wrap } from './util.js';
 export interface LstmSequenceOptions {
   /** Process the time axis backwards; outputs stay in processing order, as Keras's (default false). */
   goBackwards?: boolean;
+  /**
+   * Keras masking: `[batch, steps]` (bool, or nonzero = keep). A masked step keeps the states
+   * and outputs the previous output (zeros before the first step). Not differentiated.
+   */
+  mask?: Tensor | null;
+  /** With a mask, masked steps output zeros instead (Keras's `zero_output_for_mask`). */
+  zeroOutputForMask?: boolean;
+}
+
+/** The mask of a sequence op as bool `[batch, steps]`, or a ShapeError naming the op. */
+function sequenceMask(
+  op: string,
+  mask: Tensor | null | undefined,
+  B: number,
+  T: number,
+): Tensor | null {
+  if (!mask) return null;
+  if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
+    throw new ShapeError(
+      `${op}: mask must have shape [${B}, ${T}] (batch, steps), got ${fmtShape(mask.shape)}`,
+    );
+  }
+  return mask.dtype === 'bool' ? mask.detach() : mask.detach().cast('bool');
+}
+
+/** The last step's output: the final h without a mask, else the sequence's last row. */
+function lastOutput(sequence: Tensor, h: Tensor, masked: boolean): Tensor {
+  if (!masked) return h;
+  const [B, T, u] = sequence.shape as [number, number, number];
+  return sequence.slice([0, T - 1, 0], [B, 1, u]).reshape([B, u]);
 }
 
 /** The outputs of {@link lstmSequence}. */
 export interface LstmSequenceOutputs {
-  /** h after every step, `[batch, steps, units]`, in processing order. */
+  /** The output after every step, `[batch, steps, units]`, in processing order (h unless masked). */
   sequence: Tensor;
+  /** The last step's output, `[batch, units]` (the final h unless masked). */
+  last: Tensor;
   /** The final h, `[batch, units]`. */
   h: Tensor;
   /** The final cell state, `[batch, units]`. */
@@ -74,7 +106,14 @@ export function lstmSequence(
     );
   }
   const b = be();
-  const args = { batch: B!, steps: T!, units: u, goBackwards: opts.goBackwards === true };
+  const mask = sequenceMask(op, opts.mask, B!, T!);
+  const args = {
+    batch: B!,
+    steps: T!,
+    units: u,
+    goBackwards: opts.goBackwards === true,
+    zeroOutputForMask: opts.zeroOutputForMask === true,
+  };
   const inputs = [xProj, recurrentKernel, h0, c0];
   const res = b.lstmSequence(
     xProj.handleOn(b),
@@ -83,6 +122,7 @@ export function lstmSequence(
     c0.handleOn(b),
     args,
     dt,
+    mask ? mask.handleOn(b) : null,
   );
   const outs = [
     wrap(b, res.h, [B!, T!, u], dt),
@@ -90,7 +130,12 @@ export function lstmSequence(
     wrap(b, res.cLast, [B!, u], dt),
   ] as const;
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
-    return { sequence: outs[0], h: outs[1], c: outs[2] };
+    return {
+      sequence: outs[0],
+      h: outs[1],
+      c: outs[2],
+      last: lastOutput(outs[0], outs[1], !!mask),
+    };
   }
   // Three outputs, one backward: each output's node stores its gradient and passes a zero to a
   // one-element sink that depends on the inputs; the sink's backward (run after all of them,
@@ -120,7 +165,7 @@ export function lstmSequence(
       return [zerosLike(sink)];
     }),
   ) as [Tensor, Tensor, Tensor];
-  return { sequence, h, c };
+  return { sequence, h, c, last: lastOutput(sequence, h, !!mask) };
 }
 
 /** Options of {@link gruSequence}. */
@@ -128,8 +173,10 @@ export type GruSequenceOptions = LstmSequenceOptions;
 
 /** The outputs of {@link gruSequence}. */
 export interface GruSequenceOutputs {
-  /** h after every step, `[batch, steps, units]`, in processing order. */
+  /** The output after every step, `[batch, steps, units]`, in processing order (h unless masked). */
   sequence: Tensor;
+  /** The last step's output, `[batch, units]` (the final h unless masked). */
+  last: Tensor;
   /** The final h, `[batch, units]`. */
   h: Tensor;
 }
@@ -183,7 +230,14 @@ export function gruSequence(
     );
   }
   const b = be();
-  const args = { batch: B!, steps: T!, units: u, goBackwards: opts.goBackwards === true };
+  const mask = sequenceMask(op, opts.mask, B!, T!);
+  const args = {
+    batch: B!,
+    steps: T!,
+    units: u,
+    goBackwards: opts.goBackwards === true,
+    zeroOutputForMask: opts.zeroOutputForMask === true,
+  };
   const res = b.gruSequence(
     xProj.handleOn(b),
     recurrentKernel.handleOn(b),
@@ -191,11 +245,12 @@ export function gruSequence(
     h0.handleOn(b),
     args,
     dt,
+    mask ? mask.handleOn(b) : null,
   );
   const outs = [wrap(b, res.h, [B!, T!, u], dt), wrap(b, res.hLast, [B!, u], dt)] as const;
   const inputs = [xProj, ...all];
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
-    return { sequence: outs[0], h: outs[1] };
+    return { sequence: outs[0], h: outs[1], last: lastOutput(outs[0], outs[1], !!mask) };
   }
   // As in lstmSequence: each output's node stores its gradient, and a one-element sink that
   // depends on the inputs runs the whole BPTT once, after both.
@@ -224,5 +279,5 @@ export function gruSequence(
       return [zerosLike(sink)];
     }),
   ) as [Tensor, Tensor];
-  return { sequence, h };
+  return { sequence, h, last: lastOutput(sequence, h, !!mask) };
 }

@@ -317,16 +317,19 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     c0: DataHandle,
     a: LstmSequenceArgs,
     dtype: DType,
+    mask: DataHandle | null = null,
   ): LstmSequenceResult {
     const pk = this.provider;
     const work = a.batch * a.steps * a.units;
-    const e = pk.lstmSequence && this.eligible(null, work, dtype, xProj, U, h0, c0);
-    const r = e && pk.lstmSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a);
+    const m = maskBytes(mask);
+    const ok = m !== undefined && pk.lstmSequence;
+    const e = ok && this.eligible(null, work, dtype, xProj, U, h0, c0);
+    const r = e && pk.lstmSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a, m!);
     if (r) {
       const { h, hLast, cLast, saved } = r;
       return { h: new JsData(h), hLast: new JsData(hLast), cLast: new JsData(cLast), saved };
     }
-    return super.lstmSequence(xProj, U, h0, c0, a, dtype);
+    return super.lstmSequence(xProj, U, h0, c0, a, dtype, mask);
   }
 
   override lstmSequenceGrad(
@@ -358,13 +361,16 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     h0: DataHandle,
     a: GruSequenceArgs,
     dtype: DType,
+    mask: DataHandle | null = null,
   ): GruSequenceResult {
     const pk = this.provider;
     const work = a.batch * a.steps * a.units;
-    const e = pk.gruSequence && this.eligible(null, work, dtype, xProj, U, bRec, h0);
-    const r = e && pk.gruSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a);
+    const m = maskBytes(mask);
+    const ok = m !== undefined && pk.gruSequence;
+    const e = ok && this.eligible(null, work, dtype, xProj, U, bRec, h0);
+    const r = e && pk.gruSequence!(e[0]!, e[1]!, e[2]!, e[3]!, a, m!);
     if (r) return { h: new JsData(r.h), hLast: new JsData(r.hLast), saved: r.saved };
-    return super.gruSequence(xProj, U, bRec, h0, a, dtype);
+    return super.gruSequence(xProj, U, bRec, h0, a, dtype, mask);
   }
 
   override gruSequenceGrad(
@@ -421,6 +427,12 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     const r = e && pk.rmspropStep!(e[0]!, e[1]!, e[2]!, size, hyper);
     return r ? [new JsData(r[0]), new JsData(r[1])] : null;
   }
+}
+
+/** A sequence mask's bytes; null without a mask; undefined for storage a kernel cannot read. */
+function maskBytes(mask: DataHandle | null): Uint8Array | null | undefined {
+  if (!mask) return null;
+  return mask instanceof JsData && mask.values instanceof Uint8Array ? mask.values : undefined;
 }
 
 /**

@@ -134,13 +134,17 @@ export interface KernelProvider {
   lstmCellGrad?(z: F, c: F, hc: F, dhc: F, batch: number, units: number): [F, F] | null;
   gruCell?(x: F, r: F, h: F, batch: number, units: number): F | null;
   gruCellGrad?(x: F, r: F, h: F, dy: F, batch: number, units: number): [F, F, F] | null;
-  /** The whole LSTM recurrence; the presence of this kernel makes the LSTM layer use it. */
+  /**
+   * The whole LSTM recurrence; the presence of this kernel makes the LSTM layer use it. `mask`
+   * is `a.mask`'s bytes (`[batch, steps]`, time order) or null.
+   */
   lstmSequence?(
     xProj: F,
     U: F,
     h0: F,
     c0: F,
     a: LstmSequenceArgs,
+    mask: Uint8Array | null,
   ): { h: F; hLast: F; cLast: F; saved: ProviderLstmSaved } | null;
   lstmSequenceGrad?(
     saved: ProviderLstmSaved,
@@ -156,6 +160,7 @@ export interface KernelProvider {
     bRec: F | null,
     h0: F,
     a: GruSequenceArgs,
+    mask: Uint8Array | null,
   ): { h: F; hLast: F; saved: ProviderLstmSaved } | null;
   gruSequenceGrad?(
     saved: ProviderLstmSaved,

@@ -150,6 +150,9 @@ export interface NativeAddon {
     steps: number,
     units: number,
     goBackwards: boolean,
+    mask?: Uint8Array | null,
+    zeroOutputForMask?: boolean,
+    hstate?: Float32Array | null,
   ): void;
   /** Its backward; the three output gradients may be null (zero). */
   lstmSeqGrad(
@@ -170,6 +173,9 @@ export interface NativeAddon {
     steps: number,
     units: number,
     goBackwards: boolean,
+    mask?: Uint8Array | null,
+    zeroOutputForMask?: boolean,
+    hstate?: Float32Array | null,
   ): void;
   /** Whole-sequence GRU forward (gru_seq.cc); outputs and saved buffers preallocated in JS. */
   gruSeq(
@@ -184,6 +190,9 @@ export interface NativeAddon {
     steps: number,
     units: number,
     goBackwards: boolean,
+    mask?: Uint8Array | null,
+    zeroOutputForMask?: boolean,
+    hstate?: Float32Array | null,
   ): void;
   /** Its backward; the two output gradients may be null (zero). */
   gruSeqGrad(
@@ -201,6 +210,9 @@ export interface NativeAddon {
     steps: number,
     units: number,
     goBackwards: boolean,
+    mask?: Uint8Array | null,
+    zeroOutputForMask?: boolean,
+    hstate?: Float32Array | null,
   ): void;
   /** y = act(x + bias) over rows × cols (bias null: none; relu when `relu`). */
   biasAct(

@@ -45,6 +45,9 @@ interface NativeLstmSaved extends ProviderLstmSaved {
   gates: Float32Array;
   /** The cell state after every step, `[steps, batch, units]`. */
   cs: Float32Array;
+  /** With a mask: its bytes, and h after every step (the outputs then differ from it). */
+  mask: Uint8Array | null;
+  hstate: Float32Array | null;
 }
 
 /** What the native {@link NativeProvider.gruSequence} keeps for its backward. */
@@ -55,6 +58,9 @@ interface NativeGruSaved extends ProviderLstmSaved {
   hseq: Float32Array;
   /** z, ρ, ĥ and the recurrent candidate part of every step, `[steps, batch, 4·units]`. */
   vals: Float32Array;
+  /** With a mask: its bytes, and h after every step (the outputs then differ from it). */
+  mask: Uint8Array | null;
+  hstate: Float32Array | null;
 }
 
 /**
@@ -339,6 +345,7 @@ export class NativeProvider implements KernelProvider {
     h0: F,
     c0: F,
     a: LstmSequenceArgs,
+    mask: Uint8Array | null,
   ): { h: F; hLast: F; cLast: F; saved: NativeLstmSaved } {
     const { batch: B, steps: T, units: u } = a;
     const hseq = hostF32(B * T * u);
@@ -346,8 +353,27 @@ export class NativeProvider implements KernelProvider {
     const cLast = hostF32(B * u);
     const gates = hostF32(T * B * 4 * u);
     const cs = hostF32(T * B * u);
-    this.addon.lstmSeq(xProj, U, h0, c0, hseq, hLast, cLast, gates, cs, B, T, u, a.goBackwards);
-    const saved: NativeLstmSaved = { kind: 'native', U, h0, c0, hseq, gates, cs };
+    const hstate = mask ? hostF32(B * T * u, false) : null;
+    const zo = a.zeroOutputForMask === true;
+    this.addon.lstmSeq(
+      xProj,
+      U,
+      h0,
+      c0,
+      hseq,
+      hLast,
+      cLast,
+      gates,
+      cs,
+      B,
+      T,
+      u,
+      a.goBackwards,
+      mask,
+      zo,
+      hstate,
+    );
+    const saved: NativeLstmSaved = { kind: 'native', U, h0, c0, hseq, gates, cs, mask, hstate };
     return { h: hseq, hLast, cLast, saved };
   }
 
@@ -382,6 +408,9 @@ export class NativeProvider implements KernelProvider {
       T,
       u,
       a.goBackwards,
+      s.mask,
+      a.zeroOutputForMask === true,
+      s.hstate,
     );
     return [dx, dU, dh0, dc0];
   }
@@ -393,13 +422,31 @@ export class NativeProvider implements KernelProvider {
     bRec: F | null,
     h0: F,
     a: GruSequenceArgs,
+    mask: Uint8Array | null,
   ): { h: F; hLast: F; saved: NativeGruSaved } {
     const { batch: B, steps: T, units: u } = a;
     const hseq = hostF32(B * T * u, false);
     const hLast = hostF32(B * u, false);
     const vals = hostF32(T * B * 4 * u, false);
-    this.addon.gruSeq(xProj, U, bRec, h0, hseq, hLast, vals, B, T, u, a.goBackwards);
-    return { h: hseq, hLast, saved: { kind: 'native', U, h0, hseq, vals } };
+    const hstate = mask ? hostF32(B * T * u, false) : null;
+    const zo = a.zeroOutputForMask === true;
+    this.addon.gruSeq(
+      xProj,
+      U,
+      bRec,
+      h0,
+      hseq,
+      hLast,
+      vals,
+      B,
+      T,
+      u,
+      a.goBackwards,
+      mask,
+      zo,
+      hstate,
+    );
+    return { h: hseq, hLast, saved: { kind: 'native', U, h0, hseq, vals, mask, hstate } };
   }
 
   gruSequenceGrad(
@@ -430,6 +477,9 @@ export class NativeProvider implements KernelProvider {
       T,
       u,
       a.goBackwards,
+      s.mask,
+      a.zeroOutputForMask === true,
+      s.hstate,
     );
     return [dx, dU, db, dh0];
   }

@@ -86,13 +86,16 @@ export class GRUCell extends BaseRNNCell implements SequenceCell {
    * The whole sequence as one fused op ({@link gruSequence}) when the backend has a sequence
    * kernel for this dtype, the cell is Keras 3's default (`resetAfter`, tanh and sigmoid) and
    * there is no recurrent dropout at this call; null otherwise (the RNN then unrolls
-   * {@link beginSequence}). Input dropout draws the same masks as the unrolled path.
+   * {@link beginSequence}). Input dropout draws the same masks as the unrolled path; a
+   * sequence mask (Keras masking) runs fused too, with the RNN's `zeroOutputForMask`.
    */
   runSequence(
     sequence: Tensor,
     states: readonly Tensor[],
     training: boolean,
     goBackwards: boolean,
+    mask: Tensor | null = null,
+    zeroOutputForMask = false,
   ): SequenceRun | null {
     const recurrentDropout = training && this.recurrentDropout > 0 && this.recurrentDropout < 1;
     if (
@@ -108,8 +111,12 @@ export class GRUCell extends BaseRNNCell implements SequenceCell {
     const masks = this.sampleMasks(x.shape[0]!, training);
     const [inBias, recBias] = this.splitBias();
     const xProj = this.projectInputs(x, masks.input, inBias);
-    const r = gruSequence(xProj, this.recurrentKernel!, recBias, states[0]!, { goBackwards });
-    return { sequence: r.sequence, last: r.h, states: [r.h] };
+    const r = gruSequence(xProj, this.recurrentKernel!, recBias, states[0]!, {
+      goBackwards,
+      mask,
+      zeroOutputForMask,
+    });
+    return { sequence: r.sequence, last: r.last, states: [r.h] };
   }
 
   override beginSequence(sequence: Tensor, training: boolean): RNNStep {

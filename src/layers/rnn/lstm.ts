@@ -129,13 +129,16 @@ export class LSTMCell extends BaseRNNCell implements SequenceCell {
    * The whole sequence as one fused op ({@link lstmSequence}) when the backend has a sequence
    * kernel for this dtype, the activations are Keras's defaults and there is no recurrent
    * dropout at this call; null otherwise (the RNN then unrolls {@link beginSequence}). Input
-   * dropout draws the same masks as the unrolled path.
+   * dropout draws the same masks as the unrolled path; a sequence mask (Keras masking) runs
+   * fused too, with the RNN's `zeroOutputForMask`.
    */
   runSequence(
     sequence: Tensor,
     states: readonly Tensor[],
     training: boolean,
     goBackwards: boolean,
+    mask: Tensor | null = null,
+    zeroOutputForMask = false,
   ): SequenceRun | null {
     const recurrentDropout = training && this.recurrentDropout > 0 && this.recurrentDropout < 1;
     if (
@@ -150,8 +153,12 @@ export class LSTMCell extends BaseRNNCell implements SequenceCell {
     const masks = this.sampleMasks(x.shape[0]!, training);
     const xProj = this.projectInputs(x, masks.input, this.bias);
     const [h0, c0] = states as [Tensor, Tensor];
-    const r = lstmSequence(xProj, this.recurrentKernel!, h0, c0, { goBackwards });
-    return { sequence: r.sequence, last: r.h, states: [r.h, r.c] };
+    const r = lstmSequence(xProj, this.recurrentKernel!, h0, c0, {
+      goBackwards,
+      mask,
+      zeroOutputForMask,
+    });
+    return { sequence: r.sequence, last: r.last, states: [r.h, r.c] };
   }
 
   override argsConfig(): Config {

@@ -35,7 +35,7 @@ import { RNNCell } from './cell.js';
 
 type Shapes = SymbolicShape | SymbolicShape[];
 
-/** A whole-sequence run by a cell (no mask): the output sequence or last output, and the final states. */
+/** A whole-sequence run by a cell: the output sequence, the last output, and the final states. */
 export interface SequenceRun {
   /** Every step's output `[batch, time, out]`, in processing order. */
   sequence: Tensor;
@@ -46,9 +46,9 @@ export interface SequenceRun {
 }
 
 /**
- * A cell that can run a whole unmasked sequence in one fused op (LSTMCell with its default
- * activations on a backend with a sequence kernel); `runSequence` returns null when it cannot
- * here, and the RNN then unrolls the cell step by step.
+ * A cell that can run a whole sequence, masked or not, in one fused op (LSTMCell and GRUCell
+ * with Keras's default activations on a backend with a sequence kernel); `runSequence` returns
+ * null when it cannot here, and the RNN then unrolls the cell step by step.
  */
 export interface SequenceCell {
   runSequence(
@@ -56,6 +56,8 @@ export interface SequenceCell {
     states: readonly Tensor[],
     training: boolean,
     goBackwards: boolean,
+    mask?: Tensor | null,
+    zeroOutputForMask?: boolean,
   ): SequenceRun | null;
 }
 
@@ -347,16 +349,21 @@ export class RNN extends Layer {
    * could not replay it): every step runs the cell and keeps, per sample, the new output and
    * states where the mask is on, as Keras's RNN does.
    */
-  private stepMasks(mask: Tensor, batch: number, steps: number): Tensor[] {
+  /** The mask as bool `[batch, steps]`, or a ShapeError naming the layer. */
+  private checkMask(mask: Tensor, batch: number, steps: number): Tensor {
     if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== steps) {
       throw new ShapeError(
         `${this.name} (${this.className}): mask must have shape [${batch}, ${steps}] (batch, timesteps), got ${fmtShape(mask.shape)}`,
       );
     }
-    return noGrad(() => {
-      const mb = mask.dtype === 'bool' ? mask : mask.cast('bool');
-      return Array.from({ length: steps }, (_, t) => mb.slice([0, t], [batch, 1]));
-    });
+    return noGrad(() => (mask.dtype === 'bool' ? mask : mask.cast('bool')));
+  }
+
+  /** Each step's column `[batch, 1]` of a checked mask. */
+  private stepMasks(mask: Tensor, batch: number): Tensor[] {
+    return noGrad(() =>
+      Array.from({ length: mask.shape[1]! }, (_, t) => mask.slice([0, t], [batch, 1])),
+    );
   }
 
   override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor | Tensor[] {
@@ -375,15 +382,21 @@ export class RNN extends Layer {
       throw new ValueError(`${who}: the input has no timesteps (shape ${fmtShape(x.shape)})`);
     const initial = this.initialStates(list.slice(1), batch);
     const m = firstMask(opts.mask);
-    const masks = m ? this.stepMasks(m, batch, steps) : null;
+    const mask = m ? this.checkMask(m, batch, steps) : null;
     const training = opts.training === true;
-    // Unmasked sequences may run as one fused op (LSTM on the native backend).
-    const fused = masks
-      ? null
-      : (sequenceCell(this.cell)?.runSequence(x, initial, training, this.goBackwards) ?? null);
+    // The whole sequence may run as one fused op (LSTM and GRU on the native backend).
+    const fused =
+      sequenceCell(this.cell)?.runSequence(
+        x,
+        initial,
+        training,
+        this.goBackwards,
+        mask,
+        this.zeroOutputForMask,
+      ) ?? null;
     const { y, states } = fused
       ? { y: this.returnSequences ? fused.sequence : fused.last, states: fused.states }
-      : this.unrolled(x, initial, masks, training);
+      : this.unrolled(x, initial, mask ? this.stepMasks(mask, batch) : null, training);
     if (this.stateful) this.stateValues = states.map((s) => s.detach());
     const result = this.returnState ? [y, ...states] : [y];
     if (this.activityRegularizer) {
