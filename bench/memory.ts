@@ -170,7 +170,7 @@ export async function memoryTable(spec: MemorySpec): Promise<{
     cells,
   );
   notes.unshift(
-    `Memory: each row is a fresh process (Node with tsx, or Python) that loads its library (RSS at start), builds the model, holds ${samples} samples, trains a 2-batch warm-up and then one epoch over them (${samples / spec.batchSize} steps of ${spec.batchSize}); peak RSS is the process's maxRSS/ru_maxrss, so it includes the runtime and library. Bytes/step are medians over the steps with no garbage collection in between (growth of process.memoryUsage() external, which includes arrayBuffers, and heapUsed): what a step allocated, not what it keeps.`,
+    `Memory: each row is a fresh process (Node with tsx, or Python) that loads its library (RSS at start), builds the model, holds ${samples} samples, trains a 2-batch warm-up and then one epoch over them (${samples / spec.batchSize} steps of ${spec.batchSize}); peak RSS is the process's VmHWM (its own high-water mark; ru_maxrss would carry the parent's over exec), so it includes the runtime and library. Bytes/step are medians over the steps with no garbage collection in between (growth of process.memoryUsage() external, which includes arrayBuffers, and heapUsed): what a step allocated, not what it keeps.`,
   );
   return { table, rows, notes };
 }

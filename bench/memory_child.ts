@@ -16,6 +16,7 @@
  * - `heapPerStep`: the same for `heapUsed` (JS objects: tensors, closures, small typed arrays).
  * - `gcs`: collections during the measured epoch (young and full), and `steps`.
  */
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { ready, setBackend, setSeed, tensor } from '../src/index.js';
 import {
@@ -42,6 +43,21 @@ await ready();
 setBackend(req.backend);
 setSeed(42);
 const startKB = Math.round(process.memoryUsage().rss / 1024);
+
+/**
+ * This process image's peak resident set (VmHWM), in KiB. Not `resourceUsage().maxRSS`:
+ * Linux carries ru_maxrss across execve, so this child would report its parent's peak (every
+ * row of the table then showed the bench process's 390 MB).
+ */
+function peakRssKB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // Not Linux: fall back to maxRSS.
+  }
+  return process.resourceUsage().maxRSS;
+}
 
 const data = makeData(req);
 const s = slice(req, data, req.samples);
@@ -98,7 +114,7 @@ const median = (v: number[]) => {
 process.stdout.write(
   `${JSON.stringify({
     startKB,
-    peakKB: process.resourceUsage().maxRSS,
+    peakKB: peakRssKB(),
     compiled: state.compiled,
     reason: state.reason,
     steps: marks.length - 1,

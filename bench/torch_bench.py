@@ -347,16 +347,29 @@ def current_rss_kb():
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
 
 
-def rss(workload, params):
-    """Peak RSS of one training workload in this fresh process: the RSS after the imports,
-    then a warm-up and one epoch over `params['samples']`, then ru_maxrss (KiB on Linux)."""
+def peak_rss_kb():
+    """This process image's peak resident set (VmHWM), in KiB. Not ru_maxrss: Linux carries
+    ru_maxrss across execve, so a child of a big parent would report the parent's peak."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     import resource  # noqa: PLC0415
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def rss(workload, params):
+    """Peak RSS of one training workload in this fresh process: the RSS after the imports,
+    then a warm-up and one epoch over `params['samples']`, then the peak (VmHWM, KiB)."""
     start = current_rss_kb()
     job = make(workload, 'pytorch', params)
     job.warmup()
     seconds = job.run()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kb()
     print(json.dumps({'startKB': start, 'peakKB': peak, 'seconds': seconds,
                       'samples': params['samples'], **versions()}))
 
