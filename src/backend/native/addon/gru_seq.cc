@@ -120,20 +120,13 @@ void backwardRows(const GruSeqDims& d, const float* UT, const float* h0, const f
       float* drr = dr + ((b0 + b) * T + t) * g3;
       std::memcpy(hPrevAll + ((b0 + b) * T + t) * u, hp, sizeof(float) * u);
       if (d.mask) {
-        // The output's gradient: this step's own plus what a later masked step passed back.
-        float* dc = doCarry.data() + b * u;
-        for (long j = 0; j < u; j++) dOut[j] = (dys ? dys[j] : 0.f) + dc[j];
-        if (!d.mask[(b0 + b) * T + t]) {
-          // Masked: no gate gradient, the state's gradient passes through unchanged, and the
-          // output (the previous output, or zeros) passes its gradient back.
+        if (!seq::maskedOutputGrad(d, b0 + b, t, dys, doCarry.data() + b * u, dOut.data())) {
+          // Masked: no gate gradient; the state's gradient passes through unchanged.
           std::fill(dxr, dxr + g3, 0.f);
           std::fill(drr, drr + g3, 0.f);
           std::memcpy(dhn, dhc, sizeof(float) * u);
-          if (d.zeroOut) std::fill(dc, dc + u, 0.f);
-          else std::memcpy(dc, dOut.data(), sizeof(float) * u);
           continue;
         }
-        std::fill(dc, dc + u, 0.f);
         dys = dOut.data();
       }
       long j = 0;

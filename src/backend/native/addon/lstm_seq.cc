@@ -127,18 +127,11 @@ void backwardRows(const LstmSeqDims& d, const float* UT, const float* h0, const 
       std::memcpy(hp, k > 0 ? hs + ((b0 + b) * T + k - 1) * u : h0 + (b0 + b) * u,
                   sizeof(float) * u);
       if (d.mask) {
-        // The output's gradient: this step's own plus what a later masked step passed back.
-        float* dc = doCarry.data() + b * u;
-        for (long j = 0; j < u; j++) dOut[j] = (dys ? dys[j] : 0.f) + dc[j];
-        if (!d.mask[(b0 + b) * T + t]) {
-          // Masked: no gate gradient; the states' gradients pass through unchanged, and the
-          // output (the previous output, or zeros) passes its gradient back.
+        if (!seq::maskedOutputGrad(d, b0 + b, t, dys, doCarry.data() + b * u, dOut.data())) {
+          // Masked: no gate gradient; the states' gradients pass through unchanged.
           std::fill(dz, dz + g4, 0.f);
-          if (d.zeroOut) std::fill(dc, dc + u, 0.f);
-          else std::memcpy(dc, dOut.data(), sizeof(float) * u);
           continue;
         }
-        std::fill(dc, dc + u, 0.f);
         dys = dOut.data();
       }
       long j = 0;

@@ -192,5 +192,21 @@ void applyMask(const D& d, float* hs, float* hseq, float* cNew, const float* hPr
   }
 }
 
+// With a mask, the backward of one row at step k (time t): dOut = the output's gradient (its
+// own, dys, plus doCarry, what a later masked step passed back). Returns whether the step was
+// kept. A kept step clears doCarry (its output is its new h); a masked one hands dOut back to
+// the previous output through doCarry (zeros with zeroOut), and the caller zeroes its gate
+// gradients and passes the states' gradients through.
+template <typename D>
+bool maskedOutputGrad(const D& d, long row, long t, const float* dys, float* doCarry,
+                      float* dOut) {
+  const long u = d.units;
+  for (long j = 0; j < u; j++) dOut[j] = (dys ? dys[j] : 0.f) + doCarry[j];
+  const bool keep = d.mask[row * d.steps + t] != 0;
+  if (keep || d.zeroOut) std::fill(doCarry, doCarry + u, 0.f);
+  else std::memcpy(doCarry, dOut, sizeof(float) * u);
+  return keep;
+}
+
 }  // namespace seq
 }  // namespace tessera
