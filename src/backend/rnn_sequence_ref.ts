@@ -210,16 +210,7 @@ export function lstmSequenceGradRef(
     if (keep) dOut = b.binary('add', dOut, su, doCarry, su, su, dtype, dtype);
     // A masked row's step gets no gradient (its gate gradients are then zero); its states'
     // gradients pass through.
-    const dhIn = b.binary(
-      'add',
-      dhk,
-      su,
-      keep ? pick(b, keep, dOut, zero, B, u, dtype) : dOut,
-      su,
-      su,
-      dtype,
-      dtype,
-    );
+    const dhIn = b.binary('add', dhk, su, dOut, su, su, dtype, dtype);
     const dhStep = keep ? pick(b, keep, dhIn, zero, B, u, dtype) : dhIn;
     const dcStep = keep ? pick(b, keep, dck, zero, B, u, dtype) : dck;
     const dhc = b.concat([dhStep, dcStep], [su, su], 1, dtype);

@@ -229,9 +229,9 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     // The argmax is a flat int32 index into x.
     if (sizeOf(xShape) > 0x7fffffff) return null;
     const pk = this.provider;
-    if (pk.argmaxPooling === false && this.eligible(null, sizeOf(xShape), dtype, x)) return null;
-    const e = pk.maxPool2dWithArgmax && this.eligible(null, sizeOf(xShape), dtype, x);
-    const out = e && pk.maxPool2dWithArgmax!(e[0]!, xShape, args);
+    const e = this.eligible(null, sizeOf(xShape), dtype, x);
+    if (e && pk.argmaxPooling === false) return null;
+    const out = e && pk.maxPool2dWithArgmax?.(e[0]!, xShape, args);
     if (out) return [new JsData(out[0]), new JsData(out[1])];
     const { y, argmax } = conv.maxPool2dForwardArgmax(fvals(x), xShape, args);
     return [new JsData(y), new JsData(argmax)];
