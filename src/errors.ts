@@ -6,8 +6,9 @@
 
 /** Base class of every error Tessera throws on purpose; `instanceof TesseraError` catches them all. */
 export class TesseraError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `options.cause`: the error this one wraps (a user function's, a source's). */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
