@@ -302,6 +302,7 @@ export type {
   EvaluateArgs,
   PredictArgs,
   DataInput,
+  BatchSource,
   DataCheckOptions,
 } from './models/trainer.js';
 export { compiledStepInfo } from './models/trainer.js';
@@ -331,6 +332,16 @@ export {
   BackupAndRestore,
   ProgbarLogger,
 } from './callbacks/index.js';
+export {
+  Dataset,
+  DatasetError,
+  INFINITE_CARDINALITY,
+  UNKNOWN_CARDINALITY,
+  type MapOptions,
+  type BatchOptions,
+  type ShuffleOptions,
+} from './data/dataset.js';
+export type { Element, ElementLike } from './data/structure.js';
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
 export { loadMnist, type MnistData } from './datasets/mnist.js';
 export { parseIdx, type IdxArray } from './datasets/idx.js';

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Dataset } from '../data/dataset.js';
 import { ValueError } from '../errors.js';
 import { FormatError } from '../io/errors.js';
 import { nodeFileOps } from '../io/files.js';
@@ -165,6 +166,28 @@ describe('BackupAndRestore', () => {
       expect(h.history).toEqual(ref.history);
     });
   }
+
+  it('resumes mid-epoch on a dataset: the same shuffled batches are skipped, bit-identical', async () => {
+    const n = 48;
+    const ds = () =>
+      Dataset.fromTensorSlices([data.x.slice([0, 0], [n, 4]), data.y.slice([0], [n])])
+        .shuffle(n)
+        .batch(10);
+    const args = { epochs: EPOCHS, verbose: 0 as const };
+    const m0 = build();
+    const ref = await m0.fit(ds(), args);
+    const backup = () => new BackupAndRestore({ backupDir: dir, saveFreq: 3 });
+    const m1 = build();
+    await expect(
+      m1.fit(ds(), { ...args, callbacks: [new Interrupter(3, 2), backup()] }),
+    ).rejects.toThrow(Interrupt);
+    const saved = (await readCheckpoint(path.join(dir, 'latest.tsckpt'))).metadata;
+    expect(saved.step).toBeGreaterThan(0);
+    const m2 = build();
+    const h = await m2.fit(ds(), { ...args, callbacks: [backup()] });
+    expect(bits(m2)).toEqual(bits(m0));
+    expect(h.history).toEqual(ref.history);
+  });
 
   it('restores a plain learning rate changed during training, and the optimizer state', async () => {
     const m1 = build();

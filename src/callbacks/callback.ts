@@ -33,12 +33,16 @@ export interface CallbackHooks {
 /** What the trainer tells callbacks about the run. */
 export interface TrainingParams {
   epochs: number;
-  /** Batches per epoch (or per evaluation/prediction). */
-  steps: number;
+  /**
+   * Batches per epoch (or per evaluation/prediction); null while a dataset of unknown length
+   * runs its first epoch (then the count that epoch had).
+   */
+  steps: number | null;
   verbose: number;
-  /** Number of samples. */
-  samples: number;
-  batchSize: number;
+  /** Number of samples (null for a dataset). */
+  samples: number | null;
+  /** Samples per batch (null for a dataset, which is batched already). */
+  batchSize: number | null;
 }
 
 /**

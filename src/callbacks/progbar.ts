@@ -47,6 +47,8 @@ export class ProgbarLogger extends Callback {
   private lastDraw = 0;
   private mode: 'train' | 'test' = 'train';
   private inFit = false;
+  /** Batches done in this epoch (the count shown when the data's length is unknown). */
+  private seen = 0;
 
   constructor(opts: ProgbarOptions = {}) {
     super();
@@ -69,14 +71,16 @@ export class ProgbarLogger extends Callback {
     if (this.params.epochs > 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
     this.epochStart = performance.now();
     this.lastDraw = 0;
+    this.seen = 0;
   }
 
   onTrainBatchEnd(batch: number, logs: Logs): void {
+    this.seen = batch + 1;
     if (this.verbose === 1 && this.tty) this.draw(batch + 1, logs, false);
   }
 
   onEpochEnd(_epoch: number, logs: Logs): void {
-    this.draw(this.params.steps, logs, true);
+    this.draw(this.params.steps ?? this.seen, logs, true);
   }
 
   onTestBegin(): void {
@@ -84,14 +88,17 @@ export class ProgbarLogger extends Callback {
     this.mode = 'test';
     this.epochStart = performance.now();
     this.lastDraw = 0;
+    this.seen = 0;
   }
 
   onTestBatchEnd(batch: number, logs: Logs): void {
-    if (!this.inFit && this.verbose === 1 && this.tty) this.draw(batch + 1, logs, false);
+    if (this.inFit) return;
+    this.seen = batch + 1;
+    if (this.verbose === 1 && this.tty) this.draw(batch + 1, logs, false);
   }
 
   onTestEnd(logs: Logs): void {
-    if (!this.inFit) this.draw(this.params.steps, logs, true);
+    if (!this.inFit) this.draw(this.params.steps ?? this.seen, logs, true);
   }
 
   private draw(step: number, logs: Logs, final: boolean): void {
@@ -99,19 +106,28 @@ export class ProgbarLogger extends Callback {
     // Redrawing a terminal line costs more than a small training step: at most 20 times a second.
     if (!final && now - this.lastDraw < 50) return;
     this.lastDraw = now;
+    // A dataset of unknown length shows Keras's `12/Unknown` and no bar until it is known.
     const total = this.params.steps;
     const elapsed = (now - this.epochStart) / 1000;
     const perStep = step > 0 ? elapsed / step : 0;
     const width = 20;
-    const done = total > 0 ? Math.min(width, Math.floor((step / total) * width)) : width;
-    const count = `${String(step).padStart(String(total).length)}/${total}`;
+    const count =
+      total === null
+        ? `${String(step).padStart(7)}/Unknown`
+        : `${String(step).padStart(String(total).length)}/${total}`;
+    const done =
+      total !== null && total > 0 ? Math.min(width, Math.floor((step / total) * width)) : width;
     // Verbose 1: `10/10 ━━━━ 0s 3ms/step`; verbose 2 (Keras's one-line form): `10/10 - 0s - 3ms/step`.
     const bar =
-      this.verbose === 1
+      this.verbose === 1 && total !== null
         ? `${count} ━${'━'.repeat(Math.max(0, done - 1))}${' '.repeat(width - done)} `
-        : `${count} - `;
+        : this.verbose === 1
+          ? `${count} `
+          : `${count} - `;
     const timing = !final
-      ? `${fmtTime(perStep * (total - step))} ETA`
+      ? total === null
+        ? `${fmtTime(elapsed)} ${fmtTime(perStep)}/step`
+        : `${fmtTime(perStep * (total - step))} ETA`
       : this.verbose === 1
         ? `${fmtTime(elapsed)} ${fmtTime(perStep)}/step`
         : `${Math.round(elapsed)}s - ${fmtTime(perStep)}/step`;

@@ -211,27 +211,49 @@ export class Model extends Layer {
     trainer.compile(this, args);
   }
 
-  /** Trains for a number of epochs; resolves to the History. */
+  /**
+   * Trains for a number of epochs on tensors (`fit(x, y, args)`) or on a dataset of
+   * `[x, y]` / `[x, y, sampleWeight]` batches (`fit(dataset, args)`); resolves to the History.
+   */
+  fit(x: trainer.DataInput, y: trainer.DataInput, args?: trainer.FitArgs): Promise<trainer.History>;
+  fit(x: trainer.BatchSource, args?: trainer.FitArgs): Promise<trainer.History>;
   fit(
-    x: trainer.DataInput,
-    y: trainer.DataInput,
+    x: trainer.DataInput | trainer.BatchSource,
+    y?: trainer.DataInput | trainer.FitArgs,
     args: trainer.FitArgs = {},
   ): Promise<trainer.History> {
     return trainer.fit(this, x, y, args);
   }
 
-  /** Loss and metrics on data, in test mode: `{loss, ...metrics}`. */
+  /**
+   * Loss and metrics on data, in test mode: `{loss, ...metrics}` — at once for tensors, as a
+   * promise for a dataset of `[x, y]` batches (`evaluate(dataset, args)`).
+   */
   evaluate(
     x: trainer.DataInput,
     y: trainer.DataInput,
+    args?: trainer.EvaluateArgs,
+  ): Record<string, number>;
+  evaluate(x: trainer.BatchSource, args?: trainer.EvaluateArgs): Promise<Record<string, number>>;
+  evaluate(
+    x: trainer.DataInput | trainer.BatchSource,
+    y?: trainer.DataInput | trainer.EvaluateArgs,
     args: trainer.EvaluateArgs = {},
-  ): Record<string, number> {
-    return trainer.evaluate(this, x, y, args);
+  ): Record<string, number> | Promise<Record<string, number>> {
+    return trainer.evaluate(this, x as never, y as never, args);
   }
 
-  /** Outputs for inputs, computed in batches (a tensor, or one per output). */
-  predict(x: trainer.DataInput, args: trainer.PredictArgs = {}): Tensor | Tensor[] {
-    return trainer.predict(this, x, args);
+  /**
+   * Outputs for inputs, computed in batches (a tensor, or one per output) — at once for
+   * tensors, as a promise for a dataset.
+   */
+  predict(x: trainer.DataInput, args?: trainer.PredictArgs): Tensor | Tensor[];
+  predict(x: trainer.BatchSource, args?: trainer.PredictArgs): Promise<Tensor | Tensor[]>;
+  predict(
+    x: trainer.DataInput | trainer.BatchSource,
+    args: trainer.PredictArgs = {},
+  ): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    return trainer.predict(this, x as never, args);
   }
 
   /**

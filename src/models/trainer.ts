@@ -21,10 +21,11 @@ import {
 } from '../callbacks/fit_resume.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { concat, gather, slice } from '../ops/movement.js';
+import { concat, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';
-import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import {
+  type CompiledState,
   computeLoss,
   ensureBuilt,
   ensureMetrics,
@@ -35,6 +36,19 @@ import {
   state,
   updateLogs,
 } from './compile_state.js';
+import {
+  ArrayDataAdapter,
+  type Batch,
+  type BatchSource,
+  type DataAdapter,
+  type DataInput,
+  DatasetAdapter,
+  EpochIterator,
+  isBatchSource,
+  numSamples,
+  takeRows,
+  toTensors,
+} from './data_adapters.js';
 import {
   type DataCheckOptions,
   checkClassWeight,
@@ -47,13 +61,11 @@ import { reportFallbacks, runPredictStep, runTestStep, runTrainStep } from './ji
 import type { Model } from './model.js';
 
 export { History };
-export type { DataCheckOptions };
+export type { DataCheckOptions, DataInput, BatchSource };
+export { toTensors };
 // compile and the compiled steps live in their own files; their public names stay here.
 export { compile, type CompileArgs, type CompiledState } from './compile_state.js';
 export { compiledStepInfo } from './jit_steps.js';
-
-/** Model inputs or targets: one tensor, one per input/output, or keyed by input/output name. */
-export type DataInput = TensorLike | readonly TensorLike[] | Readonly<Record<string, TensorLike>>;
 
 /** Options of `fit`. */
 export interface FitArgs extends DataCheckOptions {
@@ -62,19 +74,42 @@ export interface FitArgs extends DataCheckOptions {
    * in Keras. A non-negative integer; 0, or any value ≤ initialEpoch, runs no epoch.
    */
   epochs?: number;
-  /** Samples per gradient step (default 32). */
+  /** Samples per gradient step (default 32; tensor data only: a dataset is batched already). */
   batchSize?: number;
-  /** Reshuffle the samples before each epoch (default true). */
+  /** Reshuffle the samples before each epoch (default true; tensor data only). */
   shuffle?: boolean;
+  /**
+   * Batches per epoch (default: one pass over the data). The data's pass then runs on across
+   * epochs, as in Keras: with a dataset of 100 batches and 30 steps per epoch, the fourth
+   * epoch gets the last 10 batches (with a warning) and the fifth starts a new pass. Needed for
+   * an infinite dataset (`repeat()`).
+   */
+  stepsPerEpoch?: number;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  /** Validation data `[x, y]` or `[x, y, sampleWeight]`; overrides validationSplit. */
-  validationData?: readonly [DataInput, DataInput] | readonly [DataInput, DataInput, TensorLike];
-  /** Validation batch size (default batchSize). */
+  /**
+   * Validation data: `[x, y]`, `[x, y, sampleWeight]`, or a dataset (or iterable) of such
+   * batches; overrides validationSplit.
+   */
+  validationData?:
+    | readonly [DataInput, DataInput]
+    | readonly [DataInput, DataInput, TensorLike]
+    | BatchSource;
+  /** Validation batch size (default batchSize; tensor data only). */
   validationBatchSize?: number;
+  /**
+   * Batches of validation data per validation (default: all of it). With a dataset the pass
+   * runs on from one validation to the next, as in Keras.
+   */
+  validationSteps?: number;
+  /**
+   * Validate every this many epochs (default 1), or only after the listed epochs (1-based, as
+   * Keras: `[1, 2, 10]`).
+   */
+  validationFreq?: number | readonly number[];
   /** Weight of each class index in the loss (single-output models). */
   classWeight?: Readonly<Record<number, number>>;
-  /** Weight of each sample in the loss, shape [samples]. */
+  /** Weight of each sample in the loss, shape [samples] (tensor data only). */
   sampleWeight?: TensorLike;
   /**
    * Index of the first epoch to run (for resuming; default 0). A non-negative integer; when it
@@ -88,8 +123,11 @@ export interface FitArgs extends DataCheckOptions {
 
 /** Options of `evaluate`. */
 export interface EvaluateArgs extends DataCheckOptions {
+  /** Samples per batch (default 32; tensor data only). */
   batchSize?: number;
   sampleWeight?: TensorLike;
+  /** Batches to evaluate (default: all; a dataset only). */
+  steps?: number;
   /** 0 silent (default), 1 progress bar. */
   verbose?: 0 | 1;
   callbacks?: readonly (Callback | CallbackHooks)[];
@@ -97,61 +135,11 @@ export interface EvaluateArgs extends DataCheckOptions {
 
 /** Options of `predict`. */
 export interface PredictArgs {
+  /** Samples per batch (default 32; tensor data only). */
   batchSize?: number;
+  /** Batches to predict (default: all; a dataset only). */
+  steps?: number;
   callbacks?: readonly (Callback | CallbackHooks)[];
-}
-
-/** Converts x or y to one tensor per model input/output, checking that sample counts agree. */
-export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: string): Tensor[] {
-  const names = which === 'x' ? model.inputNames : model.outputNames;
-  const multi = which === 'x' ? model.isMultiInput : model.isMultiOutput;
-  let list: TensorLike[];
-  if (isRecord(data)) {
-    const rec = data as Record<string, TensorLike>;
-    const missing = names.filter((n) => !(n in rec));
-    if (missing.length)
-      throw new ValueError(
-        `${op}: ${which} has no entry for ${missing.map((m) => `'${m}'`).join(', ')}; keys given: ${Object.keys(rec).join(', ')}`,
-      );
-    list = names.map((n) => rec[n]!);
-  } else if (Array.isArray(data) && (multi || data.every((d) => d instanceof Tensor))) {
-    list = [...(data as TensorLike[])];
-  } else {
-    list = [data as TensorLike];
-  }
-  const expected = which === 'x' ? Math.max(1, model.inputs.length) : outputCount(model);
-  if (model.inputs.length > 0 && list.length !== expected) {
-    throw new ValueError(
-      `${op}: the model has ${expected} ${which === 'x' ? 'inputs' : 'outputs'} (${names.join(', ')}), got ${list.length} ${which} arrays`,
-    );
-  }
-  const ts = list.map((d, i) => convertToTensor(d, op, `${which}[${i}]`));
-  ts.forEach((t, i) => {
-    if (t.rank === 0)
-      throw new ShapeError(`${op}: ${which}[${i}] is a scalar; data needs a leading samples axis`);
-  });
-  return ts;
-}
-
-function numSamples(tensors: readonly Tensor[], what: string, op: string): number {
-  const n = tensors[0]!.shape[0]!;
-  tensors.forEach((t, i) => {
-    if (t.shape[0] !== n)
-      throw new ValueError(
-        `${op}: ${what}[${i}] has ${t.shape[0]} samples but ${what}[0] has ${n}`,
-      );
-  });
-  return n;
-}
-
-function takeRows(ts: readonly Tensor[], idx: Int32Array | [number, number]): Tensor[] {
-  if (Array.isArray(idx)) {
-    const [start, end] = idx;
-    return ts.map((t) => slice(t, [start], [end - start]));
-  }
-  return ts.map((t) =>
-    gather(t, new Tensor(t.backend.fromArray(idx, 'int32'), [idx.length], 'int32', t.backend)),
-  );
 }
 
 /** Per-sample weights from classWeight (by label) times sampleWeight. */
@@ -200,6 +188,44 @@ function checkPositiveInt(v: number, name: string, op: string): void {
     throw new ValueError(`${op}: ${name} must be a positive integer, got ${v}`);
 }
 
+/** Refuses the tensor-data options that a dataset (already batched, shuffled by itself) has no use for. */
+function checkDatasetOptions(
+  args: Record<string, unknown>,
+  names: readonly string[],
+  op: string,
+): void {
+  for (const n of names) {
+    if (args[n] !== undefined)
+      throw new ValueError(
+        `${op}: ${n} does not apply to a dataset (${
+          n === 'batchSize' || n === 'validationBatchSize'
+            ? 'batch it with dataset.batch(n)'
+            : n === 'shuffle'
+              ? 'shuffle it with dataset.shuffle(bufferSize)'
+              : n === 'validationSplit'
+                ? 'pass validationData instead'
+                : 'yield [x, y, sampleWeight] batches instead'
+        })`,
+      );
+  }
+}
+
+/** Whether to validate after `epoch` (0-based) under Keras's `validation_freq`. */
+function validatesAfter(epoch: number, freq: FitArgs['validationFreq']): boolean {
+  if (freq === undefined) return true;
+  if (typeof freq === 'number') return (epoch + 1) % freq === 0;
+  return freq.includes(epoch + 1);
+}
+
+function checkValidationFreq(freq: FitArgs['validationFreq']): void {
+  if (freq === undefined) return;
+  if (typeof freq === 'number') checkPositiveInt(freq, 'validationFreq', 'fit');
+  else if (!Array.isArray(freq) || !freq.every((e) => Number.isInteger(e) && e >= 1))
+    throw new ValueError(
+      `fit: validationFreq must be a positive integer or a list of epoch numbers (1-based), got ${JSON.stringify(freq)}`,
+    );
+}
+
 /**
  * A long fit must not hold the thread: timers, I/O, worker messages and a browser's UI run
  * when training yields, which it does at most this often (a yield costs well under 1 ms).
@@ -211,14 +237,69 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((r) => (g.setImmediate ? g.setImmediate(r) : setTimeout(r, 0)));
 }
 
-/** Trains the model; see {@link FitArgs}. */
-export async function fit(
+/** Tensor data for `fit` (x, y, sample weights), after the checks made once. */
+function fitTensors(
   model: Model,
   xIn: DataInput,
   yIn: DataInput,
-  args: FitArgs = {},
+  args: FitArgs,
+): { x: Tensor[]; y: Tensor[]; sw: Tensor | null; n: number } {
+  const x = toTensors(model, xIn, 'x', 'fit');
+  const y = toTensors(model, yIn, 'y', 'fit');
+  const nx = numSamples(x, 'x', 'fit');
+  const ny = numSamples(y, 'y', 'fit');
+  if (nx !== ny) throw new ValueError(`fit: x has ${nx} samples but y has ${ny}`);
+  const sw = toSampleWeight(args.sampleWeight, nx, 'fit');
+  // Once, before any step: a NaN here would otherwise train silently to NaN weights.
+  checkData(model.inputNames, model.outputNames, x, y, sw, 'fit', args);
+  return { x, y, sw, n: nx };
+}
+
+/** The validation adapter of `fit`: from validationData (tensors or a dataset), or null. */
+function validationAdapter(model: Model, args: FitArgs, batchSize: number): DataAdapter | null {
+  const vd = args.validationData;
+  if (vd === undefined) return null;
+  if (isBatchSource(vd))
+    return new DatasetAdapter(model, vd, {
+      needsTargets: true,
+      op: 'fit (validationData)',
+      checkFinite: !(args.allowNonFinite ?? false),
+    });
+  if (!Array.isArray(vd) || ![2, 3].includes((vd as readonly unknown[]).length))
+    throw new ValueError(
+      'fit: validationData must be [x, y], [x, y, sampleWeight] or a dataset of such batches',
+    );
+  const [vx, vy, vsw] = vd as readonly [DataInput, DataInput, TensorLike?];
+  const vxs = toTensors(model, vx, 'x', 'fit (validationData)');
+  const vys = toTensors(model, vy, 'y', 'fit (validationData)');
+  const vn = numSamples(vxs, 'x', 'fit (validationData)');
+  if (numSamples(vys, 'y', 'fit (validationData)') !== vn)
+    throw new ValueError(`fit: validationData x has ${vn} samples but y has ${vys[0]!.shape[0]}`);
+  const vswT = toSampleWeight(vsw, vn, 'fit', 'validationData sampleWeight');
+  checkData(model.inputNames, model.outputNames, vxs, vys, vswT, 'fit', args, 'validationData');
+  return new ArrayDataAdapter(vxs, vys, vswT, {
+    batchSize: args.validationBatchSize ?? batchSize,
+    shuffle: false,
+  });
+}
+
+/**
+ * Trains the model on tensors (`fit(x, y, args)`) or on a dataset of `[x, y]` batches
+ * (`fit(dataset, args)`); see {@link FitArgs}.
+ */
+export async function fit(
+  model: Model,
+  xIn: DataInput | BatchSource,
+  yIn?: DataInput | FitArgs,
+  argsIn: FitArgs = {},
 ): Promise<History> {
   const st = state(model, 'fit');
+  const fromDataset = isBatchSource(xIn);
+  if (fromDataset && yIn !== undefined && !isRecord(yIn))
+    throw new ValueError(
+      'fit: y must not be given with a dataset (its batches hold the targets: yield [x, y])',
+    );
+  const args: FitArgs = fromDataset ? ((yIn as FitArgs | undefined) ?? argsIn) : argsIn;
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   const initialEpoch = args.initialEpoch ?? 0;
@@ -226,56 +307,92 @@ export async function fit(
   checkPositiveInt(batchSize, 'batchSize', 'fit');
   if (args.validationBatchSize !== undefined)
     checkPositiveInt(args.validationBatchSize, 'validationBatchSize', 'fit');
-  let x = toTensors(model, xIn, 'x', 'fit');
-  let y = toTensors(model, yIn, 'y', 'fit');
-  const nx = numSamples(x, 'x', 'fit');
-  const ny = numSamples(y, 'y', 'fit');
-  if (nx !== ny) throw new ValueError(`fit: x has ${nx} samples but y has ${ny}`);
-  let sw = toSampleWeight(args.sampleWeight, nx, 'fit');
-  if (args.classWeight && y.length > 1)
-    throw new ValueError('fit: classWeight is only supported for single-output models');
-  // Once, before any step: a NaN here would otherwise train silently to NaN weights.
-  checkData(model.inputNames, model.outputNames, x, y, sw, 'fit', args);
+  if (args.stepsPerEpoch !== undefined)
+    checkPositiveInt(args.stepsPerEpoch, 'stepsPerEpoch', 'fit');
+  if (args.validationSteps !== undefined)
+    checkPositiveInt(args.validationSteps, 'validationSteps', 'fit');
+  checkValidationFreq(args.validationFreq);
   if (args.classWeight) checkClassWeight(args.classWeight, 'fit', args.allowNonFinite ?? false);
 
-  let val: { x: Tensor[]; y: Tensor[]; sw: Tensor | null } | null = null;
-  if (args.validationData) {
-    if (!Array.isArray(args.validationData) || ![2, 3].includes(args.validationData.length))
-      throw new ValueError('fit: validationData must be [x, y] or [x, y, sampleWeight]');
-    const [vx, vy, vsw] = args.validationData;
-    const vxs = toTensors(model, vx, 'x', 'fit (validationData)');
-    const vys = toTensors(model, vy, 'y', 'fit (validationData)');
-    const vn = numSamples(vxs, 'x', 'fit (validationData)');
-    if (numSamples(vys, 'y', 'fit (validationData)') !== vn)
-      throw new ValueError(`fit: validationData x has ${vn} samples but y has ${vys[0]!.shape[0]}`);
-    const vswT = toSampleWeight(vsw, vn, 'fit', 'validationData sampleWeight');
-    checkData(model.inputNames, model.outputNames, vxs, vys, vswT, 'fit', args, 'validationData');
-    val = { x: vxs, y: vys, sw: vswT };
-  } else if (args.validationSplit !== undefined) {
-    const s = args.validationSplit;
-    if (!(s > 0 && s < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${s}`);
-    const at = Math.floor(nx * (1 - s));
-    if (at < 1 || at >= nx)
-      throw new ValueError(`fit: validationSplit ${s} of ${nx} samples leaves an empty split`);
-    val = {
-      x: takeRows(x, [at, nx]),
-      y: takeRows(y, [at, nx]),
-      sw: sw ? slice(sw, [at], [nx - at]) : null,
-    };
-    x = takeRows(x, [0, at]);
-    y = takeRows(y, [0, at]);
-    if (sw) sw = slice(sw, [0], [at]);
+  // A compiled step gathers each shuffled batch into its arena and takes it back afterwards.
+  const gatherInto = <T>(fn: () => T): T => {
+    const jit = st.jit?.train ?? null;
+    return jit ? jit.inArena(fn) : fn();
+  };
+  let train: DataAdapter;
+  let val: DataAdapter | null = null;
+  if (fromDataset) {
+    checkDatasetOptions(
+      args as Record<string, unknown>,
+      ['batchSize', 'shuffle', 'sampleWeight', 'validationSplit'],
+      'fit',
+    );
+    const ds = new DatasetAdapter(model, xIn as BatchSource, {
+      needsTargets: true,
+      op: 'fit',
+      checkFinite: !(args.allowNonFinite ?? false),
+    });
+    if (ds.infinite && args.stepsPerEpoch === undefined)
+      throw new ValueError(
+        'fit: the dataset is infinite (repeat() without a count); give stepsPerEpoch to say how many batches make an epoch',
+      );
+    train = ds;
+    val = validationAdapter(model, args, batchSize);
+  } else {
+    let { x, y, sw, n: nx } = fitTensors(model, xIn as DataInput, yIn as DataInput, args);
+    if (args.classWeight && y.length > 1)
+      throw new ValueError('fit: classWeight is only supported for single-output models');
+    if (args.validationData !== undefined) val = validationAdapter(model, args, batchSize);
+    else if (args.validationSplit !== undefined) {
+      const s = args.validationSplit;
+      if (!(s > 0 && s < 1))
+        throw new ValueError(`fit: validationSplit must be in (0, 1), got ${s}`);
+      const at = Math.floor(nx * (1 - s));
+      if (at < 1 || at >= nx)
+        throw new ValueError(`fit: validationSplit ${s} of ${nx} samples leaves an empty split`);
+      val = new ArrayDataAdapter(
+        takeRows(x, [at, nx]),
+        takeRows(y, [at, nx]),
+        sw ? slice(sw, [at], [nx - at]) : null,
+        { batchSize: args.validationBatchSize ?? batchSize, shuffle: false },
+      );
+      x = takeRows(x, [0, at]);
+      y = takeRows(y, [0, at]);
+      if (sw) sw = slice(sw, [0], [at]);
+    }
+    train = new ArrayDataAdapter(x, y, sw, {
+      batchSize,
+      shuffle: args.shuffle ?? true,
+      gatherInto,
+    });
   }
-  const n = x[0]!.shape[0]!;
-  const steps = Math.ceil(n / batchSize);
   const verbose = args.verbose ?? 1;
+  let warned = false;
+  const epochIt = new EpochIterator(train, {
+    stepsPerEpoch: args.stepsPerEpoch,
+    onRanOut: (seen) => {
+      if (warned) return;
+      warned = true;
+      console.warn(
+        `fit: the data ran out after ${seen} of stepsPerEpoch ${args.stepsPerEpoch} batches in an epoch; the next epoch starts a new pass over it (make sure stepsPerEpoch × epochs batches are available, e.g. with dataset.repeat())`,
+      );
+    },
+  });
+  const valIt = val ? new EpochIterator(val, { stepsPerEpoch: args.validationSteps }) : null;
   const history = new History();
   // User callbacks run before the progress bar so that what they add to the logs
   // (learning_rate) is printed; History comes last and records everything.
   const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
   if (verbose > 0) cbs.push(new ProgbarLogger({ verbose: verbose as 1 | 2 }));
   cbs.push(history);
-  const callbacks = new CallbackList(cbs, model, { epochs, steps, verbose, samples: n, batchSize });
+  const params = {
+    epochs,
+    steps: epochIt.steps,
+    verbose,
+    samples: train.numSamples,
+    batchSize: train.batchSize,
+  };
+  const callbacks = new CallbackList(cbs, model, params);
   model.stopTraining = false;
   await callbacks.call('onTrainBegin', {});
   // BackupAndRestore asks, in onTrainBegin, to resume an interrupted run where it stopped.
@@ -286,86 +403,78 @@ export async function fit(
   }
   let epochLogs: Logs = {};
   let lastYield = performance.now();
-  for (
-    let epoch = resume ? resume.epoch : initialEpoch;
-    epoch < epochs && !model.stopTraining;
-    epoch++
-  ) {
-    resetState(st);
-    // Before onEpochBegin, where a LearningRateScheduler may change it.
-    const lrAtEpochStart = st.optimizer.learningRate;
-    await callbacks.call('onEpochBegin', epoch, {});
-    const resumed = resume !== null && epoch === resume.epoch ? resume : null;
-    const g = globalGenerator();
-    // A resumed epoch shuffles from the state its interrupted run began with, so that the
-    // batches it skips are the ones that run trained.
-    if (resumed) g.setState(resumed.rngAtEpochStart);
-    publishProgress(model, {
-      epoch,
-      rngAtEpochStart: g.getState(),
-      lrAtEpochStart: typeof lrAtEpochStart === 'number' ? lrAtEpochStart : null,
-    });
-    const order = new Int32Array(n).map((_, i) => i);
-    if (args.shuffle ?? true) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = g.int(i + 1);
-        const t = order[i]!;
-        order[i] = order[j]!;
-        order[j] = t;
-      }
-    }
-    let logs: Logs = resumed?.logs ? { ...resumed.logs } : {};
-    // Mid-epoch: dropout continues from the state after the last trained batch, and the
-    // epoch's running means from their values then (applied once the metrics exist).
-    if (resumed?.rngAtStep) g.setState(resumed.rngAtStep);
-    let pendingRunning = resumed?.running ?? null;
-    for (let step = resumed?.step ?? 0; step < steps && !model.stopTraining; step++) {
-      const lo = step * batchSize;
-      const hi = Math.min(n, lo + batchSize);
-      await callbacks.call('onTrainBatchBegin', step, { batch: step, size: hi - lo });
-      const rows = (args.shuffle ?? true) ? order.subarray(lo, hi) : ([lo, hi] as [number, number]);
-      // A compiled step's batch is gathered into its arena and given back after the batch
-      // (shuffled rows are a gather: 400 KB a step for mlp_train, the last allocation left).
-      const jitTrain = st.jit?.train ?? null;
-      const gatherBatch = () => ({
-        bx: takeRows(x, rows),
-        by: takeRows(y, rows),
-        bswRaw: sw ? takeRows([sw], rows)[0]! : null,
+  try {
+    for (
+      let epoch = resume ? resume.epoch : initialEpoch;
+      epoch < epochs && !model.stopTraining;
+      epoch++
+    ) {
+      resetState(st);
+      // Before onEpochBegin, where a LearningRateScheduler may change it.
+      const lrAtEpochStart = st.optimizer.learningRate;
+      await callbacks.call('onEpochBegin', epoch, {});
+      const resumed = resume !== null && epoch === resume.epoch ? resume : null;
+      const g = globalGenerator();
+      // A resumed epoch shuffles from the state its interrupted run began with, so that the
+      // batches it skips are the ones that run trained.
+      if (resumed) g.setState(resumed.rngAtEpochStart);
+      publishProgress(model, {
+        epoch,
+        rngAtEpochStart: g.getState(),
+        lrAtEpochStart: typeof lrAtEpochStart === 'number' ? lrAtEpochStart : null,
       });
-      const { bx, by, bswRaw } = jitTrain ? jitTrain.inArena(gatherBatch) : gatherBatch();
-      const bsw = combinedWeights(by[0]!, args.classWeight, bswRaw);
-      st.stepPreds = null;
-      const loss = runTrainStep(model, st, bx, by, bsw);
-      reportFallbacks(st, verbose);
-      const preds = st.stepPreds ?? noGrad(() => runModel(model, bx, false));
-      if (pendingRunning) {
-        ensureMetrics(st, by, preds);
-        restoreRunningState(st, pendingRunning);
-        pendingRunning = null;
+      epochIt.begin();
+      const first = resumed?.step ?? 0;
+      if (first > 0) await epochIt.skip(first);
+      let logs: Logs = resumed?.logs ? { ...resumed.logs } : {};
+      // Mid-epoch: dropout continues from the state after the last trained batch, and the
+      // epoch's running means from their values then (applied once the metrics exist).
+      if (resumed?.rngAtStep) g.setState(resumed.rngAtStep);
+      let pendingRunning = resumed?.running ?? null;
+      let step = first;
+      for (; !model.stopTraining; step++) {
+        const b = await epochIt.next();
+        if (b === null) break;
+        await callbacks.call('onTrainBatchBegin', step, { batch: step, size: b.size });
+        const jitTrain = st.jit?.train ?? null;
+        const bsw = combinedWeights(b.y[0]!, args.classWeight, b.sw);
+        st.stepPreds = null;
+        const loss = runTrainStep(model, st, b.x, b.y, bsw);
+        reportFallbacks(st, verbose);
+        const preds = st.stepPreds ?? noGrad(() => runModel(model, b.x, false));
+        if (pendingRunning) {
+          ensureMetrics(st, b.y, preds);
+          restoreRunningState(st, pendingRunning);
+          pendingRunning = null;
+        }
+        logs = updateLogs(model, st, loss, b.y, preds, bsw, b.size);
+        // Only this loop held a batch gathered from tensors, and a replayed step ran no user
+        // code: recycle it. A dataset's batches may live on in its pipeline (cache()).
+        if (train instanceof ArrayDataAdapter) jitTrain?.recycle([...b.x, ...b.y, b.sw]);
+        await callbacks.call('onTrainBatchEnd', step, logs);
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
-      logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
-      // Only this loop held the batch, and a replayed step ran no user code: recycle it.
-      jitTrain?.recycle([...bx, ...by, bswRaw]);
-      await callbacks.call('onTrainBatchEnd', step, logs);
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
+      if (step === 0 && !model.stopTraining)
+        throw new ValueError(
+          `fit: the training data gave no batches in epoch ${epoch + 1}${fromDataset ? ' (an exhausted one-shot iterator gives nothing the second time: pass a Dataset or a re-iterable)' : ''}`,
+        );
+      epochLogs = { ...logs };
+      if (valIt && validatesAfter(epoch, args.validationFreq)) {
+        const vlogs = await evaluateBatches(model, valIt, null, 'fit (validationData)');
+        for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
       }
+      await callbacks.call('onEpochEnd', epoch, epochLogs);
+      // A source of unknown length says how long its epochs are once one has run (Keras's bar
+      // shows `N/Unknown` in the first epoch and a bar from the second).
+      if (params.steps === null && args.stepsPerEpoch === undefined) params.steps = step;
+      await yieldToEventLoop();
     }
-    epochLogs = { ...logs };
-    if (val) {
-      const vlogs = evaluateInternal(
-        model,
-        val.x,
-        val.y,
-        val.sw,
-        args.validationBatchSize ?? batchSize,
-        null,
-      );
-      for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
-    }
-    await callbacks.call('onEpochEnd', epoch, epochLogs);
-    await yieldToEventLoop();
+  } finally {
+    await epochIt.close();
+    await valIt?.close();
   }
   await callbacks.call('onTrainEnd', epochLogs);
   clearProgress(model);
@@ -373,67 +482,160 @@ export async function fit(
   return history;
 }
 
-function evaluateInternal(
+/** The loss and metrics of one test batch, folded into the running logs. */
+function testBatch(model: Model, st: CompiledState, b: Batch): Logs {
+  const { loss, preds } = runTestStep(model, st, b.x, b.y, b.sw);
+  return updateLogs(model, st, loss, b.y, preds, b.sw, b.size);
+}
+
+/** Evaluates tensor data batch by batch, synchronously (as `evaluate` on tensors is). */
+function evaluateArrays(
   model: Model,
-  x: Tensor[],
-  y: Tensor[],
-  sw: Tensor | null,
-  batchSize: number,
+  data: ArrayDataAdapter,
   callbacks: CallbackList | null,
 ): Logs {
   const st = state(model, 'evaluate');
-  const n = numSamples(x, 'x', 'evaluate');
-  const ny = numSamples(y, 'y', 'evaluate');
-  if (n !== ny) throw new ValueError(`evaluate: x has ${n} samples but y has ${ny}`);
   resetState(st);
-  const steps = Math.ceil(n / batchSize);
   let logs: Logs = {};
   callbacks?.callSync('onTestBegin', {});
-  for (let step = 0; step < steps; step++) {
-    const lo = step * batchSize;
-    const hi = Math.min(n, lo + batchSize);
-    const bx = takeRows(x, [lo, hi]);
-    const by = takeRows(y, [lo, hi]);
-    const bsw = sw ? slice(sw, [lo], [hi - lo]) : null;
-    const { loss, preds } = runTestStep(model, st, bx, by, bsw);
-    logs = updateLogs(model, st, loss, by, preds, bsw, hi - lo);
+  const it = data.open();
+  for (let step = 0; ; step++) {
+    const b = it.next() as Batch | null;
+    if (b === null) break;
+    logs = testBatch(model, st, b);
     callbacks?.callSync('onTestBatchEnd', step, logs);
   }
   callbacks?.callSync('onTestEnd', logs);
   return logs;
 }
 
-/** Loss and metrics over data in test mode. */
+/** Evaluates one epoch of an epoch iterator (a dataset, or validation data inside fit). */
+async function evaluateBatches(
+  model: Model,
+  data: EpochIterator,
+  callbacks: CallbackList | null,
+  op: string,
+): Promise<Logs> {
+  if (data.adapter instanceof ArrayDataAdapter && data.opts.stepsPerEpoch === undefined)
+    return evaluateArrays(model, data.adapter, callbacks);
+  const st = state(model, 'evaluate');
+  resetState(st);
+  let logs: Logs = {};
+  callbacks?.callSync('onTestBegin', {});
+  data.begin();
+  let step = 0;
+  for (; ; step++) {
+    const b = await data.next();
+    if (b === null) break;
+    ensureBuilt(model, b.x);
+    logs = testBatch(model, st, b);
+    callbacks?.callSync('onTestBatchEnd', step, logs);
+  }
+  if (step === 0) throw new ValueError(`${op}: the data gave no batches`);
+  callbacks?.callSync('onTestEnd', logs);
+  return logs;
+}
+
+/**
+ * Loss and metrics over data in test mode: tensors (`evaluate(x, y, args)`, synchronous) or
+ * a dataset of `[x, y]` batches (`evaluate(dataset, args)`, a promise).
+ */
+export function evaluate(model: Model, xIn: DataInput, yIn: DataInput, args?: EvaluateArgs): Logs;
 export function evaluate(
   model: Model,
-  xIn: DataInput,
-  yIn: DataInput,
-  args: EvaluateArgs = {},
-): Logs {
+  xIn: BatchSource,
+  args?: EvaluateArgs,
+  unused?: EvaluateArgs,
+): Promise<Logs>;
+export function evaluate(
+  model: Model,
+  xIn: DataInput | BatchSource,
+  yIn?: DataInput | EvaluateArgs,
+  argsIn: EvaluateArgs = {},
+): Logs | Promise<Logs> {
+  if (isBatchSource(xIn)) {
+    if (yIn !== undefined && !isRecord(yIn))
+      throw new ValueError(
+        'evaluate: y must not be given with a dataset (its batches hold the targets: yield [x, y])',
+      );
+    const args = (yIn as EvaluateArgs | undefined) ?? argsIn;
+    state(model, 'evaluate');
+    checkDatasetOptions(args as Record<string, unknown>, ['batchSize', 'sampleWeight'], 'evaluate');
+    if (args.steps !== undefined) checkPositiveInt(args.steps, 'steps', 'evaluate');
+    const adapter = new DatasetAdapter(model, xIn, {
+      needsTargets: true,
+      op: 'evaluate',
+      checkFinite: !(args.allowNonFinite ?? false),
+    });
+    if (adapter.infinite && args.steps === undefined)
+      throw new ValueError('evaluate: the dataset is infinite; give steps');
+    const it = new EpochIterator(adapter, { stepsPerEpoch: args.steps });
+    const list = testCallbacks(model, args, it.steps, null, null);
+    return evaluateBatches(model, it, list, 'evaluate').finally(() => it.close());
+  }
+  const args = argsIn;
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'batchSize', 'evaluate');
   const x = toTensors(model, xIn, 'x', 'evaluate');
-  const y = toTensors(model, yIn, 'y', 'evaluate');
+  const y = toTensors(model, yIn as DataInput, 'y', 'evaluate');
   const n = numSamples(x, 'x', 'evaluate');
   if (numSamples(y, 'y', 'evaluate') !== n)
     throw new ValueError(`evaluate: x has ${n} samples but y has ${y[0]!.shape[0]}`);
   const sw = toSampleWeight(args.sampleWeight, n, 'evaluate');
   checkData(model.inputNames, model.outputNames, x, y, sw, 'evaluate', args);
   ensureBuilt(model, x);
-  const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
-  if (args.verbose) cbs.unshift(new ProgbarLogger());
-  const list = new CallbackList(cbs, model, {
-    epochs: 1,
-    steps: Math.ceil(n / batchSize),
-    verbose: args.verbose ?? 0,
-    samples: n,
-    batchSize,
-  });
-  return evaluateInternal(model, x, y, sw, batchSize, list);
+  const list = testCallbacks(model, args, Math.ceil(n / batchSize), n, batchSize);
+  return evaluateArrays(model, new ArrayDataAdapter(x, y, sw, { batchSize, shuffle: false }), list);
 }
 
-/** Model outputs, batch by batch, concatenated. */
-export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): Tensor | Tensor[] {
+function testCallbacks(
+  model: Model,
+  args: EvaluateArgs,
+  steps: number | null,
+  samples: number | null,
+  batchSize: number | null,
+): CallbackList {
+  const cbs: (Callback | CallbackHooks)[] = [...(args.callbacks ?? [])];
+  if (args.verbose) cbs.unshift(new ProgbarLogger());
+  return new CallbackList(cbs, model, {
+    epochs: 1,
+    steps,
+    verbose: args.verbose ?? 0,
+    samples,
+    batchSize,
+  });
+}
+
+/** Concatenates per-batch outputs into the model's outputs. */
+function joinOutputs(model: Model, parts: Tensor[][]): Tensor | Tensor[] {
+  if (parts.length === 0) throw new ValueError('predict: no samples');
+  const outs = parts[0]!.map((_, i) =>
+    parts.length === 1
+      ? parts[0]![i]!
+      : concat(
+          parts.map((p) => p[i]!),
+          0,
+        ),
+  );
+  return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
+}
+
+/**
+ * Model outputs, batch by batch, concatenated: for tensors (synchronous) or for a dataset
+ * whose batches are `x`, `[x]` or `[x, y]` (a promise; y is ignored).
+ */
+export function predict(model: Model, xIn: DataInput, args?: PredictArgs): Tensor | Tensor[];
+export function predict(
+  model: Model,
+  xIn: BatchSource,
+  args?: PredictArgs,
+): Promise<Tensor | Tensor[]>;
+export function predict(
+  model: Model,
+  xIn: DataInput | BatchSource,
+  args: PredictArgs = {},
+): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+  if (isBatchSource(xIn)) return predictDataset(model, xIn, args);
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'batchSize', 'predict');
   const x = toTensors(model, xIn, 'x', 'predict');
@@ -459,16 +661,46 @@ export function predict(model: Model, xIn: DataInput, args: PredictArgs = {}): T
     }
   });
   list.callSync('onPredictEnd', {});
-  if (parts.length === 0) throw new ValueError('predict: no samples');
-  const outs = parts[0]!.map((_, i) =>
-    parts.length === 1
-      ? parts[0]![i]!
-      : concat(
-          parts.map((p) => p[i]!),
-          0,
-        ),
-  );
-  return outs.length === 1 && !model.isMultiOutput ? outs[0]! : outs;
+  return joinOutputs(model, parts);
+}
+
+async function predictDataset(
+  model: Model,
+  source: BatchSource,
+  args: PredictArgs,
+): Promise<Tensor | Tensor[]> {
+  checkDatasetOptions(args as Record<string, unknown>, ['batchSize'], 'predict');
+  if (args.steps !== undefined) checkPositiveInt(args.steps, 'steps', 'predict');
+  const adapter = new DatasetAdapter(model, source, {
+    needsTargets: false,
+    op: 'predict',
+    checkFinite: false,
+  });
+  if (adapter.infinite && args.steps === undefined)
+    throw new ValueError('predict: the dataset is infinite; give steps');
+  const it = new EpochIterator(adapter, { stepsPerEpoch: args.steps });
+  const list = new CallbackList(args.callbacks ?? [], model, {
+    epochs: 1,
+    steps: it.steps,
+    verbose: 0,
+    samples: null,
+    batchSize: null,
+  });
+  list.callSync('onPredictBegin', {});
+  const parts: Tensor[][] = [];
+  try {
+    it.begin();
+    for (let step = 0; ; step++) {
+      const b = await it.next();
+      if (b === null) break;
+      parts.push(noGrad(() => runPredictStep(model, b.x)));
+      list.callSync('onPredictBatchEnd', step, {});
+    }
+  } finally {
+    await it.close();
+  }
+  list.callSync('onPredictEnd', {});
+  return joinOutputs(model, parts);
 }
 
 /**
@@ -517,7 +749,11 @@ export function testOnBatch(
   const sw = toSampleWeight(sampleWeight, n, 'testOnBatch');
   checkData(model.inputNames, model.outputNames, x, y, sw, 'testOnBatch', options);
   ensureBuilt(model, x);
-  return evaluateInternal(model, x, y, sw, n, null);
+  return evaluateArrays(
+    model,
+    new ArrayDataAdapter(x, y, sw, { batchSize: n, shuffle: false }),
+    null,
+  );
 }
 
 /** Outputs for one batch. */
