@@ -342,6 +342,14 @@ export {
   type ShuffleOptions,
 } from './data/dataset.js';
 export type { Element, ElementLike } from './data/structure.js';
+export {
+  toCategorical,
+  padSequences,
+  normalize,
+  splitDataset,
+  type PadSequencesOptions,
+  type SplitDatasetOptions,
+} from './data/utils.js';
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
 export { loadMnist, type MnistData } from './datasets/mnist.js';
 export { parseIdx, type IdxArray } from './datasets/idx.js';
