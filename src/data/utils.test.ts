@@ -59,7 +59,7 @@ describe('toCategorical (Keras golden)', () => {
 describe('normalize (Keras golden)', () => {
   for (const c of golden.normalize as { axis: number; order: 1 | 2; out: number[][] }[]) {
     it(`matches Keras for axis ${c.axis}, order ${c.order}`, () => {
-      expectClose(normalize(golden.x, c.axis, c.order), c.out, 1e-6);
+      expectClose(normalize(golden.x, c.axis, c.order), c.out, { atol: 1e-6 });
     });
   }
   it('normalizes columns along axis 0 (by hand: column norms √10, √20, 2)', () => {
@@ -67,7 +67,7 @@ describe('normalize (Keras golden)', () => {
     expectClose(
       normalize(golden.x, 0),
       (golden.x as number[][]).map((r) => r.map((v, j) => v / s[j]!)),
-      1e-6,
+      { atol: 1e-6 },
     );
   });
 });
