@@ -350,6 +350,22 @@ export {
   type PadSequencesOptions,
   type SplitDatasetOptions,
 } from './data/utils.js';
+export {
+  timeseriesDatasetFromArray,
+  type TimeseriesOptions,
+} from './data/timeseries.js';
+export * as datasets from './datasets/index.js';
+export { getFile, DownloadError, type GetFileOptions } from './io/get_file.js';
+export {
+  parseNpy,
+  readNpz,
+  writeNpy,
+  writeNpz,
+  type NpyArray,
+  type NpyDType,
+  type NpyWritable,
+} from './io/npy.js';
+export { NumpyRandomState } from './datasets/numpy_random.js';
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
 export { loadMnist, type MnistData } from './datasets/mnist.js';
 export { parseIdx, type IdxArray } from './datasets/idx.js';
