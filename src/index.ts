@@ -365,6 +365,8 @@ export {
   type NpyDType,
   type NpyWritable,
 } from './io/npy.js';
+export { writeObjectNpy } from './io/npy_object.js';
+export { readTar, gunzipBounded, isGzip, type TarEntry } from './io/tar.js';
 export { NumpyRandomState } from './datasets/numpy_random.js';
 export { loadDigits, type DigitsOptions, type DigitsSplits } from './datasets/digits.js';
 export { loadMnist, type MnistData } from './datasets/mnist.js';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeObjectNpy } from '../../test/helpers/npy_object.js';
+import { writeObjectNpy } from '../io/npy_object.js';
 import { writeNpz } from '../io/npy.js';
 import { gunzipBounded, readTar } from '../io/tar.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeObjectNpy } from '../../test/helpers/npy_object.js';
+import { writeObjectNpy } from './npy_object.js';
 import { ValueError } from '../errors.js';
 import { FormatError } from './errors.js';
 import {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeObjectNpy } from '../../test/helpers/npy_object.js';
+import { writeObjectNpy } from './npy_object.js';
 import { FormatError } from './errors.js';
 import { parseNpy } from './npy.js';
 import { describeOpcode, unpickleObjectArray } from './pickle.js';

@@ -2,9 +2,9 @@
  * Writes a 1-D object-array `.npy` byte for byte as numpy 1.24 does
  * (`np.save(f, arr, allow_pickle=True)`: a format 1.0 header with descr `'|O'`, then
  * `pickle.dumps(arr, protocol=3)` from CPython's C pickler), for arrays whose items are lists of
- * ints or ints — what Keras's `imdb.npz` and `reuters.npz` hold. Tests use it to build
- * imdb-like `.npz` files in JS (with `writeNpz` from `src/io/npy.ts`); `src/io/npy.test.ts`
- * checks its bytes against files written by numpy itself.
+ * ints or ints — what Keras's `imdb.npz` and `reuters.npz` hold. It builds such files in JS
+ * (with `writeNpz`), so that NumPy and Keras read them; `src/io/npy.test.ts` checks its bytes
+ * against files written by numpy itself.
  *
  * The opcode sequence (see `pickletools.dis`):
  * `PROTO 3`, `GLOBAL numpy.core.multiarray _reconstruct`, `GLOBAL numpy ndarray`,
