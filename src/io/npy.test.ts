@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeObjectNpy } from './npy_object.js';
 import { ValueError } from '../errors.js';
 import { FormatError } from './errors.js';
 import {
@@ -14,6 +13,7 @@ import {
   writeNpy,
   writeNpz,
 } from './npy.js';
+import { writeObjectNpy } from './npy_object.js';
 import { readZip } from './zip.js';
 
 // Made by test/fixtures/npy/make_npy_fixtures.py with numpy itself.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeObjectNpy } from './npy_object.js';
 import { FormatError } from './errors.js';
 import { parseNpy } from './npy.js';
+import { writeObjectNpy } from './npy_object.js';
 import { describeOpcode, unpickleObjectArray } from './pickle.js';
 
 const DIR = new URL('../../test/fixtures/npy/', import.meta.url);
