@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dataset } from '../data/dataset.js';
 import { ValueError } from '../errors.js';
+import { readCheckpoint } from '../io/checkpoint_format.js';
 import { FormatError } from '../io/errors.js';
 import { nodeFileOps } from '../io/files.js';
 import { Dropout } from '../layers/core.js';
@@ -17,7 +18,6 @@ import { tensor } from '../ops/creation.js';
 import { Generator, setSeed } from '../ops/random.js';
 import { BackupAndRestore } from './backup_and_restore.js';
 import { Callback } from './callback.js';
-import { readCheckpoint } from './checkpoint_format.js';
 import { LearningRateScheduler } from './lr_scheduler.js';
 
 let dir: string;

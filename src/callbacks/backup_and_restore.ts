@@ -4,13 +4,6 @@
  * the interrupted run stopped, bit for bit.
  */
 import { ValueError } from '../errors.js';
-import { FormatError } from '../io/errors.js';
-import { type FileOps, atomicWriteFile, nodeFileOps } from '../io/files.js';
-import { Layer } from '../layers/layer.js';
-import type { Model } from '../models/model.js';
-import { Generator, type GeneratorState, globalGenerator } from '../ops/random.js';
-import type { Config } from '../serialization.js';
-import { Callback, type Logs } from './callback.js';
 import {
   type Checkpoint,
   type CheckpointTensor,
@@ -18,7 +11,15 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   modelStateTensors,
-} from './checkpoint_format.js';
+} from '../io/checkpoint_format.js';
+import { FormatError } from '../io/errors.js';
+import { type FileOps, atomicWriteFile, nodeFileOps } from '../io/files.js';
+import { nodeFs } from '../io/node_io.js';
+import { Layer } from '../layers/layer.js';
+import type { Model } from '../models/model.js';
+import { Generator, type GeneratorState, globalGenerator } from '../ops/random.js';
+import type { Config } from '../serialization.js';
+import { Callback, type Logs } from './callback.js';
 import {
   type FitResumePoint,
   fitProgress,
@@ -27,7 +28,6 @@ import {
   runningState,
   snapshotFields,
 } from './fit_resume.js';
-import { nodeFs } from './node_io.js';
 
 /** Options of {@link BackupAndRestore} (camelCase mirrors of Keras's arguments). */
 export interface BackupAndRestoreArgs {

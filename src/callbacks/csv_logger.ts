@@ -3,8 +3,8 @@
  * `keras.callbacks.CSVLogger`).
  */
 import { ValueError } from '../errors.js';
+import { type NodeFs, nodeFs } from '../io/node_io.js';
 import { Callback, type Logs } from './callback.js';
-import { type NodeFs, nodeFs } from './node_io.js';
 import { pyRepr } from './pyformat.js';
 
 /** Options of {@link CSVLogger}. */

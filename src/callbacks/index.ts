@@ -42,7 +42,7 @@ export {
   loadCheckpointWeights,
   type Checkpoint,
   type CheckpointTensor,
-} from './checkpoint_format.js';
+} from '../io/checkpoint_format.js';
 
 /**
  * Creates an {@link EarlyStopping} callback.

@@ -3,6 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { variable } from '../autograd/variable.js';
+import {
+  type CheckpointIO,
+  loadCheckpointWeights,
+  readCheckpoint,
+} from '../io/checkpoint_format.js';
 import { Dense } from '../layers/dense.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -10,7 +15,6 @@ import { tensor } from '../ops/creation.js';
 import { SGD } from '../optimizers/sgd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Callback, CallbackList, type Logs } from './callback.js';
-import { type CheckpointIO, loadCheckpointWeights, readCheckpoint } from './checkpoint_format.js';
 import { ModelCheckpoint } from './model_checkpoint.js';
 
 function fakeModel() {

@@ -4,11 +4,11 @@
  * `keras.callbacks.ModelCheckpoint`).
  */
 import { TesseraError, ValueError } from '../errors.js';
+import { type CheckpointIO, modelStateTensors, writeCheckpoint } from '../io/checkpoint_format.js';
+import { nodeFs } from '../io/node_io.js';
 import type { Config } from '../serialization.js';
 import type { Logs } from './callback.js';
-import { type CheckpointIO, modelStateTensors, writeCheckpoint } from './checkpoint_format.js';
 import { type MonitorArgs, MonitorCallback } from './monitor.js';
-import { nodeFs } from './node_io.js';
 import { type PyValue, formatNumber, pyFormat } from './pyformat.js';
 
 /** Options of {@link ModelCheckpoint}. */

@@ -23,10 +23,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../callbacks/checkpoint_format.js';
 import { Dense } from '../layers/dense.js';
 import { Sequential } from '../models/sequential.js';
 import { setSeed } from '../ops/random.js';
+import { readCheckpoint } from './checkpoint_format.js';
 import { FileError, FormatError } from './errors.js';
 import {
   type FileOps,

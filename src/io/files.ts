@@ -1,3 +1,4 @@
+import { FileError } from './errors.js';
 /**
  * Node-only file access for saving and loading: atomic writes (temporary file in the same
  * directory, flushed, then renamed over the target) so that a crash mid-save never leaves a
@@ -5,8 +6,7 @@
  * its magic bytes looked at before the rest is read). `node:fs` is imported on first use, so
  * the rest of the io layer (which works on bytes) still loads in browsers.
  */
-import { baseName, dirName, nodeFs } from '../callbacks/node_io.js';
-import { FileError } from './errors.js';
+import { baseName, dirName, nodeFs } from './node_io.js';
 
 type FileHandle = import('node:fs/promises').FileHandle;
 

@@ -221,9 +221,7 @@ describe('ModelCheckpoint with Keras formats', () => {
 describe('weight files written in the old order (moving statistics last)', () => {
   it('load by name when the names match in another order, with weightsFromBytes and loadCheckpointWeights', async () => {
     const { BatchNormalization } = await import('../layers/normalization.js');
-    const { encodeCheckpoint, loadCheckpointWeights } = await import(
-      '../callbacks/checkpoint_format.js'
-    );
+    const { encodeCheckpoint, loadCheckpointWeights } = await import('./checkpoint_format.js');
     const { weightsFromBytes } = await import('./save_load.js');
     const build = () =>
       new Sequential({

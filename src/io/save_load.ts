@@ -1,3 +1,8 @@
+import { ValueError } from '../errors.js';
+import { withAllocationBudget } from '../layers/allocation_budget.js';
+import type { Model } from '../models/model.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
 /**
  * Saving and loading whole models and weights. The byte-level functions work everywhere
  * (browsers included): `.keras` zips, legacy Keras `.h5`, TF.js `model.json` + weight shards,
@@ -10,12 +15,7 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   orderByName,
-} from '../callbacks/checkpoint_format.js';
-import { ValueError } from '../errors.js';
-import { withAllocationBudget } from '../layers/allocation_budget.js';
-import type { Model } from '../models/model.js';
-import { tensor } from '../ops/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
+} from './checkpoint_format.js';
 import { FileError, FormatError } from './errors.js';
 import {
   type PeekBytes,

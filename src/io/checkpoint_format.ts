@@ -1,4 +1,14 @@
 import { ValueError } from '../errors.js';
+import type { Model } from '../models/model.js';
+import { tensor } from '../ops/creation.js';
+import type { Config } from '../serialization.js';
+import {
+  BYTES_PER_ELEMENT as BYTES,
+  type DType,
+  type TypedArray,
+  isDType,
+} from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
 /**
  * Tessera's checkpoint file: what {@link ModelCheckpoint} writes until the Keras formats
  * (`.weights.h5`, `.keras`) arrive with the saving feature.
@@ -19,17 +29,7 @@ import { ValueError } from '../errors.js';
  * directory, flushed, then renamed over the target, so a failed write leaves any previous
  * checkpoint intact.
  */
-import { type FileOps, atomicWriteFile, nodeFileOps, readFileBytes } from '../io/files.js';
-import type { Model } from '../models/model.js';
-import { tensor } from '../ops/creation.js';
-import type { Config } from '../serialization.js';
-import {
-  BYTES_PER_ELEMENT as BYTES,
-  type DType,
-  type TypedArray,
-  isDType,
-} from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { type FileOps, atomicWriteFile, nodeFileOps, readFileBytes } from './files.js';
 
 /** The 8 bytes every checkpoint file starts with. */
 export const CHECKPOINT_MAGIC = 'TSRCKPT\0';
