@@ -79,8 +79,6 @@ export interface CompiledState {
   outputLossTrackers: Tracker[];
   /** Per-output losses of the current step (logged for multi-output models). */
   stepOutputLosses: Tensor[];
-  /** Predictions of the current training step, when the default trainStep made them. */
-  stepPreds: Tensor[] | null;
   /**
    * The current step's loss, per-output losses and metric statistics as one flat tensor, when
    * the compiled step computed it ({@link stepSummary}); null: `updateLogs` computes it.
@@ -207,7 +205,6 @@ export function compile(model: Model, args: CompileArgs): void {
     lossTracker: new Tracker(),
     outputLossTrackers: Array.from({ length: n }, () => new Tracker()),
     stepOutputLosses: [],
-    stepPreds: null,
     stepSummary: null,
     summaryLayout: [],
     jit: jitSteps(args.jitCompile ?? defaultJitCompile(), 'compile'),

@@ -5,7 +5,8 @@
 import { variableGrads } from '../autograd/grad.js';
 import { noGrad } from '../autograd/tape.js';
 import type { CompiledStepInfo } from '../engine/step.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { ValueError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
 import {
   type CompiledState,
   computeLoss,
@@ -14,7 +15,7 @@ import {
   runModel,
   stepSummary,
 } from './compile_state.js';
-import type { Model } from './model.js';
+import type { Model, TrainStepOutput } from './model.js';
 
 /**
  * What compiling the steps gave: per step and input signature, the compiled graphs with what
@@ -77,8 +78,8 @@ export function runTrainStep(
   x: Tensor[],
   y: Tensor[],
   sw: Tensor | null,
-): Tensor {
-  if (!st.jit) return model.trainStep(x, y, sw);
+): { loss: Tensor; preds: Tensor[] | null } {
+  if (!st.jit) return stepOutput(model.trainStep(x, y, sw));
   const inputs = sw ? [...x, ...y, sw] : [...x, ...y];
   const key = `train:${x.length}:${y.length}:${sw ? 1 : 0}`;
   const opt = st.optimizer;
@@ -92,6 +93,7 @@ export function runTrainStep(
       opt.build(model.trainableWeights);
     }
     const nOut = custom ? 0 : outputCount(model);
+    const customKey = `${key}:custom:${opt.iterations > 0 ? 1 : 0}`;
     const outs = st.jit.train.call(
       inputs,
       // The optimizer's slots are variables of the step: their new values are bound after
@@ -100,21 +102,24 @@ export function runTrainStep(
       (ins) => {
         const ys = ins.slice(x.length, x.length + y.length);
         const w = sw ? ins[ins.length - 1]! : null;
-        const loss = model.trainStep(ins.slice(0, x.length), ys, w);
-        if (custom) return [loss];
+        const r = stepOutput(model.trainStep(ins.slice(0, x.length), ys, w));
+        if (custom) {
+          // A custom step's predictions, when it returns them, are outputs of the graph too.
+          customReturnsPreds.set(customKey, r.preds !== null);
+          return [r.loss, ...(r.preds ?? [])];
+        }
         // The loss, output losses and metric statistics as one output: one read per step.
-        const preds = st.stepPreds ?? [];
-        const summary = stepSummary(st, loss, ys, preds, w);
-        return [loss, summary, ...preds, ...st.stepOutputLosses];
+        const preds = r.preds ?? [];
+        const summary = stepSummary(st, r.loss, ys, preds, w);
+        return [r.loss, summary, ...preds, ...st.stepOutputLosses];
       },
-      custom ? `${key}:custom:${opt.iterations > 0 ? 1 : 0}` : `${key}:whole`,
+      custom ? customKey : `${key}:whole`,
     );
-    if (!custom) {
-      st.stepSummary = outs[1]!;
-      st.stepPreds = outs.slice(2, 2 + nOut);
-      st.stepOutputLosses = outs.slice(2 + nOut);
-    }
-    return outs[0]!;
+    if (custom)
+      return { loss: outs[0]!, preds: customReturnsPreds.get(customKey) ? outs.slice(1) : null };
+    st.stepSummary = outs[1]!;
+    st.stepOutputLosses = outs.slice(2 + nOut);
+    return { loss: outs[0]!, preds: outs.slice(2, 2 + nOut) };
   }
   st.jit.train.noteEagerPart(`the optimizer update: ${blocker}`);
   ensureBuilt(model, x);
@@ -153,11 +158,24 @@ export function runTrainStep(
   let k = 2;
   const grads = mask.map((none) => (none ? null : outs[k++]!));
   st.stepSummary = outs[1]!;
-  st.stepPreds = outs.slice(2 + nGrad, 2 + nGrad + nOut);
   st.stepOutputLosses = outs.slice(2 + nGrad + nOut);
   st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
   model.applyConstraints();
-  return outs[0]!;
+  return { loss: outs[0]!, preds: outs.slice(2 + nGrad, 2 + nGrad + nOut) };
+}
+
+/** Whether a custom trainStep traced under a key returned its predictions. */
+const customReturnsPreds = new Map<string, boolean>();
+
+/** A trainStep's result as loss and predictions (null: it returned only the loss). */
+function stepOutput(r: Tensor | TrainStepOutput): { loss: Tensor; preds: Tensor[] | null } {
+  if (r instanceof Tensor) return { loss: r, preds: null };
+  if (!r || !(r.loss instanceof Tensor))
+    throw new ValueError(
+      'trainStep must return the loss tensor or { loss, predictions }, got ' +
+        (r === null ? 'null' : typeof r),
+    );
+  return { loss: r.loss, preds: r.predictions ?? null };
 }
 
 /**

@@ -22,6 +22,13 @@ export interface ModelArgs extends LayerArgs {
   outputs?: SymbolicTensor | readonly SymbolicTensor[];
 }
 
+/** What a `trainStep` computed: the loss and, for the metrics, the model's predictions. */
+export interface TrainStepOutput {
+  loss: Tensor;
+  /** One per output, in training mode (as Keras's metrics see them). */
+  predictions?: Tensor[];
+}
+
 /**
  * A model: layers wired into a graph, trainable with `compile` / `fit`.
  *
@@ -310,11 +317,13 @@ export class Model extends Layer {
   }
 
   /**
-   * One training step on a batch: forward in training mode, loss, gradients, optimizer update,
-   * metric update. Override to customise training (as Keras's `train_step`); return the step's
-   * loss tensor.
+   * One training step on a batch: forward in training mode, loss, gradients, optimizer update.
+   * Override to customise training (as Keras's `train_step`). Return `{ loss, predictions }`
+   * (one prediction per output) so the compiled metrics use them; a bare loss tensor works
+   * too, but then `fit` runs a second, inference-mode forward pass for the metrics (it says so
+   * once at verbose ≥ 1).
    */
-  trainStep(x: Tensor[], y: Tensor[], sampleWeight: Tensor | null): Tensor {
+  trainStep(x: Tensor[], y: Tensor[], sampleWeight: Tensor | null): Tensor | TrainStepOutput {
     return trainer.defaultTrainStep(this, x, y, sampleWeight);
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { Callback, type Logs } from '../callbacks/callback.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -8,7 +8,8 @@ import { input } from '../layers/input_layer.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { randomNormal, randomUniform, setSeed } from '../ops/random.js';
 import { l2 } from '../regularizers.js';
-import { model } from './model.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type TrainStepOutput, model } from './model.js';
 import { Sequential } from './sequential.js';
 
 function mlp(inDim: number, hidden: number, out: number, outAct: 'sigmoid' | 'softmax' | 'linear') {
@@ -235,5 +236,68 @@ describe('fit', () => {
     await expect(
       m.fit(zeros([10, 2]), zeros([10, 3]), { validationSplit: 1.5, verbose: 0 }),
     ).rejects.toThrow(/validationSplit/);
+  });
+});
+
+describe('custom trainStep results', () => {
+  /** Counts forward passes of a model through its first layer's calls. */
+  class Counting extends Dense {
+    calls = 0;
+    override call(...args: Parameters<Dense['call']>): ReturnType<Dense['call']> {
+      this.calls++;
+      return super.call(...args);
+    }
+  }
+  const make = (returnPreds: boolean) => {
+    setSeed(9);
+    const first = new Counting({ units: 4, activation: 'relu', inputShape: [3] });
+    class Custom extends Sequential {
+      override trainStep(x: Tensor[], y: Tensor[], sw: Tensor | null) {
+        const out = super.trainStep(x, y, sw) as TrainStepOutput;
+        return returnPreds ? out : out.loss;
+      }
+    }
+    const m = new Custom({ layers: [first, new Dense({ units: 2, activation: 'softmax' })] });
+    m.compile({
+      optimizer: 'sgd',
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+      jitCompile: false,
+    });
+    return { m, first };
+  };
+
+  it('{ loss, predictions } feeds the metrics with no second forward pass; a bare loss costs one, said once', async () => {
+    setSeed(1);
+    const x = randomNormal([12, 3]);
+    const y = tensor(Array.from({ length: 12 }, (_, i) => (i % 2 ? [0, 1] : [1, 0])));
+    const a = make(true);
+    const ha = await a.m.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(a.first.calls).toBe(3);
+    const b = make(false);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const hb = await b.m.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 1 });
+      expect(b.first.calls).toBe(12);
+      const notes = log.mock.calls.filter((c) => /second forward pass/.test(String(c[0])));
+      expect(notes).toHaveLength(1);
+      // Same loss; the accuracy of the second pass sees the updated weights, the first the step's.
+      expect(hb.history.loss![0]).toBeCloseTo(ha.history.loss![0]!, 6);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('a trainStep returning something else is refused, naming what it returned', async () => {
+    class Bad extends Sequential {
+      override trainStep() {
+        return 3 as never;
+      }
+    }
+    const m = new Bad({ layers: [new Dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse', jitCompile: false });
+    await expect(m.fit(zeros([2, 2]), zeros([2, 1]), { verbose: 0 })).rejects.toThrow(
+      /trainStep must return the loss tensor or \{ loss, predictions \}, got number/,
+    );
   });
 });

@@ -58,7 +58,7 @@ import {
   toSampleWeight,
 } from './data_checks.js';
 import { reportFallbacks, runPredictStep, runTestStep, runTrainStep } from './jit_steps.js';
-import type { Model } from './model.js';
+import type { Model, TrainStepOutput } from './model.js';
 
 export { History };
 export type { DataCheckOptions, DataInput, BatchSource };
@@ -167,7 +167,7 @@ export function defaultTrainStep(
   x: Tensor[],
   y: Tensor[],
   sw: Tensor | null,
-): Tensor {
+): TrainStepOutput {
   const st = state(model, 'trainStep');
   ensureBuilt(model, x);
   const vars = model.trainableWeights;
@@ -179,9 +179,31 @@ export function defaultTrainStep(
   }, vars);
   st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
   model.applyConstraints();
-  st.stepPreds = preds.map((p) => p.detach());
-  return value;
+  return { loss: value, predictions: preds.map((p) => p.detach()) };
 }
+
+/**
+ * The predictions the metrics need after a train step: the step's own, or (a custom step
+ * that returned only its loss) a second forward pass, said once at verbose ≥ 1.
+ */
+function predictionsFor(
+  model: Model,
+  st: CompiledState,
+  x: Tensor[],
+  preds: Tensor[] | null,
+  verbose: number,
+): Tensor[] {
+  if (preds) return preds;
+  if (!st.metricSpecs.some((m) => m.length > 0)) return [];
+  if (verbose >= 1 && !secondPassNoted.has(model)) {
+    secondPassNoted.add(model);
+    console.log(
+      'fit: trainStep returned only its loss, so the metrics need a second forward pass per batch; return { loss, predictions } to avoid it',
+    );
+  }
+  return noGrad(() => runModel(model, x, false));
+}
+const secondPassNoted = new WeakSet<Model>();
 
 function checkPositiveInt(v: number, name: string, op: string): void {
   if (!Number.isInteger(v) || v < 1)
@@ -438,10 +460,10 @@ export async function fit(
         await callbacks.call('onTrainBatchBegin', step, { batch: step, size: b.size });
         const jitTrain = st.jit?.train ?? null;
         const bsw = combinedWeights(b.y[0]!, args.classWeight, b.sw);
-        st.stepPreds = null;
-        const loss = runTrainStep(model, st, b.x, b.y, bsw);
+        const out = runTrainStep(model, st, b.x, b.y, bsw);
+        const loss = out.loss;
         reportFallbacks(st, verbose);
-        const preds = st.stepPreds ?? noGrad(() => runModel(model, b.x, false));
+        const preds = predictionsFor(model, st, b.x, out.preds, verbose);
         if (pendingRunning) {
           ensureMetrics(st, b.y, preds);
           restoreRunningState(st, pendingRunning);
@@ -723,11 +745,9 @@ export function trainOnBatch(
   const sw = toSampleWeight(sampleWeight, n, 'trainOnBatch');
   checkData(model.inputNames, model.outputNames, x, y, sw, 'trainOnBatch', options);
   resetState(st);
-  st.stepPreds = null;
-  const loss = runTrainStep(model, st, x, y, sw);
+  const { loss, preds } = runTrainStep(model, st, x, y, sw);
   reportFallbacks(st, 0);
-  const preds = st.stepPreds ?? noGrad(() => runModel(model, x, false));
-  return updateLogs(model, st, loss, y, preds, sw, n);
+  return updateLogs(model, st, loss, y, predictionsFor(model, st, x, preds, 0), sw, n);
 }
 
 /**
