@@ -235,6 +235,10 @@ export {
   ZeroPadding2D,
   Cropping1D,
   Cropping2D,
+  Normalization,
+  type NormalizationArgs,
+  CategoryEncoding,
+  type CategoryEncodingArgs,
 } from './layers/index.js';
 export {
   conv1d,

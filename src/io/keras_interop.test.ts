@@ -28,6 +28,7 @@ import {
 } from '../layers/index.js';
 import { input } from '../layers/input_layer.js';
 import { toSnakeCase } from '../layers/layer.js';
+import { Normalization } from '../layers/preprocessing/numeric.js';
 import { type Model, model as functional } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
@@ -99,6 +100,24 @@ interface Case {
 const N = 6;
 
 const zoo: Case[] = [
+  {
+    // Preprocessing layers: Normalization's weights (mean, variance and the int `count`) and a
+    // fixed-statistics Normalization's config; CategoryEncoding in front of a Dense.
+    name: 'preprocessing',
+    optimizer: () => new RMSprop({ learningRate: 0.01 }),
+    inputs: [[4]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'prep',
+        layers: [
+          input({ shape: [4] }),
+          new Normalization(),
+          new Normalization({ mean: [0.5, -1, 2, 0], variance: [4, 1, 0.25, 1] }),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
   {
     name: 'sequential_mlp',
     optimizer: () => new SGD({ learningRate: 0.05, momentum: 0.9 }),

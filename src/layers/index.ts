@@ -141,3 +141,10 @@ export {
   Cropping2D,
   type Cropping2DArgs,
 } from './reshaping.js';
+export {
+  Normalization,
+  type NormalizationArgs,
+  CategoryEncoding,
+  type CategoryEncodingArgs,
+  type AdaptData,
+} from './preprocessing/numeric.js';

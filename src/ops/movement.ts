@@ -403,12 +403,30 @@ function toIndexTensor(indices: TensorLike, op: string): Tensor {
  * Embedding lookup, a batch of the training set) stays traceable and re-checks every step.
  */
 function checkIndices(indices: TensorLike, n: number, op: string, axisDesc: string): Tensor {
+  return validIndices(
+    indices,
+    n,
+    op,
+    `${op}: index {value} is out of range [0, ${n}) for ${axisDesc}`,
+    `${op}: indices must be integers, got {value}`,
+  );
+}
+
+/**
+ * Int32 indices checked against `[0, n)` in the backend (traceable), with the caller's
+ * messages (`{value}` stands for the offending value): for layers that name themselves.
+ * @example validIndices(ids, 10, 'CategoryEncoding', 'value {value} is not in [0, 10)', 'values must be integers, got {value}')
+ */
+export function validIndices(
+  indices: TensorLike,
+  n: number,
+  op: string,
+  outOfRange: string,
+  notInteger: string,
+): Tensor {
   const idx = toIndexTensor(indices, op);
   const b = be();
-  const h = b.checkIndices(idx.handleOn(b), idx.size, n, 'int32', {
-    outOfRange: `${op}: index {value} is out of range [0, ${n}) for ${axisDesc}`,
-    notInteger: `${op}: indices must be integers, got {value}`,
-  });
+  const h = b.checkIndices(idx.handleOn(b), idx.size, n, 'int32', { outOfRange, notInteger });
   return wrap(b, h, idx.shape, 'int32');
 }
 

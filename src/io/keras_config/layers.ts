@@ -8,6 +8,7 @@ import '../../layers/index.js';
 import '../../layers/convolutional.js';
 import '../../layers/pooling.js';
 import '../../layers/reshaping.js';
+import '../../layers/preprocessing/numeric.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
@@ -106,6 +107,8 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'ZeroPadding2D',
   'Cropping1D',
   'Cropping2D',
+  'Normalization',
+  'CategoryEncoding',
 ]);
 
 /** The classes registered under the built-in names when this module loaded. */
@@ -220,6 +223,7 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   Conv2DTranspose: { filters: 1, kernelSize: 1 },
   DepthwiseConv2D: { kernelSize: 1 },
   SeparableConv2D: { filters: 1, kernelSize: 1 },
+  CategoryEncoding: { numTokens: 1 },
 };
 
 const layerKeyCache = new Map<string, Set<string> | null>();

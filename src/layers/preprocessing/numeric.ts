@@ -1,0 +1,389 @@
+/**
+ * Keras's numeric preprocessing layers: `Normalization` (feature-wise standardization, its
+ * statistics from `adapt()` on tensors or a dataset), `CategoryEncoding` (one-hot, multi-hot
+ * and counts of integer ids) and `Discretization` (bucketing by boundaries, or by quantiles
+ * learnt in `adapt()`).
+ */
+import { Dataset } from '../../data/dataset.js';
+import { flattenElement } from '../../data/structure.js';
+import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { tensor } from '../../ops/creation.js';
+import { maximum } from '../../ops/elementwise.js';
+import { scatterAdd, validIndices } from '../../ops/movement.js';
+import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
+import { Tensor, type TensorLike, convertToTensor } from '../../tensor/tensor.js';
+import {
+  type CallOptions,
+  Layer,
+  type LayerArgs,
+  type LayerVariable,
+  single,
+  singleShape,
+} from '../layer.js';
+import { type SymbolicShape, fmtShapeNull } from '../symbolic.js';
+
+/** Keras's `backend.epsilon()`: the floor of Normalization's standard deviation. */
+const EPSILON = 1e-7;
+
+/** Data `adapt()` accepts: a tensor (or array), a Dataset, or an (async) iterable of batches. */
+export type AdaptData = TensorLike | Dataset | Iterable<unknown> | AsyncIterable<unknown>;
+
+/** The batches of adapt data, each as one tensor (the first leaf of a tuple element: `x`). */
+async function* adaptBatches(data: AdaptData, op: string): AsyncGenerator<Tensor> {
+  const isIterable =
+    data instanceof Dataset ||
+    (typeof data === 'object' &&
+      data !== null &&
+      !(data instanceof Tensor) &&
+      !Array.isArray(data) &&
+      !ArrayBuffer.isView(data) &&
+      (Symbol.asyncIterator in data || Symbol.iterator in data));
+  if (!isIterable) {
+    yield convertToTensor(data as TensorLike, op, 'data');
+    return;
+  }
+  const ds = data instanceof Dataset ? data : Dataset.from(data as Iterable<unknown>);
+  for await (const e of ds) {
+    // As Keras: a tuple element's first part is the data to adapt on.
+    const leaf = Array.isArray(e) ? flattenElement(e[0] as never)[0] : flattenElement(e)[0];
+    if (!leaf) throw new ValueError(`${op}: a batch of the data holds no tensor`);
+    yield leaf;
+  }
+}
+
+/** Options of {@link Normalization}. */
+export interface NormalizationArgs extends LayerArgs {
+  /**
+   * The axis or axes that keep their own mean and variance (default -1: one per feature of
+   * the last axis); `null` normalizes with one scalar mean and variance.
+   */
+  axis?: number | readonly number[] | null;
+  /** A fixed mean instead of `adapt()` (a number, or one per kept position). */
+  mean?: number | readonly number[] | null;
+  /** A fixed variance, given with `mean`. */
+  variance?: number | readonly number[] | null;
+  /** Apply the inverse: `x · σ + μ` (default false). */
+  invert?: boolean;
+}
+
+/**
+ * Standardizes inputs feature-wise with a mean and variance fixed at construction or learnt by
+ * `adapt()` (population statistics over every axis but `axis`, streamed over a dataset's
+ * batches).
+ *
+ * Formula: `y = (x − μ) / max(√σ², 1e-7)` (or `x · max(√σ², 1e-7) + μ` with `invert`).
+ *
+ * Shape: any → the same shape.
+ * @example
+ * const norm = new Normalization();
+ * await norm.adapt(xTrain);                 // per-feature mean and variance
+ * norm.apply(xTest);                        // standardized
+ */
+export class Normalization extends Layer {
+  static override readonly className = 'Normalization';
+  readonly axis: number[];
+  readonly invert: boolean;
+  readonly inputMean: number | number[] | null;
+  readonly inputVariance: number | number[] | null;
+  adaptMean: LayerVariable | null = null;
+  adaptVariance: LayerVariable | null = null;
+  count: LayerVariable | null = null;
+  private keepAxis: number[] = [];
+  private broadcastShape: number[] = [];
+  private buildShape: SymbolicShape | null = null;
+
+  constructor(args: NormalizationArgs = {}) {
+    super(args);
+    const a =
+      args.axis === undefined
+        ? [-1]
+        : args.axis === null
+          ? []
+          : typeof args.axis === 'number'
+            ? [args.axis]
+            : [...args.axis];
+    if (!a.every((d) => Number.isInteger(d)))
+      throw new ValueError(
+        `${this.name} (Normalization): axis must be an integer, a list of integers or null, got ${JSON.stringify(args.axis)}`,
+      );
+    this.axis = a;
+    this.invert = args.invert ?? false;
+    const m = args.mean ?? null;
+    const v = args.variance ?? null;
+    if ((m === null) !== (v === null))
+      throw new ValueError(
+        `${this.name} (Normalization): give both mean and variance, or neither (and call adapt()); got only ${m === null ? 'variance' : 'mean'}`,
+      );
+    this.inputMean = m === null ? null : typeof m === 'number' ? m : [...m];
+    this.inputVariance = v === null ? null : typeof v === 'number' ? v : [...v];
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const s = singleShape(inputShape, this);
+    const ndim = s.length;
+    for (const d of this.axis)
+      if (d < -ndim || d >= ndim)
+        throw new ValueError(
+          `${this.name} (Normalization): axis ${d} is out of range for inputs of rank ${ndim} (${fmtShapeNull(s)})`,
+        );
+    this.keepAxis = [...new Set(this.axis.map((d) => (d < 0 ? d + ndim : d)))].sort(
+      (p, q) => p - q,
+    );
+    for (const d of this.keepAxis)
+      if (s[d] === null || s[d] === undefined)
+        throw new ValueError(
+          `${this.name} (Normalization): axis ${d} must have a known size, got inputs ${fmtShapeNull(s)}`,
+        );
+    this.broadcastShape = s.map((d, i) => (this.keepAxis.includes(i) ? (d as number) : 1));
+    this.buildShape = s;
+    const statShape = this.keepAxis.map((d) => s[d] as number);
+    if (this.inputMean === null) {
+      this.adaptMean = this.addWeight({
+        name: 'mean',
+        shape: statShape,
+        initializer: 'zeros',
+        trainable: false,
+      });
+      this.adaptVariance = this.addWeight({
+        name: 'variance',
+        shape: statShape,
+        initializer: 'ones',
+        trainable: false,
+      });
+      this.count = this.addWeight({
+        name: 'count',
+        shape: [],
+        initializer: 'zeros',
+        trainable: false,
+        dtype: 'int32',
+      });
+    } else {
+      const size = statShape.reduce((p, q) => p * q, 1);
+      for (const [k, v] of [
+        ['mean', this.inputMean],
+        ['variance', this.inputVariance],
+      ] as const)
+        if (Array.isArray(v) && v.length !== size && v.length !== 1)
+          throw new ShapeError(
+            `${this.name} (Normalization): ${k} has ${v.length} values; expected 1 or ${size} (one per position of axes [${this.keepAxis.join(', ')}] of ${fmtShapeNull(s)})`,
+          );
+    }
+    this.built = true;
+  }
+
+  /** The mean and variance shaped to broadcast against inputs. */
+  private stats(): [Tensor, Tensor] {
+    if (this.adaptMean && this.adaptVariance)
+      return [
+        this.adaptMean.value().reshape(this.broadcastShape),
+        this.adaptVariance.value().reshape(this.broadcastShape),
+      ];
+    const fill = (v: number | number[]) => {
+      const size = this.broadcastShape.reduce((p, q) => p * q, 1);
+      const arr =
+        typeof v === 'number' || v.length === 1
+          ? new Float32Array(size).fill(typeof v === 'number' ? v : v[0]!)
+          : Float32Array.from(v);
+      return tensor(arr, this.broadcastShape);
+    };
+    return [fill(this.inputMean!), fill(this.inputVariance!)];
+  }
+
+  override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
+    const x = single(inputs, this);
+    // Float inputs keep their dtype (float64 for gradient checks); others compute in float32.
+    const xf = x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32');
+    const [m, v] = this.stats();
+    const mean = m.dtype === xf.dtype ? m : m.cast(xf.dtype);
+    const variance = v.dtype === xf.dtype ? v : v.cast(xf.dtype);
+    const std = maximum(variance.sqrt(), EPSILON);
+    return this.invert ? xf.mul(std).add(mean) : xf.sub(mean).div(std);
+  }
+
+  /**
+   * Learns the mean and variance from data: a tensor, or a dataset / iterable of batches
+   * (streamed: each batch's statistics are merged, as Keras does).
+   * @example await norm.adapt(Dataset.fromTensorSlices(x).batch(128));
+   */
+  async adapt(data: AdaptData): Promise<void> {
+    const op = `${this.name} (Normalization).adapt`;
+    if (this.inputMean !== null)
+      throw new ValueError(
+        `${op}: this layer was given a fixed mean and variance; adapt() has nothing to learn`,
+      );
+    let totalMean: Float64Array | null = null;
+    let totalVar: Float64Array | null = null;
+    let totalCount = 0;
+    for await (const batch of adaptBatches(data, op)) {
+      const b = batch.dtype === 'float32' ? batch : batch.cast('float32');
+      if (!this.built) this.build(b.shape);
+      const s = this.buildShape!;
+      if (b.rank !== s.length || this.keepAxis.some((d) => b.shape[d] !== s[d]))
+        throw new ShapeError(
+          `${op}: a batch has shape ${fmtShape(b.shape)}, but the layer was built for ${fmtShapeNull(s)} (axes [${this.keepAxis.join(', ')}] must match)`,
+        );
+      const reduce = s.map((_, i) => i).filter((i) => !this.keepAxis.includes(i));
+      const n = reduce.reduce((p, d) => p * b.shape[d]!, 1);
+      if (n === 0) continue;
+      // Statistics per batch in float64 on the host: adapt runs once, outside training.
+      const mean = (reduce.length ? b.mean(reduce) : b).cast('float64');
+      const variance = (
+        reduce.length ? b.sub(b.mean(reduce, true)).square().mean(reduce) : b.mul(0)
+      ).cast('float64');
+      const bm = Float64Array.from(await mean.data());
+      const bv = Float64Array.from(await variance.data());
+      if (!totalMean || !totalVar) {
+        totalMean = bm;
+        totalVar = bv;
+        totalCount = n;
+        continue;
+      }
+      totalCount += n;
+      const w = n / totalCount;
+      const keep = 1 - w;
+      for (let i = 0; i < bm.length; i++) {
+        const m = totalMean[i]! * keep + bm[i]! * w;
+        totalVar[i] =
+          (totalVar[i]! + (totalMean[i]! - m) ** 2) * keep + (bv[i]! + (bm[i]! - m) ** 2) * w;
+        totalMean[i] = m;
+      }
+    }
+    if (!totalMean || !totalVar || totalCount === 0)
+      throw new ValueError(`${op}: the data has no samples; adapt() needs at least one`);
+    const shape = this.adaptMean!.shape;
+    this.adaptMean!.assign(tensor(Float32Array.from(totalMean), shape));
+    this.adaptVariance!.assign(tensor(Float32Array.from(totalVar), shape));
+    // `count` stays as Keras 3 leaves it (its adapt never writes it), so saved weights match.
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return singleShape(inputShape, this);
+  }
+
+  override getConfig(): Config {
+    return {
+      ...super.getConfig(),
+      axis: [...this.axis],
+      invert: this.invert,
+      mean: this.inputMean as ConfigValue,
+      variance: this.inputVariance as ConfigValue,
+    };
+  }
+}
+registerSerializable('layer', Normalization);
+
+/** Options of {@link CategoryEncoding}. */
+export interface CategoryEncodingArgs extends LayerArgs {
+  /** How many ids there are: inputs lie in `[0, numTokens)`. */
+  numTokens: number;
+  /** `'multi_hot'` (default), `'one_hot'` or `'count'` (Keras's `'binary'` is `'multi_hot'`). */
+  outputMode?: 'multi_hot' | 'one_hot' | 'count' | 'binary';
+  /** Sparse outputs are not supported (default false). */
+  sparse?: boolean;
+}
+
+/**
+ * Encodes integer ids as one-hot rows, multi-hot rows (which ids occur) or counts.
+ *
+ * Formula: multi-hot `y[b, t] = 1 if t ∈ x[b]`; count `y[b, t] = #{j : x[b, j] = t}` (weighted
+ * by `countWeights`); one-hot `y[…, t] = 1 if x[…] = t`.
+ *
+ * Shape: one-hot `[b]` or `[b, 1]` → `[b, numTokens]`, `[b, n]` → `[b, n, numTokens]`;
+ * multi-hot and count `[n]` → `[numTokens]`, `[b, n]` → `[b, numTokens]`.
+ * @example new CategoryEncoding({ numTokens: 4 }).apply(tensor([[0, 1], [0, 0], [1, 2], [3, 1]], undefined, 'int32'))
+ */
+export class CategoryEncoding extends Layer {
+  static override readonly className = 'CategoryEncoding';
+  readonly numTokens: number;
+  readonly outputMode: 'multi_hot' | 'one_hot' | 'count';
+
+  constructor(args: CategoryEncodingArgs) {
+    super(args);
+    if (!args || !Number.isInteger(args.numTokens) || args.numTokens < 1)
+      throw new ValueError(
+        `${this.name} (CategoryEncoding): numTokens must be an integer ≥ 1, got ${args?.numTokens}`,
+      );
+    const mode = args.outputMode === 'binary' ? 'multi_hot' : (args.outputMode ?? 'multi_hot');
+    if (!['multi_hot', 'one_hot', 'count'].includes(mode))
+      throw new ValueError(
+        `${this.name} (CategoryEncoding): outputMode must be 'multi_hot', 'one_hot' or 'count', got '${args.outputMode}'`,
+      );
+    if (args.sparse)
+      throw new ValueError(`${this.name} (CategoryEncoding): sparse outputs are not supported`);
+    this.numTokens = args.numTokens;
+    this.outputMode = mode as CategoryEncoding['outputMode'];
+  }
+
+  override call(
+    inputs: Tensor | Tensor[],
+    opts: CallOptions & { countWeights?: TensorLike },
+  ): Tensor {
+    let x = single(inputs, this);
+    const n = this.numTokens;
+    const where = `${this.name} (CategoryEncoding)`;
+    if (x.rank === 0) x = x.reshape([1]);
+    if (x.rank > 2)
+      throw new ShapeError(`${where}: inputs must have rank at most 2, got ${fmtShape(x.shape)}`);
+    if (this.outputMode === 'one_hot' && x.rank > 1 && x.shape[x.rank - 1] === 1)
+      x = x.reshape(x.shape.slice(0, -1));
+    const ids = validIndices(
+      x,
+      n,
+      where,
+      `${where}: value {value} is out of range [0, ${n}) (numTokens ${n})`,
+      `${where}: inputs must be integers, got {value}`,
+    );
+    if (this.outputMode === 'one_hot') {
+      const rows = ids.size;
+      const pos = tensor(
+        Int32Array.from({ length: rows }, (_, i) => i * n),
+        [rows],
+        'int32',
+      );
+      const flat = scatterAdd(
+        tensor(new Float32Array(rows).fill(1), [rows]),
+        pos.add(ids.reshape([rows])),
+        [rows * n],
+      );
+      return flat.reshape([...x.shape, n]);
+    }
+    const batch = x.rank === 2 ? x.shape[0]! : 1;
+    const per = x.rank === 2 ? x.shape[1]! : x.shape[0]!;
+    const offsets = tensor(
+      Int32Array.from({ length: batch * per }, (_, i) => Math.floor(i / per) * n),
+      [batch * per],
+      'int32',
+    );
+    let w: Tensor = tensor(new Float32Array(batch * per).fill(1), [batch * per]);
+    if (opts?.countWeights !== undefined) {
+      if (this.outputMode !== 'count')
+        throw new ValueError(
+          `${where}: countWeights applies only to outputMode 'count', not '${this.outputMode}'`,
+        );
+      const cw = convertToTensor(opts.countWeights, where, 'countWeights', 'float32');
+      if (cw.size !== batch * per)
+        throw new ShapeError(
+          `${where}: countWeights has shape ${fmtShape(cw.shape)}; expected the inputs' shape ${fmtShape(x.shape)}`,
+        );
+      w = cw.reshape([batch * per]);
+    }
+    const counts = scatterAdd(w, offsets.add(ids.reshape([batch * per])), [batch * n]);
+    const out = this.outputMode === 'count' ? counts : counts.greater(0).cast('float32');
+    return x.rank === 2 ? out.reshape([batch, n]) : out.reshape([n]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const s = singleShape(inputShape, this);
+    if (s.length === 0) return [this.numTokens];
+    if (this.outputMode === 'one_hot') {
+      if (s[s.length - 1] !== 1 || s.length === 1) return [...s, this.numTokens];
+      return [...s.slice(0, -1), this.numTokens];
+    }
+    return [...s.slice(0, -1), this.numTokens];
+  }
+
+  override getConfig(): Config {
+    return { ...super.getConfig(), numTokens: this.numTokens, outputMode: this.outputMode };
+  }
+}
+registerSerializable('layer', CategoryEncoding);
