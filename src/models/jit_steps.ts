@@ -172,8 +172,7 @@ function stepOutput(r: Tensor | TrainStepOutput): { loss: Tensor; preds: Tensor[
   if (r instanceof Tensor) return { loss: r, preds: null };
   if (!r || !(r.loss instanceof Tensor))
     throw new ValueError(
-      'trainStep must return the loss tensor or { loss, predictions }, got ' +
-        (r === null ? 'null' : typeof r),
+      `trainStep must return the loss tensor or { loss, predictions }, got ${r === null ? 'null' : typeof r}`,
     );
   return { loss: r.loss, preds: r.predictions ?? null };
 }
