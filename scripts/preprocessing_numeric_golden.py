@@ -57,7 +57,35 @@ weighted = keras.layers.CategoryEncoding(num_tokens=4, output_mode="count")
 cw = np.array([[0.1, 0.2], [0.1, 0.1], [0.2, 0.3], [0.4, 0.2]])
 enc.append({"mode": "count", "name": "weighted", "x": ids2.tolist(), "count_weights": cw.tolist(), "out": np.asarray(weighted(ids2, count_weights=cw)).tolist()})
 
+disc = []
+docx = np.array([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]])
+for mode in ["int", "one_hot", "multi_hot", "count"]:
+    layer = keras.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0], output_mode=mode)
+    disc.append({"name": f"boundaries_{mode}", "kwargs": {"bin_boundaries": [0.0, 1.0, 2.0], "output_mode": mode}, "x": docx.tolist(), "out": np.asarray(layer(docx)).tolist()})
+big = (rng.randn(1000) * 3 + rng.rand(1000) ** 3 * 10).astype("float32")
+for name, data, kw in [
+    ("doc_adapt", docx, {"num_bins": 4, "epsilon": 0.01}),
+    ("big_4", big, {"num_bins": 4}),
+    ("big_10_eps_0.1", big, {"num_bins": 10, "epsilon": 0.1}),
+    ("big_7_eps_0.002", big, {"num_bins": 7, "epsilon": 0.002}),
+]:
+    layer = keras.layers.Discretization(**kw)
+    # What adapt() does with an array (its first line asks for TensorFlow to rule out a
+    # tf.data.Dataset): reset, one update, finalize.
+    layer.reset_state()
+    layer.update_state(data)
+    layer.finalize_state()
+    disc.append({"name": name, "kwargs": kw, "adapt": data.tolist(), "x": docx.tolist(), "boundaries": [float(b) for b in layer.bin_boundaries], "out": np.asarray(layer(docx)).tolist()})
+# adapt over batches, as Keras's adapt does for a dataset: update_state per batch.
+layer = keras.layers.Discretization(num_bins=5)
+layer.reset_state()
+chunks = [big[:300], big[300:650], big[650:]]
+for c in chunks:
+    layer.update_state(c)
+layer.finalize_state()
+disc.append({"name": "batched_5", "kwargs": {"num_bins": 5}, "batches": [c.tolist() for c in chunks], "x": docx.tolist(), "boundaries": [float(b) for b in layer.bin_boundaries], "out": np.asarray(layer(docx)).tolist()})
+
 json.dump(
-    {"keras": keras.__version__, "batches": [b.tolist() for b in batches], "normalization": norm, "category_encoding": enc},
+    {"keras": keras.__version__, "batches": [b.tolist() for b in batches], "normalization": norm, "category_encoding": enc, "discretization": disc},
     open("test/fixtures/preprocessing_numeric_golden.json", "w"),
 )

@@ -239,6 +239,8 @@ export {
   type NormalizationArgs,
   CategoryEncoding,
   type CategoryEncodingArgs,
+  Discretization,
+  type DiscretizationArgs,
 } from './layers/index.js';
 export {
   conv1d,

@@ -146,5 +146,7 @@ export {
   type NormalizationArgs,
   CategoryEncoding,
   type CategoryEncodingArgs,
+  Discretization,
+  type DiscretizationArgs,
   type AdaptData,
 } from './preprocessing/numeric.js';

@@ -109,6 +109,7 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'Cropping2D',
   'Normalization',
   'CategoryEncoding',
+  'Discretization',
 ]);
 
 /** The classes registered under the built-in names when this module loaded. */
@@ -224,6 +225,7 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   DepthwiseConv2D: { kernelSize: 1 },
   SeparableConv2D: { filters: 1, kernelSize: 1 },
   CategoryEncoding: { numTokens: 1 },
+  Discretization: { binBoundaries: [0] },
 };
 
 const layerKeyCache = new Map<string, Set<string> | null>();

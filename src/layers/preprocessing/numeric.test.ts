@@ -14,7 +14,7 @@ import { deserialize } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Dense } from '../dense.js';
 import type { Layer } from '../layer.js';
-import { CategoryEncoding, Normalization } from './numeric.js';
+import { CategoryEncoding, Discretization, Normalization } from './numeric.js';
 
 const golden = JSON.parse(
   readFileSync(
@@ -177,5 +177,56 @@ describe('CategoryEncoding (Keras golden)', () => {
     expect(() =>
       enc.apply(tensor([[0]], undefined, 'int32'), { countWeights: [[1]] } as never),
     ).toThrow(/countWeights applies only to outputMode 'count'/);
+  });
+});
+
+describe('Discretization (Keras golden)', () => {
+  type DiscCase = {
+    name: string;
+    kwargs: Record<string, unknown>;
+    x: number[][];
+    out: unknown;
+    adapt?: number[] | number[][];
+    batches?: number[][];
+    boundaries?: number[];
+  };
+  const camel = (kw: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(kw).map(([k, v]) => [
+        k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+        v,
+      ]),
+    );
+  for (const c of golden.discretization as DiscCase[]) {
+    it(`${c.name}: Keras's boundaries and buckets`, async () => {
+      const layer = new Discretization(camel(c.kwargs) as never);
+      if (c.adapt) await layer.adapt(tensor(c.adapt as never));
+      if (c.batches) await layer.adapt(Dataset.from(c.batches.map((b) => tensor(b))));
+      if (c.boundaries) {
+        expect(layer.binBoundaries).toHaveLength(c.boundaries.length);
+        layer.binBoundaries!.forEach((b, i) => expect(b).toBeCloseTo(c.boundaries![i]!, 5));
+      }
+      const out = layer.apply(tensor(c.x)) as Tensor;
+      expect(out.arraySync()).toEqual(c.out);
+      expect(layer.computeOutputShape([2, 4])).toEqual(out.shape);
+    });
+  }
+
+  it('passes the layer harness, round-trips its config, and refuses bad options', () => {
+    runLayerTest({
+      cls: Discretization as never,
+      args: { binBoundaries: [-0.5, 0, 0.5] },
+      inputShape: [3, 4],
+      expectedOutputShape: [3, 4],
+      expectedNumWeights: 0,
+      gradCheck: false,
+      trainingStep: false,
+    });
+    expect(() => new Discretization({})).toThrow(/give binBoundaries or numBins/);
+    expect(() => new Discretization({ binBoundaries: [1], numBins: 2 })).toThrow(/not both/);
+    expect(() => new Discretization({ binBoundaries: [2, 1] })).toThrow(/finite and increasing/);
+    expect(() => new Discretization({ numBins: 3 }).apply(tensor([1]))).toThrow(
+      /call adapt\(\) before/,
+    );
   });
 });

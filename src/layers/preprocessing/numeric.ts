@@ -387,3 +387,205 @@ export class CategoryEncoding extends Layer {
   }
 }
 registerSerializable('layer', CategoryEncoding);
+
+/**
+ * A quantile summary as Keras's Discretization keeps it: sorted values and their weights.
+ * Values and weights are float32, as Keras's NumPy code rounds them.
+ */
+interface Summary {
+  values: Float32Array;
+  weights: Float32Array;
+}
+
+/** NumPy's `interp` on increasing `xp` (ends clamp to the end values). */
+function interp(x: number, xp: ArrayLike<number>, fp: ArrayLike<number>): number {
+  const n = xp.length;
+  if (x <= xp[0]!) return fp[0]!;
+  if (x >= xp[n - 1]!) return fp[n - 1]!;
+  // The last j with xp[j] <= x (NumPy's searchsorted(side='right') − 1).
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xp[mid]! <= x) lo = mid;
+    else hi = mid;
+  }
+  const dx = xp[lo + 1]! - xp[lo]!;
+  if (dx === 0) return fp[lo + 1]!;
+  return ((fp[lo + 1]! - fp[lo]!) / dx) * (x - xp[lo]!) + fp[lo]!;
+}
+
+/** Reduces sorted-by-value data to about 1/ε evenly spaced values (Keras's `summarize`). */
+function summarize(data: Float32Array, epsilon: number): Summary {
+  const values = Float32Array.from(data).sort();
+  const step = Math.max(values.length / (1 / epsilon), 1);
+  const start = Math.trunc(step - 1);
+  const stride = Math.trunc(step);
+  const picked: number[] = [];
+  for (let i = start; i < values.length; i += stride) picked.push(values[i]!);
+  return { values: Float32Array.from(picked), weights: new Float32Array(picked.length).fill(step) };
+}
+
+/** Re-bins a summary to at most 1/ε points by interpolating cumulative weights. */
+function compressSummary(s: Summary, epsilon: number): Summary {
+  if (s.values.length * epsilon < 1) return s;
+  const count = Math.ceil(1 / epsilon);
+  const cum = new Float32Array(s.weights.length);
+  let acc = Math.fround(0);
+  for (let i = 0; i < cum.length; i++) cum[i] = acc = Math.fround(acc + s.weights[i]!);
+  const total = cum[cum.length - 1]!;
+  const pct = cum.map((c) => Math.fround(c / total));
+  const values = new Float32Array(count);
+  const weights = new Float32Array(count);
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const p = epsilon + i * epsilon;
+    values[i] = interp(p, pct, s.values);
+    const cw = interp(p, pct, cum);
+    weights[i] = cw - prev;
+    prev = cw;
+  }
+  return { values, weights };
+}
+
+/** Merges two summaries (a stable sort by value), then compresses. */
+function mergeSummaries(a: Summary, b: Summary, epsilon: number): Summary {
+  const n = a.values.length + b.values.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const val = (i: number) => (i < a.values.length ? a.values[i]! : b.values[i - a.values.length]!);
+  const wt = (i: number) => (i < a.values.length ? a.weights[i]! : b.weights[i - a.values.length]!);
+  order.sort((p, q) => val(p) - val(q) || p - q);
+  return compressSummary(
+    { values: Float32Array.from(order, val), weights: Float32Array.from(order, wt) },
+    epsilon,
+  );
+}
+
+/** Options of {@link Discretization}. */
+export interface DiscretizationArgs extends LayerArgs {
+  /** Increasing boundaries: `[0, 1, 2]` makes the buckets (−∞, 0), [0, 1), [1, 2), [2, ∞). */
+  binBoundaries?: readonly number[] | null;
+  /** How many buckets `adapt()` makes (by quantiles) when no boundaries are given. */
+  numBins?: number | null;
+  /** Relative error of `adapt()`'s quantiles (default 0.01). */
+  epsilon?: number;
+  /** `'int'` (bucket indices, default), `'one_hot'`, `'multi_hot'` or `'count'`. */
+  outputMode?: 'int' | 'one_hot' | 'multi_hot' | 'count';
+  /** Sparse outputs are not supported (default false). */
+  sparse?: boolean;
+}
+
+/**
+ * Buckets continuous values by boundaries, given or learnt by `adapt()` as approximate
+ * quantiles (Keras's algorithm, so the same data gives Keras's boundaries).
+ *
+ * Formula: `y = #{i : boundaries[i] ≤ x}` (NumPy's `digitize`), then encoded by `outputMode`.
+ *
+ * Shape: `'int'` keeps the shape (int32); other modes as {@link CategoryEncoding} with
+ * `boundaries.length + 1` tokens.
+ * @example new Discretization({ binBoundaries: [0, 1, 2] }).apply(tensor([[-1.5, 1, 3.4, 0.5]])) // [[0, 2, 3, 1]]
+ */
+export class Discretization extends Layer {
+  static override readonly className = 'Discretization';
+  binBoundaries: number[] | null;
+  readonly numBins: number | null;
+  readonly epsilon: number;
+  readonly outputMode: 'int' | 'one_hot' | 'multi_hot' | 'count';
+
+  constructor(args: DiscretizationArgs = {}) {
+    super(args);
+    const where = `${this.name} (Discretization)`;
+    const mode = args.outputMode ?? 'int';
+    if (!['int', 'one_hot', 'multi_hot', 'count'].includes(mode))
+      throw new ValueError(
+        `${where}: outputMode must be 'int', 'one_hot', 'multi_hot' or 'count', got '${mode}'`,
+      );
+    if (args.sparse) throw new ValueError(`${where}: sparse outputs are not supported`);
+    const bins = args.binBoundaries ?? null;
+    const num = args.numBins ?? null;
+    if (num !== null && (!Number.isInteger(num) || num < 0))
+      throw new ValueError(`${where}: numBins must be a non-negative integer, got ${num}`);
+    if (bins !== null && num !== null)
+      throw new ValueError(
+        `${where}: give binBoundaries or numBins, not both (got binBoundaries ${JSON.stringify(bins)} and numBins ${num})`,
+      );
+    if (bins === null && num === null)
+      throw new ValueError(`${where}: give binBoundaries or numBins`);
+    if (
+      bins !== null &&
+      !bins.every((b, i) => Number.isFinite(b) && (i === 0 || b >= bins[i - 1]!))
+    )
+      throw new ValueError(
+        `${where}: binBoundaries must be finite and increasing, got ${JSON.stringify(bins)}`,
+      );
+    const eps = args.epsilon ?? 0.01;
+    if (!(eps > 0 && eps < 1))
+      throw new ValueError(`${where}: epsilon must be in (0, 1), got ${eps}`);
+    this.binBoundaries = bins === null ? null : [...bins];
+    this.numBins = num;
+    this.epsilon = eps;
+    this.outputMode = mode;
+  }
+
+  /**
+   * Learns `numBins − 1` boundaries as approximate quantiles of the data (tensors, or a
+   * dataset / iterable of batches, summarized batch by batch).
+   * @example const d = new Discretization({ numBins: 4 }); await d.adapt(x);
+   */
+  async adapt(data: AdaptData): Promise<void> {
+    const op = `${this.name} (Discretization).adapt`;
+    if (this.numBins === null)
+      throw new ValueError(`${op}: this layer was given binBoundaries; use numBins to learn them`);
+    let summary: Summary = { values: new Float32Array(0), weights: new Float32Array(0) };
+    let seen = 0;
+    for await (const batch of adaptBatches(data, op)) {
+      const values = Float32Array.from(await batch.data());
+      if (values.length === 0) continue;
+      seen += values.length;
+      summary = mergeSummaries(summarize(values, this.epsilon), summary, this.epsilon);
+    }
+    if (seen === 0)
+      throw new ValueError(`${op}: the data has no values; adapt() needs at least one`);
+    const final = compressSummary(summary, 1 / this.numBins);
+    this.binBoundaries = Array.from(final.values.subarray(0, final.values.length - 1));
+  }
+
+  override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
+    const x = single(inputs, this);
+    const where = `${this.name} (Discretization)`;
+    if (this.binBoundaries === null)
+      throw new ValueError(`${where}: give binBoundaries or call adapt() before using the layer`);
+    // digitize: the number of boundaries ≤ x, as a sum of comparisons (traceable, no host read).
+    let idx: Tensor = tensor(new Int32Array(x.size), x.shape, 'int32');
+    for (const b of this.binBoundaries) idx = idx.add(x.greaterEqual(b).cast('int32'));
+    if (this.outputMode === 'int') return idx;
+    const enc = new CategoryEncoding({
+      numTokens: this.binBoundaries.length + 1,
+      outputMode: this.outputMode,
+    });
+    return enc.apply(idx) as Tensor;
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const s = singleShape(inputShape, this);
+    if (this.outputMode === 'int') return s;
+    const depth =
+      this.binBoundaries !== null ? this.binBoundaries.length + 1 : (this.numBins as number);
+    return new CategoryEncoding({
+      numTokens: depth,
+      outputMode: this.outputMode,
+    }).computeOutputShape(s);
+  }
+
+  override getConfig(): Config {
+    return {
+      ...super.getConfig(),
+      binBoundaries: this.binBoundaries,
+      numBins: this.numBins,
+      epsilon: this.epsilon,
+      outputMode: this.outputMode,
+      sparse: false,
+    };
+  }
+}
+registerSerializable('layer', Discretization);
