@@ -357,6 +357,13 @@ export {
   type SplitDatasetOptions,
 } from './data/utils.js';
 export {
+  csvDataset,
+  type CsvDatasetOptions,
+  type CsvColumnType,
+  type CsvSource,
+} from './data/csv.js';
+export { CsvParser, type CsvParseOptions } from './io/csv.js';
+export {
   timeseriesDatasetFromArray,
   type TimeseriesOptions,
 } from './data/timeseries.js';

@@ -1,0 +1,218 @@
+/**
+ * `csvDataset`: a {@link Dataset} over the rows of a CSV file, read as a stream (in the spirit
+ * of `tf.data.experimental.make_csv_dataset`): named numeric columns, an optional label
+ * column, missing values filled from defaults, rows batched straight into tensors.
+ */
+import { ValueError } from '../errors.js';
+import { CsvParser } from '../io/csv.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Dataset, UNKNOWN_CARDINALITY } from './dataset.js';
+import type { Element } from './structure.js';
+
+/** A column's dtype in a CSV dataset. */
+export type CsvColumnType = 'float32' | 'int32';
+
+/** Options of {@link csvDataset}. */
+export interface CsvDatasetOptions {
+  /** The first row names the columns (default true). */
+  header?: boolean;
+  /** Column names (required without a header; with one, they replace it). */
+  columnNames?: readonly string[];
+  /** Each column's dtype, by name (default float32). */
+  columnTypes?: Readonly<Record<string, CsvColumnType>>;
+  /** Keep only these columns (default all), in this order. */
+  selectColumns?: readonly string[];
+  /** The label column: elements become `[features, label]`. */
+  labelName?: string;
+  /** Values for missing fields (empty, or equal to `naValue`), by column; without one, a missing field is an error. */
+  columnDefaults?: Readonly<Record<string, number>>;
+  /** The text that marks a missing value besides the empty field (default none). */
+  naValue?: string;
+  /** Features as one float32 vector per row (in column order) instead of a record. */
+  packFeatures?: boolean;
+  /** Rows per element (default: one row per element, scalars per column). */
+  batchSize?: number;
+  /** Drop a last batch smaller than `batchSize` (default false). */
+  dropRemainder?: boolean;
+  /** Field delimiter (default `,`). */
+  delimiter?: string;
+  /** Quote character (default `"`; `''` for none). */
+  quoteChar?: string;
+}
+
+/** Where CSV text comes from: a file path (Node), text, or chunks of text. */
+export type CsvSource = string | { text: string } | AsyncIterable<string> | Iterable<string>;
+
+async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
+  if (typeof source === 'string') {
+    const { createReadStream } = await import('node:fs');
+    const stream = createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 16 });
+    for await (const chunk of stream) yield chunk as string;
+    return;
+  }
+  if ('text' in (source as object) && typeof (source as { text: unknown }).text === 'string') {
+    yield (source as { text: string }).text;
+    return;
+  }
+  for await (const c of source as AsyncIterable<string>) {
+    if (typeof c !== 'string')
+      throw new ValueError(`csvDataset: the source yielded ${typeof c}; expected text chunks`);
+    yield c;
+  }
+}
+
+/**
+ * A dataset of a CSV file's rows: a record of scalar tensors per row (or one packed float32
+ * vector), with `[features, label]` when `labelName` is given; batched straight from the
+ * parsed rows with `batchSize`. The file is read again at each iteration, as a stream.
+ *
+ * Shape: per element, each column `[]` (or `[batchSize]` batched); packed features
+ * `[numFeatures]` (or `[batchSize, numFeatures]`).
+ * @example
+ * const ds = csvDataset('housing.csv', { labelName: 'MEDV', packFeatures: true, batchSize: 32 });
+ * await model.fit(ds, { epochs: 10 });
+ */
+export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dataset {
+  const op = 'csvDataset';
+  const name = typeof source === 'string' ? source : 'CSV text';
+  const header = opts.header ?? true;
+  if (!header && !opts.columnNames)
+    throw new ValueError(`${op}: without a header row, give columnNames`);
+  if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1))
+    throw new ValueError(`${op}: batchSize must be a positive integer, got ${opts.batchSize}`);
+  const batch = opts.batchSize ?? null;
+  return Dataset.fromSource(async function* () {
+    const parser = new CsvParser({
+      delimiter: opts.delimiter,
+      quoteChar: opts.quoteChar,
+      name: `${op}: ${name}`,
+    });
+    let names: string[] | null = opts.columnNames ? [...opts.columnNames] : null;
+    let plan: {
+      columns: { index: number; name: string; type: CsvColumnType }[];
+      label: { index: number; type: CsvColumnType } | null;
+    } | null = null;
+    let rows: number[][] = [];
+    let rowNo = 0;
+    let headerSeen = !header;
+    const makePlan = (width: number) => {
+      if (!names) names = Array.from({ length: width }, (_, i) => `column_${i}`);
+      if (new Set(names).size !== names.length)
+        throw new ValueError(`${op}: ${name}: column names repeat: ${names.join(', ')}`);
+      const pick = opts.selectColumns
+        ? [...opts.selectColumns]
+        : names.filter((n) => n !== opts.labelName);
+      for (const n of [...pick, ...(opts.labelName ? [opts.labelName] : [])])
+        if (!names.includes(n))
+          throw new ValueError(
+            `${op}: ${name} has no column '${n}' (columns: ${names.join(', ')})`,
+          );
+      const typeOf = (n: string): CsvColumnType => {
+        const t = opts.columnTypes?.[n] ?? 'float32';
+        if (t !== 'float32' && t !== 'int32')
+          throw new ValueError(
+            `${op}: column '${n}' has type '${t}'; expected 'float32' or 'int32'`,
+          );
+        return t;
+      };
+      plan = {
+        columns: pick
+          .filter((n) => n !== opts.labelName)
+          .map((n) => ({ index: names!.indexOf(n), name: n, type: typeOf(n) })),
+        label: opts.labelName
+          ? { index: names.indexOf(opts.labelName), type: typeOf(opts.labelName) }
+          : null,
+      };
+    };
+    const value = (raw: string, col: string, type: CsvColumnType): number => {
+      const s = raw.trim();
+      if (s === '' || (opts.naValue !== undefined && s === opts.naValue)) {
+        const d = opts.columnDefaults?.[col];
+        if (d === undefined)
+          throw new ValueError(
+            `${op}: ${name}: row ${rowNo} has no value in column '${col}' (give columnDefaults['${col}'])`,
+          );
+        return d;
+      }
+      const v = Number(s);
+      if (!Number.isFinite(v) && !/^[+-]?(inf(inity)?|nan)$/i.test(s))
+        throw new ValueError(
+          `${op}: ${name}: row ${rowNo}, column '${col}': '${raw}' is not a number`,
+        );
+      const num = Number.isFinite(v)
+        ? v
+        : /nan/i.test(s)
+          ? Number.NaN
+          : s.startsWith('-')
+            ? Number.NEGATIVE_INFINITY
+            : Number.POSITIVE_INFINITY;
+      if (type === 'int32' && !Number.isInteger(num))
+        throw new ValueError(
+          `${op}: ${name}: row ${rowNo}, column '${col}': '${raw}' is not an integer`,
+        );
+      return num;
+    };
+    const toElement = (block: number[][]): Element => {
+      const p = plan!;
+      const one = batch === null;
+      const col = (j: number, type: CsvColumnType): Tensor => {
+        const arr =
+          type === 'int32'
+            ? Int32Array.from(block, (r) => r[j]!)
+            : Float32Array.from(block, (r) => r[j]!);
+        return one ? tensor(arr, [], type) : tensor(arr, [block.length], type);
+      };
+      let features: Element;
+      if (opts.packFeatures) {
+        const k = p.columns.length;
+        const arr = new Float32Array(block.length * k);
+        block.forEach((r, i) => {
+          for (let j = 0; j < k; j++) arr[i * k + j] = r[j]!;
+        });
+        features = one ? tensor(arr, [k]) : tensor(arr, [block.length, k]);
+      } else {
+        const rec: Record<string, Tensor> = {};
+        p.columns.forEach((c, j) => {
+          rec[c.name] = col(j, c.type);
+        });
+        features = rec;
+      }
+      return p.label ? [features, col(p.columns.length, p.label.type)] : features;
+    };
+    // One parsed record: the header, or a row added to the batch; returns a full element.
+    const accept = (rec: string[]): Element | null => {
+      if (!headerSeen) {
+        headerSeen = true;
+        if (!opts.columnNames) names = rec.map((f) => f.trim());
+        return null;
+      }
+      rowNo++;
+      if (!plan) makePlan(rec.length);
+      if (rec.length !== names!.length)
+        throw new ValueError(
+          `${op}: ${name}: row ${rowNo} has ${rec.length} fields; the header has ${names!.length}`,
+        );
+      const p = plan!;
+      const row = p.columns.map((c) => value(rec[c.index]!, c.name, c.type));
+      if (p.label) row.push(value(rec[p.label.index]!, opts.labelName!, p.label.type));
+      rows.push(row);
+      if (batch !== null && rows.length < batch) return null;
+      const out = toElement(rows);
+      rows = [];
+      return out;
+    };
+    for await (const chunk of chunksOf(source)) {
+      for (const rec of parser.push(chunk)) {
+        const e = accept(rec);
+        if (e) yield e;
+      }
+    }
+    for (const rec of parser.end()) {
+      const e = accept(rec);
+      if (e) yield e;
+    }
+    if (rows.length > 0 && !(opts.dropRemainder && batch !== null && rows.length < batch))
+      yield toElement(rows);
+  }, UNKNOWN_CARDINALITY);
+}
