@@ -300,7 +300,13 @@ export {
   type BatchNormalizationOptions,
   type LayerNormalizationOptions,
 } from './ops/normalization.js';
-export { Model, model, type ModelArgs, type TrainStepOutput } from './models/model.js';
+export {
+  Model,
+  model,
+  type ModelArgs,
+  type TrainStepOutput,
+  type CompileInfo,
+} from './models/model.js';
 export { Sequential, type SequentialArgs } from './models/sequential.js';
 export type {
   CompileArgs,

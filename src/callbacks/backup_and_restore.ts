@@ -237,7 +237,7 @@ export class BackupAndRestore extends Callback {
       this.history.history[k].push(v);
     }
     if (this.saveFreq !== 'epoch') return;
-    const lr = this.model?.compiled?.optimizer.learningRate;
+    const lr = this.model?.optimizer?.learningRate;
     await this.save(
       {
         epoch: epoch + 1,
@@ -275,7 +275,7 @@ export class BackupAndRestore extends Callback {
 
   private async save(point: FitResumePoint, learningRate: number | null): Promise<void> {
     const model = this.requireModel();
-    const opt = model.compiled?.optimizer;
+    const opt = model.optimizer;
     const tensors = modelStateTensors(model, true);
     const meta: Config = {
       kind: KIND,
@@ -387,7 +387,7 @@ export class BackupAndRestore extends Callback {
       fail(
         `the backup has ${Array.isArray(saved) ? saved.length : 0} layer generators (seeded layers) but the model has ${gens.length}`,
       );
-    const opt = model.compiled?.optimizer;
+    const opt = model.optimizer;
     const optTensors = ckpt.tensors.filter((t) => t.group === 'optimizer');
     if (meta.optimizerBuilt && !opt) fail('the model is not compiled');
     model.setWeights(checkpointTensors(ckpt, 'weights'));

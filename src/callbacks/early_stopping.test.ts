@@ -18,7 +18,14 @@ function fakeModel(init = [0]) {
     className: 'Fake',
     stopTraining: false,
     weights: [w],
-    compiled: { optimizer: new SGD({ learningRate: 0.1 }), metrics: null },
+    ...(() => {
+      const optimizer = new SGD({ learningRate: 0.1 });
+      return {
+        compiled: { optimizer, metrics: null },
+        optimizer,
+        compileInfo: { optimizer, metrics: [] },
+      };
+    })(),
     getWeights: (): Tensor[] => [w.value()],
     setWeights: (ws: readonly Tensor[]) => void w.assign(ws[0]!),
     getConfig: () => ({}),

@@ -6,7 +6,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 /** The compiled optimizer of `model`, or a ValueError naming `cls`. */
 export function optimizerOf(model: Model | null, cls: string): Optimizer {
   if (!model) throw new ValueError(`${cls}: no model is set (the callback must be used in fit)`);
-  const opt = model.compiled?.optimizer;
+  const opt = model.optimizer;
   if (!opt) throw new ValueError(`${cls}: the model has no optimizer; call compile() first`);
   return opt;
 }

@@ -24,7 +24,14 @@ function fakeModel() {
     className: 'Fake',
     stopTraining: false,
     weights: [w],
-    compiled: { optimizer: new SGD(), metrics: null },
+    ...(() => {
+      const optimizer = new SGD();
+      return {
+        compiled: { optimizer, metrics: null },
+        optimizer,
+        compileInfo: { optimizer, metrics: [] },
+      };
+    })(),
     getWeights: (): Tensor[] => [w.value()],
     setWeights: (ws: readonly Tensor[]) => void w.assign(ws[0]!),
     getConfig: () => ({ name: 'fake' }),

@@ -128,7 +128,7 @@ export abstract class MonitorCallback extends Callback {
   private metricDirection(): 'min' | 'max' | null {
     const name = this.monitor.startsWith('val_') ? this.monitor.slice(4) : this.monitor;
     if (name === 'loss') return 'min';
-    const metrics = this.model?.compiled?.metrics ?? [];
+    const metrics = this.model?.compileInfo?.metrics ?? [];
     for (const list of metrics) {
       for (const m of list) {
         const d = (m as { name?: string; direction?: unknown }).direction;

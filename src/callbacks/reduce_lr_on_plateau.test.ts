@@ -9,7 +9,14 @@ import { CallbackList, type Logs } from './callback.js';
 import { ReduceLROnPlateau } from './reduce_lr_on_plateau.js';
 
 function fakeModel(opt = new SGD({ learningRate: 0.1 })) {
-  return { name: 'fake', stopTraining: false, compiled: { optimizer: opt, metrics: null } };
+  // The callback reads the model's public compile API: optimizer and compileInfo.
+  return {
+    name: 'fake',
+    stopTraining: false,
+    compiled: { optimizer: opt, metrics: null },
+    optimizer: opt,
+    compileInfo: { optimizer: opt, metrics: [] },
+  };
 }
 
 /** Runs the epoch hooks with the given logs; returns, per epoch, the logs after the callback and the lr after it. */

@@ -321,7 +321,7 @@ function snapshot(name: string, group: string, t: Tensor): CheckpointTensor {
  */
 export function modelStateTensors(model: Model, includeOptimizer: boolean): CheckpointTensor[] {
   const out = model.weights.map((w) => snapshot(w.name, 'weights', w.value()));
-  const opt = model.compiled?.optimizer;
+  const opt = model.optimizer;
   if (includeOptimizer && opt?.built) {
     const names = opt.getWeightNames();
     opt

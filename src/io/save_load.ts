@@ -87,8 +87,8 @@ export interface SaveOptions {
  * @example const bytes = await modelToKerasBytes(model);
  */
 export async function modelToKerasBytes(model: Model, opts: SaveOptions = {}): Promise<Uint8Array> {
-  const includeOptimizer = (opts.includeOptimizer ?? true) && model.compiled !== null;
-  const config = modelToKerasConfig(model, { compileConfig: model.compiled !== null });
+  const includeOptimizer = (opts.includeOptimizer ?? true) && model.compileInfo !== null;
+  const config = modelToKerasConfig(model, { compileConfig: model.compileInfo !== null });
   const weights = await writeKerasWeights(model, { includeOptimizer });
   const metadata = {
     keras_version: KERAS_FORMAT_VERSION,

@@ -553,7 +553,7 @@ export function tfjsTrainingConfig(model: Model): {
   plan: TfjsOptimizerPlan;
   dropped: string[];
 } {
-  const st = model.compiled;
+  const st = model.compileInfo;
   if (!st) throw new ValueError(`${model.name} is not compiled`);
   if (st.lossWeights.some((w) => w !== 1))
     throw new ValueError('loss weights other than 1 cannot be loaded by TF.js');
@@ -582,7 +582,7 @@ export function tfjsTrainingConfig(model: Model): {
 }
 
 function optimizerWeights(model: Model, plan: TfjsOptimizerPlan): NamedWeight[] {
-  const opt = model.compiled!.optimizer;
+  const opt = model.optimizer!;
   const out: NamedWeight[] = [
     {
       name: 'iter',
@@ -688,7 +688,7 @@ export function encodeTfjsModel(model: Model, opts: EncodeTfjsOptions = {}): Enc
   const warnings: string[] = [];
   const weights = collectTfjsWeights(model);
   let trainingConfig: TfjsTrainingConfig | undefined;
-  if (model.compiled) {
+  if (model.compileInfo) {
     try {
       const t = tfjsTrainingConfig(model);
       trainingConfig = t.config;

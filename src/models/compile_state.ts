@@ -17,7 +17,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Model } from './model.js';
 
 type LossSpec = LossId | Loss | LossFn | SerializedObject;
-type MetricSpec = string | Metric | LossFn;
+/** A metric as `compile` takes it: an id, a Metric, or a function. */
+export type MetricSpec = string | Metric | LossFn;
 
 /** Options of `compile`. */
 export interface CompileArgs {

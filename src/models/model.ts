@@ -22,6 +22,21 @@ export interface ModelArgs extends LayerArgs {
   outputs?: SymbolicTensor | readonly SymbolicTensor[];
 }
 
+/** What `compile` set up on a model, as {@link Model.compileInfo} shows it. */
+export interface CompileInfo {
+  readonly optimizer: trainer.CompiledState['optimizer'];
+  /** One per output. */
+  readonly losses: readonly trainer.CompiledState['losses'][number][];
+  /** One per output. */
+  readonly lossWeights: readonly number[];
+  /** Per output, the metrics as `compile` was given them. */
+  readonly metricSpecs: readonly (readonly trainer.CompiledState['metricSpecs'][number][number][])[];
+  /** Per output, the metric objects (empty until the first batch resolved them). */
+  readonly metrics: readonly (readonly NonNullable<
+    trainer.CompiledState['metrics']
+  >[number][number][])[];
+}
+
 /** What a `trainStep` computed: the loss and, for the metrics, the model's predictions. */
 export interface TrainStepOutput {
   loss: Tensor;
@@ -182,6 +197,24 @@ export class Model extends Layer {
   /** The optimizer set by `compile` (null before). */
   get optimizer(): trainer.CompiledState['optimizer'] | null {
     return this.compiled?.optimizer ?? null;
+  }
+
+  /**
+   * What `compile` set up, read-only (null before `compile`): the optimizer, one loss and
+   * loss weight per output, the metrics as given and, once the first batch resolved them, the
+   * metric objects. Callbacks and savers read this, never the trainer's internal state.
+   * @example model.compileInfo?.losses[0].name // 'mean_squared_error'
+   */
+  get compileInfo(): CompileInfo | null {
+    const st = this.compiled;
+    if (!st) return null;
+    return {
+      optimizer: st.optimizer,
+      losses: st.losses,
+      lossWeights: st.lossWeights,
+      metricSpecs: st.metricSpecs,
+      metrics: st.metrics ?? [],
+    };
   }
 
   /** @internal Whether the model takes several inputs / gives several outputs. */

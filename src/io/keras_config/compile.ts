@@ -112,7 +112,7 @@ function optimizerToKeras(opt: Optimizer): JsonObject {
  * their defaults. Multi-output models key losses, metrics and weights by output name.
  */
 export function compileConfigToKeras(model: Model): JsonObject {
-  const st = model.compiled;
+  const st = model.compileInfo;
   if (!st) throw new FormatError(`compile_config: '${model.name}' is not compiled`);
   const names = model.outputNames;
   const multi = model.isMultiOutput || st.losses.length > 1;

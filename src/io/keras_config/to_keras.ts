@@ -55,7 +55,7 @@ export function modelToKerasConfig(model: Model, opts: KerasConfigOptions = {}):
   const env = isGraphModel(model)
     ? modelEnvelope(model, context(false))
     : layerEnvelope(model, context(false));
-  if (opts.compileConfig && model.compiled) env.compile_config = compileConfigToKeras(model);
+  if (opts.compileConfig && model.compileInfo) env.compile_config = compileConfigToKeras(model);
   return env;
 }
 
