@@ -27,7 +27,7 @@ import {
 } from './files.js';
 import { isHdf5 } from './h5.js';
 import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from './keras_config.js';
-import { MAX_JSON_BYTES, parseJsonBounded } from './keras_config/json.js';
+import { MAX_JSON_BYTES, kerasJsonText, parseJsonBounded } from './keras_config/json.js';
 import { isKeras2Version } from './keras_config/names.js';
 import {
   loadLegacyWeights,
@@ -97,7 +97,7 @@ export async function modelToKerasBytes(model: Model, opts: SaveOptions = {}): P
   };
   return writeZip({
     'metadata.json': utf8.encode(JSON.stringify(metadata)),
-    'config.json': utf8.encode(JSON.stringify(config)),
+    'config.json': utf8.encode(kerasJsonText(config)),
     'model.weights.h5': weights,
   });
 }

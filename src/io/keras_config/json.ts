@@ -302,3 +302,54 @@ export function copyJson<T extends Json>(v: T): T {
   for (const k of Object.keys(v)) out[k] = copyJson((v as JsonObject)[k]!);
   return out as T;
 }
+
+/**
+ * Keras config keys whose values Python reads as floats, some of which Keras type-checks
+ * (SGD refuses `momentum: 0`, an int, but takes `0.0`).
+ */
+const KERAS_FLOAT_KEYS: ReadonlySet<string> = new Set([
+  'learning_rate',
+  'momentum',
+  'rho',
+  'epsilon',
+  'beta_1',
+  'beta_2',
+  'weight_decay',
+  'clipnorm',
+  'clipvalue',
+  'global_clipnorm',
+  'ema_momentum',
+  'initial_accumulator_value',
+  'learning_rate_power',
+  'l1_regularization_strength',
+  'l2_regularization_strength',
+]);
+
+/**
+ * JSON text as Python's `json.dumps` writes Keras configs, except that an integral number
+ * under a float key keeps a decimal point (`0.0`), so Keras reads it as the float it is.
+ * @example kerasJsonText({ momentum: 0 }) // '{"momentum": 0.0}'-like, without spaces
+ */
+export function kerasJsonText(value: unknown): string {
+  const write = (v: unknown, floatKey: boolean): string => {
+    if (typeof v === 'number' && floatKey && Number.isInteger(v)) {
+      const s = JSON.stringify(v);
+      return /^-?\d+$/.test(s) ? `${s}.0` : s;
+    }
+    if (Array.isArray(v)) return `[${v.map((x) => write(x, false)).join(',')}]`;
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      typeof (v as { toJSON?: unknown }).toJSON !== 'function'
+    ) {
+      const parts: string[] = [];
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined || typeof x === 'function') continue;
+        parts.push(`${JSON.stringify(k)}:${write(x, KERAS_FLOAT_KEYS.has(k))}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    return JSON.stringify(v) ?? 'null';
+  };
+  return write(value, false);
+}
