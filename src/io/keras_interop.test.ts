@@ -28,6 +28,8 @@ import {
 } from '../layers/index.js';
 import { input } from '../layers/input_layer.js';
 import { toSnakeCase } from '../layers/layer.js';
+import { RandomFlip } from '../layers/preprocessing/augmentation.js';
+import { CenterCrop, Rescaling, Resizing } from '../layers/preprocessing/image.js';
 import { Normalization } from '../layers/preprocessing/numeric.js';
 import { type Model, model as functional } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -100,6 +102,27 @@ interface Case {
 const N = 6;
 
 const zoo: Case[] = [
+  {
+    // Image preprocessing in front of a convnet: Rescaling, RandomFlip (the identity outside
+    // training), CenterCrop and Resizing, saved for Keras.
+    name: 'image_preprocessing',
+    optimizer: () => new Adam({ learningRate: 0.01 }),
+    inputs: [[6, 6, 3]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'img_prep',
+        layers: [
+          input({ shape: [6, 6, 3] }),
+          new Rescaling({ scale: 1 / 255, offset: 0.5 }),
+          new RandomFlip({ seed: 3 }),
+          new CenterCrop({ height: 4, width: 4 }),
+          new Resizing({ height: 5, width: 3 }),
+          new Flatten(),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
   {
     // Preprocessing layers: Normalization's weights (mean, variance and the int `count`) and a
     // fixed-statistics Normalization's config; CategoryEncoding in front of a Dense.

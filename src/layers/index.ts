@@ -150,3 +150,27 @@ export {
   type DiscretizationArgs,
   type AdaptData,
 } from './preprocessing/numeric.js';
+export {
+  Rescaling,
+  type RescalingArgs,
+  Resizing,
+  type ResizingArgs,
+  CenterCrop,
+  type CenterCropArgs,
+} from './preprocessing/image.js';
+export {
+  RandomFlip,
+  type RandomFlipArgs,
+  RandomCrop,
+  type RandomCropArgs,
+  RandomTranslation,
+  type RandomTranslationArgs,
+  RandomRotation,
+  type RandomRotationArgs,
+  RandomZoom,
+  type RandomZoomArgs,
+  RandomContrast,
+  type RandomContrastArgs,
+  RandomBrightness,
+  type RandomBrightnessArgs,
+} from './preprocessing/augmentation.js';

@@ -9,6 +9,8 @@ import '../../layers/convolutional.js';
 import '../../layers/pooling.js';
 import '../../layers/reshaping.js';
 import '../../layers/preprocessing/numeric.js';
+import '../../layers/preprocessing/image.js';
+import '../../layers/preprocessing/augmentation.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
@@ -110,6 +112,16 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'Normalization',
   'CategoryEncoding',
   'Discretization',
+  'Rescaling',
+  'Resizing',
+  'CenterCrop',
+  'RandomFlip',
+  'RandomCrop',
+  'RandomTranslation',
+  'RandomRotation',
+  'RandomZoom',
+  'RandomContrast',
+  'RandomBrightness',
 ]);
 
 /** The classes registered under the built-in names when this module loaded. */
@@ -226,6 +238,15 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   SeparableConv2D: { filters: 1, kernelSize: 1 },
   CategoryEncoding: { numTokens: 1 },
   Discretization: { binBoundaries: [0] },
+  Rescaling: { scale: 1 },
+  Resizing: { height: 2, width: 2 },
+  CenterCrop: { height: 2, width: 2 },
+  RandomCrop: { height: 2, width: 2 },
+  RandomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
+  RandomRotation: { factor: 0.1 },
+  RandomZoom: { heightFactor: 0.1 },
+  RandomContrast: { factor: 0.1 },
+  RandomBrightness: { factor: 0.1 },
 };
 
 const layerKeyCache = new Map<string, Set<string> | null>();
