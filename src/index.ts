@@ -390,6 +390,12 @@ export {
 } from './data/csv.js';
 export { CsvParser, type CsvParseOptions } from './io/csv.js';
 export {
+  imageDatasetFromDirectory,
+  indexImageDirectory,
+  decodeImage,
+  type ImageDatasetOptions,
+} from './data/image_dataset.js';
+export {
   timeseriesDatasetFromArray,
   type TimeseriesOptions,
 } from './data/timeseries.js';
