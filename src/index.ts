@@ -8,6 +8,14 @@ export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export type { NestedArray, TensorValues } from './tensor/convert.js';
 export { Tensor, type TensorLike } from './tensor/tensor.js';
+export {
+  StringTensor,
+  stringTensor,
+  concatStrings,
+  stackStrings,
+  type NestedStrings,
+} from './tensor/string_tensor.js';
+export * as strings from './ops/strings.js';
 
 export type {
   Backend,

@@ -105,9 +105,9 @@ describe('sources', () => {
   it('a generator value that is not an element is refused with its index', async () => {
     const ds = Dataset.fromGenerator(function* () {
       yield 1;
-      yield 'text' as never;
+      yield null as never;
     });
-    await expect(ds.toArray()).rejects.toThrow(/Dataset.fromGenerator: element 1 is string/);
+    await expect(ds.toArray()).rejects.toThrow(/Dataset.fromGenerator: element 1 is null/);
   });
 
   it('from() iterates arrays and iterables; zip pairs datasets and stops at the shortest', async () => {

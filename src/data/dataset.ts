@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   type Element,
   type ElementLike,
+  type Leaf,
   batchRows,
   flattenElement,
   rowOf,
@@ -772,8 +773,8 @@ export class Dataset<T extends Element = Element> implements AsyncIterable<T> {
     );
   }
 
-  /** The tensors of an element in order (for tests and adapters). */
-  static leaves(e: Element): Tensor[] {
+  /** The tensors (numeric and string) of an element in order (for tests and adapters). */
+  static leaves(e: Element): Leaf[] {
     return flattenElement(e);
   }
 }

@@ -6,13 +6,26 @@
  */
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { slice, squeeze, stack } from '../ops/movement.js';
+import {
+  StringTensor,
+  isStringValues,
+  stackStrings,
+  stringTensor,
+} from '../tensor/string_tensor.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
+
+/** A leaf of an element: a numeric tensor or a string tensor. */
+export type Leaf = Tensor | StringTensor;
+
+function isLeaf(v: unknown): v is Leaf {
+  return v instanceof Tensor || v instanceof StringTensor;
+}
 
 /**
  * One dataset element: a tensor, a tuple of elements, or a record of named elements.
  * Arrays are always structure (a tuple); a leaf is a tensor.
  */
-export type Element = Tensor | readonly Element[] | { readonly [name: string]: Element };
+export type Element = Leaf | readonly Element[] | { readonly [name: string]: Element };
 
 /**
  * What sources accept as an element: as {@link Element}, with leaves that convert to tensors
@@ -20,6 +33,8 @@ export type Element = Tensor | readonly Element[] | { readonly [name: string]: E
  */
 export type ElementLike =
   | Tensor
+  | StringTensor
+  | string
   | number
   | boolean
   | Float32Array
@@ -51,7 +66,9 @@ function isNumericArray(v: unknown): boolean {
  * @example toElement([1, new Float32Array([2, 3])], 'Dataset.fromGenerator') // [scalar, [2]]
  */
 export function toElement(v: unknown, op: string, path = 'element'): Element {
-  if (v instanceof Tensor) return v;
+  if (isLeaf(v)) return v;
+  // Strings, or nested arrays of them, are one string tensor's values.
+  if (typeof v === 'string' || isStringValues(v)) return stringTensor(v as string);
   if (typeof v === 'number' || typeof v === 'boolean' || ArrayBuffer.isView(v))
     return convertToTensor(v as TensorLike, op, path);
   if (isNumericArray(v)) return convertToTensor(v as TensorLike, op, path);
@@ -70,10 +87,10 @@ export function toElement(v: unknown, op: string, path = 'element'): Element {
  * The leaves of an element in a fixed order (depth first; record keys in insertion order).
  * @example flattenElement([a, { b, c }]) // [a, b, c]
  */
-export function flattenElement(e: Element): Tensor[] {
-  const out: Tensor[] = [];
+export function flattenElement(e: Element): Leaf[] {
+  const out: Leaf[] = [];
   const walk = (v: Element) => {
-    if (v instanceof Tensor) out.push(v);
+    if (isLeaf(v)) out.push(v);
     else if (Array.isArray(v)) for (const x of v) walk(x);
     else for (const x of Object.values(v)) walk(x as Element);
   };
@@ -86,10 +103,10 @@ export function flattenElement(e: Element): Tensor[] {
  * order.
  * @example packElement([a, { b, c }], [x, y, z]) // [x, { b: y, c: z }]
  */
-export function packElement(like: Element, leaves: readonly Tensor[]): Element {
+export function packElement(like: Element, leaves: readonly Leaf[]): Element {
   let i = 0;
   const walk = (v: Element): Element => {
-    if (v instanceof Tensor) return leaves[i++]!;
+    if (isLeaf(v)) return leaves[i++]!;
     if (Array.isArray(v)) return v.map(walk);
     const out: Record<string, Element> = {};
     for (const [k, x] of Object.entries(v)) out[k] = walk(x as Element);
@@ -104,7 +121,7 @@ export function packElement(like: Element, leaves: readonly Tensor[]): Element {
  * @example describeElement([x, y]) // "[float32[28, 28], int32[]]"
  */
 export function describeElement(e: Element, withShapes = true): string {
-  if (e instanceof Tensor) return withShapes ? `${e.dtype}${fmtShape(e.shape)}` : e.dtype;
+  if (isLeaf(e)) return withShapes ? `${e.dtype}${fmtShape(e.shape)}` : e.dtype;
   if (Array.isArray(e)) return `[${e.map((x) => describeElement(x, withShapes)).join(', ')}]`;
   return `{${Object.entries(e)
     .map(([k, x]) => `${k}: ${describeElement(x as Element, withShapes)}`)
@@ -113,7 +130,7 @@ export function describeElement(e: Element, withShapes = true): string {
 
 /** The structure of an element without its leaves' dtypes and shapes (`[T, {a: T}]`). */
 function structureKey(e: Element): string {
-  if (e instanceof Tensor) return 'T';
+  if (isLeaf(e)) return 'T';
   if (Array.isArray(e)) return `[${e.map(structureKey).join(',')}]`;
   return `{${Object.entries(e)
     .map(([k, x]) => `${JSON.stringify(k)}:${structureKey(x as Element)}`)
@@ -124,7 +141,7 @@ function structureKey(e: Element): string {
 export function leafPaths(e: Element): string[] {
   const out: string[] = [];
   const walk = (v: Element, p: string) => {
-    if (v instanceof Tensor) out.push(p || 'element');
+    if (isLeaf(v)) out.push(p || 'element');
     else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}[${i}]`));
     else for (const [k, x] of Object.entries(v)) walk(x as Element, p ? `${p}.${k}` : k);
   };
@@ -142,7 +159,7 @@ export function stackElements(elems: readonly Element[], op: string, first: numb
   const leaves0 = flattenElement(head);
   const paths = leafPaths(head);
   const key0 = structureKey(head);
-  const columns: Tensor[][] = leaves0.map((t) => [t]);
+  const columns: Leaf[][] = leaves0.map((t) => [t]);
   for (let i = 1; i < elems.length; i++) {
     const e = elems[i]!;
     const leaves = flattenElement(e);
@@ -165,7 +182,9 @@ export function stackElements(elems: readonly Element[], op: string, first: numb
   }
   return packElement(
     head,
-    columns.map((c) => stack(c, 0)),
+    columns.map((c) =>
+      c[0] instanceof StringTensor ? stackStrings(c as StringTensor[], 0) : stack(c as Tensor[], 0),
+    ),
   );
 }
 
@@ -200,7 +219,9 @@ export function sliceRows(e: Element, lo: number, hi: number): Element {
   return packElement(
     e,
     flattenElement(e).map((t) =>
-      slice(t, [lo, ...t.shape.slice(1).map(() => 0)], [hi - lo, ...t.shape.slice(1)]),
+      t instanceof StringTensor
+        ? t.slice([lo], [hi - lo])
+        : slice(t, [lo, ...t.shape.slice(1).map(() => 0)], [hi - lo, ...t.shape.slice(1)]),
     ),
   );
 }
@@ -213,7 +234,9 @@ export function rowOf(e: Element, i: number): Element {
   return packElement(
     e,
     flattenElement(e).map((t) =>
-      squeeze(slice(t, [i, ...t.shape.slice(1).map(() => 0)], [1, ...t.shape.slice(1)]), 0),
+      t instanceof StringTensor
+        ? t.gather([i]).squeeze(0)
+        : squeeze(slice(t, [i, ...t.shape.slice(1).map(() => 0)], [1, ...t.shape.slice(1)]), 0),
     ),
   );
 }

@@ -12,6 +12,7 @@
 import type { Element } from '../data/structure.js';
 import { tensor } from '../ops/creation.js';
 import { BYTES_PER_ELEMENT, type DType, isDType } from '../tensor/dtype.js';
+import { StringTensor } from '../tensor/string_tensor.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
 
@@ -19,12 +20,30 @@ const MAGIC = 'TSRDSC01';
 /** A header describes one element's structure; 1 MB of it is far beyond any real one. */
 const MAX_HEADER = 1 << 20;
 
-type Skeleton = { t: [DType, number[]] } | { a: Skeleton[] } | { r: Record<string, Skeleton> };
+type Skeleton =
+  | { t: [DType, number[]] }
+  | { s: [number[], number[]] }
+  | { a: Skeleton[] }
+  | { r: Record<string, Skeleton> };
 
-function skeletonOf(e: Element, leaves: Tensor[]): Skeleton {
+const utf8 = new TextEncoder();
+
+function skeletonOf(e: Element, leaves: (Tensor | Uint8Array)[]): Skeleton {
   if (e instanceof Tensor) {
     leaves.push(e);
     return { t: [e.dtype, [...e.shape]] };
+  }
+  if (e instanceof StringTensor) {
+    // Strings: their UTF-8 byte lengths in the header, the bytes after it.
+    const bytes = e.values.map((v) => utf8.encode(v));
+    const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) {
+      all.set(b, at);
+      at += b.length;
+    }
+    leaves.push(all);
+    return { s: [[...e.shape], bytes.map((b) => b.length)] };
   }
   if (Array.isArray(e)) return { a: e.map((x) => skeletonOf(x, leaves)) };
   const r: Record<string, Skeleton> = {};
@@ -49,14 +68,14 @@ export async function openCacheWriter(filename: string): Promise<{
   let closed = false;
   return {
     async append(e) {
-      const leaves: Tensor[] = [];
+      const leaves: (Tensor | Uint8Array)[] = [];
       const head = Buffer.from(JSON.stringify(skeletonOf(e, leaves)), 'utf8');
       const len = Buffer.alloc(4);
       len.writeUInt32LE(head.length, 0);
       await fh.write(len);
       await fh.write(head);
       for (const t of leaves) {
-        const d = await t.data();
+        const d = t instanceof Uint8Array ? t : await t.data();
         await fh.write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
       }
     },
@@ -165,6 +184,29 @@ export async function readCache(filename: string): Promise<AsyncIterable<Element
                       ? new Int32Array(buf)
                       : raw;
               return tensor(values, shape as number[], dtype);
+            }
+            if (Array.isArray(o.s)) {
+              const [shape, lengths] = o.s as [unknown, unknown];
+              if (
+                !Array.isArray(shape) ||
+                !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+                !Array.isArray(lengths) ||
+                !lengths.every((d) => Number.isInteger(d) && d >= 0) ||
+                lengths.length !== (shape as number[]).reduce((a, d) => a * d, 1)
+              )
+                throw new FormatError(
+                  `${where}: element ${index} has a string leaf with shape ${JSON.stringify(shape)} and ${Array.isArray(lengths) ? lengths.length : 'no'} lengths`,
+                );
+              const total = (lengths as number[]).reduce((a, d) => a + d, 0);
+              const raw = await read(total, `element ${index}'s strings`);
+              const dec = new TextDecoder('utf-8', { fatal: true });
+              let at = 0;
+              const values = (lengths as number[]).map((n) => {
+                const v = dec.decode(raw.subarray(at, at + n));
+                at += n;
+                return v;
+              });
+              return new StringTensor(values, shape as number[]);
             }
             if (Array.isArray(o.a)) {
               const out: Element[] = [];

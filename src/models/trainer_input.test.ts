@@ -1,7 +1,3 @@
-/**
- * Training input checks: non-finite and empty data, epoch options, and compile's per-output
- * metric dicts (Keras 3 compile_utils: a metrics dict may leave outputs out, a loss dict not).
- */
 import { describe, expect, it } from 'vitest';
 import { Callback } from '../callbacks/callback.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -9,6 +5,11 @@ import { Dense } from '../layers/dense.js';
 import { input } from '../layers/input_layer.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { randomNormal, setSeed } from '../ops/random.js';
+/**
+ * Training input checks: non-finite and empty data, epoch options, and compile's per-output
+ * metric dicts (Keras 3 compile_utils: a metrics dict may leave outputs out, a loss dict not).
+ */
+import type { Tensor } from '../tensor/tensor.js';
 import { type Model, model } from './model.js';
 import { Sequential } from './sequential.js';
 
@@ -24,7 +25,7 @@ function weightsOf(m: Model): number[] {
 }
 
 /** x with NaN at sample 2, feature 1 (flat index 5). */
-function xWithNaN(): ReturnType<typeof tensor> {
+function xWithNaN(): Tensor {
   const d = new Float32Array(8).fill(1);
   d[5] = Number.NaN;
   return tensor(d, [4, 2]);

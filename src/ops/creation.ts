@@ -3,6 +3,12 @@ import { DTypeError, ValueError, fmtShape } from '../errors.js';
 import { type TensorValues, toFlat } from '../tensor/convert.js';
 import { type DType, allocArray, checkAllocation, fitsInt32, isDType } from '../tensor/dtype.js';
 import { checkShape, sizeOf } from '../tensor/shape.js';
+import {
+  type NestedStrings,
+  type StringTensor,
+  isStringValues,
+  stringTensor,
+} from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { be, wrap } from './util.js';
 
@@ -14,14 +20,32 @@ function checkDType(op: string, dtype: DType | undefined): void {
 /**
  * A tensor from nested arrays, a typed array or a number. `shape` reshapes flat values (or
  * fills it when one number is given); `dtype` defaults to float32 (bool for booleans, int32
- * for Int32Array).
+ * for Int32Array). Strings make a {@link StringTensor} (dtype `'string'`).
  *
  * Shape: `shape`, or the nesting of `values`.
- * @example tensor([[1, 2], [3, 4]]); tensor(new Float32Array(6), [2, 3]); tensor([1, 2], undefined, 'int32')
+ * @example tensor([[1, 2], [3, 4]]); tensor(new Float32Array(6), [2, 3]); tensor(['a', 'b']).dtype // 'string'
  */
-export function tensor(values: TensorValues, shape?: readonly number[], dtype?: DType): Tensor {
+export function tensor(values: TensorValues, shape?: readonly number[], dtype?: DType): Tensor;
+// Two string signatures, not one with an optional dtype: with `dtype?` TypeScript resolves an
+// `any[]` argument to the string signature, which would retype every such numeric call.
+export function tensor(values: NestedStrings, shape?: readonly number[]): StringTensor;
+export function tensor(
+  values: NestedStrings,
+  shape: readonly number[] | undefined,
+  dtype: 'string',
+): StringTensor;
+export function tensor(
+  values: TensorValues | NestedStrings,
+  shape?: readonly number[],
+  dtype?: DType | 'string',
+): Tensor | StringTensor {
+  if (dtype === 'string' || isStringValues(values)) {
+    if (dtype !== undefined && dtype !== 'string')
+      throw new DTypeError(`tensor: strings cannot make a ${dtype} tensor (use stringToNumber)`);
+    return stringTensor(values as NestedStrings, shape);
+  }
   checkDType('tensor', dtype);
-  const f = toFlat(values, shape, dtype, 'tensor');
+  const f = toFlat(values as TensorValues, shape, dtype, 'tensor');
   const b = be();
   return wrap(b, b.fromArray(f.data, f.dtype), f.shape, f.dtype);
 }

@@ -47,6 +47,8 @@ async function* adaptBatches(data: AdaptData, op: string): AsyncGenerator<Tensor
     // As Keras: a tuple element's first part is the data to adapt on.
     const leaf = Array.isArray(e) ? flattenElement(e[0] as never)[0] : flattenElement(e)[0];
     if (!leaf) throw new ValueError(`${op}: a batch of the data holds no tensor`);
+    if (!(leaf instanceof Tensor))
+      throw new ValueError(`${op}: the data holds strings; this layer adapts on numbers`);
     yield leaf;
   }
 }
