@@ -174,3 +174,9 @@ export {
   RandomBrightness,
   type RandomBrightnessArgs,
 } from './preprocessing/augmentation.js';
+export {
+  StringLookup,
+  IntegerLookup,
+  type LookupArgs,
+  type LookupOutputMode,
+} from './preprocessing/lookup.js';

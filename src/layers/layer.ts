@@ -6,12 +6,18 @@
 import { noGrad } from '../autograd/tape.js';
 import { Variable } from '../autograd/variable.js';
 import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { zeros } from '../ops/creation.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import type { Config, ConfigValue, Serializable, SerializedObject } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
+import {
+  type NestedStrings,
+  StringTensor,
+  isStringValues,
+  stringTensor,
+} from '../tensor/string_tensor.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 import { chargeWeight, checkDeclaredShapes } from './allocation_budget.js';
 import { Node, type SymbolicShape, SymbolicTensor, fmtShapeNull } from './symbolic.js';
@@ -382,7 +388,10 @@ export abstract class Layer implements Serializable {
    * const y = new Dense({ units: 3 }).apply(tensor([[1, 2]]));
    */
   apply(inputs: SymbolicTensor | readonly SymbolicTensor[], opts?: CallOptions): SymbolicTensor;
-  apply(inputs: TensorLike | readonly TensorLike[], opts?: CallOptions): Tensor;
+  apply(
+    inputs: TensorLike | readonly TensorLike[] | StringTensor | NestedStrings,
+    opts?: CallOptions,
+  ): Tensor;
   apply(inputs: unknown, opts: CallOptions = {}): SymbolicTensor | Tensor {
     const out = this.applyAny(inputs, opts);
     if (Array.isArray(out)) {
@@ -406,8 +415,10 @@ export abstract class Layer implements Serializable {
   }
 
   private applyAny(inputs: unknown, opts: CallOptions): unknown {
-    const list = Array.isArray(inputs) ? (inputs as unknown[]) : [inputs];
-    const multi = Array.isArray(inputs);
+    // Nested arrays of strings are one text input, not a list of inputs.
+    const text = this.acceptsStrings && isStringValues(inputs);
+    const list = Array.isArray(inputs) && !text ? (inputs as unknown[]) : [inputs];
+    const multi = Array.isArray(inputs) && !text;
     if (list.length > 0 && list.every((x) => x instanceof SymbolicTensor)) {
       return this.applySymbolic(list as SymbolicTensor[], multi, opts);
     }
@@ -416,7 +427,19 @@ export abstract class Layer implements Serializable {
         `${this.name}: cannot mix symbolic tensors and concrete tensors in one call`,
       );
     }
-    const ts = list.map((x, i) => convertToTensor(x as TensorLike, this.name, `inputs[${i}]`));
+    const ts = list.map((x, i) => {
+      // Strings go only to layers made for them (lookup, vectorization, hashing).
+      if (x instanceof StringTensor || (this.acceptsStrings && isStringValues(x))) {
+        if (!this.acceptsStrings)
+          throw new DTypeError(
+            `${this.name}: inputs[${i}] is a string tensor; this layer takes numbers (turn text into numbers first, e.g. with TextVectorization or StringLookup)`,
+          );
+        return (x instanceof StringTensor
+          ? x
+          : stringTensor(x as NestedStrings)) as unknown as Tensor;
+      }
+      return convertToTensor(x as TensorLike, this.name, `inputs[${i}]`);
+    });
     const shapes = ts.map((t) => t.shape);
     this.checkInputs(
       shapes,
@@ -457,6 +480,11 @@ export abstract class Layer implements Serializable {
     );
     this.inboundNodes.push(node);
     return isShapeList(out) ? node.outputs : node.outputs[0]!;
+  }
+
+  /** Whether the layer takes string tensors (text layers override it). */
+  protected get acceptsStrings(): boolean {
+    return false;
   }
 
   /** Dtype of symbolic outputs; layers that change dtype override it. */

@@ -9,6 +9,7 @@ import '../../layers/convolutional.js';
 import '../../layers/pooling.js';
 import '../../layers/reshaping.js';
 import '../../layers/preprocessing/numeric.js';
+import '../../layers/preprocessing/lookup.js';
 import '../../layers/preprocessing/image.js';
 import '../../layers/preprocessing/augmentation.js';
 import { InputLayer } from '../../layers/input_layer.js';
@@ -112,6 +113,8 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'Normalization',
   'CategoryEncoding',
   'Discretization',
+  'StringLookup',
+  'IntegerLookup',
   'Rescaling',
   'Resizing',
   'CenterCrop',

@@ -1,0 +1,446 @@
+/**
+ * Keras's lookup layers: `StringLookup` and `IntegerLookup` map tokens to indices (and back,
+ * with `invert`) through a vocabulary that is given or learnt by `adapt()`: tokens sorted by
+ * count, ties by the token itself in reverse, as Keras sorts them. Index 0 is the mask token
+ * when there is one, then the out-of-vocabulary indices, then the vocabulary. Outputs are
+ * indices or, as `CategoryEncoding` makes them, one-hot, multi-hot, counts or TF-IDF.
+ */
+import { Dataset } from '../../data/dataset.js';
+import { flattenElement } from '../../data/structure.js';
+import { ValueError } from '../../errors.js';
+import { tensor } from '../../ops/creation.js';
+import { fingerprint64 } from '../../ops/farmhash.js';
+import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
+import { StringTensor, stringTensor } from '../../tensor/string_tensor.js';
+import { Tensor, convertToTensor } from '../../tensor/tensor.js';
+import { type CallOptions, Layer, type LayerArgs, singleShape } from '../layer.js';
+import type { SymbolicShape } from '../symbolic.js';
+import { CategoryEncoding } from './numeric.js';
+
+/** Output modes of the lookup layers. */
+export type LookupOutputMode = 'int' | 'one_hot' | 'multi_hot' | 'count' | 'tf_idf';
+
+type Token = string | number;
+
+/** Options shared by {@link StringLookup} and {@link IntegerLookup}. */
+export interface LookupArgs<T extends Token> extends LayerArgs {
+  /** Vocabulary size, mask and OOV indices included (default: no limit). */
+  maxTokens?: number | null;
+  /** How many indices unknown tokens hash into (default 1). */
+  numOovIndices?: number;
+  /** A token that maps to index 0 (and stays masked); default none. */
+  maskToken?: T | null;
+  /** The token returned for OOV indices with `invert` (default `'[UNK]'` / −1). */
+  oovToken?: T;
+  /** A vocabulary instead of `adapt()`. */
+  vocabulary?: readonly T[] | null;
+  /** With `outputMode: 'tf_idf'` and a vocabulary, one weight per term. */
+  idfWeights?: readonly number[] | null;
+  /** Map indices back to tokens (default false). */
+  invert?: boolean;
+  /** `'int'` (default), `'one_hot'`, `'multi_hot'`, `'count'` or `'tf_idf'`. */
+  outputMode?: LookupOutputMode;
+  /** In the encoded modes, output `maxTokens` columns even when the vocabulary is smaller. */
+  padToMaxTokens?: boolean;
+  /** Sparse outputs are not supported (default false). */
+  sparse?: boolean;
+}
+
+/** Unicode code-point order (what NumPy's sort of UTF-8 bytes gives). */
+function compareTokens(a: Token, b: Token): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  const ia = x[Symbol.iterator]();
+  const ib = y[Symbol.iterator]();
+  for (;;) {
+    const ca = ia.next();
+    const cb = ib.next();
+    if (ca.done || cb.done) return (ca.done ? 0 : 1) - (cb.done ? 0 : 1);
+    const d = ca.value.codePointAt(0)! - cb.value.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+}
+
+/**
+ * The lookup core of {@link StringLookup} and {@link IntegerLookup}.
+ */
+export abstract class IndexLookup<T extends Token> extends Layer {
+  readonly maxTokens: number | null;
+  readonly numOovIndices: number;
+  readonly maskToken: T | null;
+  readonly oovToken: T;
+  readonly invert: boolean;
+  readonly outputMode: LookupOutputMode;
+  readonly padToMaxTokens: boolean;
+  private vocab: T[] = [];
+  private index = new Map<T, number>();
+  private idf: Float32Array | null = null;
+  private hasVocabulary = false;
+  private readonly inputVocabulary: readonly T[] | null;
+  private readonly inputIdf: readonly number[] | null;
+
+  protected abstract get kind(): string;
+  protected abstract isToken(v: unknown): v is T;
+  /** The OOV index offset of an unknown token (ints: floor-mod; strings: FarmHash64). */
+  protected abstract oovBucket(token: T, buckets: number): number;
+
+  constructor(args: LookupArgs<T>, defaultOov: T) {
+    super(args);
+    const where = () =>
+      `${this.name} (${(this.constructor as unknown as { className: string }).className})`;
+    this.maxTokens = args.maxTokens ?? null;
+    this.numOovIndices = args.numOovIndices ?? 1;
+    this.maskToken = args.maskToken ?? null;
+    this.oovToken = args.oovToken ?? defaultOov;
+    this.invert = args.invert ?? false;
+    this.outputMode = args.outputMode ?? 'int';
+    this.padToMaxTokens = args.padToMaxTokens ?? false;
+    if (!['int', 'one_hot', 'multi_hot', 'count', 'tf_idf'].includes(this.outputMode))
+      throw new ValueError(
+        `${where()}: outputMode must be 'int', 'one_hot', 'multi_hot', 'count' or 'tf_idf', got '${this.outputMode}'`,
+      );
+    if (args.sparse) throw new ValueError(`${where()}: sparse outputs are not supported`);
+    if (!Number.isInteger(this.numOovIndices) || this.numOovIndices < 0)
+      throw new ValueError(
+        `${where()}: numOovIndices must be a non-negative integer, got ${this.numOovIndices}`,
+      );
+    if (this.invert && this.outputMode !== 'int')
+      throw new ValueError(
+        `${where()}: invert works only with outputMode 'int', got '${this.outputMode}'`,
+      );
+    if (
+      this.maxTokens !== null &&
+      (!Number.isInteger(this.maxTokens) || this.maxTokens <= this.tokenStart())
+    )
+      throw new ValueError(
+        `${where()}: maxTokens must be an integer larger than the ${this.tokenStart()} mask and OOV indices, got ${this.maxTokens}`,
+      );
+    if (this.padToMaxTokens && this.maxTokens === null)
+      throw new ValueError(`${where()}: padToMaxTokens needs maxTokens`);
+    this.inputVocabulary = args.vocabulary ?? null;
+    this.inputIdf = args.idfWeights ?? null;
+    if (this.inputVocabulary) this.setVocabulary(this.inputVocabulary, this.inputIdf ?? undefined);
+    this.built = true;
+  }
+
+  protected where(): string {
+    return `${this.name} (${(this.constructor as unknown as { className: string }).className})`;
+  }
+
+  /** Indices before the vocabulary: the mask (if any) and the OOV indices. */
+  private tokenStart(): number {
+    return (this.maskToken !== null ? 1 : 0) + this.numOovIndices;
+  }
+
+  /**
+   * The whole vocabulary by index: the mask token, the OOV token (once per OOV index), then
+   * the terms.
+   * @example layer.getVocabulary() // ['[UNK]', 'd', 'z', 'c', 'b', 'a']
+   */
+  getVocabulary(includeSpecialTokens = true): T[] {
+    if (!includeSpecialTokens) return [...this.vocab];
+    return [
+      ...(this.maskToken !== null ? [this.maskToken] : []),
+      ...new Array<T>(this.numOovIndices).fill(this.oovToken),
+      ...this.vocab,
+    ];
+  }
+
+  /** How many indices the layer outputs into (the vocabulary with its special tokens). */
+  vocabularySize(): number {
+    return this.tokenStart() + this.vocab.length;
+  }
+
+  /**
+   * Sets the vocabulary (and, for `'tf_idf'`, the idf weights): the terms, with or without
+   * the mask and OOV tokens in front as `getVocabulary` returns them.
+   * @example layer.setVocabulary(['a', 'b', 'c'], [0.25, 0.75, 0.6]);
+   */
+  setVocabulary(vocabulary: readonly T[], idfWeights?: readonly number[]): void {
+    const where = this.where();
+    let terms = [...vocabulary];
+    for (const t of terms)
+      if (!this.isToken(t))
+        throw new ValueError(
+          `${where}: the vocabulary holds ${JSON.stringify(t)}, not a ${this.kind}`,
+        );
+    let idf = idfWeights ? [...idfWeights] : null;
+    // The special tokens at the front are allowed (getVocabulary's output), and dropped here.
+    let lead = 0;
+    if (this.maskToken !== null && terms[0] === this.maskToken) lead++;
+    while (
+      lead < terms.length &&
+      terms[lead] === this.oovToken &&
+      lead < (this.maskToken !== null ? 1 : 0) + this.numOovIndices
+    )
+      lead++;
+    const leadIdf = idf ? idf.slice(0, lead) : [];
+    terms = terms.slice(lead);
+    if (idf) idf = idf.slice(lead);
+    if (this.maskToken !== null && terms.includes(this.maskToken))
+      throw new ValueError(
+        `${where}: the mask token ${JSON.stringify(this.maskToken)} is in the vocabulary, not first`,
+      );
+    if (this.numOovIndices > 0 && terms.includes(this.oovToken))
+      throw new ValueError(
+        `${where}: the OOV token ${JSON.stringify(this.oovToken)} is in the vocabulary, not at its place`,
+      );
+    const seen = new Set<T>();
+    for (const t of terms) {
+      if (seen.has(t))
+        throw new ValueError(`${where}: the vocabulary repeats ${JSON.stringify(t)}`);
+      seen.add(t);
+    }
+    if (this.maxTokens !== null && terms.length + this.tokenStart() > this.maxTokens)
+      throw new ValueError(
+        `${where}: a vocabulary of ${terms.length} terms plus ${this.tokenStart()} special indices exceeds maxTokens ${this.maxTokens}`,
+      );
+    if (this.outputMode === 'tf_idf') {
+      if (!idf)
+        throw new ValueError(`${where}: outputMode 'tf_idf' needs idfWeights with the vocabulary`);
+      if (idf.length !== terms.length)
+        throw new ValueError(`${where}: ${idf.length} idf weights for ${terms.length} terms`);
+      // OOV indices get the mean weight unless given (Keras's rule).
+      const mean = idf.reduce((a, w) => a + w, 0) / Math.max(1, idf.length);
+      const oovW =
+        leadIdf.length > (this.maskToken !== null ? 1 : 0) ? leadIdf[leadIdf.length - 1]! : mean;
+      const w = new Float32Array(this.outputDepth(terms.length));
+      for (let i = 0; i < this.tokenStart(); i++)
+        w[i] = this.maskToken !== null && i === 0 ? 0 : oovW;
+      idf.forEach((v, i) => {
+        w[this.tokenStart() + i] = v;
+      });
+      this.idf = w;
+    } else if (idf) throw new ValueError(`${where}: idfWeights apply only to outputMode 'tf_idf'`);
+    this.vocab = terms;
+    this.index = new Map(terms.map((t, i) => [t, i + this.tokenStart()]));
+    this.hasVocabulary = true;
+  }
+
+  private outputDepth(terms = this.vocab.length): number {
+    return this.padToMaxTokens && this.maxTokens !== null
+      ? this.maxTokens
+      : this.tokenStart() + terms;
+  }
+
+  /** The tokens of the input, flat, with its shape. */
+  protected abstract tokensOf(x: unknown): { tokens: T[]; shape: number[] };
+
+  /**
+   * Learns the vocabulary from data (tokens, or a dataset / iterable of batches): terms by
+   * count, ties by the term in reverse order, as Keras; `maxTokens` keeps the most frequent.
+   * @example const l = new StringLookup(); await l.adapt([['a', 'c'], ['d', 'z']]);
+   */
+  async adapt(data: unknown): Promise<void> {
+    const where = `${this.where()}.adapt`;
+    if (this.inputVocabulary) throw new ValueError(`${where}: the layer was given a vocabulary`);
+    const counts = new Map<T, number>();
+    const docCounts = new Map<T, number>();
+    let documents = 0;
+    const take = (x: unknown) => {
+      const { tokens, shape } = this.tokensOf(x);
+      for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+      // A document is a row of a 2-D batch (or the whole 1-D input, as one document each).
+      const rows = shape.length >= 2 ? shape[0]! : tokens.length;
+      const per = rows > 0 ? tokens.length / rows : 0;
+      for (let r = 0; r < rows; r++) {
+        for (const t of new Set(tokens.slice(r * per, (r + 1) * per)))
+          docCounts.set(t, (docCounts.get(t) ?? 0) + 1);
+      }
+      documents += rows;
+    };
+    const iterable =
+      data instanceof Dataset ||
+      (typeof data === 'object' &&
+        data !== null &&
+        !(data instanceof Tensor) &&
+        !(data instanceof StringTensor) &&
+        !Array.isArray(data) &&
+        (Symbol.asyncIterator in data || Symbol.iterator in data));
+    if (iterable) {
+      const ds = data instanceof Dataset ? data : Dataset.from(data as Iterable<unknown>);
+      for await (const e of ds)
+        take(Array.isArray(e) ? flattenElement(e[0] as never)[0] : flattenElement(e)[0]);
+    } else take(data);
+    if (this.maskToken !== null) counts.delete(this.maskToken);
+    if (this.numOovIndices > 0) counts.delete(this.oovToken);
+    if (counts.size === 0)
+      throw new ValueError(`${where}: the data has no tokens; adapt() needs at least one`);
+    let terms = [...counts.keys()].sort(
+      (a, b) => counts.get(b)! - counts.get(a)! || compareTokens(b, a),
+    );
+    if (this.maxTokens !== null) terms = terms.slice(0, this.maxTokens - this.tokenStart());
+    let idf: number[] | undefined;
+    if (this.outputMode === 'tf_idf')
+      idf = terms.map((t) => Math.log(1 + documents / (1 + (docCounts.get(t) ?? 0))));
+    this.hasVocabulary = false;
+    this.setVocabulary(terms, idf);
+  }
+
+  /** Indices of tokens (mask → 0, unknown → an OOV index). */
+  protected lookup(tokens: readonly T[]): Int32Array {
+    const start = this.maskToken !== null ? 1 : 0;
+    return Int32Array.from(tokens, (t) => {
+      if (this.maskToken !== null && t === this.maskToken) return 0;
+      const i = this.index.get(t);
+      if (i !== undefined) return i;
+      if (this.numOovIndices === 0)
+        throw new ValueError(
+          `${this.where()}: ${JSON.stringify(t)} is not in the vocabulary and numOovIndices is 0`,
+        );
+      return start + (this.numOovIndices === 1 ? 0 : this.oovBucket(t, this.numOovIndices));
+    });
+  }
+
+  override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as unknown;
+    if (!this.hasVocabulary)
+      throw new ValueError(
+        `${this.where()}: give a vocabulary or call adapt() before using the layer`,
+      );
+    if (this.invert) return this.invertLookup(x) as unknown as Tensor;
+    const { tokens, shape } = this.tokensOf(x);
+    const ids = tensor(this.lookup(tokens), shape, 'int32');
+    if (this.outputMode === 'int') return ids;
+    const depth = this.outputDepth();
+    const mode = this.outputMode === 'tf_idf' ? 'count' : this.outputMode;
+    const enc = new CategoryEncoding({ numTokens: depth, outputMode: mode }).apply(ids) as Tensor;
+    return this.outputMode === 'tf_idf' ? enc.mul(tensor(this.idf!, [depth])) : enc;
+  }
+
+  private invertLookup(x: unknown): StringTensor | Tensor {
+    const t =
+      x instanceof Tensor ? x : convertToTensor(x as never, this.where(), 'inputs', 'int32');
+    const ids = Array.from(t.dataSync(), Number);
+    const vocab = this.getVocabulary();
+    const out = ids.map((i) => {
+      if (!Number.isInteger(i) || i < 0)
+        throw new ValueError(`${this.where()}: index ${i} is not a valid index`);
+      return i < vocab.length ? vocab[i]! : this.oovToken;
+    });
+    return this.kind === 'string'
+      ? new StringTensor(out as string[], t.shape)
+      : tensor(Int32Array.from(out as number[]), t.shape, 'int32');
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const s = singleShape(inputShape, this);
+    if (this.outputMode === 'int') return s;
+    const depth = this.outputDepth();
+    return new CategoryEncoding({
+      numTokens: depth,
+      outputMode: this.outputMode === 'tf_idf' ? 'count' : this.outputMode,
+    }).computeOutputShape(s);
+  }
+
+  override getConfig(): Config {
+    return {
+      ...super.getConfig(),
+      maxTokens: this.maxTokens,
+      numOovIndices: this.numOovIndices,
+      maskToken: this.maskToken as ConfigValue,
+      oovToken: this.oovToken as ConfigValue,
+      // An adapted vocabulary travels in the config (Keras reads a vocabulary list there too),
+      // so a saved model keeps it without an assets folder.
+      vocabulary: this.hasVocabulary ? (this.getVocabulary() as ConfigValue) : null,
+      idfWeights:
+        this.idf && this.hasVocabulary
+          ? Array.from(this.idf.subarray(0, this.vocabularySize()))
+          : null,
+      invert: this.invert,
+      outputMode: this.outputMode,
+      padToMaxTokens: this.padToMaxTokens,
+      sparse: false,
+    };
+  }
+}
+
+/**
+ * Maps strings to integer indices through a vocabulary (Keras's `StringLookup`): given, or
+ * learnt by `adapt()`; unknown strings hash into the OOV indices by FarmHash64, as Keras.
+ *
+ * Formula: `y = index(x)` (mask → 0, OOV → an OOV index), or encoded by `outputMode`.
+ *
+ * Shape: `'int'` keeps the shape; encoded modes as {@link CategoryEncoding}.
+ * @example new StringLookup({ vocabulary: ['a', 'b', 'c', 'd'] }).apply(tensor([['a', 'c', 'd'], ['d', 'z', 'b']]) as never) // [[1, 3, 4], [4, 0, 2]]
+ */
+export class StringLookup extends IndexLookup<string> {
+  static override readonly className = 'StringLookup';
+  protected get kind(): string {
+    return 'string';
+  }
+
+  protected override get acceptsStrings(): boolean {
+    return true;
+  }
+
+  constructor(args: LookupArgs<string> = {}) {
+    super(args, '[UNK]');
+  }
+
+  protected isToken(v: unknown): v is string {
+    return typeof v === 'string';
+  }
+
+  protected oovBucket(token: string, buckets: number): number {
+    return Number(fingerprint64(token) % BigInt(buckets));
+  }
+
+  protected tokensOf(x: unknown): { tokens: string[]; shape: number[] } {
+    const t =
+      x instanceof StringTensor
+        ? x
+        : typeof x === 'string' || Array.isArray(x)
+          ? stringTensor(x as string[])
+          : null;
+    if (!t)
+      throw new ValueError(
+        `${this.where()}: inputs must be strings (a string tensor or arrays of strings), got ${x instanceof Tensor ? `a ${x.dtype} tensor` : typeof x}`,
+      );
+    return { tokens: [...t.values], shape: [...t.shape] };
+  }
+}
+registerSerializable('layer', StringLookup);
+
+/**
+ * Maps integers to indices through a vocabulary (Keras's `IntegerLookup`): given, or learnt
+ * by `adapt()`; unknown integers fall into the OOV indices by floor-mod, as Keras.
+ *
+ * Formula: `y = index(x)` (mask → 0, OOV → an OOV index), or encoded by `outputMode`.
+ *
+ * Shape: `'int'` keeps the shape; encoded modes as {@link CategoryEncoding}.
+ * @example new IntegerLookup({ vocabulary: [12, 36, 1138, 42] }).apply(tensor([[12, 1138, 42]], undefined, 'int32')) // [[1, 3, 4]]
+ */
+export class IntegerLookup extends IndexLookup<number> {
+  static override readonly className = 'IntegerLookup';
+  protected get kind(): string {
+    return 'integer';
+  }
+
+  constructor(args: LookupArgs<number> = {}) {
+    super(args, -1);
+  }
+
+  protected isToken(v: unknown): v is number {
+    return typeof v === 'number' && Number.isInteger(v);
+  }
+
+  protected oovBucket(token: number, buckets: number): number {
+    return ((token % buckets) + buckets) % buckets;
+  }
+
+  protected tokensOf(x: unknown): { tokens: number[]; shape: number[] } {
+    if (x instanceof StringTensor)
+      throw new ValueError(`${this.where()}: inputs must be integers, got strings`);
+    const t =
+      x instanceof Tensor ? x : convertToTensor(x as never, this.where(), 'inputs', 'int32');
+    const tokens = Array.from(t.dataSync(), Number);
+    tokens.forEach((v, i) => {
+      if (!Number.isInteger(v))
+        throw new ValueError(`${this.where()}: input ${i} is ${v}, not an integer`);
+    });
+    return { tokens, shape: [...t.shape] };
+  }
+}
+registerSerializable('layer', IntegerLookup);
