@@ -252,6 +252,8 @@ export {
   StringLookup,
   IntegerLookup,
   type LookupArgs,
+  TextVectorization,
+  type TextVectorizationArgs,
   Rescaling,
   type RescalingArgs,
   Resizing,

@@ -180,3 +180,7 @@ export {
   type LookupArgs,
   type LookupOutputMode,
 } from './preprocessing/lookup.js';
+export {
+  TextVectorization,
+  type TextVectorizationArgs,
+} from './preprocessing/text_vectorization.js';

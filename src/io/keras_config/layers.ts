@@ -10,6 +10,7 @@ import '../../layers/pooling.js';
 import '../../layers/reshaping.js';
 import '../../layers/preprocessing/numeric.js';
 import '../../layers/preprocessing/lookup.js';
+import '../../layers/preprocessing/text_vectorization.js';
 import '../../layers/preprocessing/image.js';
 import '../../layers/preprocessing/augmentation.js';
 import { InputLayer } from '../../layers/input_layer.js';
@@ -115,6 +116,7 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'Discretization',
   'StringLookup',
   'IntegerLookup',
+  'TextVectorization',
   'Rescaling',
   'Resizing',
   'CenterCrop',

@@ -128,9 +128,17 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     return `${this.name} (${(this.constructor as unknown as { className: string }).className})`;
   }
 
-  /** Indices before the vocabulary: the mask (if any) and the OOV indices. */
+  /**
+   * Whether the mask token holds index 0: only in `'int'` mode, as Keras (in the encoded
+   * modes mask tokens count nowhere).
+   */
+  private get masks(): boolean {
+    return this.maskToken !== null && this.outputMode === 'int';
+  }
+
+  /** Indices before the vocabulary: the mask (int mode) and the OOV indices. */
   private tokenStart(): number {
-    return (this.maskToken !== null ? 1 : 0) + this.numOovIndices;
+    return (this.masks ? 1 : 0) + this.numOovIndices;
   }
 
   /**
@@ -141,7 +149,7 @@ export abstract class IndexLookup<T extends Token> extends Layer {
   getVocabulary(includeSpecialTokens = true): T[] {
     if (!includeSpecialTokens) return [...this.vocab];
     return [
-      ...(this.maskToken !== null ? [this.maskToken] : []),
+      ...(this.masks ? [this.maskToken as T] : []),
       ...new Array<T>(this.numOovIndices).fill(this.oovToken),
       ...this.vocab,
     ];
@@ -168,13 +176,8 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     let idf = idfWeights ? [...idfWeights] : null;
     // The special tokens at the front are allowed (getVocabulary's output), and dropped here.
     let lead = 0;
-    if (this.maskToken !== null && terms[0] === this.maskToken) lead++;
-    while (
-      lead < terms.length &&
-      terms[lead] === this.oovToken &&
-      lead < (this.maskToken !== null ? 1 : 0) + this.numOovIndices
-    )
-      lead++;
+    if (this.masks && terms[0] === this.maskToken) lead++;
+    while (lead < terms.length && terms[lead] === this.oovToken && lead < this.tokenStart()) lead++;
     const leadIdf = idf ? idf.slice(0, lead) : [];
     terms = terms.slice(lead);
     if (idf) idf = idf.slice(lead);
@@ -203,11 +206,9 @@ export abstract class IndexLookup<T extends Token> extends Layer {
         throw new ValueError(`${where}: ${idf.length} idf weights for ${terms.length} terms`);
       // OOV indices get the mean weight unless given (Keras's rule).
       const mean = idf.reduce((a, w) => a + w, 0) / Math.max(1, idf.length);
-      const oovW =
-        leadIdf.length > (this.maskToken !== null ? 1 : 0) ? leadIdf[leadIdf.length - 1]! : mean;
+      const oovW = leadIdf.length > (this.masks ? 1 : 0) ? leadIdf[leadIdf.length - 1]! : mean;
       const w = new Float32Array(this.outputDepth(terms.length));
-      for (let i = 0; i < this.tokenStart(); i++)
-        w[i] = this.maskToken !== null && i === 0 ? 0 : oovW;
+      for (let i = 0; i < this.tokenStart(); i++) w[i] = this.masks && i === 0 ? 0 : oovW;
       idf.forEach((v, i) => {
         w[this.tokenStart() + i] = v;
       });
@@ -235,20 +236,13 @@ export abstract class IndexLookup<T extends Token> extends Layer {
   async adapt(data: unknown): Promise<void> {
     const where = `${this.where()}.adapt`;
     if (this.inputVocabulary) throw new ValueError(`${where}: the layer was given a vocabulary`);
-    const counts = new Map<T, number>();
-    const docCounts = new Map<T, number>();
-    let documents = 0;
+    const rows: T[][] = [];
     const take = (x: unknown) => {
       const { tokens, shape } = this.tokensOf(x);
-      for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-      // A document is a row of a 2-D batch (or the whole 1-D input, as one document each).
-      const rows = shape.length >= 2 ? shape[0]! : tokens.length;
-      const per = rows > 0 ? tokens.length / rows : 0;
-      for (let r = 0; r < rows; r++) {
-        for (const t of new Set(tokens.slice(r * per, (r + 1) * per)))
-          docCounts.set(t, (docCounts.get(t) ?? 0) + 1);
-      }
-      documents += rows;
+      // A document is a row of a 2-D batch; in a 1-D input each token is its own.
+      const n = shape.length >= 2 ? shape[0]! : tokens.length;
+      const per = n > 0 ? tokens.length / n : 0;
+      for (let r = 0; r < n; r++) rows.push(tokens.slice(r * per, (r + 1) * per));
     };
     const iterable =
       data instanceof Dataset ||
@@ -263,6 +257,22 @@ export abstract class IndexLookup<T extends Token> extends Layer {
       for await (const e of ds)
         take(Array.isArray(e) ? flattenElement(e[0] as never)[0] : flattenElement(e)[0]);
     } else take(data);
+    this.learn(rows, where);
+  }
+
+  /**
+   * Learns the vocabulary from documents given as token lists (terms by count, ties by the
+   * term in reverse; idf weights from document counts).
+   * @example lookup.learn([['a', 'b'], ['b']], 'adapt')
+   */
+  learn(rows: readonly (readonly T[])[], where = `${this.where()}.adapt`): void {
+    if (this.inputVocabulary) throw new ValueError(`${where}: the layer was given a vocabulary`);
+    const counts = new Map<T, number>();
+    const docCounts = new Map<T, number>();
+    for (const row of rows) {
+      for (const t of row) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const t of new Set(row)) docCounts.set(t, (docCounts.get(t) ?? 0) + 1);
+    }
     if (this.maskToken !== null) counts.delete(this.maskToken);
     if (this.numOovIndices > 0) counts.delete(this.oovToken);
     if (counts.size === 0)
@@ -273,16 +283,57 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     if (this.maxTokens !== null) terms = terms.slice(0, this.maxTokens - this.tokenStart());
     let idf: number[] | undefined;
     if (this.outputMode === 'tf_idf')
-      idf = terms.map((t) => Math.log(1 + documents / (1 + (docCounts.get(t) ?? 0))));
+      idf = terms.map((t) => Math.log(1 + rows.length / (1 + (docCounts.get(t) ?? 0))));
     this.hasVocabulary = false;
     this.setVocabulary(terms, idf);
   }
 
+  /** Whether a vocabulary is set (given or learnt). */
+  get ready(): boolean {
+    return this.hasVocabulary;
+  }
+
+  /**
+   * Indices of tokens (what `'int'` mode outputs; a mask token is −1 in the encoded modes).
+   * @example lookup.lookupTokens(['a', 'z']) // Int32Array [1, 0]
+   */
+  lookupTokens(tokens: readonly T[]): Int32Array {
+    if (!this.hasVocabulary)
+      throw new ValueError(
+        `${this.where()}: give a vocabulary or call adapt() before using the layer`,
+      );
+    return this.lookup(tokens);
+  }
+
+  /**
+   * Rows of looked-up ids (of any lengths) encoded by the output mode: `[rows, depth]`.
+   * @example lookup.encodeRows([lookup.lookupTokens(['a', 'b'])])
+   */
+  encodeRows(rows: readonly Int32Array[]): Tensor {
+    if (this.outputMode === 'int' || this.outputMode === 'one_hot')
+      throw new ValueError(
+        `${this.where()}: encodeRows needs outputMode 'multi_hot', 'count' or 'tf_idf'`,
+      );
+    const depth = this.outputDepth();
+    const out = new Float32Array(rows.length * depth);
+    rows.forEach((ids, r) => {
+      for (const id of ids) {
+        if (id < 0) continue;
+        if (this.outputMode === 'multi_hot') out[r * depth + id] = 1;
+        else out[r * depth + id]! += 1;
+      }
+    });
+    if (this.outputMode === 'tf_idf')
+      for (let i = 0; i < out.length; i++) out[i]! *= this.idf![i % depth];
+    return tensor(out, [rows.length, depth]);
+  }
+
   /** Indices of tokens (mask → 0, unknown → an OOV index). */
   protected lookup(tokens: readonly T[]): Int32Array {
-    const start = this.maskToken !== null ? 1 : 0;
+    const start = this.masks ? 1 : 0;
     return Int32Array.from(tokens, (t) => {
-      if (this.maskToken !== null && t === this.maskToken) return 0;
+      // A mask token is index 0 in int mode; in the encoded modes it counts nowhere (−1).
+      if (this.maskToken !== null && t === this.maskToken) return this.masks ? 0 : -1;
       const i = this.index.get(t);
       if (i !== undefined) return i;
       if (this.numOovIndices === 0)
@@ -301,12 +352,38 @@ export abstract class IndexLookup<T extends Token> extends Layer {
       );
     if (this.invert) return this.invertLookup(x) as unknown as Tensor;
     const { tokens, shape } = this.tokensOf(x);
-    const ids = tensor(this.lookup(tokens), shape, 'int32');
-    if (this.outputMode === 'int') return ids;
+    const ids = this.lookup(tokens);
+    if (this.outputMode === 'int') return tensor(ids, shape, 'int32');
+    return this.encode(ids, shape);
+  }
+
+  /**
+   * Encodes looked-up ids (−1: a mask token, counted nowhere) by the output mode, as
+   * {@link CategoryEncoding} does: rows along the last axis (a rank-1 input is one row).
+   */
+  protected encode(ids: Int32Array, shape: readonly number[]): Tensor {
     const depth = this.outputDepth();
-    const mode = this.outputMode === 'tf_idf' ? 'count' : this.outputMode;
-    const enc = new CategoryEncoding({ numTokens: depth, outputMode: mode }).apply(ids) as Tensor;
-    return this.outputMode === 'tf_idf' ? enc.mul(tensor(this.idf!, [depth])) : enc;
+    if (this.outputMode === 'one_hot') {
+      const res = new Float32Array(ids.length * depth);
+      ids.forEach((id, i) => {
+        if (id >= 0) res[i * depth + id] = 1;
+      });
+      const s = shape.length > 1 && shape[shape.length - 1] === 1 ? shape.slice(0, -1) : shape;
+      return tensor(res, [...s, depth]);
+    }
+    const rows = shape.length >= 2 ? shape.slice(0, -1).reduce((a, d) => a * d, 1) : 1;
+    const per = rows > 0 ? ids.length / rows : 0;
+    const out = new Float32Array(rows * depth);
+    for (let r = 0; r < rows; r++)
+      for (let k = 0; k < per; k++) {
+        const id = ids[r * per + k]!;
+        if (id < 0) continue;
+        if (this.outputMode === 'multi_hot') out[r * depth + id] = 1;
+        else out[r * depth + id]! += 1;
+      }
+    if (this.outputMode === 'tf_idf')
+      for (let i = 0; i < out.length; i++) out[i]! *= this.idf![i % depth];
+    return tensor(out, shape.length >= 2 ? [...shape.slice(0, -1), depth] : [depth]);
   }
 
   private invertLookup(x: unknown): StringTensor | Tensor {
