@@ -254,6 +254,8 @@ export {
   type LookupArgs,
   TextVectorization,
   type TextVectorizationArgs,
+  Hashing,
+  type HashingArgs,
   Rescaling,
   type RescalingArgs,
   Resizing,

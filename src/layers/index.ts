@@ -184,3 +184,4 @@ export {
   TextVectorization,
   type TextVectorizationArgs,
 } from './preprocessing/text_vectorization.js';
+export { Hashing, type HashingArgs } from './preprocessing/hashing.js';

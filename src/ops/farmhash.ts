@@ -170,3 +170,49 @@ const utf8 = new TextEncoder();
 export function fingerprint64(data: string | Uint8Array): bigint {
   return hash64(typeof data === 'string' ? utf8.encode(data) : data);
 }
+
+function rotl(v: bigint, s: bigint): bigint {
+  return ((v << s) | (v >> (64n - s))) & MASK;
+}
+
+/**
+ * SipHash-2-4 of a string's UTF-8 bytes with a 128-bit key `[k0, k1]`: TensorFlow's
+ * `to_hash_bucket_strong`, which Keras's `Hashing` uses when given a `salt`.
+ * @example sipHash64('A', [133n, 137n]) % 3n
+ */
+export function sipHash64(data: string | Uint8Array, key: readonly [bigint, bigint]): bigint {
+  const b = typeof data === 'string' ? utf8.encode(data) : data;
+  let v0 = key[0] ^ 0x736f6d6570736575n;
+  let v1 = key[1] ^ 0x646f72616e646f6dn;
+  let v2 = key[0] ^ 0x6c7967656e657261n;
+  let v3 = key[1] ^ 0x7465646279746573n;
+  const round = () => {
+    v0 = add(v0, v1);
+    v1 = rotl(v1, 13n) ^ v0;
+    v0 = rotl(v0, 32n);
+    v2 = add(v2, v3);
+    v3 = rotl(v3, 16n) ^ v2;
+    v0 = add(v0, v3);
+    v3 = rotl(v3, 21n) ^ v0;
+    v2 = add(v2, v1);
+    v1 = rotl(v1, 17n) ^ v2;
+    v2 = rotl(v2, 32n);
+  };
+  const full = b.length - (b.length % 8);
+  for (let i = 0; i < full; i += 8) {
+    const m = fetch64(b, i);
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+  let last = BigInt(b.length & 0xff) << 56n;
+  for (let i = 0; i < b.length - full; i++) last |= BigInt(b[full + i]!) << BigInt(8 * i);
+  v3 ^= last;
+  round();
+  round();
+  v0 ^= last;
+  v2 ^= 0xffn;
+  for (let i = 0; i < 4; i++) round();
+  return (v0 ^ v1 ^ v2 ^ v3) & MASK;
+}

@@ -11,6 +11,7 @@ import '../../layers/reshaping.js';
 import '../../layers/preprocessing/numeric.js';
 import '../../layers/preprocessing/lookup.js';
 import '../../layers/preprocessing/text_vectorization.js';
+import '../../layers/preprocessing/hashing.js';
 import '../../layers/preprocessing/image.js';
 import '../../layers/preprocessing/augmentation.js';
 import { InputLayer } from '../../layers/input_layer.js';
@@ -117,6 +118,7 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'StringLookup',
   'IntegerLookup',
   'TextVectorization',
+  'Hashing',
   'Rescaling',
   'Resizing',
   'CenterCrop',
@@ -243,6 +245,7 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   SeparableConv2D: { filters: 1, kernelSize: 1 },
   CategoryEncoding: { numTokens: 1 },
   Discretization: { binBoundaries: [0] },
+  Hashing: { numBins: 2 },
   Rescaling: { scale: 1 },
   Resizing: { height: 2, width: 2 },
   CenterCrop: { height: 2, width: 2 },
