@@ -404,6 +404,7 @@ export {
   type CsvSource,
 } from './data/csv.js';
 export { CsvParser, type CsvParseOptions } from './io/csv.js';
+export { textDatasetFromDirectory, type TextDatasetOptions } from './data/text_dataset.js';
 export {
   imageDatasetFromDirectory,
   indexImageDirectory,

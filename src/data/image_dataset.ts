@@ -125,7 +125,11 @@ export async function decodeImage(
  * Image files of a folder, recursively, in Keras's order (`sorted(os.walk(dir))`): a folder's
  * own files sorted by name, then each sub-folder's, folders sorted by path.
  */
-async function listImages(dir: string, followLinks: boolean): Promise<string[]> {
+async function listImages(
+  dir: string,
+  followLinks: boolean,
+  extensions: readonly string[] = EXTENSIONS,
+): Promise<string[]> {
   const { readdir, stat } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -139,7 +143,7 @@ async function listImages(dir: string, followLinks: boolean): Promise<string[]> 
       const isDir =
         e.isDirectory() || (followLinks && e.isSymbolicLink() && (await stat(p)).isDirectory());
       if (isDir) await walk(p);
-      else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) files.push(e.name);
+      else if (extensions.some((x) => e.name.toLowerCase().endsWith(x))) files.push(e.name);
     }
     filesOf.set(d, files.sort(byName));
   };
@@ -161,9 +165,15 @@ export async function indexImageDirectory(
     classNames?: readonly string[];
     shuffle?: boolean;
     seed?: number;
+    /** File extensions to list (default PNG and JPEG). */
+    formats?: readonly string[];
+    /** What the files are, for messages (default 'images'). */
+    what?: string;
+    /** The calling function, for messages. */
+    op?: string;
   } = {},
 ): Promise<{ paths: string[]; labels: number[]; classNames: string[] }> {
-  const op = 'imageDatasetFromDirectory';
+  const op = opts.op ?? 'imageDatasetFromDirectory';
   const { readdir } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const labelsOpt = opts.labels === undefined ? 'inferred' : opts.labels;
@@ -184,12 +194,12 @@ export async function indexImageDirectory(
       classNames = [...opts.classNames];
     } else classNames = dirs;
     for (let k = 0; k < classNames.length; k++) {
-      const files = await listImages(join(directory, classNames[k]!), false);
+      const files = await listImages(join(directory, classNames[k]!), false, opts.formats);
       paths.push(...files);
       labels.push(...files.map(() => k));
     }
   } else {
-    paths = await listImages(directory, false);
+    paths = await listImages(directory, false, opts.formats);
     if (Array.isArray(labelsOpt)) {
       if (labelsOpt.length !== paths.length)
         throw new ValueError(
@@ -200,7 +210,7 @@ export async function indexImageDirectory(
   }
   if (paths.length === 0)
     throw new ValueError(
-      `${op}: no images found in ${directory} (looked for ${EXTENSIONS.join(', ')})`,
+      `${op}: no ${opts.what ?? 'images'} found in ${directory} (looked for ${(opts.formats ?? EXTENSIONS).join(', ')})`,
     );
   // Keras shuffles paths and labels with two generators from the same seed: the same order.
   if (opts.shuffle ?? true) {
