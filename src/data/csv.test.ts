@@ -11,6 +11,7 @@ import { Dense } from '../layers/dense.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
 import { setSeed } from '../ops/random.js';
+import type { StringTensor } from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { csvDataset } from './csv.js';
 
@@ -104,6 +105,26 @@ describe('csvDataset', () => {
     expect(a.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(
       b.getWeights().map((w) => Array.from(w.dataSync())),
     );
+  });
+
+  it('reads string columns as string tensors (quoted fields with commas and line breaks intact)', async () => {
+    const ds = csvDataset(
+      { text: 'text,label\n"great, fun film",1\n"line one\nline two",0\nplain,1\n' },
+      { columnTypes: { text: 'string', label: 'int32' }, labelName: 'label', batchSize: 2 },
+    );
+    const [[f0, y0], [f1]] = (await ds.toArray()) as [Record<string, StringTensor>, Tensor][];
+    expect(f0!.text!.stringsSync()).toEqual(['great, fun film', 'line one\nline two']);
+    expect(Array.from(y0!.dataSync())).toEqual([1, 0]);
+    expect(f1!.text!.stringsSync()).toEqual(['plain']);
+    expect(() =>
+      csvDataset({ text: 'a\n' }, { columnTypes: { a: 'string' }, packFeatures: true }),
+    ).not.toThrow();
+    await expect(
+      csvDataset(
+        { text: 'a,b\nx,1\n' },
+        { columnTypes: { a: 'string' }, labelName: 'b', packFeatures: true },
+      ).toArray(),
+    ).rejects.toThrow(/packFeatures needs numeric feature columns; 'a' is a string column/);
   });
 
   it('names the row and column of a bad value, a missing one, a short row and an unknown column', async () => {

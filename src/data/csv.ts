@@ -6,12 +6,13 @@
 import { ValueError } from '../errors.js';
 import { CsvParser } from '../io/csv.js';
 import { tensor } from '../ops/creation.js';
+import { StringTensor } from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Dataset, UNKNOWN_CARDINALITY } from './dataset.js';
 import type { Element } from './structure.js';
 
 /** A column's dtype in a CSV dataset. */
-export type CsvColumnType = 'float32' | 'int32';
+export type CsvColumnType = 'float32' | 'int32' | 'string';
 
 /** Options of {@link csvDataset}. */
 export interface CsvDatasetOptions {
@@ -93,7 +94,7 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
       columns: { index: number; name: string; type: CsvColumnType }[];
       label: { index: number; type: CsvColumnType } | null;
     } | null = null;
-    let rows: number[][] = [];
+    let rows: (number | string)[][] = [];
     let rowNo = 0;
     let headerSeen = !header;
     const makePlan = (width: number) => {
@@ -110,9 +111,13 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
           );
       const typeOf = (n: string): CsvColumnType => {
         const t = opts.columnTypes?.[n] ?? 'float32';
-        if (t !== 'float32' && t !== 'int32')
+        if (t !== 'float32' && t !== 'int32' && t !== 'string')
           throw new ValueError(
-            `${op}: column '${n}' has type '${t}'; expected 'float32' or 'int32'`,
+            `${op}: column '${n}' has type '${t}'; expected 'float32', 'int32' or 'string'`,
+          );
+        if (t === 'string' && opts.packFeatures && n !== opts.labelName)
+          throw new ValueError(
+            `${op}: packFeatures needs numeric feature columns; '${n}' is a string column`,
           );
         return t;
       };
@@ -125,7 +130,9 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
           : null,
       };
     };
-    const value = (raw: string, col: string, type: CsvColumnType): number => {
+    const value = (raw: string, col: string, type: CsvColumnType): number | string => {
+      // Text columns keep the field as written (quotes removed by the parser).
+      if (type === 'string') return raw;
       const s = raw.trim();
       if (s === '' || (opts.naValue !== undefined && s === opts.naValue)) {
         const d = opts.columnDefaults?.[col];
@@ -153,14 +160,18 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
         );
       return num;
     };
-    const toElement = (block: number[][]): Element => {
+    const toElement = (block: (number | string)[][]): Element => {
       const p = plan!;
       const one = batch === null;
-      const col = (j: number, type: CsvColumnType): Tensor => {
+      const col = (j: number, type: CsvColumnType): Tensor | StringTensor => {
+        if (type === 'string') {
+          const texts = block.map((r) => r[j] as string);
+          return new StringTensor(texts, one ? [] : [block.length]);
+        }
         const arr =
           type === 'int32'
-            ? Int32Array.from(block, (r) => r[j]!)
-            : Float32Array.from(block, (r) => r[j]!);
+            ? Int32Array.from(block, (r) => r[j] as number)
+            : Float32Array.from(block, (r) => r[j] as number);
         return one ? tensor(arr, [], type) : tensor(arr, [block.length], type);
       };
       let features: Element;
@@ -168,11 +179,11 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
         const k = p.columns.length;
         const arr = new Float32Array(block.length * k);
         block.forEach((r, i) => {
-          for (let j = 0; j < k; j++) arr[i * k + j] = r[j]!;
+          for (let j = 0; j < k; j++) arr[i * k + j] = r[j] as number;
         });
         features = one ? tensor(arr, [k]) : tensor(arr, [block.length, k]);
       } else {
-        const rec: Record<string, Tensor> = {};
+        const rec: Record<string, Tensor | StringTensor> = {};
         p.columns.forEach((c, j) => {
           rec[c.name] = col(j, c.type);
         });
