@@ -1,4 +1,3 @@
-import { NumpyRandomState } from '../datasets/numpy_random.js';
 /**
  * `imageDatasetFromDirectory`, Keras's `image_dataset_from_directory` (Node): one sub-folder
  * per class, PNG and JPEG files decoded by pure-JS decoders (fast-png, jpeg-js), resized to
@@ -6,44 +5,27 @@ import { NumpyRandomState } from '../datasets/numpy_random.js';
  * (NumPy's `RandomState(seed)` over the sorted file list), so the same seed gives the same
  * training and validation files as Keras.
  */
+import { NumpyRandomState } from '../datasets/numpy_random.js';
 import { ValueError } from '../errors.js';
 import { FormatError } from '../io/errors.js';
 import { resizeImages } from '../layers/preprocessing/image.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Dataset } from './dataset.js';
-import type { Element } from './structure.js';
+import type { Dataset } from './dataset.js';
+import { type DirectoryDatasetOptions, directoryDataset } from './directory_dataset.js';
 
 /** Options of {@link imageDatasetFromDirectory}, Keras's names. */
-export interface ImageDatasetOptions {
-  /** `'inferred'` (from the sub-folders, default), null (no labels), or one label per file in sorted order. */
-  labels?: 'inferred' | null | readonly number[];
-  /** `'int'` (default), `'categorical'` (one-hot), `'binary'` (two classes, `[b, 1]` float) or null. */
-  labelMode?: 'int' | 'categorical' | 'binary' | null;
-  /** The class sub-folders to use, in label order (default: all, sorted). */
-  classNames?: readonly string[];
+export interface ImageDatasetOptions extends DirectoryDatasetOptions {
   /** `'rgb'` (default), `'grayscale'` or `'rgba'`. */
   colorMode?: 'rgb' | 'grayscale' | 'rgba';
-  /** Images per batch (default 32; null: single images). */
-  batchSize?: number | null;
   /** `[height, width]` every image is resized to (default [256, 256]). */
   imageSize?: readonly [number, number];
-  /** Shuffle the files (default true), and the batches' order at each epoch. */
-  shuffle?: boolean;
-  /** Seed of the shuffle and split. */
-  seed?: number;
-  /** Fraction of the files held out for validation. */
-  validationSplit?: number;
-  /** `'training'`, `'validation'` or `'both'` (needed with validationSplit). */
-  subset?: 'training' | 'validation' | 'both';
   /** Resize interpolation (default `'bilinear'`). */
   interpolation?: 'bilinear' | 'nearest' | 'bicubic';
   /** Crop to the target aspect ratio before resizing (default false). */
   cropToAspectRatio?: boolean;
   /** Pad to the target aspect ratio before resizing (default false). */
   padToAspectRatio?: boolean;
-  /** Print `Found N files belonging to K classes.` (default true). */
-  verbose?: boolean;
 }
 
 const EXTENSIONS = ['.png', '.jpg', '.jpeg'];
@@ -234,11 +216,7 @@ export async function imageDatasetFromDirectory(
   opts: ImageDatasetOptions = {},
 ): Promise<Dataset | [Dataset, Dataset]> {
   const op = 'imageDatasetFromDirectory';
-  const { readdir, readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const labelsOpt = opts.labels === undefined ? 'inferred' : opts.labels;
-  const labelMode =
-    opts.labelMode === undefined ? (labelsOpt === null ? null : 'int') : opts.labelMode;
+  const { readFile } = await import('node:fs/promises');
   const colorMode = opts.colorMode ?? 'rgb';
   const channels = ({ rgb: 3, grayscale: 1, rgba: 4 } as const)[colorMode];
   if (!channels)
@@ -250,84 +228,16 @@ export async function imageDatasetFromDirectory(
     throw new ValueError(
       `${op}: imageSize must be two positive integers, got ${JSON.stringify(opts.imageSize)}`,
     );
-  const batchSize = opts.batchSize === undefined ? 32 : opts.batchSize;
-  if (batchSize !== null && (!Number.isInteger(batchSize) || batchSize < 1))
-    throw new ValueError(`${op}: batchSize must be a positive integer or null, got ${batchSize}`);
-  const split = opts.validationSplit;
-  if (split !== undefined && !(split > 0 && split < 1))
-    throw new ValueError(`${op}: validationSplit must be in (0, 1), got ${split}`);
-  if ((split === undefined) !== (opts.subset === undefined))
-    throw new ValueError(
-      `${op}: give validationSplit and subset together (got ${split === undefined ? 'only subset' : 'only validationSplit'})`,
-    );
-  if (opts.subset !== undefined && !['training', 'validation', 'both'].includes(opts.subset))
-    throw new ValueError(
-      `${op}: subset must be 'training', 'validation' or 'both', got '${opts.subset}'`,
-    );
-  const shuffle = opts.shuffle ?? true;
-  if (split !== undefined && shuffle && opts.seed === undefined)
-    throw new ValueError(
-      `${op}: with validationSplit and shuffle, give a seed so the two subsets do not overlap`,
-    );
-
-  const { paths, labels, classNames } = await indexImageDirectory(directory, {
-    labels: labelsOpt,
-    classNames: opts.classNames,
-    shuffle,
-    seed: opts.seed,
-  });
-  const numClasses = classNames.length || (labels.length ? Math.max(...labels) + 1 : 0);
-  if (labelMode === 'binary' && numClasses !== 2)
-    throw new ValueError(`${op}: labelMode 'binary' needs exactly 2 classes, found ${numClasses}`);
-  if (opts.verbose ?? true)
-    console.log(
-      `Found ${paths.length} files${classNames.length ? ` belonging to ${classNames.length} classes` : ''}.`,
-    );
-  const numVal = split === undefined ? 0 : Math.floor(split * paths.length);
-  const part = (which: 'training' | 'validation') => {
-    if (numVal === 0) return { paths, labels };
-    return which === 'training'
-      ? {
-          paths: paths.slice(0, paths.length - numVal),
-          labels: labels.slice(0, labels.length - numVal),
-        }
-      : { paths: paths.slice(paths.length - numVal), labels: labels.slice(labels.length - numVal) };
-  };
-
-  const build = (ps: string[], ls: number[], training: boolean): Dataset => {
-    const load = async (i: number): Promise<Element> => {
-      const img = await decodeImage(new Uint8Array(await readFile(ps[i]!)), channels, ps[i]!);
-      const resized = resizeImages(img.reshape([1, ...img.shape]), height, width, {
+  return directoryDataset(directory, opts, {
+    op,
+    index: (o) => indexImageDirectory(directory, o),
+    load: async (path) => {
+      const img = await decodeImage(new Uint8Array(await readFile(path)), channels, path);
+      return resizeImages(img.reshape([1, ...img.shape]), height, width, {
         interpolation: opts.interpolation ?? 'bilinear',
         cropToAspectRatio: opts.cropToAspectRatio,
         padToAspectRatio: opts.padToAspectRatio,
       }).reshape([height, width, channels]);
-      if (labelMode === null || ls.length === 0) return resized;
-      const y = ls[i]!;
-      const label =
-        labelMode === 'int'
-          ? tensor(new Int32Array([y]), [], 'int32')
-          : labelMode === 'binary'
-            ? tensor(new Float32Array([y]), [1])
-            : tensor(
-                Float32Array.from({ length: numClasses }, (_, k) => (k === y ? 1 : 0)),
-                [numClasses],
-              );
-      return [resized, label];
-    };
-    let ids: Dataset = Dataset.range(ps.length);
-    // As Keras: the training images come in a new order at each epoch, through a buffer of
-    // eight batches (shuffled by index, before anything is decoded).
-    if (shuffle && training) ids = ids.shuffle((batchSize ?? 1) * 8, { seed: opts.seed });
-    const ds = ids.map((t) => load((t as Tensor).dataSync()[0] as number), { numParallelCalls: 4 });
-    return batchSize !== null ? ds.batch(batchSize) : ds;
-  };
-  if (opts.subset === 'both') {
-    const tr = part('training');
-    const va = part('validation');
-    return [build(tr.paths, tr.labels, true), build(va.paths, va.labels, false)];
-  }
-  const which = opts.subset === 'validation' ? 'validation' : 'training';
-  const p = part(which);
-  return build(p.paths, p.labels, which === 'training');
+    },
+  });
 }
