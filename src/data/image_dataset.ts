@@ -8,8 +8,8 @@
 import { NumpyRandomState } from '../datasets/numpy_random.js';
 import { ValueError } from '../errors.js';
 import { FormatError } from '../io/errors.js';
-import { resizeImages } from '../layers/preprocessing/image.js';
 import { tensor } from '../ops/creation.js';
+import { resizeImages } from '../ops/image.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Dataset } from './dataset.js';
 import { type DirectoryDatasetOptions, directoryDataset } from './directory_dataset.js';
