@@ -10,9 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   type Element,
   type ElementLike,
-  type Leaf,
   batchRows,
-  flattenElement,
   rowOf,
   sliceRows,
   stackElements,
@@ -771,10 +769,5 @@ export class Dataset<T extends Element = Element> implements AsyncIterable<T> {
       } as Source<T>,
       this.card,
     );
-  }
-
-  /** The tensors (numeric and string) of an element in order (for tests and adapters). */
-  static leaves(e: Element): Leaf[] {
-    return flattenElement(e);
   }
 }

@@ -120,11 +120,11 @@ export function packElement(like: Element, leaves: readonly Leaf[]): Element {
  * a dataset's elements agree (`[float32[28,28], int32[]]`).
  * @example describeElement([x, y]) // "[float32[28, 28], int32[]]"
  */
-export function describeElement(e: Element, withShapes = true): string {
-  if (isLeaf(e)) return withShapes ? `${e.dtype}${fmtShape(e.shape)}` : e.dtype;
-  if (Array.isArray(e)) return `[${e.map((x) => describeElement(x, withShapes)).join(', ')}]`;
+export function describeElement(e: Element): string {
+  if (isLeaf(e)) return `${e.dtype}${fmtShape(e.shape)}`;
+  if (Array.isArray(e)) return `[${e.map((x) => describeElement(x)).join(', ')}]`;
   return `{${Object.entries(e)
-    .map(([k, x]) => `${k}: ${describeElement(x as Element, withShapes)}`)
+    .map(([k, x]) => `${k}: ${describeElement(x as Element)}`)
     .join(', ')}}`;
 }
 

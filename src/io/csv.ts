@@ -126,9 +126,4 @@ export class CsvParser {
     if (this.field !== '' || this.record.length > 0 || this.afterQuote) this.endRecord(out);
     return out;
   }
-
-  /** The line the next record starts on (for messages). */
-  get currentLine(): number {
-    return this.recordLine;
-  }
 }

@@ -410,11 +410,6 @@ export class EpochIterator {
     this.seenInPass += n;
   }
 
-  /** Batches given in this epoch so far. */
-  get stepsDone(): number {
-    return this.inEpoch;
-  }
-
   /** Closes the pass (the end of training). */
   async close(): Promise<void> {
     const c = this.current;

@@ -288,11 +288,6 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     this.setVocabulary(terms, idf);
   }
 
-  /** Whether a vocabulary is set (given or learnt). */
-  get ready(): boolean {
-    return this.hasVocabulary;
-  }
-
   /**
    * Indices of tokens (what `'int'` mode outputs; a mask token is −1 in the encoded modes).
    * @example lookup.lookupTokens(['a', 'z']) // Int32Array [1, 0]
@@ -371,19 +366,13 @@ export abstract class IndexLookup<T extends Token> extends Layer {
       const s = shape.length > 1 && shape[shape.length - 1] === 1 ? shape.slice(0, -1) : shape;
       return tensor(res, [...s, depth]);
     }
+    // Multi-hot, counts and TF-IDF: one row per position of the leading axes.
     const rows = shape.length >= 2 ? shape.slice(0, -1).reduce((a, d) => a * d, 1) : 1;
     const per = rows > 0 ? ids.length / rows : 0;
-    const out = new Float32Array(rows * depth);
-    for (let r = 0; r < rows; r++)
-      for (let k = 0; k < per; k++) {
-        const id = ids[r * per + k]!;
-        if (id < 0) continue;
-        if (this.outputMode === 'multi_hot') out[r * depth + id] = 1;
-        else out[r * depth + id]! += 1;
-      }
-    if (this.outputMode === 'tf_idf')
-      for (let i = 0; i < out.length; i++) out[i]! *= this.idf![i % depth];
-    return tensor(out, shape.length >= 2 ? [...shape.slice(0, -1), depth] : [depth]);
+    const out = this.encodeRows(
+      Array.from({ length: rows }, (_, r) => ids.subarray(r * per, (r + 1) * per)),
+    );
+    return out.reshape(shape.length >= 2 ? [...shape.slice(0, -1), depth] : [depth]);
   }
 
   private invertLookup(x: unknown): StringTensor | Tensor {
