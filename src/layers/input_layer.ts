@@ -4,7 +4,7 @@ import { type Config, registerSerializable } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, single, uniqueName } from './layer.js';
-import { Node, type SymbolicShape, SymbolicTensor } from './symbolic.js';
+import { Node, type SymbolicDType, type SymbolicShape, SymbolicTensor } from './symbolic.js';
 
 /** Options of {@link InputLayer} and {@link input}. */
 export interface InputArgs {
@@ -14,8 +14,8 @@ export interface InputArgs {
   batchShape?: readonly (number | null)[];
   /** Fixed batch size (default: any). */
   batchSize?: number;
-  /** Dtype of the input (default float32; int32 for token ids). */
-  dtype?: DType;
+  /** Dtype of the input (default float32; int32 for token ids; `'string'` for raw text). */
+  dtype?: DType | 'string';
   name?: string;
 }
 
@@ -29,8 +29,13 @@ export class InputLayer extends Layer {
   static override readonly className = 'InputLayer';
   /** The symbolic tensor this layer outputs. */
   readonly output: SymbolicTensor;
+  /**
+   * The dtype of the data this input takes: `dtype`, or `'string'` for text (strings stay on
+   * the host, so a string input's layer dtype stays numeric).
+   */
+  readonly inputDType: SymbolicDType;
 
-  constructor(args: InputArgs & LayerArgs = {}) {
+  constructor(args: InputArgs & Omit<LayerArgs, 'dtype'> = {}) {
     const batchShape =
       args.batchShape ??
       args.batchInputShape ??
@@ -46,14 +51,22 @@ export class InputLayer extends Layer {
         throw new ValueError(`InputLayer: invalid shape [${batchShape.join(', ')}]`);
       }
     }
+    if (
+      args.dtype !== undefined &&
+      !['float32', 'float64', 'int32', 'bool', 'string'].includes(args.dtype)
+    )
+      throw new ValueError(
+        `InputLayer${args.name ? ` '${args.name}'` : ''}: dtype must be float32, float64, int32, bool or string, got '${args.dtype}'`,
+      );
     super({
       name: args.name ?? uniqueName('input_layer'),
-      dtype: args.dtype,
+      dtype: args.dtype === 'string' ? undefined : args.dtype,
       batchInputShape: batchShape,
     });
+    this.inputDType = args.dtype ?? this.dtype;
     this.built = true;
     const node = new Node(this, []);
-    node.outputs = [new SymbolicTensor(batchShape, this.dtype, node, 0, this.name)];
+    node.outputs = [new SymbolicTensor(batchShape, this.inputDType, node, 0, this.name)];
     this.inboundNodes.push(node);
     this.output = node.outputs[0]!;
   }
@@ -69,7 +82,7 @@ export class InputLayer extends Layer {
   }
 
   override getConfig(): Config {
-    return { name: this.name, dtype: this.dtype, batchShape: [...this.batchInputShape!] };
+    return { name: this.name, dtype: this.inputDType, batchShape: [...this.batchInputShape!] };
   }
 
   static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {

@@ -20,7 +20,13 @@ import {
 } from '../tensor/string_tensor.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 import { chargeWeight, checkDeclaredShapes } from './allocation_budget.js';
-import { Node, type SymbolicShape, SymbolicTensor, fmtShapeNull } from './symbolic.js';
+import {
+  Node,
+  type SymbolicDType,
+  type SymbolicShape,
+  SymbolicTensor,
+  fmtShapeNull,
+} from './symbolic.js';
 
 /** Options every layer takes. */
 export interface LayerArgs {
@@ -454,6 +460,14 @@ export abstract class Layer implements Serializable {
     multi: boolean,
     opts: CallOptions,
   ): SymbolicTensor | SymbolicTensor[] {
+    // A text input reaches only layers made for strings; said here, when the graph is built.
+    if (!this.acceptsStrings) {
+      const i = inputs.findIndex((t) => t.dtype === 'string');
+      if (i >= 0)
+        throw new DTypeError(
+          `${this.name}: inputs[${i}] ('${inputs[i]!.name}') is a string tensor; this layer takes numbers (turn text into numbers first, e.g. with TextVectorization or StringLookup)`,
+        );
+    }
     const shapes = inputs.map((t) => t.shape);
     this.checkInputs(
       shapes,
@@ -488,7 +502,7 @@ export abstract class Layer implements Serializable {
   }
 
   /** Dtype of symbolic outputs; layers that change dtype override it. */
-  protected outputDType(_inputs: readonly SymbolicTensor[]): DType {
+  protected outputDType(_inputs: readonly SymbolicTensor[]): SymbolicDType {
     return this.dtype;
   }
 

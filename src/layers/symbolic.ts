@@ -9,6 +9,12 @@ import type { Layer } from './layer.js';
 /** A shape whose unknown axes (the batch axis, variable lengths) are `null`. */
 export type SymbolicShape = readonly (number | null)[];
 
+/**
+ * The dtype of a symbolic tensor: a numeric dtype, or `'string'` for text inputs (an
+ * `input({ dtype: 'string' })` feeding the text layers, which turn it into numbers).
+ */
+export type SymbolicDType = DType | 'string';
+
 let nextSymbolicId = 0;
 
 /**
@@ -24,7 +30,7 @@ export class SymbolicTensor {
   readonly id = nextSymbolicId++;
   constructor(
     readonly shape: SymbolicShape,
-    readonly dtype: DType,
+    readonly dtype: SymbolicDType,
     /** The layer application that produced it. */
     readonly node: Node,
     /** Which of the node's outputs it is. */

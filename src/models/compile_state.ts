@@ -13,6 +13,7 @@ import { cast } from '../ops/elementwise.js';
 import { concat, slice } from '../ops/movement.js';
 import { type Optimizer, type OptimizerId, getOptimizer } from '../optimizers/index.js';
 import type { SerializedObject } from '../serialization.js';
+import { StringTensor } from '../tensor/string_tensor.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Model } from './model.js';
 
@@ -110,6 +111,7 @@ export function isRecord(x: unknown): x is Record<string, unknown> {
     typeof x === 'object' &&
     !Array.isArray(x) &&
     !(x instanceof Tensor) &&
+    !(x instanceof StringTensor) &&
     !ArrayBuffer.isView(x)
   );
 }
@@ -312,7 +314,11 @@ export function ensureBuilt(model: Model, x: readonly Tensor[]): void {
   noGrad(() =>
     runModel(
       model,
-      x.map((t) => slice(t, [0], [Math.min(1, t.shape[0]!)])),
+      x.map((t) => {
+        const s = t as unknown;
+        if (!(s instanceof StringTensor)) return slice(t, [0], [Math.min(1, t.shape[0]!)]);
+        return s.slice([0], [Math.min(1, s.shape[0]!), ...s.shape.slice(1)]) as unknown as Tensor;
+      }),
       false,
     ),
   );

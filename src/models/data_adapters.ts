@@ -7,16 +7,25 @@
  */
 import { Dataset, DatasetError } from '../data/dataset.js';
 import { type Element, toElement } from '../data/structure.js';
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { gather, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';
+import {
+  type NestedStrings,
+  StringTensor,
+  isStringValues,
+  stringTensor,
+} from '../tensor/string_tensor.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 import { isRecord, outputCount } from './compile_state.js';
 import { checkAllFinite, checkFinite } from './data_checks.js';
 import type { Model } from './model.js';
 
+/** One input's or target's data: numbers, or text for a model's string input. */
+export type DataValue = TensorLike | StringTensor | NestedStrings;
+
 /** Model inputs or targets: one tensor, one per input/output, or keyed by input/output name. */
-export type DataInput = TensorLike | readonly TensorLike[] | Readonly<Record<string, TensorLike>>;
+export type DataInput = DataValue | readonly DataValue[] | Readonly<Record<string, DataValue>>;
 
 /**
  * Data given as batches: a {@link Dataset} or any iterable or async iterable (not an array,
@@ -50,9 +59,9 @@ export function isBatchSource(v: unknown): v is BatchSource {
 export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: string): Tensor[] {
   const names = which === 'x' ? model.inputNames : model.outputNames;
   const multi = which === 'x' ? model.isMultiInput : model.isMultiOutput;
-  let list: TensorLike[];
+  let list: DataValue[];
   if (isRecord(data)) {
-    const rec = data as Record<string, TensorLike>;
+    const rec = data as Record<string, DataValue>;
     const missing = names.filter((n) => !(n in rec));
     if (missing.length)
       throw new ValueError(
@@ -60,9 +69,9 @@ export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: s
       );
     list = names.map((n) => rec[n]!);
   } else if (Array.isArray(data) && (multi || data.every((d) => d instanceof Tensor))) {
-    list = [...(data as TensorLike[])];
+    list = [...(data as DataValue[])];
   } else {
-    list = [data as TensorLike];
+    list = [data as DataValue];
   }
   const expected = which === 'x' ? Math.max(1, model.inputs.length) : outputCount(model);
   if (model.inputs.length > 0 && list.length !== expected) {
@@ -70,7 +79,23 @@ export function toTensors(model: Model, data: DataInput, which: 'x' | 'y', op: s
       `${op}: the model has ${expected} ${which === 'x' ? 'inputs' : 'outputs'} (${names.join(', ')}), got ${list.length} ${which} arrays`,
     );
   }
-  const ts = list.map((d, i) => convertToTensor(d, op, `${which}[${i}]`));
+  const ts = list.map((d, i) => {
+    const text = which === 'x' && model.inputs[i]?.dtype === 'string';
+    if (d instanceof StringTensor || isStringValues(d)) {
+      if (!text)
+        throw new DTypeError(
+          `${op}: ${which}[${i}] holds strings, but ${which === 'x' ? `input '${names[i] ?? i}' takes numbers (give it an input({ dtype: 'string' }) followed by a text layer, or vectorize the text in the data pipeline)` : 'targets must be numbers'}`,
+        );
+      // Strings stay on the host (StringTensor); the model's text layers turn them into
+      // numbers. The trainer passes them along as its inputs and slices them by rows.
+      return (d instanceof StringTensor ? d : stringTensor(d)) as unknown as Tensor;
+    }
+    if (text)
+      throw new DTypeError(
+        `${op}: input '${names[i] ?? i}' takes strings, got ${d instanceof Tensor ? `a ${d.dtype} tensor` : 'numbers'}`,
+      );
+    return convertToTensor(d as TensorLike, op, `${which}[${i}]`);
+  });
   ts.forEach((t, i) => {
     if (t.rank === 0)
       throw new ShapeError(`${op}: ${which}[${i}] is a scalar; data needs a leading samples axis`);
@@ -98,6 +123,15 @@ export function numSamples(tensors: readonly Tensor[], what: string, op: string)
  * @example takeRows([x], [0, 32]) // the first batch
  */
 export function takeRows(ts: readonly Tensor[], idx: Int32Array | [number, number]): Tensor[] {
+  if (ts.some(isText))
+    return ts.map((t) => {
+      if (!isText(t)) return takeRows([t], idx)[0]!;
+      const s = t as unknown as StringTensor;
+      const rows = Array.isArray(idx)
+        ? s.slice([idx[0]], [idx[1] - idx[0], ...s.shape.slice(1)])
+        : s.gather(idx);
+      return rows as unknown as Tensor;
+    });
   if (Array.isArray(idx)) {
     const [start, end] = idx;
     return ts.map((t) => slice(t, [start], [end - start]));
@@ -105,6 +139,15 @@ export function takeRows(ts: readonly Tensor[], idx: Int32Array | [number, numbe
   return ts.map((t) =>
     gather(t, new Tensor(t.backend.fromArray(idx, 'int32'), [idx.length], 'int32', t.backend)),
   );
+}
+
+/**
+ * Whether a model input is text: a {@link StringTensor} riding in the trainer's tensor lists
+ * (the text layers at the model's entry take it; nothing else in a step touches it).
+ * @example isText(stringTensor(['a'])) // true
+ */
+export function isText(t: unknown): boolean {
+  return t instanceof StringTensor;
 }
 
 /** A pass over the data: batches one after another, `null` at the end. */

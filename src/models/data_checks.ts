@@ -6,6 +6,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { describeIndex, unravelIndex } from '../tensor/convert.js';
 import { isFloat } from '../tensor/dtype.js';
+import { StringTensor } from '../tensor/string_tensor.js';
 import { type Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 
 /**
@@ -57,7 +58,11 @@ export function checkAllFinite(
   names: readonly string[],
   op: string,
 ): void {
-  ts.forEach((t, i) => checkFinite(t, dataLabel(which, i, ts.length > 1 ? names : []), op));
+  ts.forEach((t, i) => {
+    // Text inputs (string tensors) have nothing to be non-finite.
+    if ((t as unknown) instanceof StringTensor) return;
+    checkFinite(t, dataLabel(which, i, ts.length > 1 ? names : []), op);
+  });
 }
 
 /**

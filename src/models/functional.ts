@@ -3,10 +3,11 @@
  * outputs, ordered once at construction and replayed on concrete tensors at each call. Handles
  * several inputs and outputs, shared layers (one layer, several nodes) and nested models.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { InputLayer } from '../layers/input_layer.js';
 import type { CallOptions, Layer } from '../layers/layer.js';
 import { type Node, type SymbolicShape, SymbolicTensor, fmtShapeNull } from '../layers/symbolic.js';
+import { StringTensor } from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export class FunctionalGraph {
@@ -95,6 +96,44 @@ export class FunctionalGraph {
     this.layers = kerasLayerOrder(order, inputs, firstSeen);
   }
 
+  /**
+   * The text prefix of the graph, run now on the host: every node that takes a string tensor
+   * (a text layer at the model's entry), evaluated on the string inputs of `xs`. Returns the
+   * numeric tensors where text becomes numbers (the boundary), or why there is no clean prefix.
+   * A compiled step traces the rest of the graph from the boundary ({@link withPrecomputed}),
+   * since strings never reach a backend.
+   */
+  hostPrefix(
+    xs: readonly Tensor[],
+  ): { boundary: SymbolicTensor[]; values: Tensor[] } | { reason: string } {
+    const values = new Map<SymbolicTensor, Tensor>();
+    this.inputs.forEach((sym, i) => {
+      if (sym.dtype === 'string') values.set(sym, xs[i]!);
+    });
+    const boundary: SymbolicTensor[] = [];
+    const out: Tensor[] = [];
+    for (const node of this.nodes) {
+      if (!node.inputs.some((s) => s.dtype === 'string')) continue;
+      const missing = node.inputs.find((s) => !values.has(s));
+      if (missing)
+        return {
+          reason: `layer '${node.layer.name}' takes text together with '${missing.name}', which is computed on the device`,
+        };
+      const args = node.inputs.map((s) => values.get(s)!);
+      const outs = node.layer.applyMulti(args.length === 1 ? args[0]! : args, { training: false });
+      node.outputs.forEach((sym, i) => {
+        values.set(sym, outs[i]!);
+        if (sym.dtype !== 'string') {
+          boundary.push(sym);
+          out.push(outs[i]!);
+        }
+      });
+    }
+    const leak = this.outputs.find((s) => s.dtype === 'string');
+    if (leak) return { reason: `output '${leak.name}' is text` };
+    return { boundary, values: out };
+  }
+
   /** Runs the graph on concrete inputs (one per symbolic input, in order). */
   run(xs: readonly Tensor[], opts: CallOptions = {}): Tensor[] {
     if (xs.length !== this.inputs.length) {
@@ -105,12 +144,21 @@ export class FunctionalGraph {
     const values = new Map<SymbolicTensor, Tensor>();
     const masks = new Map<SymbolicTensor, Tensor | null>();
     this.inputs.forEach((sym, i) => {
-      checkShape(xs[i]!, sym.shape, this.ownerName, sym.name);
+      checkShape(xs[i]!, sym, this.ownerName, sym.name);
       values.set(sym, xs[i]!);
     });
     const inMask = Array.isArray(opts.mask) ? opts.mask : [opts.mask ?? null];
     this.inputs.forEach((sym, i) => masks.set(sym, inMask[i] ?? null));
+    const pre = precomputed;
     for (const node of this.nodes) {
+      if (pre && node.outputs.every((o) => o.dtype === 'string' || pre.has(o))) {
+        // Computed before the step (the text prefix): its numeric outputs are given.
+        for (const o of node.outputs) {
+          if (pre.has(o)) values.set(o, pre.get(o)!);
+          masks.set(o, null);
+        }
+        continue;
+      }
       const args = node.inputs.map((s) => values.get(s)!);
       const argMasks = node.inputs.map((s) => masks.get(s) ?? null);
       const mask = argMasks.every((m) => m === null)
@@ -133,6 +181,24 @@ export class FunctionalGraph {
   /** Output masks of the last run are not kept; the output shapes are. */
   get outputShapes(): SymbolicShape[] {
     return this.outputs.map((t) => t.shape);
+  }
+}
+
+let precomputed: ReadonlyMap<SymbolicTensor, Tensor> | null = null;
+
+/**
+ * Runs `fn` with the values of some symbolic tensors given: a graph run inside it takes them
+ * instead of running the nodes that make them (what {@link FunctionalGraph.hostPrefix}
+ * computed, so that a traced step starts where the text became numbers).
+ * @example withPrecomputed(new Map([[vectorized, ids]]), () => model.applyMulti(xs));
+ */
+export function withPrecomputed<T>(values: ReadonlyMap<SymbolicTensor, Tensor>, fn: () => T): T {
+  const prev = precomputed;
+  precomputed = values;
+  try {
+    return fn();
+  } finally {
+    precomputed = prev;
   }
 }
 
@@ -172,7 +238,14 @@ function kerasLayerOrder(
   );
 }
 
-function checkShape(x: Tensor, expected: SymbolicShape, owner: string, inputName: string): void {
+function checkShape(x: Tensor, sym: SymbolicTensor, owner: string, inputName: string): void {
+  const expected = sym.shape;
+  // Text goes only to string inputs, numbers only to numeric ones.
+  const isText = (x as unknown) instanceof StringTensor;
+  if (isText !== (sym.dtype === 'string'))
+    throw new DTypeError(
+      `${owner}: input '${inputName}' takes ${sym.dtype === 'string' ? 'strings' : `${sym.dtype} numbers`}, got ${isText ? 'a string tensor' : `a ${x.dtype} tensor`}`,
+    );
   const ok = x.rank === expected.length && expected.every((d, i) => d === null || d === x.shape[i]);
   if (!ok) {
     throw new ShapeError(

@@ -15,6 +15,8 @@ import {
   runModel,
   stepSummary,
 } from './compile_state.js';
+import { isText } from './data_adapters.js';
+import { withPrecomputed } from './functional.js';
 import type { Model, TrainStepOutput } from './model.js';
 
 /**
@@ -51,6 +53,45 @@ export function reportFallbacks(st: CompiledState, verbose: number): void {
   }
 }
 
+/**
+ * A batch with text inputs, split for a compiled step: the text layers at the model's entry
+ * run now on the host, and the step is traced from where the text became numbers. `device`
+ * holds the numeric inputs and then those boundary values; `run` calls a step on their traced
+ * stand-ins with the model's full inputs (the text passes through untouched).
+ */
+interface TextSplit {
+  device: Tensor[];
+  run<R>(ins: readonly Tensor[], fn: (xs: Tensor[]) => R): R;
+}
+
+/** Splits off the text of `x`: null without text, the reason when the model cannot be split. */
+function splitText(model: Model, x: readonly Tensor[]): TextSplit | string | null {
+  if (!x.some(isText)) return null;
+  const h = noGrad(() => model.hostPrefix(x));
+  if ('reason' in h) return `its text inputs cannot be split off (${h.reason})`;
+  const numeric = x.flatMap((t, i) => (isText(t) ? [] : [i]));
+  return {
+    device: [...numeric.map((i) => x[i]!), ...h.values],
+    run: (ins, fn) => {
+      const full = [...x];
+      numeric.forEach((xi, k) => {
+        full[xi] = ins[k]!;
+      });
+      const given = new Map(h.boundary.map((s, j) => [s, ins[numeric.length + j]!] as const));
+      return withPrecomputed(given, () => fn(full));
+    },
+  };
+}
+
+/** The step's device inputs and how to call the model on their stand-ins. */
+function deviceInputs(
+  split: TextSplit | null,
+  x: Tensor[],
+): { dev: Tensor[]; within: <R>(ins: readonly Tensor[], fn: (xs: Tensor[]) => R) => R } {
+  if (!split) return { dev: x, within: (ins, fn) => fn([...ins]) };
+  return { dev: split.device, within: (ins, fn) => split.run(ins, fn) };
+}
+
 /** Whether `model.trainStep` is the default one (not overridden by a subclass or instance). */
 function usesDefaultTrainStep(model: Model): boolean {
   if (Object.hasOwn(model, 'trainStep')) return false;
@@ -80,8 +121,14 @@ export function runTrainStep(
   sw: Tensor | null,
 ): { loss: Tensor; preds: Tensor[] | null } {
   if (!st.jit) return stepOutput(model.trainStep(x, y, sw));
-  const inputs = sw ? [...x, ...y, sw] : [...x, ...y];
-  const key = `train:${x.length}:${y.length}:${sw ? 1 : 0}`;
+  const split = splitText(model, x);
+  if (typeof split === 'string') {
+    st.jit.train.noteEagerPart(`the whole step: ${split}`);
+    return stepOutput(model.trainStep(x, y, sw));
+  }
+  const { dev, within } = deviceInputs(split, x);
+  const inputs = sw ? [...dev, ...y, sw] : [...dev, ...y];
+  const key = `train:${dev.length}:${y.length}:${sw ? 1 : 0}`;
   const opt = st.optimizer;
   const custom = !usesDefaultTrainStep(model);
   const blocker = custom ? null : opt.compiledUpdateBlocker();
@@ -100,9 +147,9 @@ export function runTrainStep(
       // each replay.
       () => [...model.weights, ...opt.slotVariables],
       (ins) => {
-        const ys = ins.slice(x.length, x.length + y.length);
+        const ys = ins.slice(dev.length, dev.length + y.length);
         const w = sw ? ins[ins.length - 1]! : null;
-        const r = stepOutput(model.trainStep(ins.slice(0, x.length), ys, w));
+        const r = within(ins.slice(0, dev.length), (xs) => stepOutput(model.trainStep(xs, ys, w)));
         if (custom) {
           // A custom step's predictions, when it returns them, are outputs of the graph too.
           customReturnsPreds.set(customKey, r.preds !== null);
@@ -131,13 +178,12 @@ export function runTrainStep(
     inputs,
     () => model.weights,
     (ins) => {
-      const xs = ins.slice(0, x.length);
-      const ys = ins.slice(x.length, x.length + y.length);
+      const ys = ins.slice(dev.length, dev.length + y.length);
       const w = sw ? ins[ins.length - 1]! : null;
       let preds: Tensor[] = [];
       model.clearCallLosses();
       const { value, grads } = variableGrads(() => {
-        preds = runModel(model, xs, true);
+        preds = within(ins.slice(0, dev.length), (xs) => runModel(model, xs, true));
         return computeLoss(model, st, ys, preds, w);
       }, vars);
       // A variable the loss does not reach gets no gradient (the optimizer skips it): such
@@ -195,18 +241,24 @@ export function runTestStep(
       return { loss: computeLoss(model, st, ys, p, w), preds: p };
     });
   if (!st.jit) return step(x, y, sw);
+  const split = splitText(model, x);
+  if (typeof split === 'string') {
+    st.jit.test.noteEagerPart(`the whole step: ${split}`);
+    return step(x, y, sw);
+  }
+  const { dev, within } = deviceInputs(split, x);
   const nOut = outputCount(model);
   const outs = st.jit.test.call(
-    sw ? [...x, ...y, sw] : [...x, ...y],
+    sw ? [...dev, ...y, sw] : [...dev, ...y],
     () => model.weights,
     (ins) => {
-      const ys = ins.slice(x.length, x.length + y.length);
+      const ys = ins.slice(dev.length, dev.length + y.length);
       const w = sw ? ins[ins.length - 1]! : null;
-      const r = step(ins.slice(0, x.length), ys, w);
+      const r = within(ins.slice(0, dev.length), (xs) => step(xs, ys, w));
       const summary = stepSummary(st, r.loss, ys, r.preds, w);
       return [r.loss, summary, ...r.preds, ...st.stepOutputLosses];
     },
-    `test:${x.length}:${y.length}:${sw ? 1 : 0}`,
+    `test:${dev.length}:${y.length}:${sw ? 1 : 0}`,
   );
   st.stepSummary = outs[1]!;
   st.stepOutputLosses = outs.slice(2 + nOut);
@@ -220,10 +272,16 @@ export function runTestStep(
 export function runPredictStep(model: Model, x: Tensor[]): Tensor[] {
   const jit = model.compiled?.jit;
   if (!jit) return runModel(model, x, false);
+  const split = splitText(model, x);
+  if (typeof split === 'string') {
+    jit.predict.noteEagerPart(`the whole step: ${split}`);
+    return runModel(model, x, false);
+  }
+  const { dev, within } = deviceInputs(split, x);
   return jit.predict.call(
-    x,
+    dev,
     () => model.weights,
-    (ins) => noGrad(() => runModel(model, ins, false)),
-    `predict:${x.length}`,
+    (ins) => within(ins, (xs) => noGrad(() => runModel(model, xs, false))),
+    `predict:${dev.length}`,
   );
 }

@@ -225,6 +225,21 @@ export class Model extends Layer {
     return this.multiOut;
   }
 
+  /**
+   * @internal The graph's text prefix run on the host (see `FunctionalGraph.hostPrefix`);
+   * a model without a graph has none.
+   */
+  hostPrefix(
+    xs: readonly Tensor[],
+  ): { boundary: SymbolicTensor[]; values: Tensor[] } | { reason: string } {
+    return this.graph?.hostPrefix(xs) ?? { reason: 'a subclassed model has no graph to split' };
+  }
+
+  /** A graph with a string input takes text (its text layers turn it into numbers). */
+  protected override get acceptsStrings(): boolean {
+    return this.graph?.inputs.some((t) => t.dtype === 'string') ?? false;
+  }
+
   override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor | Tensor[] {
     if (!this.graph) {
       throw new ValueError(`${this.name}: a subclassed Model must override call()`);

@@ -39,8 +39,11 @@ export class Sequential extends Model {
   private chain: SymbolicTensor[] = [];
   private inputLayer: InputLayer | null = null;
 
-  constructor(args: SequentialArgs = {}) {
-    const { layers, ...rest } = args;
+  /** Takes its options, or (as Keras's `Sequential([...])`) just the layers. */
+  constructor(args: SequentialArgs | readonly (Layer | SymbolicTensor)[] = {}) {
+    const { layers, ...rest }: SequentialArgs = Array.isArray(args)
+      ? { layers: args as readonly (Layer | SymbolicTensor)[] }
+      : (args as SequentialArgs);
     super(rest);
     for (const l of layers ?? []) this.add(l);
   }

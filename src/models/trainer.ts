@@ -45,6 +45,7 @@ import {
   DatasetAdapter,
   EpochIterator,
   isBatchSource,
+  isText,
   numSamples,
   takeRows,
   toTensors,
@@ -472,7 +473,8 @@ export async function fit(
         logs = updateLogs(model, st, loss, b.y, preds, bsw, b.size);
         // Only this loop held a batch gathered from tensors, and a replayed step ran no user
         // code: recycle it. A dataset's batches may live on in its pipeline (cache()).
-        if (train instanceof ArrayDataAdapter) jitTrain?.recycle([...b.x, ...b.y, b.sw]);
+        if (train instanceof ArrayDataAdapter)
+          jitTrain?.recycle([...b.x.filter((t) => !isText(t)), ...b.y, b.sw]);
         await callbacks.call('onTrainBatchEnd', step, logs);
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();

@@ -556,7 +556,7 @@ export function layerConfigToKeras(layer: Layer, ctx: WriteContext): JsonObject 
   const out = newObject();
   if (layer instanceof InputLayer) {
     out[ctx.keras2 ? 'batch_input_shape' : 'batch_shape'] = copyJson(layer.batchInputShape as Json);
-    out.dtype = layer.dtype;
+    out.dtype = layer.inputDType;
     out.sparse = false;
     out.name = layer.name;
     return out;

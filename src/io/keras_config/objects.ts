@@ -131,9 +131,10 @@ export function dtypeFromKeras(v: Json, where: string): DType {
   );
 }
 
-/** The dtype of an input layer: Keras's integer types become int32. */
-export function inputDtypeFromKeras(v: Json, where: string): DType {
+/** The dtype of an input layer: Keras's integer types become int32; text stays `'string'`. */
+export function inputDtypeFromKeras(v: Json, where: string): DType | 'string' {
   if (typeof v === 'string' && /^u?int(8|16|64)$/.test(v)) return 'int32';
+  if (v === 'string') return 'string';
   return dtypeFromKeras(v, where);
 }
 

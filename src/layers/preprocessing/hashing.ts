@@ -11,7 +11,7 @@ import { type Config, type ConfigValue, registerSerializable } from '../../seria
 import { StringTensor, stringTensor } from '../../tensor/string_tensor.js';
 import { Tensor, convertToTensor } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, singleShape } from '../layer.js';
-import type { SymbolicShape } from '../symbolic.js';
+import type { SymbolicDType, SymbolicShape } from '../symbolic.js';
 import { CategoryEncoding } from './numeric.js';
 
 /** Options of {@link Hashing}, Keras's names. */
@@ -74,6 +74,10 @@ export class Hashing extends Layer {
       );
     if (args.sparse) throw new ValueError(`${where}: sparse outputs are not supported`);
     this.built = true;
+  }
+
+  protected override outputDType(): SymbolicDType {
+    return this.outputMode === 'int' ? 'int32' : 'float32';
   }
 
   protected override get acceptsStrings(): boolean {

@@ -14,7 +14,7 @@ import { type Config, type ConfigValue, registerSerializable } from '../../seria
 import { StringTensor, stringTensor } from '../../tensor/string_tensor.js';
 import { Tensor, convertToTensor } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, singleShape } from '../layer.js';
-import type { SymbolicShape } from '../symbolic.js';
+import type { SymbolicDType, SymbolicShape } from '../symbolic.js';
 import { CategoryEncoding } from './numeric.js';
 
 /** Output modes of the lookup layers. */
@@ -388,6 +388,11 @@ export abstract class IndexLookup<T extends Token> extends Layer {
     return this.kind === 'string'
       ? new StringTensor(out as string[], t.shape)
       : tensor(Int32Array.from(out as number[]), t.shape, 'int32');
+  }
+
+  protected override outputDType(): SymbolicDType {
+    if (this.invert) return this.kind === 'string' ? 'string' : 'int32';
+    return this.outputMode === 'int' ? 'int32' : 'float32';
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {

@@ -13,7 +13,7 @@ import { type Config, type ConfigValue, registerSerializable } from '../../seria
 import { StringTensor, stringTensor } from '../../tensor/string_tensor.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, singleShape } from '../layer.js';
-import type { SymbolicShape } from '../symbolic.js';
+import type { SymbolicDType, SymbolicShape } from '../symbolic.js';
 import { type LookupOutputMode, StringLookup } from './lookup.js';
 
 /** Keras's punctuation for `'strip_punctuation'` (the regex its TextVectorization uses). */
@@ -133,6 +133,10 @@ export class TextVectorization extends Layer {
       padToMaxTokens: args.padToMaxTokens ?? false,
     });
     this.built = true;
+  }
+
+  protected override outputDType(): SymbolicDType {
+    return this.outputMode === 'int' ? 'int32' : 'float32';
   }
 
   protected override get acceptsStrings(): boolean {
