@@ -30,6 +30,7 @@ import { compileArgsFromKeras, modelFromKerasConfig, modelToKerasConfig } from '
 import { MAX_JSON_BYTES, kerasJsonText, parseJsonBounded } from './keras_config/json.js';
 import { isKeras2Version } from './keras_config/names.js';
 import {
+  kerasSaveables,
   loadLegacyWeights,
   openKerasWeights,
   readKerasWeights,
@@ -99,7 +100,47 @@ export async function modelToKerasBytes(model: Model, opts: SaveOptions = {}): P
     'metadata.json': utf8.encode(JSON.stringify(metadata)),
     'config.json': utf8.encode(kerasJsonText(config)),
     'model.weights.h5': weights,
+    ...kerasAssets(model),
   });
+}
+
+/**
+ * The archive's `assets/` files: each layer's {@link Layer.saveAssets} under the layer's Keras
+ * path (`assets/layers/string_lookup/vocabulary.txt`), as Keras lays them out.
+ */
+function kerasAssets(model: Model): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const { layer, path } of kerasSaveables(model)) {
+    const files = layer.saveAssets();
+    if (!files) continue;
+    for (const [name, bytes] of Object.entries(files)) out[assetDir(path) + name] = bytes;
+  }
+  return out;
+}
+
+const assetDir = (path: string) => (path ? `assets/${path}/` : 'assets/');
+
+/**
+ * Hands each layer the archive's files under its `assets/<path>/` folder (only the folder's
+ * own files; deeper folders belong to its sublayers). A layer that refuses them names the
+ * file in a {@link FormatError}.
+ */
+function loadKerasAssets(model: Model, entries: ReadonlyMap<string, Uint8Array>): void {
+  for (const { layer, path } of kerasSaveables(model)) {
+    const dir = assetDir(path);
+    const files = new Map<string, Uint8Array>();
+    for (const [name, bytes] of entries) {
+      if (!name.startsWith(dir)) continue;
+      const rest = name.slice(dir.length);
+      if (rest && !rest.includes('/')) files.set(rest, bytes);
+    }
+    try {
+      layer.loadAssets(files, dir.slice(0, -1));
+    } catch (e) {
+      if (e instanceof FormatError) throw e;
+      throw new FormatError(`.keras ${(e as Error).message}`, { cause: e });
+    }
+  }
 }
 
 function kerasDate(d: Date): string {
@@ -184,6 +225,7 @@ async function loadKerasZip(bytes: Uint8Array, opts: LoadOptions): Promise<Model
     const compileArgs = opts.compile === false ? null : compileArgsFromKeras(json);
     if (compileArgs) model.compile(compileArgs);
     opened.load(model, { includeOptimizer: compileArgs !== null });
+    loadKerasAssets(model, entries);
     return model;
   } finally {
     opened.close();
@@ -239,6 +281,12 @@ export function modelToTfjs(
   model: Model,
   opts: SaveOptions & { shardBytes?: number } = {},
 ): EncodedTfjsModel {
+  // model.json has no assets folder: a learnt vocabulary would be lost without a word.
+  for (const { layer } of kerasSaveables(model))
+    if (layer.saveAssets())
+      throw new ValueError(
+        `modelToTfjs: layer '${layer.name}' (${layer.className}) keeps files (its learnt vocabulary) that a TF.js model.json cannot hold; save the model as .keras`,
+      );
   return encodeTfjsModel(model, {
     includeOptimizer: opts.includeOptimizer ?? false,
     shardBytes: opts.shardBytes,

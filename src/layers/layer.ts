@@ -283,6 +283,23 @@ export abstract class Layer implements Serializable {
     return {};
   }
 
+  /**
+   * Files this layer keeps in a `.keras` archive under `assets/<its path>/` (Keras's
+   * `save_assets`): file names to bytes, or null for none (most layers).
+   * @example lookup.saveAssets() // { 'vocabulary.txt': Uint8Array }
+   */
+  saveAssets(): Record<string, Uint8Array> | null {
+    return null;
+  }
+
+  /**
+   * Restores what {@link saveAssets} kept, from the files under `assets/<its path>/` of a
+   * `.keras` archive (Keras's `load_assets`). Called on every layer after its weights are
+   * loaded, with an empty map when the archive holds nothing for it; `where` names the folder.
+   * @example lookup.loadAssets(new Map([['vocabulary.txt', bytes]]), 'assets/layers/string_lookup')
+   */
+  loadAssets(_files: ReadonlyMap<string, Uint8Array>, _where: string): void {}
+
   /** Sublayers tracked with `trackLayer`. */
   protected get trackedLayers(): readonly Layer[] {
     return this.sublayers;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { Dataset } from '../data/dataset.js';
 import { DTypeError } from '../errors.js';
+import { loadModelFromBytes, modelToKerasBytes } from '../io/save_load.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { input } from '../layers/input_layer.js';
@@ -118,6 +119,17 @@ describe('models with text inputs', () => {
     expect(Number.isFinite(logs.loss)).toBe(true);
     const p = (await m.predict(Dataset.fromTensorSlices(stringTensor(texts)).batch(5))) as Tensor;
     expect(p.shape).toEqual([8, 1]);
+  });
+
+  it('saves and loads through .keras: same predictions on raw text', async () => {
+    const m = await textModel(5);
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    await m.fit(texts, tensor(labels, [8, 1]), { epochs: 2, batchSize: 4, verbose: 0 });
+    const back = await loadModelFromBytes(await modelToKerasBytes(m));
+    expect((back.predict(texts) as Tensor).arraySync()).toEqual(
+      (m.predict(texts) as Tensor).arraySync(),
+    );
+    expect(back.inputs[0]!.dtype).toBe('string');
   });
 
   it('works in a Sequential that starts with a string input', async () => {

@@ -9,7 +9,7 @@ import { Dataset } from '../../data/dataset.js';
 import { flattenElement } from '../../data/structure.js';
 import { ValueError } from '../../errors.js';
 import { tensor } from '../../ops/creation.js';
-import { fingerprint64 } from '../../ops/farmhash.js';
+import { fingerprint64, sipHash64 } from '../../ops/farmhash.js';
 import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
 import { StringTensor, stringTensor } from '../../tensor/string_tensor.js';
 import { Tensor, convertToTensor } from '../../tensor/tensor.js';
@@ -44,7 +44,24 @@ export interface LookupArgs<T extends Token> extends LayerArgs {
   padToMaxTokens?: boolean;
   /** Sparse outputs are not supported (default false). */
   sparse?: boolean;
+  /**
+   * How unknown integers pick among several OOV indices: `'floormod'` (default) or
+   * `'farmhash'` (FarmHash64 of the decimal text). Strings always hash.
+   */
+  oovMethod?: 'floormod' | 'farmhash';
+  /** Hash unknown tokens with SipHash-2-4 keyed by this salt (one integer or two) instead of FarmHash64. */
+  salt?: number | readonly [number, number] | null;
+  /**
+   * The vocabulary size recorded when the layer was saved (Keras's `vocabulary_size`): a
+   * vocabulary loaded from the archive's assets must have it.
+   */
+  vocabularySize?: number | null;
 }
+
+/** Python's `str.splitlines` separators: what Keras's vocabulary file reader splits on. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python splits on the separators \x1c–\x1e too.
+const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+const utf8Encoder = new TextEncoder();
 
 /** Unicode code-point order (what NumPy's sort of UTF-8 bytes gives). */
 function compareTokens(a: Token, b: Token): number {
@@ -79,6 +96,10 @@ export abstract class IndexLookup<T extends Token> extends Layer {
   private hasVocabulary = false;
   private readonly inputVocabulary: readonly T[] | null;
   private readonly inputIdf: readonly number[] | null;
+  readonly oovMethod: 'floormod' | 'farmhash';
+  /** SipHash key for unknown tokens, or null for FarmHash64 / floor-mod. */
+  readonly salt: [number, number] | null;
+  private readonly savedVocabularySize: number | null;
 
   protected abstract get kind(): string;
   protected abstract isToken(v: unknown): v is T;
@@ -118,6 +139,24 @@ export abstract class IndexLookup<T extends Token> extends Layer {
       );
     if (this.padToMaxTokens && this.maxTokens === null)
       throw new ValueError(`${where()}: padToMaxTokens needs maxTokens`);
+    this.oovMethod = args.oovMethod ?? 'floormod';
+    if (this.oovMethod !== 'floormod' && this.oovMethod !== 'farmhash')
+      throw new ValueError(
+        `${where()}: oovMethod must be 'floormod' or 'farmhash', got '${this.oovMethod}'`,
+      );
+    const salt = args.salt ?? null;
+    if (salt === null) this.salt = null;
+    else if (typeof salt === 'number') this.salt = [salt, salt];
+    else if (Array.isArray(salt) && salt.length === 2) this.salt = [salt[0]!, salt[1]!];
+    else
+      throw new ValueError(
+        `${where()}: salt must be an integer or a pair of integers, got ${JSON.stringify(salt)}`,
+      );
+    if (this.salt && !this.salt.every((v) => Number.isSafeInteger(v) && v >= 0))
+      throw new ValueError(
+        `${where()}: salt values must be non-negative integers, got ${JSON.stringify(salt)}`,
+      );
+    this.savedVocabularySize = args.vocabularySize ?? null;
     this.inputVocabulary = args.vocabulary ?? null;
     this.inputIdf = args.idfWeights ?? null;
     if (this.inputVocabulary) this.setVocabulary(this.inputVocabulary, this.inputIdf ?? undefined);
@@ -412,19 +451,106 @@ export abstract class IndexLookup<T extends Token> extends Layer {
       numOovIndices: this.numOovIndices,
       maskToken: this.maskToken as ConfigValue,
       oovToken: this.oovToken as ConfigValue,
-      // An adapted vocabulary travels in the config (Keras reads a vocabulary list there too),
-      // so a saved model keeps it without an assets folder.
-      vocabulary: this.hasVocabulary ? (this.getVocabulary() as ConfigValue) : null,
+      // As Keras: a given vocabulary stays in the config, a learnt one goes to the archive's
+      // assets (saveAssets) — unless a term holds a line break, which the one-term-per-line
+      // file cannot carry; then the config carries it (both libraries read it there).
+      vocabulary: (this.inputVocabulary ??
+        (this.hasVocabulary && !this.vocabularyFitsFile()
+          ? this.getVocabulary()
+          : null)) as ConfigValue | null,
+      // Learnt TF-IDF weights ride in the config: Keras keeps them in no file of its own.
       idfWeights:
-        this.idf && this.hasVocabulary
+        (this.inputIdf ? [...this.inputIdf] : null) ??
+        (this.idf && this.hasVocabulary
           ? Array.from(this.idf.subarray(0, this.vocabularySize()))
-          : null,
+          : null),
+      vocabularySize: this.hasVocabulary ? this.vocabularySize() : null,
       invert: this.invert,
       outputMode: this.outputMode,
       padToMaxTokens: this.padToMaxTokens,
       sparse: false,
+      oovMethod: this.oovMethod,
+      salt: this.salt ? [...this.salt] : null,
     };
   }
+
+  /** Whether every term survives Keras's one-term-per-line vocabulary file. */
+  private vocabularyFitsFile(): boolean {
+    return this.vocab.every((t) => typeof t !== 'string' || !LINE_BREAKS.test(t));
+  }
+
+  /**
+   * The learnt vocabulary as Keras's `vocabulary.txt` (special tokens first, one per line),
+   * for `assets/<layer path>/` of a `.keras` archive. A given vocabulary stays in the config,
+   * as Keras does; an unadapted layer writes only its special tokens, as Keras does.
+   * @example layer.saveAssets() // { 'vocabulary.txt': bytes of '[UNK]\nd\nz\nc\nb\na' }
+   */
+  override saveAssets(): Record<string, Uint8Array> | null {
+    if (this.inputVocabulary || !this.vocabularyFitsFile()) return null;
+    const text = this.getVocabulary(true).map(String).join('\n');
+    return { 'vocabulary.txt': utf8Encoder.encode(text) };
+  }
+
+  /**
+   * Reads Keras's `vocabulary.txt` from the layer's assets: lines split as Python's
+   * `splitlines` does, trailing empty lines dropped, integers parsed strictly. A file that
+   * holds only the special tokens leaves the layer unadapted.
+   * @example layer.loadAssets(new Map([['vocabulary.txt', bytes]]), 'assets/layers/string_lookup')
+   */
+  override loadAssets(files: ReadonlyMap<string, Uint8Array>, where: string): void {
+    if (this.inputVocabulary) return;
+    const what = `${this.where()}: ${where}/vocabulary.txt`;
+    const bytes = files.get('vocabulary.txt');
+    if (!bytes) {
+      if ((this.savedVocabularySize ?? 0) > this.tokenStart())
+        throw new ValueError(
+          `${what} is missing, but the layer was saved with a vocabulary of ${this.savedVocabularySize}`,
+        );
+      return;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new ValueError(`${what} is not valid UTF-8`);
+    }
+    const lines = text.split(LINE_BREAKS);
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    const values = lines.map((line, i) => {
+      if (this.kind === 'string') return line as T;
+      if (!/^[+-]?\d+$/.test(line.trim()) || !Number.isSafeInteger(Number(line)))
+        throw new ValueError(`${what}: line ${i + 1} is ${JSON.stringify(line)}, not an integer`);
+      return Number(line) as T;
+    });
+    if (this.savedVocabularySize !== null && values.length !== this.savedVocabularySize)
+      throw new ValueError(
+        `${what} holds ${values.length} entries, but the layer was saved with a vocabulary of ${this.savedVocabularySize}`,
+      );
+    const special = this.getVocabulary(true).slice(0, this.tokenStart());
+    if (values.length <= special.length && values.every((v, i) => v === special[i])) return;
+    let idf: readonly number[] | undefined;
+    if (this.outputMode === 'tf_idf') {
+      if (!this.inputIdf)
+        throw new ValueError(
+          `${what}: outputMode 'tf_idf' needs idf weights with the vocabulary, and the config has none (Keras does not save the weights it learns in this mode)`,
+        );
+      idf = this.inputIdf;
+    }
+    this.setVocabulary(values, idf);
+    this.hasVocabulary = true;
+  }
+}
+
+/** Options of {@link StringLookup}. */
+export interface StringLookupArgs extends LookupArgs<string> {
+  /** Text encoding of the tokens: only `'utf-8'` (Keras's default). */
+  encoding?: string;
+}
+
+/** Options of {@link IntegerLookup}. */
+export interface IntegerLookupArgs extends LookupArgs<number> {
+  /** Dtype of the vocabulary: only `'int64'`, as Keras. */
+  vocabularyDtype?: 'int64';
 }
 
 /**
@@ -446,8 +572,16 @@ export class StringLookup extends IndexLookup<string> {
     return true;
   }
 
-  constructor(args: LookupArgs<string> = {}) {
+  constructor(args: StringLookupArgs = {}) {
     super(args, '[UNK]');
+    if ((args.encoding ?? 'utf-8').toLowerCase().replace('_', '-') !== 'utf-8')
+      throw new ValueError(
+        `${this.where()}: only the 'utf-8' encoding is supported, got '${args.encoding}'`,
+      );
+  }
+
+  override getConfig(): Config {
+    return { ...super.getConfig(), encoding: 'utf-8' };
   }
 
   protected isToken(v: unknown): v is string {
@@ -455,7 +589,10 @@ export class StringLookup extends IndexLookup<string> {
   }
 
   protected oovBucket(token: string, buckets: number): number {
-    return Number(fingerprint64(token) % BigInt(buckets));
+    const h = this.salt
+      ? sipHash64(token, [BigInt(this.salt[0]), BigInt(this.salt[1])])
+      : fingerprint64(token);
+    return Number(h % BigInt(buckets));
   }
 
   protected tokensOf(x: unknown): { tokens: string[]; shape: number[] } {
@@ -489,8 +626,18 @@ export class IntegerLookup extends IndexLookup<number> {
     return 'integer';
   }
 
-  constructor(args: LookupArgs<number> = {}) {
+  constructor(args: IntegerLookupArgs = {}) {
     super(args, -1);
+    if (this.salt && this.oovMethod !== 'farmhash')
+      throw new ValueError(`${this.where()}: salt can only be used with oovMethod 'farmhash'`);
+    if ((args.vocabularyDtype ?? 'int64') !== 'int64')
+      throw new ValueError(
+        `${this.where()}: vocabularyDtype must be 'int64' (as in Keras), got '${args.vocabularyDtype}'`,
+      );
+  }
+
+  override getConfig(): Config {
+    return { ...super.getConfig(), vocabularyDtype: 'int64' };
   }
 
   protected isToken(v: unknown): v is number {
@@ -498,6 +645,14 @@ export class IntegerLookup extends IndexLookup<number> {
   }
 
   protected oovBucket(token: number, buckets: number): number {
+    if (this.oovMethod === 'farmhash') {
+      // Keras hashes the integer's decimal text (tf.strings.as_string).
+      const text = String(token);
+      const h = this.salt
+        ? sipHash64(text, [BigInt(this.salt[0]), BigInt(this.salt[1])])
+        : fingerprint64(text);
+      return Number(h % BigInt(buckets));
+    }
     return ((token % buckets) + buckets) % buckets;
   }
 

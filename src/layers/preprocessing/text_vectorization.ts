@@ -47,6 +47,13 @@ export interface TextVectorizationArgs extends LayerArgs {
   /** Ragged and sparse outputs are not supported (default false). */
   ragged?: boolean;
   sparse?: boolean;
+  /** Text encoding: only `'utf-8'` (Keras's default). */
+  encoding?: string;
+  /**
+   * The vocabulary size recorded when the layer was saved (Keras's `vocabulary_size`): a
+   * vocabulary loaded from the archive's assets must have it.
+   */
+  vocabularySize?: number | null;
 }
 
 /**
@@ -131,8 +138,25 @@ export class TextVectorization extends Layer {
       idfWeights: args.idfWeights ?? null,
       outputMode: this.outputMode,
       padToMaxTokens: args.padToMaxTokens ?? false,
+      encoding: args.encoding,
+      vocabularySize: args.vocabularySize ?? null,
     });
     this.built = true;
+  }
+
+  /** Keras saves the lookup under `_lookup_layer` (its vocabulary file twice, as Keras does). */
+  override savedChildren(): Record<string, Layer> {
+    return { _lookup_layer: this.lookup };
+  }
+
+  /** The learnt vocabulary as Keras's `vocabulary.txt` (see {@link StringLookup.saveAssets}). */
+  override saveAssets(): Record<string, Uint8Array> | null {
+    return this.lookup.saveAssets();
+  }
+
+  /** Reads Keras's `vocabulary.txt` (see {@link StringLookup.loadAssets}). */
+  override loadAssets(files: ReadonlyMap<string, Uint8Array>, where: string): void {
+    this.lookup.loadAssets(files, where);
   }
 
   protected override outputDType(): SymbolicDType {
@@ -252,6 +276,8 @@ export class TextVectorization extends Layer {
       idfWeights: cfg.idfWeights!,
       ragged: false,
       sparse: false,
+      encoding: 'utf-8',
+      vocabularySize: cfg.vocabularySize!,
     };
   }
 }
