@@ -409,6 +409,7 @@ export {
   imageDatasetFromDirectory,
   indexImageDirectory,
   decodeImage,
+  type DecodeImageOptions,
   type ImageDatasetOptions,
 } from './data/image_dataset.js';
 export {

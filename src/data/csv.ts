@@ -5,6 +5,7 @@
  */
 import { ValueError } from '../errors.js';
 import { CsvParser } from '../io/csv.js';
+import { DownloadError } from '../io/get_file.js';
 import { tensor } from '../ops/creation.js';
 import { StringTensor } from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -42,14 +43,103 @@ export interface CsvDatasetOptions {
   quoteChar?: string;
 }
 
-/** Where CSV text comes from: a file path (Node), text, or chunks of text. */
-export type CsvSource = string | { text: string } | AsyncIterable<string> | Iterable<string>;
+/**
+ * Where CSV text comes from: a file path (Node only), text, chunks of text, a `Blob` or `File`,
+ * a `URL` or `{ url }` (fetched), or a `Response`; bytes are read as a stream of UTF-8.
+ */
+export type CsvSource =
+  | string
+  | { text: string }
+  | { url: string }
+  | URL
+  | Blob
+  | Response
+  | AsyncIterable<string>
+  | Iterable<string>;
 
-async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
+/** Whether this is Node (a path can be read) rather than a browser or worker. */
+function inNode(): boolean {
+  return !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+}
+
+/** The source's name in messages. */
+function nameOf(source: CsvSource): string {
+  if (typeof source === 'string') return source;
+  if (typeof File !== 'undefined' && source instanceof File) return source.name || 'File';
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return 'Blob';
+  if (typeof Response !== 'undefined' && source instanceof Response)
+    return source.url || 'Response';
+  if (source instanceof URL) return source.href;
+  if (typeof (source as { url?: unknown }).url === 'string') return (source as { url: string }).url;
+  return 'CSV text';
+}
+
+/**
+ * Text chunks of a byte stream, decoded as UTF-8 a chunk at a time: the decoder keeps a
+ * character split across chunks until its last byte comes, and nothing holds the whole file.
+ */
+async function* decodeStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      const text = decoder.decode(r.value, { stream: true });
+      if (text) yield text;
+    }
+    done = true;
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  } finally {
+    // Stopped early (an error, or the dataset's consumer stopped): stop the download too.
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** A fetched body's text chunks; a status outside 200–299 is an error naming the URL. */
+async function* responseChunks(res: Response, name: string): AsyncGenerator<string> {
+  if (!res.ok) {
+    // Nothing will read the error page: let the connection go.
+    await res.body?.cancel().catch(() => undefined);
+    throw new DownloadError(
+      `csvDataset: ${name} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}; expected 2xx`,
+    );
+  }
+  if (res.bodyUsed)
+    throw new ValueError(
+      `csvDataset: the Response from ${name} was already read (a body is read once); pass its URL to read it at every iteration`,
+    );
+  if (res.body) yield* decodeStream(res.body);
+}
+
+async function* chunksOf(source: CsvSource, name: string): AsyncGenerator<string> {
   if (typeof source === 'string') {
     const { createReadStream } = await import('node:fs');
     const stream = createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 16 });
     for await (const chunk of stream) yield chunk as string;
+    return;
+  }
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    yield* decodeStream(source.stream());
+    return;
+  }
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    yield* responseChunks(source, name);
+    return;
+  }
+  if (source instanceof URL || typeof (source as { url?: unknown }).url === 'string') {
+    let res: Response;
+    try {
+      res = await fetch(source instanceof URL ? source : (source as { url: string }).url);
+    } catch (err) {
+      throw new DownloadError(`csvDataset: could not fetch ${name} (${(err as Error).message})`, {
+        cause: err,
+      });
+    }
+    yield* responseChunks(res, name);
     return;
   }
   if ('text' in (source as object) && typeof (source as { text: unknown }).text === 'string') {
@@ -66,17 +156,25 @@ async function* chunksOf(source: CsvSource): AsyncGenerator<string> {
 /**
  * A dataset of a CSV file's rows: a record of scalar tensors per row (or one packed float32
  * vector), with `[features, label]` when `labelName` is given; batched straight from the
- * parsed rows with `batchSize`. The file is read again at each iteration, as a stream.
+ * parsed rows with `batchSize`. The source is read again at each iteration, as a stream: a
+ * path (Node), a `Blob`/`File`, or a URL fetched anew (a `Response`'s body can be read once).
  *
  * Shape: per element, each column `[]` (or `[batchSize]` batched); packed features
  * `[numFeatures]` (or `[batchSize, numFeatures]`).
  * @example
  * const ds = csvDataset('housing.csv', { labelName: 'MEDV', packFeatures: true, batchSize: 32 });
  * await model.fit(ds, { epochs: 10 });
+ * // In a browser: a File from an <input type="file">, or a URL.
+ * csvDataset(input.files[0], { labelName: 'MEDV' });
+ * csvDataset(new URL('data/housing.csv', location.href), { labelName: 'MEDV' });
  */
 export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dataset {
   const op = 'csvDataset';
-  const name = typeof source === 'string' ? source : 'CSV text';
+  const name = nameOf(source);
+  if (typeof source === 'string' && !inNode())
+    throw new ValueError(
+      `${op}: '${source}' is a file path, readable only in Node; in a browser pass a URL, { url }, File, Blob or Response`,
+    );
   const header = opts.header ?? true;
   if (!header && !opts.columnNames)
     throw new ValueError(`${op}: without a header row, give columnNames`);
@@ -213,7 +311,7 @@ export function csvDataset(source: CsvSource, opts: CsvDatasetOptions = {}): Dat
       rows = [];
       return out;
     };
-    for await (const chunk of chunksOf(source)) {
+    for await (const chunk of chunksOf(source, name)) {
       for (const rec of parser.push(chunk)) {
         const e = accept(rec);
         if (e) yield e;

@@ -1,18 +1,19 @@
 /**
  * `imageDatasetFromDirectory`, Keras's `image_dataset_from_directory` (Node): one sub-folder
- * per class, PNG and JPEG files decoded by pure-JS decoders (fast-png, jpeg-js), resized to
+ * per class, PNG and JPEG files decoded by {@link decodeImage} (fast-png, jpeg-js), resized to
  * `imageSize`, batched. The file order, the shuffle and the validation split follow Keras's
  * (NumPy's `RandomState(seed)` over the sorted file list), so the same seed gives the same
  * training and validation files as Keras.
  */
 import { NumpyRandomState } from '../datasets/numpy_random.js';
 import { ValueError } from '../errors.js';
-import { FormatError } from '../io/errors.js';
-import { tensor } from '../ops/creation.js';
 import { resizeImages } from '../ops/image.js';
-import type { Tensor } from '../tensor/tensor.js';
 import type { Dataset } from './dataset.js';
 import { type DirectoryDatasetOptions, directoryDataset } from './directory_dataset.js';
+import { decodeImage } from './image_decode.js';
+
+// The decoder lives in image_decode.ts (browser and Node); exported from here as before.
+export { decodeImage, type DecodeImageOptions } from './image_decode.js';
 
 /** Options of {@link imageDatasetFromDirectory}, Keras's names. */
 export interface ImageDatasetOptions extends DirectoryDatasetOptions {
@@ -29,79 +30,6 @@ export interface ImageDatasetOptions extends DirectoryDatasetOptions {
 }
 
 const EXTENSIONS = ['.png', '.jpg', '.jpeg'];
-
-/** Decodes PNG or JPEG bytes to an `[h, w, channels]` float32 image (0–255). */
-export async function decodeImage(
-  bytes: Uint8Array,
-  channels: 1 | 3 | 4,
-  name: string,
-): Promise<Tensor> {
-  let w: number;
-  let h: number;
-  let src: ArrayLike<number>;
-  let srcC: number;
-  let maxVal = 255;
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    const { decode } = await import('fast-png');
-    let png: ReturnType<typeof decode>;
-    try {
-      png = decode(bytes);
-    } catch (err) {
-      throw new FormatError(`${name}: not a valid PNG (${(err as Error).message})`);
-    }
-    if (png.palette) {
-      const { convertIndexedToRgb } = await import('fast-png');
-      src = convertIndexedToRgb(png);
-      srcC = png.palette[0]!.length;
-    } else {
-      src = png.data as ArrayLike<number>;
-      srcC = png.channels;
-    }
-    w = png.width;
-    h = png.height;
-    maxVal = png.depth === 16 ? 65535 : png.depth < 8 && !png.palette ? 2 ** png.depth - 1 : 255;
-  } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const jpeg = await import('jpeg-js');
-    let img: { width: number; height: number; data: Uint8Array };
-    try {
-      // Bounded by the file: a JPEG header cannot ask for more than 64 megapixels here.
-      img = jpeg.decode(bytes, {
-        useTArray: true,
-        formatAsRGBA: true,
-        maxResolutionInMP: 64,
-        maxMemoryUsageInMB: 512,
-      });
-    } catch (err) {
-      throw new FormatError(`${name}: not a valid JPEG (${(err as Error).message})`);
-    }
-    w = img.width;
-    h = img.height;
-    src = img.data;
-    srcC = 4;
-  } else {
-    throw new FormatError(
-      `${name}: not a PNG or JPEG file (magic bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`,
-    );
-  }
-  const out = new Float32Array(w * h * channels);
-  const scale = 255 / maxVal;
-  for (let p = 0; p < w * h; p++) {
-    const o = p * srcC;
-    // Gray sources fill every channel; alpha is opaque when the source has none.
-    const r = src[o]! * scale;
-    const g = srcC >= 3 ? src[o + 1]! * scale : r;
-    const b = srcC >= 3 ? src[o + 2]! * scale : r;
-    const a = srcC === 4 ? src[o + 3]! * scale : srcC === 2 ? src[o + 1]! * scale : 255;
-    if (channels === 1) out[p] = srcC >= 3 ? 0.2989 * r + 0.587 * g + 0.114 * b : r;
-    else {
-      out[p * channels] = r;
-      out[p * channels + 1] = g;
-      out[p * channels + 2] = b;
-      if (channels === 4) out[p * channels + 3] = a;
-    }
-  }
-  return tensor(out, [h, w, channels]);
-}
 
 /**
  * Image files of a folder, recursively, in Keras's order (`sorted(os.walk(dir))`): a folder's
