@@ -16,10 +16,9 @@ import { FormatError } from '../io/errors.js';
 import { type FileOps, atomicWriteFile, nodeFileOps } from '../io/files.js';
 import { nodeFs } from '../io/node_io.js';
 import { Layer } from '../layers/layer.js';
-import type { Model } from '../models/model.js';
 import { Generator, type GeneratorState, globalGenerator } from '../ops/random.js';
 import type { Config } from '../serialization.js';
-import { Callback, type Logs } from './callback.js';
+import { Callback, type Logs, type Model } from './callback.js';
 import {
   type FitResumePoint,
   fitProgress,

@@ -3,7 +3,17 @@
  * training, epochs and batches; `CallbackList` dispatches to several; `History` records every
  * epoch's logs and is what `fit` returns.
  */
-import type { Model } from '../models/model.js';
+/**
+ * The model types callbacks see, filled in by the models folder through declaration merging
+ * (`declare module '…/callback.js' { interface CallbackModelTypes { model: Model } }` in
+ * models/model.ts). So `callback.model` has the full `Model` type while this folder imports
+ * nothing from models: models imports callbacks (the trainer runs them), never the reverse.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in models/model.ts.
+export interface CallbackModelTypes {}
+
+/** The model a callback is attached to: Tessera's `Model`. */
+export type Model = CallbackModelTypes extends { model: infer M } ? M : never;
 
 /** Numbers logged by the trainer: `loss`, metric names, `val_` versions, `learning_rate`. */
 export type Logs = Record<string, number>;

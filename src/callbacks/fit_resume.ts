@@ -6,10 +6,9 @@
  * callbacks), so neither side imports the other.
  */
 import { ValueError } from '../errors.js';
-import type { Model } from '../models/model.js';
 import type { GeneratorState } from '../ops/random.js';
 import type { Config, ConfigValue } from '../serialization.js';
-import type { Logs } from './callback.js';
+import type { Logs, Model } from './callback.js';
 
 /** @internal Where `fit` should start, as `BackupAndRestore` asks in `onTrainBegin`. */
 export interface FitResumePoint {

@@ -1,7 +1,7 @@
 /** @internal Reading and setting the learning rate of a model's optimizer from callbacks. */
 import { ValueError } from '../errors.js';
-import type { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
+import type { Model } from './callback.js';
 
 /** The compiled optimizer of `model`, or a ValueError naming `cls`. */
 export function optimizerOf(model: Model | null, cls: string): Optimizer {

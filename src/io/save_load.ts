@@ -1,6 +1,7 @@
 import { ValueError } from '../errors.js';
 import { withAllocationBudget } from '../layers/allocation_budget.js';
 import type { Model } from '../models/model.js';
+import { setModelFileOps } from '../models/model_files.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 /**
@@ -611,3 +612,6 @@ export async function loadWeights(
   }
   return weightsFromBytes(model, bytes, opts);
 }
+
+// Model.save, saveWeights and loadWeights call these (models does not import io).
+setModelFileOps({ saveModel, saveWeights, loadWeights });

@@ -11,6 +11,7 @@ import { type Config, type ConfigValue, registerSerializable } from '../serializ
 import type { Tensor } from '../tensor/tensor.js';
 import { FunctionalGraph } from './functional.js';
 import { functionalFromConfig } from './model_config.js';
+import { modelFileOps } from './model_files.js';
 import { modelSummary } from './summary.js';
 import * as trainer from './trainer.js';
 
@@ -345,14 +346,12 @@ export class Model extends Layer {
    * @example await model.save('out/model.keras');
    */
   async save(path: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const io = await import('../io/save_load.js');
-    await io.saveModel(this, path, opts);
+    await modelFileOps('save').saveModel(this, path, opts);
   }
 
   /** Saves the weights (Node.js): `*.weights.h5` in Keras's layout, else Tessera's format. */
   async saveWeights(path: string): Promise<void> {
-    const io = await import('../io/save_load.js');
-    await io.saveWeights(this, path);
+    await modelFileOps('saveWeights').saveWeights(this, path);
   }
 
   /** Loads weights saved by `saveWeights` or by Keras, by order or by name. */
@@ -360,8 +359,7 @@ export class Model extends Layer {
     path: string,
     opts: { byName?: boolean; skipMismatch?: boolean } = {},
   ): Promise<unknown> {
-    const io = await import('../io/save_load.js');
-    return io.loadWeights(this, path, opts);
+    return modelFileOps('loadWeights').loadWeights(this, path, opts);
   }
 
   /**
@@ -412,6 +410,15 @@ export class Model extends Layer {
 
   static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
     return functionalFromConfig(this as never, config) as unknown as T;
+  }
+}
+
+// Callbacks see `this.model` as a Model without importing this folder (see CallbackModelTypes).
+// A distinct name: inside the augmentation, `Model` would be the callbacks module's own alias.
+type ModelOfCallbacks = Model;
+declare module '../callbacks/callback.js' {
+  interface CallbackModelTypes {
+    model: ModelOfCallbacks;
   }
 }
 
