@@ -30,6 +30,7 @@ import { concat } from '../../src/ops/movement.js';
 import { randomNormal, randomUniform, setSeed } from '../../src/ops/random.js';
 import { type Config, deserialize, lookupSerializable } from '../../src/serialization.js';
 import { type DType, isFloat } from '../../src/tensor/dtype.js';
+import type { StringTensor } from '../../src/tensor/string_tensor.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from './expect_close.js';
 import { type GradCheckOptions, gradCheck } from './grad_check.js';
@@ -53,6 +54,11 @@ export interface LayerTestSpec {
   inputShape?: readonly number[];
   /** Shapes of several inputs (merge layers), batch axes included. */
   inputShapes?: readonly (readonly number[])[];
+  /**
+   * Fixed inputs instead of random ones (text layers take strings; lookups take known
+   * tokens): their shapes replace `inputShape`, and a string tensor makes a string `input()`.
+   */
+  inputValues?: readonly (Tensor | StringTensor)[];
   /** Dtype of the input(s) (default float32). Integer inputs are drawn from `inputRange`. */
   inputDType?: DType;
   /** Range `[lo, hi)` of the random input values (default [-1, 1); ints: [0, 10)). */
@@ -107,6 +113,11 @@ function factory(spec: LayerTestSpec): (overrides?: Record<string, unknown>) => 
 }
 
 function inputShapesOf(spec: LayerTestSpec): { shapes: (readonly number[])[]; multi: boolean } {
+  if (spec.inputValues)
+    return {
+      shapes: spec.inputValues.map((t) => [...t.shape]),
+      multi: spec.inputValues.length > 1,
+    };
   if (spec.inputShapes) return { shapes: [...spec.inputShapes], multi: true };
   if (spec.inputShape) return { shapes: [spec.inputShape], multi: false };
   throw new Error('runLayerTest: give inputShape or inputShapes');
@@ -126,6 +137,7 @@ function makeInputs(
   dtype: DType,
   seed: number,
 ): Tensor[] {
+  if (spec.inputValues) return spec.inputValues.map((t) => t as unknown as Tensor);
   const intInput = !isFloat(dtype);
   const [lo, hi] = spec.inputRange ?? (intInput ? [0, 10] : [-1, 1]);
   return shapes.map((s, i) => randomUniform(s, lo, hi, { dtype, seed: seed + 17 * i }));
@@ -208,7 +220,10 @@ export function runLayerTest(spec: LayerTestSpec): LayerTestResult {
 
   // 3. Symbolic application: same shapes, batch axis null.
   const symLayer = make();
-  const syms = shapes.map((s) => input({ shape: s.slice(1), dtype }));
+  const syms = shapes.map((s, i) => {
+    const v = spec.inputValues?.[i];
+    return input({ shape: s.slice(1), dtype: v ? (v.dtype as DType | 'string') : dtype });
+  });
   const symOut = multiOut
     ? symLayer.applyMulti(multiIn ? syms : syms[0]!, opts)
     : [symLayer.apply(multiIn ? syms : syms[0]!, opts)];
@@ -228,10 +243,18 @@ export function runLayerTest(spec: LayerTestSpec): LayerTestResult {
     lookupSerializable('layer', layer.className),
     `'${layer.className}' is registered as a layer`,
   ).toBe(cls);
-  const rebuilt = cls.fromConfig(json);
+  // As a .keras archive restores a layer: config, then its assets (a learnt vocabulary).
+  const assets = layer.saveAssets();
+  const withAssets = (l: Layer) => {
+    if (assets) l.loadAssets(new Map(Object.entries(assets)), 'assets');
+    return l;
+  };
+  const rebuilt = withAssets(cls.fromConfig(json));
   expect(rebuilt, 'fromConfig gives the same class').toBeInstanceOf(cls);
   expect(rebuilt.getConfig(), 'config after fromConfig').toStrictEqual(config);
-  const viaRegistry = deserialize<Layer>('layer', { className: layer.className, config: json });
+  const viaRegistry = withAssets(
+    deserialize<Layer>('layer', { className: layer.className, config: json }),
+  );
   expect(viaRegistry.getConfig(), 'config after deserialize').toStrictEqual(config);
   // Compared in inference mode: training-mode randomness (dropout) is not part of the config.
   const infer: CallOptions = { ...opts, training: false };
