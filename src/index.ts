@@ -441,3 +441,7 @@ export {
   type CtcDecodeResult,
   type CtcDecodeStrategy,
 } from './ops/ctc.js';
+export { sort, argsort, topK, type TopKResult } from './ops/sorting.js';
+export { cumsum, cumprod } from './ops/scan.js';
+export { flip, roll, repeat, triu, tril, takeAlongAxis } from './ops/arrange.js';
+export { einsum } from './ops/einsum.js';
