@@ -479,8 +479,32 @@ export class VarianceScaling extends RandomInitializer {
   }
 
   call(shape: readonly number[], dtype?: DType): Tensor {
+    return this.draw(shape, dtype, computeFans(shape));
+  }
+
+  /**
+   * A draw whose fans are the products of the given axes (Keras's `input_axes` and
+   * `output_axes`, which EinsumDense sets for kernels of any rank).
+   *
+   * Formula: fanIn = Π shape[inputAxes], fanOut = Π shape[outputAxes].
+   * @example glorot.callWithAxes([8, 2, 4], [0], [1, 2]) // fans 8 and 8
+   */
+  callWithAxes(
+    shape: readonly number[],
+    inputAxes: readonly number[],
+    outputAxes: readonly number[],
+    dtype?: DType,
+  ): Tensor {
+    const prod = (axes: readonly number[]) => axes.reduce((p, a) => p * shape[a]!, 1);
+    return this.draw(shape, dtype, { fanIn: prod(inputAxes), fanOut: prod(outputAxes) });
+  }
+
+  private draw(
+    shape: readonly number[],
+    dtype: DType | undefined,
+    { fanIn, fanOut }: { fanIn: number; fanOut: number },
+  ): Tensor {
     const dt = checkCall(this.className, shape, dtype, true);
-    const { fanIn, fanOut } = computeFans(shape);
     const n =
       this.mode === 'fanIn' ? fanIn : this.mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
     const s = this.scale / Math.max(1, n);

@@ -491,14 +491,14 @@ export abstract class Layer implements Serializable {
       inputs.map((t) => t.layer.name),
     );
     this.maybeBuild(multi ? shapes : shapes[0]!);
-    const out = this.computeOutputShape(multi ? shapes : shapes[0]!);
+    const out = this.symbolicOutputShape(multi ? shapes : shapes[0]!, opts);
     const outShapes = isShapeList(out) ? (out as SymbolicShape[]) : [out as SymbolicShape];
     checkDeclaredShapes(this.name, outShapes, 'output');
-    const node = new Node(
-      this,
-      inputs,
-      opts.training === undefined ? {} : { training: opts.training },
-    );
+    // The call's options other than masks (training, a layer's own flags such as
+    // useCausalMask) are replayed with the node; masks flow along the graph.
+    const callArgs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(opts)) if (k !== 'mask' && v !== undefined) callArgs[k] = v;
+    const node = new Node(this, inputs, callArgs);
     node.outputs = outShapes.map(
       (s, i) =>
         new SymbolicTensor(
@@ -511,6 +511,14 @@ export abstract class Layer implements Serializable {
     );
     this.inboundNodes.push(node);
     return isShapeList(out) ? node.outputs : node.outputs[0]!;
+  }
+
+  /**
+   * The output shape(s) of a symbolic call: {@link computeOutputShape}, unless the call's
+   * options change the outputs (MultiHeadAttention's `returnAttentionScores`).
+   */
+  protected symbolicOutputShape(inputShape: Shapes, _opts: CallOptions): Shapes {
+    return this.computeOutputShape(inputShape);
   }
 
   /** Whether the layer takes string tensors (text layers override it). */

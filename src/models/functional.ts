@@ -168,7 +168,7 @@ export class FunctionalGraph {
           : argMasks;
       const training = (node.callArgs.training as boolean | undefined) ?? opts.training;
       const callIn = node.inputs.length === 1 ? args[0]! : args;
-      const outs = node.layer.applyMulti(callIn, { training, mask });
+      const outs = node.layer.applyMulti(callIn, { ...node.callArgs, training, mask });
       const outMask = node.layer.computeMask(callIn, mask);
       node.outputs.forEach((sym, i) => {
         values.set(sym, outs[i]!);
