@@ -445,3 +445,25 @@ export { sort, argsort, topK, type TopKResult } from './ops/sorting.js';
 export { cumsum, cumprod } from './ops/scan.js';
 export { flip, roll, repeat, triu, tril, takeAlongAxis } from './ops/arrange.js';
 export { einsum } from './ops/einsum.js';
+export {
+  RMSNormalization,
+  type RMSNormalizationArgs,
+  GroupNormalization,
+  type GroupNormalizationArgs,
+  UnitNormalization,
+  type UnitNormalizationArgs,
+  PReLU,
+  type PReLUArgs,
+  Identity,
+  AlphaDropout,
+  type AlphaDropoutArgs,
+  ActivityRegularization,
+  type ActivityRegularizationArgs,
+} from './layers/index.js';
+export {
+  EinsumDense,
+  type EinsumDenseArgs,
+  MultiHeadAttention,
+  type MultiHeadAttentionArgs,
+  type MultiHeadAttentionCallOptions,
+} from './layers/index.js';

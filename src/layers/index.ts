@@ -185,3 +185,26 @@ export {
   type TextVectorizationArgs,
 } from './preprocessing/text_vectorization.js';
 export { Hashing, type HashingArgs } from './preprocessing/hashing.js';
+export {
+  RMSNormalization,
+  type RMSNormalizationArgs,
+  GroupNormalization,
+  type GroupNormalizationArgs,
+  UnitNormalization,
+  type UnitNormalizationArgs,
+} from './normalization_extra.js';
+export {
+  PReLU,
+  type PReLUArgs,
+  Identity,
+  AlphaDropout,
+  type AlphaDropoutArgs,
+  ActivityRegularization,
+  type ActivityRegularizationArgs,
+} from './activation_extra.js';
+export { EinsumDense, type EinsumDenseArgs } from './einsum_dense.js';
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionArgs,
+  type MultiHeadAttentionCallOptions,
+} from './attention/multi_head_attention.js';

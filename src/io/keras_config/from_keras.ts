@@ -251,8 +251,16 @@ interface NodeSpec {
   /** Whether the call received a list (merge layers, recurrent layers with states). */
   list: boolean;
   training: boolean | undefined;
+  /** Other call flags replayed with the call (MultiHeadAttention's use_causal_mask…). */
+  flags?: Record<string, boolean>;
   where: string;
 }
+
+/** Boolean call arguments some layers take, by Keras name → Tessera option. */
+const CALL_FLAGS: Readonly<Record<string, string>> = {
+  use_causal_mask: 'useCausalMask',
+  return_attention_scores: 'returnAttentionScores',
+};
 
 interface Entry {
   name: string;
@@ -329,22 +337,42 @@ function readNode(v: Json, where: string): NodeSpec {
   }
   if (!isObject(v))
     throw new FormatError(`${where} must be a node object or list, got ${describe(v)}`);
-  // Keras 3: {args: [tensor | [tensors]], kwargs: {...}}.
+  // Keras 3: {args: [tensor | [tensors]], kwargs: {...}}, or several positional tensors
+  // (MultiHeadAttention's query, value), or those as keywords.
   const f = new Fields(v, where);
   const args = f.arr('args');
-  if (args.length !== 1) {
+  const kwargs = f.optObj('kwargs');
+  let refs: Ref[];
+  let list: boolean;
+  const attention = ['query', 'value', 'key'];
+  const named = kwargs ? attention.filter((k) => isObject(kwargs[k])) : [];
+  if (args.length === 1 && named.length === 0) {
+    ({ refs, list } = readKerasTensors(args[0], `${where}.args[0]`));
+  } else if (args.length + named.length >= 2 && args.length <= 3) {
+    // Positional query, value (, key), then the rest by keyword.
+    refs = args.map((a, i) => readKerasTensor(a, `${where}.args[${i}]`));
+    for (const k of attention.slice(args.length))
+      if (kwargs && isObject(kwargs[k])) {
+        if (refs.length !== attention.indexOf(k))
+          throw new FormatError(`${where}.kwargs.${k}: given without the inputs before it`);
+        refs.push(readKerasTensor(kwargs[k], `${where}.kwargs.${k}`));
+      }
+    list = true;
+  } else {
     throw new FormatError(
-      `${where}.args: expected one positional argument (the inputs), got ${args.length}`,
+      `${where}.args: expected the inputs as one positional argument (or query, value and key), got ${args.length} positional argument(s)`,
     );
   }
-  const { refs, list } = readKerasTensors(args[0], `${where}.args[0]`);
-  const kwargs = f.optObj('kwargs');
   let training: boolean | undefined;
   let states: Ref[] = [];
+  let flags: Record<string, boolean> | undefined;
   if (kwargs) {
     const rest: JsonObject = {};
     for (const k of Object.keys(kwargs)) {
-      if (k === 'initial_state' && kwargs[k] !== null) {
+      if (list && attention.includes(k) && isObject(kwargs[k])) continue;
+      if (Object.hasOwn(CALL_FLAGS, k) && (typeof kwargs[k] === 'boolean' || kwargs[k] === null)) {
+        if (kwargs[k] === true) (flags ??= {})[CALL_FLAGS[k]!] = true;
+      } else if (k === 'initial_state' && kwargs[k] !== null) {
         states = readKerasTensors(kwargs[k], `${where}.kwargs.initial_state`).refs;
       } else if (k === 'mask' && kwargs[k] !== null) {
         throw new FormatError(
@@ -364,7 +392,7 @@ function readNode(v: Json, where: string): NodeSpec {
     }
     return { inputs: [...refs, ...states], list: true, training, where };
   }
-  return { inputs: refs, list, training, where };
+  return { inputs: refs, list, training, flags, where };
 }
 
 /** Reads a Keras 3 tensor structure (triple, or list of triples) or Keras 2's list. */
@@ -479,7 +507,10 @@ function readFunctional(
         const xs = spec.inputs.map(lookup);
         if (!xs.every((t) => t !== undefined)) break;
         try {
-          const opts = spec.training === undefined ? {} : { training: spec.training };
+          const opts = {
+            ...spec.flags,
+            ...(spec.training === undefined ? {} : { training: spec.training }),
+          };
           e.layer.applyMulti(spec.list ? (xs as SymbolicTensor[]) : xs[0]!, opts);
         } catch (err) {
           wrapError(`${spec.where} (layer '${e.name}')`, err);

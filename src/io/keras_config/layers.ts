@@ -14,6 +14,8 @@ import '../../layers/preprocessing/text_vectorization.js';
 import '../../layers/preprocessing/hashing.js';
 import '../../layers/preprocessing/image.js';
 import '../../layers/preprocessing/augmentation.js';
+import '../../layers/einsum_dense.js';
+import '../../layers/attention/multi_head_attention.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
@@ -129,6 +131,15 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'RandomZoom',
   'RandomContrast',
   'RandomBrightness',
+  'RMSNormalization',
+  'GroupNormalization',
+  'UnitNormalization',
+  'PReLU',
+  'Identity',
+  'AlphaDropout',
+  'ActivityRegularization',
+  'EinsumDense',
+  'MultiHeadAttention',
 ]);
 
 /** The classes registered under the built-in names when this module loaded. */
@@ -255,6 +266,9 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   RandomZoom: { heightFactor: 0.1 },
   RandomContrast: { factor: 0.1 },
   RandomBrightness: { factor: 0.1 },
+  AlphaDropout: { rate: 0 },
+  EinsumDense: { equation: 'ab,bc->ac', outputShape: 1 },
+  MultiHeadAttention: { numHeads: 1, keyDim: 1 },
 };
 
 const layerKeyCache = new Map<string, Set<string> | null>();

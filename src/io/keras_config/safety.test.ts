@@ -313,8 +313,9 @@ describe('malformed configs give a FormatError', () => {
     ],
     [
       'a node has two positional args',
+      // Several positional tensors are MultiHeadAttention's (query, value); a non-tensor is refused.
       (c) => c.config.layers[1].inbound_nodes[0].args.push(1),
-      /one positional argument/,
+      /args\[1\] must be a Keras tensor/,
     ],
     [
       'a node arg is not a tensor',

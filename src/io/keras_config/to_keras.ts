@@ -158,6 +158,9 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
       for (const node of kept(l)) {
         const kwargs: JsonObject = {};
         if (typeof node.callArgs.training === 'boolean') kwargs.training = node.callArgs.training;
+        // A layer's own call flags (MultiHeadAttention's useCausalMask…), by Keras's name.
+        if (node.callArgs.useCausalMask === true) kwargs.use_causal_mask = true;
+        if (node.callArgs.returnAttentionScores === true) kwargs.return_attention_scores = true;
         if (ctx.keras2) {
           nodes.push(node.inputs.map((t) => [...ref(t), copyJson(kwargs)]));
           continue;
@@ -169,6 +172,9 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
           // Keras 3 takes a recurrent layer's initial states as a keyword argument.
           args = [kerasTensor(ins[0]!)];
           kwargs.initial_state = ins.slice(1).map(kerasTensor);
+        } else if (l.className === 'MultiHeadAttention') {
+          // Keras's call(query, value, key): separate positional tensors.
+          args = ins.map(kerasTensor);
         } else {
           args = [ins.length === 1 ? kerasTensor(ins[0]!) : ins.map(kerasTensor)];
         }

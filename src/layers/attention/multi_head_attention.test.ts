@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import { runLayerTest } from '../../../test/helpers/run_layer_test.js';
+import { openH5 } from '../../io/h5.js';
+import { modelFromKerasConfig } from '../../io/keras_config.js';
+import { loadModelFromBytes, modelToKerasBytes } from '../../io/save_load.js';
+import { readZip } from '../../io/zip.js';
 import { tensor } from '../../ops/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { EinsumDense } from '../einsum_dense.js';
@@ -33,6 +37,13 @@ const golden = JSON.parse(
     output: Arr;
     output_shape: (number | null)[];
   }[];
+  model: {
+    weights: W[];
+    input: Arr;
+    output: Arr;
+    h5: { path: string; shape: number[] }[];
+    config: unknown;
+  };
   mha: {
     name: string;
     config: Record<string, unknown>;
@@ -154,5 +165,39 @@ describe('MultiHeadAttention (Keras golden)', () => {
     expect(() =>
       mha.apply([x, x, tensor(new Float32Array(2 * 3 * 5), [2, 3, 5])] as Tensor[]),
     ).toThrow(/value and key must agree/);
+  });
+});
+
+describe('MultiHeadAttention in a Keras model file', () => {
+  it("reads Keras's config (positional query/value, use_causal_mask), predicts as Keras, and saves Keras's weight layout", async () => {
+    const m = modelFromKerasConfig(golden.model.config);
+    m.setWeights(golden.model.weights.map(t));
+    expectClose(m.predict(t(golden.model.input)) as Tensor, t(golden.model.output), {
+      rtol: 1e-4,
+      atol: 1e-5,
+    });
+    const zip = readZip(await modelToKerasBytes(m));
+    const r = await openH5(zip.get('model.weights.h5')!);
+    const mine: { path: string; shape: number[] }[] = [];
+    const walk = (g: string) => {
+      for (const k of r.keys(g)) {
+        const p = g ? `${g}/${k}` : k;
+        if (r.isGroup(p)) walk(p);
+        else mine.push({ path: p, shape: r.datasetInfo(p).shape });
+      }
+    };
+    walk('');
+    r.close();
+    const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : 1);
+    expect(mine.sort(byPath)).toEqual([...golden.model.h5].sort(byPath));
+    const cfg = JSON.parse(new TextDecoder().decode(zip.get('config.json')));
+    const node = cfg.config.layers[1].inbound_nodes[0];
+    expect(node.args).toHaveLength(2);
+    expect(node.kwargs).toEqual({ use_causal_mask: true });
+    const back = await loadModelFromBytes(await modelToKerasBytes(m));
+    expectClose(back.predict(t(golden.model.input)) as Tensor, t(golden.model.output), {
+      rtol: 1e-4,
+      atol: 1e-5,
+    });
   });
 });
