@@ -137,6 +137,38 @@ cases["model"] = {
     "config": cfg,
 }
 
+# keras.ops.dot_product_attention (the numpy backend's reference implementation).
+cases["dpa"] = []
+for name, (b, t, s_, n, h), kw in [
+    ("plain", (2, 3, 4, 2, 5), {}),
+    ("scale_bias", (1, 4, 4, 3, 2), {"scale": 0.3, "bias": True}),
+    ("mask", (2, 3, 5, 2, 4), {"mask": True}),
+    ("causal", (2, 5, 5, 2, 3), {"is_causal": True}),
+    ("causal_mask_bias", (1, 4, 6, 2, 3), {"is_causal": True, "mask": True, "bias": True}),
+]:
+    q = rng.standard_normal((b, t, n, h)).astype(np.float32)
+    k = rng.standard_normal((b, s_, n, h)).astype(np.float32)
+    v = rng.standard_normal((b, s_, n, h)).astype(np.float32)
+    bias = rng.standard_normal((1, n, t, s_)).astype(np.float32) if kw.get("bias") else None
+    mask = None
+    if kw.get("mask"):
+        mask = rng.random((b, 1, t, s_)) > 0.3
+        mask[..., 0] = True
+    y = keras.ops.dot_product_attention(q, k, v, bias=bias, mask=mask, scale=kw.get("scale"), is_causal=kw.get("is_causal", False))
+    cases["dpa"].append(
+        {
+            "name": name,
+            "query": arr(q),
+            "key": arr(k),
+            "value": arr(v),
+            "bias": None if bias is None else arr(bias),
+            "mask": None if mask is None else arr(mask.astype(np.float32)),
+            "scale": kw.get("scale"),
+            "is_causal": kw.get("is_causal", False),
+            "output": arr(np.asarray(y)),
+        }
+    )
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "attention_golden.json")
 with open(out, "w") as f:
     json.dump({"generator": "scripts/attention_golden.py (Keras 3.15.1, numpy backend)", **cases}, f)

@@ -467,3 +467,4 @@ export {
   type MultiHeadAttentionArgs,
   type MultiHeadAttentionCallOptions,
 } from './layers/index.js';
+export { dotProductAttention, type DotProductAttentionOptions } from './ops/attention.js';
