@@ -3,13 +3,34 @@
  * eager/compiled switch: shared by the timed run (`models.ts`) and the memory child
  * (`memory_child.ts`), which must not load TensorFlow.js (it would count in its RSS).
  */
-import { Conv2D, Dense, Embedding, Flatten, LSTM, MaxPooling2D, Sequential } from '../src/index.js';
+import {
+  Add,
+  Conv2D,
+  Dense,
+  Embedding,
+  Flatten,
+  GlobalAveragePooling1D,
+  LSTM,
+  LayerNormalization,
+  MaxPooling2D,
+  type Model,
+  MultiHeadAttention,
+  Sequential,
+  input,
+  model as functionalModel,
+} from '../src/index.js';
 import * as tessera from '../src/index.js';
 // Namespace imports: the engine's `compiledStepInfo` may or may not exist in this checkout.
 import * as trainer from '../src/models/trainer.js';
 
 /** The model workloads, by the names `npm run bench -- --only` takes. */
-export type ModelName = 'mlp_train' | 'mlp_predict' | 'cnn_train' | 'convnet_train' | 'lstm_train';
+export type ModelName =
+  | 'mlp_train'
+  | 'mlp_predict'
+  | 'cnn_train'
+  | 'convnet_train'
+  | 'lstm_train'
+  | 'transformer_train';
 
 /** How a Tessera model runs its steps: `eager` op by op, or `compiled` by the step engine. */
 export type StepMode = 'eager' | 'compiled';
@@ -36,9 +57,11 @@ export interface ModelData {
 export const MLP_INPUTS = 784;
 export const VOCAB = 10000;
 export const SEQ_LEN = 100;
+/** The transformer workload's sequence length. */
+export const TRANSFORMER_LEN = 200;
 
 /** The Tessera model of each workload (`mlp_predict` uses the MLP), not yet compiled. */
-export const tesseraModels: Record<ModelName, () => Sequential> = {
+export const tesseraModels: Record<ModelName, () => Model> = {
   mlp_train: mlp,
   mlp_predict: mlp,
   cnn_train: () =>
@@ -73,7 +96,27 @@ export const tesseraModels: Record<ModelName, () => Sequential> = {
         new Dense({ units: 1, activation: 'sigmoid' }),
       ],
     }),
+  transformer_train: transformer,
 };
+
+/**
+ * A one-block transformer encoder classifier: Embedding(10000, 32) → [MultiHeadAttention(2
+ * heads of 16) + residual → LayerNormalization → Dense(32, relu) → Dense(32) + residual →
+ * LayerNormalization] → GlobalAveragePooling1D → Dense(1, sigmoid). Heads of 16 so that
+ * PyTorch's nn.MultiheadAttention(32, 2) is the same computation.
+ */
+function transformer(): Model {
+  const x = input({ shape: [TRANSFORMER_LEN], dtype: 'int32' });
+  const h = new Embedding({ inputDim: VOCAB, outputDim: 32 }).apply(x);
+  const a = new MultiHeadAttention({ numHeads: 2, keyDim: 16 }).apply([h, h]);
+  const h1 = new LayerNormalization().apply(new Add().apply([h, a]));
+  const f = new Dense({ units: 32 }).apply(new Dense({ units: 32, activation: 'relu' }).apply(h1));
+  const h2 = new LayerNormalization().apply(new Add().apply([h1, f]));
+  const y = new Dense({ units: 1, activation: 'sigmoid' }).apply(
+    new GlobalAveragePooling1D().apply(h2),
+  );
+  return functionalModel({ inputs: x, outputs: y });
+}
 
 function mlp(): Sequential {
   return new Sequential({
@@ -91,6 +134,7 @@ export const trainingSetup: Record<ModelName, { optimizer: string; loss: string 
   cnn_train: { optimizer: 'adam', loss: 'categoricalCrossentropy' },
   convnet_train: { optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy' },
   lstm_train: { optimizer: 'rmsprop', loss: 'binaryCrossentropy' },
+  transformer_train: { optimizer: 'rmsprop', loss: 'binaryCrossentropy' },
 };
 
 /**
@@ -99,9 +143,9 @@ export const trainingSetup: Record<ModelName, { optimizer: string; loss: string 
  * cannot trace runs eagerly and {@link compiledStepState} reports why (a `compile` that does not
  * know the option ignores it, and the state then says the engine is not available).
  */
-export function compileFor(model: Sequential, name: ModelName, mode: StepMode): void {
+export function compileFor(model: Model, name: ModelName, mode: StepMode): void {
   const args = { ...trainingSetup[name], jitCompile: mode === 'compiled' ? 'auto' : false };
-  model.compile(args as Parameters<Sequential['compile']>[0]);
+  model.compile(args as Parameters<Model['compile']>[0]);
 }
 
 /** What the engine reports about one step kind, as far as the bench relies on it. */
@@ -112,12 +156,12 @@ interface StepReport {
 }
 
 /** The engine's report on a model, wherever this checkout exposes it; undefined without one. */
-function engineReport(model: Sequential): Record<string, unknown> | undefined {
+function engineReport(model: Model): Record<string, unknown> | undefined {
   const lib = tessera as Record<string, unknown>;
   const tr = trainer as Record<string, unknown>;
   const fn = [lib.compiledStepInfo, tr.compiledStepInfo].find((f) => typeof f === 'function');
   let info: unknown = fn
-    ? (fn as (m: Sequential) => unknown)(model)
+    ? (fn as (m: Model) => unknown)(model)
     : (model as unknown as Record<string, unknown>).compiledStepInfo;
   if (typeof info === 'function') info = (info as () => unknown).call(model);
   return info && typeof info === 'object' ? (info as Record<string, unknown>) : undefined;
@@ -133,7 +177,7 @@ function engineReport(model: Sequential): Record<string, unknown> | undefined {
  * compiledStepState(model, 'train'); // { compiled: false, reason: 'engine not available' }
  */
 export function compiledStepState(
-  model: Sequential,
+  model: Model,
   kind: 'train' | 'predict',
 ): { compiled: boolean; reason: string; stats?: Record<string, number> } {
   let info: Record<string, unknown> | undefined;

@@ -39,7 +39,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  type Sequential,
+  type Model,
   type Tensor,
   backendInfo,
   getBackend,
@@ -64,6 +64,7 @@ import {
   type ModelData,
   type ModelName,
   SEQ_LEN,
+  TRANSFORMER_LEN,
   type StepMode,
   VOCAB,
   compileFor,
@@ -95,7 +96,8 @@ interface ModelSpec extends DataSpec {
   slowHint?: Record<string, string>;
   /** Options for `measure`: training epochs take seconds each, so few rounds. */
   rounds: { minSeconds: number; minRounds: number; maxRounds: number };
-  tfjs: () => tf.Sequential;
+  /** The TensorFlow.js model, or why TensorFlow.js cannot run the workload. */
+  tfjs: (() => tf.Sequential) | { cannot: string };
   /** The sizes torch_bench.py is given. */
   python: Record<string, unknown>;
 }
@@ -289,6 +291,34 @@ export function lstmTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
 }
 
 /**
+ * `transformer_train`: a one-block transformer encoder classifier (Embedding →
+ * MultiHeadAttention + residual → LayerNormalization → feed-forward + residual →
+ * LayerNormalization → pooling → Dense) on length-200 sequences, batch 32, one epoch of fit.
+ */
+export function transformerTrainWorkload(o: BenchOptions): Promise<WorkloadResult> {
+  const samples = o.quick ? 64 : 512;
+  return modelWorkload(
+    {
+      name: 'transformer_train',
+      train: true,
+      samples,
+      batchSize: 32,
+      inputShape: [TRANSFORMER_LEN],
+      vocab: VOCAB,
+      classes: 1,
+      warmupSamples: 32,
+      ...limits(o),
+      rounds: o.quick
+        ? { minSeconds: 0, minRounds: 1, maxRounds: 1 }
+        : { minSeconds: 0, minRounds: 3, maxRounds: 3 },
+      tfjs: { cannot: 'TensorFlow.js has no MultiHeadAttention layer' },
+      python: { samples, batchSize: 32, seqLen: TRANSFORMER_LEN, vocab: VOCAB },
+    },
+    o,
+  );
+}
+
+/**
  * A JS contender of a model workload. After the warm-up it knows how many samples one round
  * covers: all of them, or the first whole batches that fit the round budget.
  */
@@ -396,7 +426,7 @@ function tesseraContender(
   data: ModelData,
   graphs: Map<string, Record<string, number>>,
 ): ModelContender {
-  let model: Sequential | undefined;
+  let model: Model | undefined;
   const dtype = spec.vocab ? 'int32' : 'float32';
   return modelContender<{ x: Tensor; y: Tensor }>(
     tesseraName(backend, mode),
@@ -442,7 +472,7 @@ function tfjsContender(backend: TfjsBackendName, spec: ModelSpec, data: ModelDat
     spec,
     async () => {
       await tf.setBackend(backend);
-      model = spec.tfjs();
+      model = (spec.tfjs as () => tf.Sequential)();
     },
     (n) => {
       // tfjs's sparse categorical crossentropy floors its labels: float32, shape [n, 1].
@@ -488,8 +518,11 @@ async function modelWorkload(spec: ModelSpec, o: BenchOptions): Promise<Workload
     ...backends.flatMap((b) =>
       (['eager', 'compiled'] as const).map((mode) => tesseraContender(b, mode, spec, data, graphs)),
     ),
-    ...tfb.available.map((b) => tfjsContender(b, spec, data)),
+    ...(typeof spec.tfjs === 'function'
+      ? tfb.available.map((b) => tfjsContender(b, spec, data))
+      : []),
   ]);
+  if (typeof spec.tfjs !== 'function') notes.push(`tfjs: ${spec.tfjs.cannot}`);
   const py = await pythonContenders(spec.name, ['pytorch'], spec.python);
   py.contenders = keep(py.contenders);
   notes.push(...py.notes);

@@ -24,6 +24,7 @@ import {
   cnnTrainWorkload,
   convnetTrainWorkload,
   lstmTrainWorkload,
+  transformerTrainWorkload,
   mlpPredictWorkload,
   mlpTrainWorkload,
 } from './models.js';
@@ -47,6 +48,7 @@ const workloads: { name: string; run: (o: BenchOptions) => Promise<WorkloadResul
   { name: 'cnn_train', run: cnnTrainWorkload },
   { name: 'convnet_train', run: convnetTrainWorkload },
   { name: 'lstm_train', run: lstmTrainWorkload },
+  { name: 'transformer_train', run: transformerTrainWorkload },
   { name: 'mlp_predict', run: mlpPredictWorkload },
   { name: 'op_overhead', run: opOverheadWorkload },
 ];

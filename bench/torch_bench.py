@@ -74,6 +74,7 @@ FULL = {
     'cnn_train': {'samples': 1024, 'batchSize': 64},
     'convnet_train': {'samples': 1024, 'batchSize': 64},
     'lstm_train': {'samples': 1024, 'batchSize': 64, 'seqLen': 100, 'vocab': 10000},
+    'transformer_train': {'samples': 512, 'batchSize': 32, 'seqLen': 200, 'vocab': 10000},
     'mlp_predict': {'samples': 10000, 'batchSize': 1000},
 }
 QUICK = {
@@ -81,6 +82,7 @@ QUICK = {
     'cnn_train': {'samples': 128, 'batchSize': 64},
     'convnet_train': {'samples': 128, 'batchSize': 64},
     'lstm_train': {'samples': 128, 'batchSize': 64, 'seqLen': 100, 'vocab': 10000},
+    'transformer_train': {'samples': 64, 'batchSize': 32, 'seqLen': 200, 'vocab': 10000},
     'mlp_predict': {'samples': 2000, 'batchSize': 1000},
 }
 
@@ -224,6 +226,13 @@ class Fit:
             self.y = torch.from_numpy((rng.random((n, 1)) < 0.5).astype(np.float32))
             self.loss = F.binary_cross_entropy_with_logits
             self.opt = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+        elif workload == 'transformer_train':
+            vocab, length = p.get('vocab', 10000), p.get('seqLen', 200)
+            self.model = TransformerClassifier(vocab)
+            self.x = torch.from_numpy(rng.integers(0, vocab, (n, length), dtype=np.int64))
+            self.y = torch.from_numpy((rng.random((n, 1)) < 0.5).astype(np.float32))
+            self.loss = F.binary_cross_entropy_with_logits
+            self.opt = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
         else:
             raise ValueError(f'unknown training workload {workload}')
         self.work = n
@@ -264,6 +273,31 @@ if torch is not None:
         def forward(self, x):
             _, (h, _) = self.lstm(self.embed(x))
             return self.out(h[-1])
+
+
+if torch is not None:
+
+    class TransformerClassifier(nn.Module):
+        """Embedding(vocab, 32) → one post-norm encoder block (MultiheadAttention(32, 2 heads),
+        residual, LayerNorm, Linear(32, 32)+ReLU → Linear(32, 32), residual, LayerNorm) → mean
+        over time → Linear(32, 1): Tessera's transformer_train model."""
+
+        def __init__(self, vocab):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, 32)
+            self.attn = nn.MultiheadAttention(32, 2, batch_first=True)
+            self.norm1 = nn.LayerNorm(32, eps=1e-3)
+            self.ff1 = nn.Linear(32, 32)
+            self.ff2 = nn.Linear(32, 32)
+            self.norm2 = nn.LayerNorm(32, eps=1e-3)
+            self.out = nn.Linear(32, 1)
+
+        def forward(self, x):
+            h = self.embed(x)
+            a, _ = self.attn(h, h, h, need_weights=False)
+            h1 = self.norm1(h + a)
+            h2 = self.norm2(h1 + self.ff2(F.relu(self.ff1(h1))))
+            return self.out(h2.mean(dim=1))
 
 
 def one_hot(rng, n, classes):
@@ -412,7 +446,8 @@ def standalone(quick, only):
     jobs = [('sgemm', lib, {'n': n}) for n in ([256, 512] if quick else [256, 512, 1024, 2048])
             for lib in ('pytorch', 'numpy')]
     jobs += [(w, 'pytorch', sizes[w]) for w in ('mlp_train', 'cnn_train', 'convnet_train',
-                                               'lstm_train', 'mlp_predict')]
+                                               'lstm_train', 'transformer_train',
+                                               'mlp_predict')]
     jobs += [('op_overhead', 'pytorch', {'kind': k, 'ops': 2000 if quick else 10000})
              for k in ('add', 'grad')]
     results = []
