@@ -468,3 +468,11 @@ export {
   type MultiHeadAttentionCallOptions,
 } from './layers/index.js';
 export { dotProductAttention, type DotProductAttentionOptions } from './ops/attention.js';
+export {
+  tensordot,
+  logicalXor,
+  meshgrid,
+  erfinv,
+  segmentSum,
+  segmentMax,
+} from './ops/math_extra.js';
