@@ -13,7 +13,7 @@ import {
   div,
   erf,
   exp,
-  isFinite,
+  isFinite as isFiniteT,
   logicalNot,
   mul,
   neg,
@@ -144,7 +144,7 @@ const erfinvOp = customGrad((x: Tensor) => {
   const v = Float64Array.from(x.dataSync(), giles);
   let y = tensor(x.dtype === 'float64' ? v : Float32Array.from(v), x.shape, x.dtype);
   // Newton on f(y) = erf(y) − x: y ← y − f / (2/√π · e^{−y²}); where |x| = 1 y stays ±∞.
-  const finite = isFinite(y);
+  const finite = isFiniteT(y);
   for (let i = 0; i < 2; i++) {
     const step = div(sub(erf(y), x), mul(exp(neg(square(y))), 2 / Math.sqrt(Math.PI)));
     y = sub(y, where(finite, step, 0));
