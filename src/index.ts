@@ -476,3 +476,4 @@ export {
   segmentSum,
   segmentMax,
 } from './ops/math_extra.js';
+export { cloneModel, type CloneModelOptions } from './models/cloning.js';

@@ -389,12 +389,16 @@ export class Model extends Layer {
       t.index,
     ];
     const layers = g.layers.map((l) => {
-      const nodes = l instanceof InputLayer ? [] : kept(l).map((n) => n.inputs.map(ref));
+      const own = l instanceof InputLayer ? [] : kept(l);
+      const nodes = own.map((n) => n.inputs.map(ref));
+      // A call's options (training, useCausalMask…) are replayed with its node.
+      const callArgs = own.map((n) => callArgsConfig(n.callArgs));
       return {
         className: l.className,
         name: l.name,
         config: l.getConfig(),
         inboundNodes: nodes as ConfigValue,
+        ...(callArgs.some((a) => a !== null) ? { callArgs: callArgs as ConfigValue } : {}),
       };
     });
     return {
@@ -411,6 +415,14 @@ export class Model extends Layer {
   static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
     return functionalFromConfig(this as never, config) as unknown as T;
   }
+}
+
+/** A node's call options as config: its plain values (flags), or null when there are none. */
+function callArgsConfig(args: Readonly<Record<string, unknown>>): Config | null {
+  const out: Config = {};
+  for (const [k, v] of Object.entries(args))
+    if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') out[k] = v;
+  return Object.keys(out).length ? out : null;
 }
 
 // Callbacks see `this.model` as a Model without importing this folder (see CallbackModelTypes).

@@ -11,6 +11,8 @@ interface LayerEntry {
   name: string;
   config: Config;
   inboundNodes: Ref[][];
+  /** Per node, the call's options (training, useCausalMask…), or null. */
+  callArgs?: (Config | null)[];
 }
 
 /**
@@ -49,16 +51,22 @@ export function functionalFromConfig(Cls: new (args: ModelArgs) => Model, config
   };
   // A layer's nodes are replayed strictly in order, so node indices come out as recorded.
   const queues = new Map(
-    c.layers.map((e): [Layer, Ref[][]] => [layers.get(e.name)!, [...(e.inboundNodes ?? [])]]),
+    c.layers.map((e): [Layer, { ins: Ref[]; args: Config | null }[]] => [
+      layers.get(e.name)!,
+      (e.inboundNodes ?? []).map((ins, i) => ({ ins, args: e.callArgs?.[i] ?? null })),
+    ]),
   );
   let remaining = [...queues.values()].reduce((n, q) => n + q.length, 0);
   while (remaining > 0) {
     let progressed = false;
     for (const [layer, queue] of queues) {
       while (queue.length) {
-        const ins = queue[0]!.map(lookup);
+        const ins = queue[0]!.ins.map(lookup);
         if (!ins.every((t) => t !== undefined)) break;
-        layer.applyMulti(ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]));
+        layer.applyMulti(
+          ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]),
+          (queue[0]!.args ?? {}) as never,
+        );
         queue.shift();
         remaining--;
         progressed = true;
