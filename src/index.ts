@@ -477,3 +477,13 @@ export {
   segmentMax,
 } from './ops/math_extra.js';
 export { cloneModel, type CloneModelOptions } from './models/cloning.js';
+export {
+  AdditiveAttention,
+  type AdditiveAttentionArgs,
+  Attention,
+  type AttentionArgs,
+  type AttentionCallOptions,
+  GroupQueryAttention,
+  type GroupQueryAttentionArgs,
+  type GroupQueryAttentionCallOptions,
+} from './layers/index.js';

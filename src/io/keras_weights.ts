@@ -165,7 +165,9 @@ export function kerasSaveables(model: Layer): KerasSaveable[] {
 function containerKeys(layers: readonly Layer[]): [string, Layer][] {
   const used = new Map<string, number>();
   return layers.map((l) => {
-    let key = toSnakeCase(l.className);
+    // A class whose Keras (Python) class name differs from its registered one says so.
+    let key =
+      (l.constructor as { kerasSnakeName?: string }).kerasSnakeName ?? toSnakeCase(l.className);
     const n = used.get(key);
     if (n === undefined) used.set(key, 0);
     else {

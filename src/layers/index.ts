@@ -208,3 +208,15 @@ export {
   type MultiHeadAttentionArgs,
   type MultiHeadAttentionCallOptions,
 } from './attention/multi_head_attention.js';
+export {
+  AdditiveAttention,
+  type AdditiveAttentionArgs,
+  Attention,
+  type AttentionArgs,
+  type AttentionCallOptions,
+} from './attention/attention.js';
+export {
+  GroupQueryAttention,
+  type GroupQueryAttentionArgs,
+  type GroupQueryAttentionCallOptions,
+} from './attention/group_query_attention.js';

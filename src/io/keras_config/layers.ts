@@ -16,10 +16,13 @@ import '../../layers/preprocessing/image.js';
 import '../../layers/preprocessing/augmentation.js';
 import '../../layers/einsum_dense.js';
 import '../../layers/attention/multi_head_attention.js';
+import '../../layers/attention/attention.js';
+import '../../layers/attention/group_query_attention.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
 import { Bidirectional, TimeDistributed } from '../../layers/rnn/wrappers.js';
+import type { SymbolicShape } from '../../layers/symbolic.js';
 import type { Model } from '../../models/model.js';
 import {
   type Config,
@@ -140,12 +143,25 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'ActivityRegularization',
   'EinsumDense',
   'MultiHeadAttention',
+  'Attention',
+  'AdditiveAttention',
+  'GroupQueryAttention',
 ]);
 
 /** The classes registered under the built-in names when this module loaded. */
 const BUILTIN_CLASSES: ReadonlyMap<string, unknown> = new Map(
   [...BUILTIN_LAYERS].map((n) => [n, lookupSerializable('layer', n)]),
 );
+
+/**
+ * Layers Keras calls as `call(query, value, key)` and builds from `build(query_shape,
+ * value_shape, key_shape)`: their nodes hold separate positional tensors and their
+ * build_config a shapes_dict.
+ */
+export const QUERY_VALUE_LAYERS: ReadonlySet<string> = new Set([
+  'MultiHeadAttention',
+  'GroupQueryAttention',
+]);
 
 /** Class names of models inside configs. */
 export const MODEL_CLASSES: ReadonlySet<string> = new Set(['Sequential', 'Functional', 'Model']);
@@ -269,6 +285,7 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   AlphaDropout: { rate: 0 },
   EinsumDense: { equation: 'ab,bc->ac', outputShape: 1 },
   MultiHeadAttention: { numHeads: 1, keyDim: 1 },
+  GroupQueryAttention: { headDim: 1, numQueryHeads: 1, numKeyValueHeads: 1 },
 };
 
 const layerKeyCache = new Map<string, Set<string> | null>();
@@ -644,7 +661,18 @@ export function layerEnvelope(layer: Layer, ctx: WriteContext): JsonObject {
     registered_name: builtin ? null : className,
   };
   if (!(layer instanceof InputLayer) && layer.builtInputShape) {
-    env.build_config = { input_shape: copyJson(layer.builtInputShape as Json) };
+    const shapes = layer.builtInputShape;
+    if (QUERY_VALUE_LAYERS.has(className) && Array.isArray(shapes[0])) {
+      // Keras builds these from build(query_shape, value_shape, key_shape).
+      const [q, v, k] = shapes as SymbolicShape[];
+      env.build_config = {
+        shapes_dict: {
+          query_shape: copyJson(q as Json),
+          value_shape: copyJson(v as Json),
+          ...(k ? { key_shape: copyJson(k as Json) } : {}),
+        },
+      };
+    } else env.build_config = { input_shape: copyJson(shapes as Json) };
   }
   return env;
 }

@@ -13,7 +13,7 @@ import { Sequential } from '../../models/sequential.js';
 import { FormatError } from '../errors.js';
 import { compileConfigToKeras } from './compile.js';
 import { type Json, type JsonObject, type KerasJson, copyJson } from './json.js';
-import { type WriteContext, layerEnvelope } from './layers.js';
+import { QUERY_VALUE_LAYERS, type WriteContext, layerEnvelope } from './layers.js';
 import { dtypePolicy } from './objects.js';
 
 /** Options of {@link modelToKerasConfig}. */
@@ -172,7 +172,7 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
           // Keras 3 takes a recurrent layer's initial states as a keyword argument.
           args = [kerasTensor(ins[0]!)];
           kwargs.initial_state = ins.slice(1).map(kerasTensor);
-        } else if (l.className === 'MultiHeadAttention') {
+        } else if (QUERY_VALUE_LAYERS.has(l.className)) {
           // Keras's call(query, value, key): separate positional tensors.
           args = ins.map(kerasTensor);
         } else {
