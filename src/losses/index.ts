@@ -55,6 +55,26 @@ export {
 } from './hinge.js';
 export { CTC, ctc } from './ctc.js';
 export {
+  BinaryFocalCrossentropy,
+  type BinaryFocalCrossentropyOptions,
+  CategoricalFocalCrossentropy,
+  type CategoricalFocalCrossentropyOptions,
+  binaryFocalCrossentropy,
+  categoricalFocalCrossentropy,
+} from './focal.js';
+export {
+  Circle,
+  type CircleOptions,
+  Dice,
+  type DiceOptions,
+  type OverlapAxis,
+  Tversky,
+  type TverskyOptions,
+  circle,
+  dice,
+  tversky,
+} from './segmentation.js';
+export {
   type CanonicalLossId,
   type LossId,
   LossFunctionWrapper,

@@ -14,6 +14,12 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { Loss, type LossFunction, type LossOptions, checkOptionKeys } from './core.js';
 import { CTC, ctc } from './ctc.js';
 import {
+  BinaryFocalCrossentropy,
+  CategoricalFocalCrossentropy,
+  binaryFocalCrossentropy,
+  categoricalFocalCrossentropy,
+} from './focal.js';
+import {
   CategoricalHinge,
   Hinge,
   SquaredHinge,
@@ -49,6 +55,7 @@ import {
   meanSquaredError,
   meanSquaredLogarithmicError,
 } from './regression.js';
+import { Circle, Dice, Tversky, circle, dice, tversky } from './segmentation.js';
 
 /** The canonical (camelCase) loss ids. */
 export type CanonicalLossId =
@@ -67,7 +74,12 @@ export type CanonicalLossId =
   | 'kullbackLeiblerDivergence'
   | 'poisson'
   | 'cosineSimilarity'
-  | 'ctc';
+  | 'ctc'
+  | 'binaryFocalCrossentropy'
+  | 'categoricalFocalCrossentropy'
+  | 'dice'
+  | 'tversky'
+  | 'circle';
 
 type LossClass = new (opts?: LossOptions) => Loss;
 
@@ -97,6 +109,14 @@ const LOSSES: Record<CanonicalLossId, { fn: LossFunction; cls: LossClass }> = {
   poisson: { fn: poisson, cls: Poisson },
   cosineSimilarity: { fn: cosineSimilarity, cls: CosineSimilarity },
   ctc: { fn: ctc, cls: CTC },
+  binaryFocalCrossentropy: { fn: binaryFocalCrossentropy, cls: BinaryFocalCrossentropy },
+  categoricalFocalCrossentropy: {
+    fn: categoricalFocalCrossentropy,
+    cls: CategoricalFocalCrossentropy,
+  },
+  dice: { fn: dice, cls: Dice },
+  tversky: { fn: tversky, cls: Tversky },
+  circle: { fn: circle, cls: Circle },
 };
 
 /** Keras's snake_case names, short forms and class names, mapped to canonical ids. */
@@ -144,6 +164,13 @@ const LOSS_ALIASES = {
   Poisson: 'poisson',
   CosineSimilarity: 'cosineSimilarity',
   CTC: 'ctc',
+  binary_focal_crossentropy: 'binaryFocalCrossentropy',
+  categorical_focal_crossentropy: 'categoricalFocalCrossentropy',
+  BinaryFocalCrossentropy: 'binaryFocalCrossentropy',
+  CategoricalFocalCrossentropy: 'categoricalFocalCrossentropy',
+  Dice: 'dice',
+  Tversky: 'tversky',
+  Circle: 'circle',
 } as const satisfies Record<string, CanonicalLossId>;
 
 /**

@@ -39,6 +39,54 @@ export {
   RootMeanSquaredError,
 } from './regression.js';
 export {
+  PearsonCorrelation,
+  type PearsonCorrelationOptions,
+  pearsonCorrelation,
+} from './correlation.js';
+export {
+  F1Score,
+  FBetaScore,
+  type FBetaScoreOptions,
+  type FScoreAverage,
+  type FScoreOptions,
+} from './f_score.js';
+export {
+  IoU,
+  type IoUOptions,
+  MeanIoU,
+  type MeanIoUOptions,
+  OneHotIoU,
+  type OneHotIoUOptions,
+  OneHotMeanIoU,
+  type OneHotMeanIoUOptions,
+} from './iou.js';
+export {
+  BinaryCrossentropy,
+  CategoricalCrossentropy,
+  CategoricalHinge,
+  CosineSimilarity,
+  Hinge,
+  KLDivergence,
+  LogCoshError,
+  MeanAbsolutePercentageError,
+  MeanSquaredLogarithmicError,
+  Poisson,
+  SquaredHinge,
+  cosineSimilarityMetric,
+} from './loss_metrics.js';
+export {
+  FalseNegatives,
+  FalsePositives,
+  PrecisionAtRecall,
+  type RateAtOptions,
+  RecallAtPrecision,
+  SensitivityAtSpecificity,
+  SpecificityAtSensitivity,
+  type ThresholdCountOptions,
+  TrueNegatives,
+  TruePositives,
+} from './threshold_counts.js';
+export {
   type AccuracyContext,
   type AccuracyId,
   type CanonicalMetricId,

@@ -21,12 +21,22 @@ import {
 } from './accuracy.js';
 import { MeanMetricWrapper, Metric, type MetricFunction, type MetricOptions } from './base.js';
 import { AUC, Precision, Recall } from './confusion.js';
+import { PearsonCorrelation } from './correlation.js';
+import { F1Score, FBetaScore } from './f_score.js';
+import './iou.js';
+import './loss_metrics.js';
 import {
   MeanAbsoluteError,
   MeanSquaredError,
   R2Score,
   RootMeanSquaredError,
 } from './regression.js';
+import {
+  FalseNegatives,
+  FalsePositives,
+  TrueNegatives,
+  TruePositives,
+} from './threshold_counts.js';
 
 /** The canonical (camelCase) metric ids; `'accuracy'` is resolved by {@link resolveAccuracy}. */
 export type CanonicalMetricId =
@@ -42,7 +52,14 @@ export type CanonicalMetricId =
   | 'meanSquaredError'
   | 'meanAbsoluteError'
   | 'rootMeanSquaredError'
-  | 'r2Score';
+  | 'r2Score'
+  | 'f1Score'
+  | 'fBetaScore'
+  | 'truePositives'
+  | 'falsePositives'
+  | 'trueNegatives'
+  | 'falseNegatives'
+  | 'pearsonCorrelation';
 
 type MetricClass = new (opts?: MetricOptions) => Metric;
 
@@ -59,6 +76,13 @@ const METRICS: Record<Exclude<CanonicalMetricId, 'accuracy'>, MetricClass> = {
   meanAbsoluteError: MeanAbsoluteError,
   rootMeanSquaredError: RootMeanSquaredError,
   r2Score: R2Score,
+  f1Score: F1Score,
+  fBetaScore: FBetaScore,
+  truePositives: TruePositives,
+  falsePositives: FalsePositives,
+  trueNegatives: TrueNegatives,
+  falseNegatives: FalseNegatives,
+  pearsonCorrelation: PearsonCorrelation,
 };
 
 /** Keras's snake_case names, short forms and class names, mapped to canonical ids. */
@@ -89,6 +113,20 @@ const METRIC_ALIASES = {
   MeanAbsoluteError: 'meanAbsoluteError',
   RootMeanSquaredError: 'rootMeanSquaredError',
   R2Score: 'r2Score',
+  f1_score: 'f1Score',
+  F1Score: 'f1Score',
+  fbeta_score: 'fBetaScore',
+  FBetaScore: 'fBetaScore',
+  true_positives: 'truePositives',
+  TruePositives: 'truePositives',
+  false_positives: 'falsePositives',
+  FalsePositives: 'falsePositives',
+  true_negatives: 'trueNegatives',
+  TrueNegatives: 'trueNegatives',
+  false_negatives: 'falseNegatives',
+  FalseNegatives: 'falseNegatives',
+  pearson_correlation: 'pearsonCorrelation',
+  PearsonCorrelation: 'pearsonCorrelation',
 } as const satisfies Record<string, CanonicalMetricId>;
 
 /**
