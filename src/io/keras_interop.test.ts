@@ -17,13 +17,23 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/convolutional.js';
 import {
+  Attention,
   BatchNormalization,
   Bidirectional,
   Concatenate,
   Dense,
+  EinsumDense,
   Flatten,
   GRU,
+  GlobalAveragePooling1D,
+  GroupNormalization,
+  GroupQueryAttention,
   LSTM,
+  LayerNormalization,
+  MultiHeadAttention,
+  PReLU,
+  RMSNormalization,
+  UnitNormalization,
   add,
 } from '../layers/index.js';
 import { input } from '../layers/input_layer.js';
@@ -102,6 +112,72 @@ interface Case {
 const N = 6;
 
 const zoo: Case[] = [
+  {
+    // A transformer encoder block: causal MultiHeadAttention (positional query/value in the
+    // node, shapes_dict build config, key_dense/output_dense/query_dense/value_dense weights),
+    // residual, LayerNormalization, EinsumDense feed-forward, pooling.
+    name: 'attention',
+    optimizer: () => new Adam({ learningRate: 0.01 }),
+    inputs: [[5, 8]],
+    outputs: [2],
+    build: () => {
+      const x = input({ shape: [5, 8] });
+      const a = new MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x], {
+        useCausalMask: true,
+      } as never);
+      const h = new LayerNormalization().apply(add([x, a]));
+      const f = new EinsumDense({
+        equation: 'abc,cd->abd',
+        outputShape: [null, 8],
+        biasAxes: 'd',
+        activation: 'relu',
+      }).apply(h);
+      const y = new Dense({ units: 2 }).apply(new GlobalAveragePooling1D().apply(f));
+      return functional({ inputs: x, outputs: y, name: 'encoder' });
+    },
+  },
+  {
+    // Grouped-query attention over a second input, Luong attention with a key.
+    name: 'attention_variants',
+    optimizer: () => new RMSprop({ learningRate: 0.01 }),
+    inputs: [
+      [4, 6],
+      [3, 6],
+    ],
+    outputs: [2],
+    build: () => {
+      const q = input({ shape: [4, 6] });
+      const v = input({ shape: [3, 6] });
+      const g = new GroupQueryAttention({
+        headDim: 3,
+        numQueryHeads: 4,
+        numKeyValueHeads: 2,
+      }).apply([q, v]);
+      const l = new Attention({ useScale: true }).apply([g, v, v]);
+      const y = new Dense({ units: 2 }).apply(new GlobalAveragePooling1D().apply(l));
+      return functional({ inputs: [q, v], outputs: y, name: 'attn_variants' });
+    },
+  },
+  {
+    // Issue #13's normalization and activation layers.
+    name: 'normalization13',
+    optimizer: () => new Adam({ learningRate: 0.01 }),
+    inputs: [[3, 4]],
+    outputs: [2],
+    build: () =>
+      new Sequential({
+        name: 'norm13',
+        layers: [
+          input({ shape: [3, 4] }),
+          new GroupNormalization({ groups: 2 }),
+          new RMSNormalization(),
+          new PReLU(),
+          new UnitNormalization(),
+          new Flatten(),
+          new Dense({ units: 2 }),
+        ],
+      }),
+  },
   {
     // Image preprocessing in front of a convnet: Rescaling, RandomFlip (the identity outside
     // training), CenterCrop and Resizing, saved for Keras.
