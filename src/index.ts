@@ -487,3 +487,27 @@ export {
   type GroupQueryAttentionArgs,
   type GroupQueryAttentionCallOptions,
 } from './layers/index.js';
+export {
+  Lion,
+  type LionArgs,
+  Ftrl,
+  type FtrlArgs,
+  Adafactor,
+  type AdafactorArgs,
+  Lamb,
+  type LambArgs,
+  lion,
+  ftrl,
+  adafactor,
+  lamb,
+  CosineDecayRestarts,
+  cosineDecayRestarts,
+} from './optimizers/index.js';
+export {
+  LambdaCallback,
+  type LambdaCallbackArgs,
+  SwapEMAWeights,
+  type SwapEMAWeightsArgs,
+  lambdaCallback,
+  swapEMAWeights,
+} from './callbacks/index.js';

@@ -7,6 +7,7 @@
 import { BackupAndRestore, type BackupAndRestoreArgs } from './backup_and_restore.js';
 import { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
+import { LambdaCallback, type LambdaCallbackArgs } from './lambda_callback.js';
 import {
   type EpochSchedule,
   LearningRateScheduler,
@@ -14,6 +15,7 @@ import {
 } from './lr_scheduler.js';
 import { ModelCheckpoint, type ModelCheckpointArgs } from './model_checkpoint.js';
 import { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce_lr_on_plateau.js';
+import { SwapEMAWeights, type SwapEMAWeightsArgs } from './swap_ema_weights.js';
 import { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate_on_nan.js';
 
 export {
@@ -37,6 +39,8 @@ export {
 export { CSVLogger, type CSVLoggerArgs } from './csv_logger.js';
 export { TerminateOnNaN, type TerminateOnNaNArgs } from './terminate_on_nan.js';
 export { BackupAndRestore, type BackupAndRestoreArgs } from './backup_and_restore.js';
+export { LambdaCallback, type LambdaCallbackArgs } from './lambda_callback.js';
+export { SwapEMAWeights, type SwapEMAWeightsArgs } from './swap_ema_weights.js';
 export {
   readCheckpoint,
   loadCheckpointWeights,
@@ -101,4 +105,20 @@ export function terminateOnNaN(args?: TerminateOnNaNArgs): TerminateOnNaN {
  */
 export function backupAndRestore(args: BackupAndRestoreArgs): BackupAndRestore {
   return new BackupAndRestore(args);
+}
+
+/**
+ * Creates a {@link LambdaCallback} from hook functions.
+ * @example const cb = lambdaCallback({ onEpochEnd: (e, logs) => console.log(e, logs.loss) });
+ */
+export function lambdaCallback(args: LambdaCallbackArgs): LambdaCallback {
+  return new LambdaCallback(args);
+}
+
+/**
+ * Creates a {@link SwapEMAWeights} callback (evaluate/predict with the optimizer's EMA weights).
+ * @example const swap = swapEMAWeights({ swapOnEpoch: true });
+ */
+export function swapEMAWeights(args?: SwapEMAWeightsArgs): SwapEMAWeights {
+  return new SwapEMAWeights(args);
 }

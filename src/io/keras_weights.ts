@@ -215,6 +215,9 @@ const KERAS_SLOT_GROUPS: Record<string, string[][]> = {
   Adamax: [['momentum', 'norm']],
   Adadelta: [['accumulatedGrad', 'accumulatedDeltaVar']],
   Nadam: [['momentum', 'velocity']],
+  Ftrl: [['accumulator', 'linear']],
+  Lamb: [['momentum', 'velocity']],
+  Adafactor: [['r', 'c', 'velocity']],
 };
 
 /**
@@ -273,7 +276,8 @@ const hasExtraProduct = (opt: Optimizer) =>
 function kerasOptimizerVariables(opt: Optimizer): { name: string; value: H5Value }[] {
   const weights = opt.getWeights();
   const names = opt.getWeightNames();
-  const steps = opt.iterations;
+  // Keras's `iterations` counts calls, accumulating ones included.
+  const steps = opt.stepCalls;
   const out: { name: string; value: H5Value }[] = [
     { name: 'iterations', value: { shape: [], data: new BigInt64Array([BigInt(steps)]) } },
   ];

@@ -11,10 +11,14 @@ import {
   registeredNames,
 } from '../serialization.js';
 import { Adadelta, type AdadeltaArgs } from './adadelta.js';
+import { Adafactor, type AdafactorArgs } from './adafactor.js';
 import { Adagrad, type AdagradArgs } from './adagrad.js';
 import { Adam, type AdamArgs } from './adam.js';
 import { Adamax, type AdamaxArgs } from './adamax.js';
 import { AdamW, type AdamWArgs } from './adamw.js';
+import { Ftrl, type FtrlArgs } from './ftrl.js';
+import { Lamb, type LambArgs } from './lamb.js';
+import { Lion, type LionArgs } from './lion.js';
 import { Nadam, type NadamArgs } from './nadam.js';
 import { Optimizer } from './optimizer.js';
 import { RMSprop, type RMSpropArgs } from './rmsprop.js';
@@ -29,6 +33,11 @@ export { AdamW, type AdamWArgs } from './adamw.js';
 export { Adadelta, type AdadeltaArgs } from './adadelta.js';
 export { Adamax, type AdamaxArgs } from './adamax.js';
 export { Nadam, type NadamArgs } from './nadam.js';
+export { Lion, type LionArgs } from './lion.js';
+export { Ftrl, type FtrlArgs } from './ftrl.js';
+export { Adafactor, type AdafactorArgs } from './adafactor.js';
+export { Lamb, type LambArgs } from './lamb.js';
+export { CosineDecayRestarts, cosineDecayRestarts } from './schedules_extra.js';
 export {
   LearningRateSchedule,
   ExponentialDecay,
@@ -52,6 +61,10 @@ const CLASSES = {
   adadelta: Adadelta,
   adamax: Adamax,
   nadam: Nadam,
+  lion: Lion,
+  ftrl: Ftrl,
+  adafactor: Adafactor,
+  lamb: Lamb,
 } as const;
 
 for (const cls of Object.values(CLASSES)) registerSerializable<Optimizer>('optimizer', cls);
@@ -68,7 +81,11 @@ export type OptimizerClassName =
   | 'AdamW'
   | 'Adadelta'
   | 'Adamax'
-  | 'Nadam';
+  | 'Nadam'
+  | 'Lion'
+  | 'Ftrl'
+  | 'Adafactor'
+  | 'Lamb';
 
 /** Everything {@link getOptimizer} accepts. */
 export type OptimizerIdentifier =
@@ -187,4 +204,36 @@ export function adamax(args?: AdamaxArgs): Adamax {
  */
 export function nadam(args?: NadamArgs): Nadam {
   return new Nadam(args);
+}
+
+/**
+ * Creates a {@link Lion} optimizer (`var ← var − lr·sign(β₁m + (1−β₁)g); m ← β₂m + (1−β₂)g`).
+ * @example const opt = lion({ learningRate: 1e-4 });
+ */
+export function lion(args?: LionArgs): Lion {
+  return new Lion(args);
+}
+
+/**
+ * Creates an {@link Ftrl} optimizer (FTRL-Proximal with L1, L2 and L2-shrinkage terms).
+ * @example const opt = ftrl({ learningRate: 0.05, l1RegularizationStrength: 0.01 });
+ */
+export function ftrl(args?: FtrlArgs): Ftrl {
+  return new Ftrl(args);
+}
+
+/**
+ * Creates an {@link Adafactor} optimizer (factored second moments, `ρ = min(lr, 1/√t)`).
+ * @example const opt = adafactor({ learningRate: 1e-2 });
+ */
+export function adafactor(args?: AdafactorArgs): Adafactor {
+  return new Adafactor(args);
+}
+
+/**
+ * Creates a {@link Lamb} optimizer (Adam's update scaled by the trust ratio `‖var‖/‖u‖`).
+ * @example const opt = lamb({ learningRate: 1e-3 });
+ */
+export function lamb(args?: LambArgs): Lamb {
+  return new Lamb(args);
 }

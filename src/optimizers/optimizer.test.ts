@@ -12,11 +12,15 @@ import {
 import { type Config, deserialize, lookupSerializable, serialize } from '../serialization.js';
 import {
   Adadelta,
+  Adafactor,
   Adagrad,
   Adam,
   AdamW,
   Adamax,
   ExponentialDecay,
+  Ftrl,
+  Lamb,
+  Lion,
   Nadam,
   OPTIMIZER_IDS,
   type Optimizer,
@@ -403,6 +407,10 @@ describe('getOptimizer and factories', () => {
       adadelta: Adadelta,
       adamax: Adamax,
       nadam: Nadam,
+      lion: Lion,
+      ftrl: Ftrl,
+      adafactor: Adafactor,
+      lamb: Lamb,
     };
     for (const id of OPTIMIZER_IDS) {
       expect(getOptimizer(id)).toBeInstanceOf(expected[id]);
@@ -424,13 +432,14 @@ describe('getOptimizer and factories', () => {
   });
 
   it('rejects an unknown id, listing the valid ones', () => {
-    const valid = 'Valid ids: sgd, adagrad, rmsprop, adam, adamw, adadelta, adamax, nadam';
+    const valid =
+      'Valid ids: sgd, adagrad, rmsprop, adam, adamw, adadelta, adamax, nadam, lion, ftrl, adafactor, lamb';
     expect(() => getOptimizer('adamm' as 'adam')).toThrow(ValueError);
     expect(() => getOptimizer('adamm' as 'adam')).toThrow(
       `getOptimizer: unknown optimizer 'adamm'. ${valid}`,
     );
-    expect(() => getOptimizer({ className: 'Lion', config: {} })).toThrow(
-      /unknown optimizer class 'Lion'. Valid ids: sgd/,
+    expect(() => getOptimizer({ className: 'Muon', config: {} })).toThrow(
+      /unknown optimizer class 'Muon'. Valid ids: sgd/,
     );
   });
 

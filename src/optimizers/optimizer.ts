@@ -45,6 +45,26 @@ export interface OptimizerArgs {
   globalClipnorm?: number;
   /** A name for the optimizer (default: the lowercase Keras name, e.g. `adam`; `SGD` for SGD). */
   name?: string;
+  /**
+   * Keep an exponential moving average (EMA) of the variables in an `average` slot per
+   * variable: after each step `avg ← μ·avg + (1 − μ)·var` with `μ = emaMomentum` (`μ = 0` on the
+   * first step). {@link Optimizer.finalizeVariableValues} copies the averages into the
+   * variables. Default false.
+   */
+  useEma?: boolean;
+  /** The EMA's momentum `μ`, in [0, 1] (default 0.99); only used with `useEma`. */
+  emaMomentum?: number;
+  /**
+   * With `useEma`, overwrite the variables with their averages every this many steps (an
+   * integer ≥ 1). Default null: never during training.
+   */
+  emaOverwriteFrequency?: number | null;
+  /**
+   * Sum the gradients of this many calls (an integer ≥ 2) in a `gradientAccumulator` slot per
+   * variable and update once, with their mean, on every `gradientAccumulationSteps`-th call.
+   * {@link Optimizer.iterations} then counts updates, not calls. Default null: update each call.
+   */
+  gradientAccumulationSteps?: number | null;
 }
 
 /** One `[gradient, variable]` pair given to {@link Optimizer.applyGradients}; `null` skips it. */
@@ -106,11 +126,20 @@ export abstract class Optimizer implements Serializable {
   readonly clipnorm: number | undefined;
   readonly clipvalue: number | undefined;
   readonly globalClipnorm: number | undefined;
+  /** Whether an EMA of the variables is kept (see {@link OptimizerArgs.useEma}). */
+  readonly useEma: boolean;
+  /** The EMA's momentum (see {@link OptimizerArgs.emaMomentum}). */
+  readonly emaMomentum: number;
+  /** Steps between overwrites of the variables with their EMA, or null. */
+  readonly emaOverwriteFrequency: number | null;
+  /** Calls whose gradients are averaged into one update, or null. */
+  readonly gradientAccumulationSteps: number | null;
 
   private lr: number | LearningRateSchedule;
   private steps = 0;
   private built_ = false;
   private readonly known = new Set<Variable>();
+  private trainableVars: Variable[] = [];
   private readonly slots: Variable[] = [];
   private readonly slotsByVar = new Map<Variable, Map<string, Variable>>();
   private excludedVars = new Set<Variable>();
@@ -139,6 +168,19 @@ export abstract class Optimizer implements Serializable {
         `${cls}: only one of clipnorm, clipvalue and globalClipnorm can be set, got clipnorm=${this.clipnorm}, clipvalue=${this.clipvalue}, globalClipnorm=${this.globalClipnorm}`,
       );
     }
+    this.useEma = checkBool(cls, 'useEma', args.useEma ?? false);
+    this.emaMomentum = checkHyper(cls, 'emaMomentum', args.emaMomentum ?? 0.99, { min: 0, max: 1 });
+    const int = (key: keyof OptimizerArgs, min: number): number | null => {
+      const v = args[key];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+        throw new ValueError(
+          `${cls}: ${key} must be an integer ≥ ${min} or null, got ${String(v)}`,
+        );
+      return v;
+    };
+    this.emaOverwriteFrequency = int('emaOverwriteFrequency', 1);
+    this.gradientAccumulationSteps = int('gradientAccumulationSteps', 2);
   }
 
   /** The class name, for error messages. */
@@ -165,11 +207,23 @@ export abstract class Optimizer implements Serializable {
 
   /** The learning rate the next step will use (a schedule evaluated at {@link iterations}). */
   get currentLearningRate(): number {
-    return this.lr instanceof LearningRateSchedule ? this.lr.call(this.steps) : this.lr;
+    return this.lr instanceof LearningRateSchedule ? this.lr.call(this.iterations) : this.lr;
   }
 
-  /** Number of steps applied so far (calls of {@link applyGradients} that updated something). */
+  /**
+   * Number of steps applied so far (calls of {@link applyGradients} that updated something);
+   * with `gradientAccumulationSteps = k`, the number of updates: ⌊calls / k⌋, as in Keras.
+   */
   get iterations(): number {
+    const k = this.gradientAccumulationSteps;
+    return k === null ? this.steps : Math.floor(this.steps / k);
+  }
+
+  /**
+   * Calls of {@link applyGradients} that updated something, accumulating ones included: what
+   * Keras saves as `iterations` (equal to {@link iterations} without gradient accumulation).
+   */
+  get stepCalls(): number {
     return this.steps;
   }
 
@@ -195,6 +249,8 @@ export abstract class Optimizer implements Serializable {
   compiledUpdateBlocker(): string | null {
     if (!this.tracesUpdate)
       return `${this.cls} computes its per-step values on the host (no step parameters)`;
+    if (this.useEma || this.gradientAccumulationSteps !== null)
+      return `${this.cls}: useEma/gradientAccumulationSteps decide per step on the host`;
     if (this.clipnorm !== undefined || this.globalClipnorm !== undefined)
       return `${this.cls}: clipnorm/globalClipnorm read gradient norms on the host`;
     return null;
@@ -219,7 +275,14 @@ export abstract class Optimizer implements Serializable {
         throw new ValueError(`${this.cls}.build: variable '${v.name}' is listed twice`);
       this.known.add(v);
     });
-    noGrad(() => this.buildSlots([...variables]));
+    this.trainableVars = [...variables];
+    noGrad(() => {
+      // Keras's base build creates these before the optimizer's own slots.
+      if (this.useEma) for (const v of variables) this.addSlot(v, 'average');
+      if (this.gradientAccumulationSteps !== null)
+        for (const v of variables) this.addSlot(v, 'gradientAccumulator');
+      this.buildSlots([...variables]);
+    });
     this.built_ = true;
   }
 
@@ -230,11 +293,16 @@ export abstract class Optimizer implements Serializable {
   protected abstract updateStep(gradient: Tensor, variable: Variable, learningRate: number): void;
 
   /**
-   * Creates a non-trainable slot variable shaped like `variable`, filled with `init` and named
-   * `<variable.name>/<slotName>`. Slots are checkpointed in creation order.
+   * Creates a non-trainable slot variable shaped like `variable` (or `shape`), filled with
+   * `init` and named `<variable.name>/<slotName>`. Slots are checkpointed in creation order.
    */
-  protected addSlot(variable: Variable, slotName: string, init = 0): Variable {
-    const slot = new Variable(full(variable.shape, init, variable.dtype), {
+  protected addSlot(
+    variable: Variable,
+    slotName: string,
+    init = 0,
+    shape: readonly number[] = variable.shape,
+  ): Variable {
+    const slot = new Variable(full([...shape], init, variable.dtype), {
       trainable: false,
       name: `${variable.name}/${slotName}`,
     });
@@ -325,21 +393,101 @@ export abstract class Optimizer implements Serializable {
           `${cls}.applyGradients: no gradient provided for any variable (all ${pairs.length} are null)`,
         );
       }
-      const clipped = this.clipGradients(grads);
-      const lr = this.currentLearningRate;
-      const wd = this.weightDecay;
-      if (wd !== undefined) {
-        // A step parameter: in a compiled step the decay follows the learning rate's changes.
-        const rate = () => wd * this.currentLearningRate;
-        for (const v of targets)
-          if (this.usesWeightDecay(v))
-            v.assign(v.sub(v.mul(stepScalar('weightDecay', rate, v.dtype))));
+      const k = this.gradientAccumulationSteps;
+      if (k === null) {
+        this.update(grads, targets);
+      } else if ((this.steps + 1) % k === 0) {
+        // Keras: the mean of the accumulated and current gradients, then clip and update.
+        const accs = targets.map((v) => this.getSlot(v, 'gradientAccumulator'));
+        this.update(
+          grads.map((g, i) => g.add(accs[i]!).div(k)),
+          targets,
+        );
+        for (const a of accs) a.assign(full(a.shape, 0, a.dtype));
+      } else {
+        targets.forEach((v, i) => {
+          const a = this.getSlot(v, 'gradientAccumulator');
+          a.assign(a.add(grads[i]!));
+        });
       }
-      targets.forEach((v, i) => this.updateStep(clipped[i]!, v, lr));
+      if (this.useEma) this.updateEma();
       // An effect, so that a compiled step's replay counts its steps too.
       stepEffect('iterations', () => {
         this.steps++;
       });
+    });
+  }
+
+  private update(grads: Tensor[], targets: Variable[]): void {
+    const clipped = this.clipGradients(grads);
+    const lr = this.currentLearningRate;
+    const wd = this.weightDecay;
+    if (wd !== undefined) {
+      // A step parameter: in a compiled step the decay follows the learning rate's changes.
+      const rate = () => wd * this.currentLearningRate;
+      for (const v of targets)
+        if (this.usesWeightDecay(v))
+          v.assign(v.sub(v.mul(stepScalar('weightDecay', rate, v.dtype))));
+    }
+    targets.forEach((v, i) => this.updateStep(clipped[i]!, v, lr));
+  }
+
+  // Keras: the average starts as the variable (μ = 0 while iterations is 0), then
+  // avg ← μ·avg + (1 − μ)·var; every emaOverwriteFrequency updates the variables take it.
+  private updateEma(): void {
+    const mu = this.iterations === 0 ? 0 : this.emaMomentum;
+    for (const v of this.trainableVars) {
+      const avg = this.getSlot(v, 'average');
+      avg.assign(avg.mul(mu).add(v.value().mul(1 - mu)));
+    }
+    const f = this.emaOverwriteFrequency;
+    if (f !== null && (this.iterations + 1) % f === 0) this.finalizeVariableValues();
+  }
+
+  /**
+   * With `useEma`, overwrites the variables with their moving averages (Keras's
+   * `finalize_variable_values`; `fit` does not call it, so call it after training, or use the
+   * `SwapEMAWeights` callback). Without EMA it does nothing.
+   * @example
+   * const opt = new Adam({ useEma: true });
+   * // … training …
+   * opt.finalizeVariableValues();
+   */
+  finalizeVariableValues(variables: readonly Variable[] = this.trainableVars): void {
+    if (!this.useEma || !this.built_) return;
+    if (variables.length !== this.trainableVars.length) {
+      throw new ValueError(
+        `${this.cls}.finalizeVariableValues: expected the ${this.trainableVars.length} variables the optimizer was built for, got ${variables.length}`,
+      );
+    }
+    noGrad(() => {
+      variables.forEach((v, i) =>
+        v.assign(this.getSlot(this.trainableVars[i]!, 'average').value()),
+      );
+    });
+  }
+
+  /**
+   * With `useEma`, exchanges each variable's value with its moving average (the
+   * `SwapEMAWeights` callback's swap). Calling it twice restores both.
+   * @throws ValueError when the optimizer has no EMA or is not built.
+   * @example opt.swapEmaWeights(); // evaluate with the averages…
+   * opt.swapEmaWeights(); // …and back
+   */
+  swapEmaWeights(): void {
+    if (!this.useEma) {
+      throw new ValueError(
+        `${this.cls}.swapEmaWeights: the optimizer must be created with useEma: true, got useEma=false`,
+      );
+    }
+    if (!this.built_) return;
+    noGrad(() => {
+      for (const v of this.trainableVars) {
+        const avg = this.getSlot(v, 'average');
+        const tmp = v.value();
+        v.assign(avg.value());
+        avg.assign(tmp);
+      }
     });
   }
 
@@ -432,6 +580,18 @@ export abstract class Optimizer implements Serializable {
       clipnorm: this.clipnorm ?? null,
       globalClipnorm: this.globalClipnorm ?? null,
       clipvalue: this.clipvalue ?? null,
+      // Keras writes these always; Tessera only when set, so configs of plain optimizers stay
+      // as they were (fromConfig accepts them regardless).
+      ...(this.useEma
+        ? {
+            useEma: true,
+            emaMomentum: this.emaMomentum,
+            emaOverwriteFrequency: this.emaOverwriteFrequency,
+          }
+        : {}),
+      ...(this.gradientAccumulationSteps !== null
+        ? { gradientAccumulationSteps: this.gradientAccumulationSteps }
+        : {}),
     };
   }
 
@@ -444,13 +604,22 @@ export abstract class Optimizer implements Serializable {
   }
 }
 
+/** Base options {@link Optimizer.getConfig} writes only when set. */
+const BASE_OPTIONAL_KEYS = [
+  'useEma',
+  'emaMomentum',
+  'emaOverwriteFrequency',
+  'gradientAccumulationSteps',
+];
+
 /** A concrete optimizer class, as seen by {@link optimizerFromConfig}. */
 type OptimizerClass<T extends Optimizer> = { new (args: never): T; className: string };
 
 function optimizerFromConfig<T extends Optimizer>(Cls: OptimizerClass<T>, config: Config): T {
   // Keys are checked against a default instance's config, so a subclass adding options needs
   // no extra code here.
-  const known = Object.keys(new Cls({} as never).getConfig());
+  const own = Object.keys(new Cls({} as never).getConfig());
+  const known = [...own, ...BASE_OPTIONAL_KEYS.filter((k) => !own.includes(k))];
   const opts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config ?? {})) {
     if (!known.includes(k)) {

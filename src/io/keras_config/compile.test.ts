@@ -284,15 +284,24 @@ describe('compile_config', () => {
 
   it('refuses what Tessera cannot honour', () => {
     const opt = (config: object) => ({ optimizer: { class_name: 'Adam', config }, loss: 'mse' });
-    expect(() => compileArgsFromKeras(opt({ use_ema: true, ema_momentum: 0.9 }))).toThrow(
-      FormatError,
+    expect(() => compileArgsFromKeras(opt({ loss_scale_factor: 128 }))).toThrow(FormatError);
+    expect(() => compileArgsFromKeras(opt({ loss_scale_factor: 128 }))).toThrow(
+      /'loss_scale_factor' = 128/,
     );
-    expect(() => compileArgsFromKeras(opt({ use_ema: true }))).toThrow(/'use_ema' = true/);
+    // EMA and gradient accumulation are honoured (Optimizer base options).
+    expect(
+      compileArgsFromKeras(
+        opt({ use_ema: true, ema_momentum: 0.9, gradient_accumulation_steps: 2 }),
+      )?.optimizer,
+    ).toEqual({
+      className: 'Adam',
+      config: { useEma: true, emaMomentum: 0.9, gradientAccumulationSteps: 2 },
+    });
     expect(() => compileArgsFromKeras(opt({ decay: 0.01 }))).toThrow(/'decay' = 0.01/);
     expect(() => compileArgsFromKeras({ optimizer: 'adamq', loss: 'mse' })).toThrow(/adamq/);
     expect(() =>
-      compileArgsFromKeras({ optimizer: { class_name: 'Lion', config: {} }, loss: 'mse' }),
-    ).toThrow(/unknown optimizer 'Lion'/);
+      compileArgsFromKeras({ optimizer: { class_name: 'Muon', config: {} }, loss: 'mse' }),
+    ).toThrow(/unknown optimizer 'Muon'/);
     expect(() => compileArgsFromKeras({ optimizer: 'adam', loss: 'fancy_loss' })).toThrow(
       /unknown loss 'fancy_loss'/,
     );

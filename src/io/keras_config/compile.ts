@@ -91,12 +91,29 @@ function metricToKeras(m: unknown): Json {
   );
 }
 
+/** Optimizer keys whose Keras spelling is not the generic snake_case (Adafactor's). */
+const OPTIMIZER_KEYS_TO_KERAS: Readonly<Record<string, string>> = {
+  epsilon1: 'epsilon_1',
+  epsilon2: 'epsilon_2',
+  beta2Decay: 'beta_2_decay',
+};
+
+/** Base optimizer options that an optimizer's config lists only when they are set. */
+const OPTIONAL_OPTIMIZER_KEYS = new Set([
+  'useEma',
+  'emaMomentum',
+  'emaOverwriteFrequency',
+  'gradientAccumulationSteps',
+]);
+
 function optimizerToKeras(opt: Optimizer): JsonObject {
   const s = serialize(opt);
   const config = newObject();
   for (const k of Object.keys(s.config)) {
     const v = s.config[k]!;
-    const kk = keyToKeras(k);
+    const kk = Object.hasOwn(OPTIMIZER_KEYS_TO_KERAS, k)
+      ? OPTIMIZER_KEYS_TO_KERAS[k]!
+      : keyToKeras(k);
     if (k === 'learningRate' && isObject(v)) {
       config[kk] = envelope('schedule', v as unknown as SerializedObject);
     } else {
@@ -210,9 +227,10 @@ function optimizerFromKeras(v: Json, where: string): string | SerializedObject {
     if (!known.has(tk)) {
       const ok = Object.hasOwn(IGNORABLE_OPTIMIZER_KEYS, k) ? IGNORABLE_OPTIMIZER_KEYS[k]! : null;
       if (ok?.(val, env.config)) continue;
-      throw new FormatError(
-        `${where} (${env.className}): Keras option '${k}' = ${show(val)} is not supported by Tessera`,
-      );
+      if (!OPTIONAL_OPTIMIZER_KEYS.has(tk))
+        throw new FormatError(
+          `${where} (${env.className}): Keras option '${k}' = ${show(val)} is not supported by Tessera`,
+        );
     }
     config[tk] =
       tk === 'learningRate' && isObject(val)
