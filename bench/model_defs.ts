@@ -16,8 +16,8 @@ import {
   type Model,
   MultiHeadAttention,
   Sequential,
-  input,
   model as functionalModel,
+  input,
 } from '../src/index.js';
 import * as tessera from '../src/index.js';
 // Namespace imports: the engine's `compiledStepInfo` may or may not exist in this checkout.

@@ -24,9 +24,9 @@ import {
   cnnTrainWorkload,
   convnetTrainWorkload,
   lstmTrainWorkload,
-  transformerTrainWorkload,
   mlpPredictWorkload,
   mlpTrainWorkload,
+  transformerTrainWorkload,
 } from './models.js';
 import { opOverheadWorkload } from './op_overhead.js';
 import {

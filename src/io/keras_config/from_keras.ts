@@ -371,7 +371,10 @@ function readNode(v: Json, where: string): NodeSpec {
     for (const k of Object.keys(kwargs)) {
       if (list && attention.includes(k) && isObject(kwargs[k])) continue;
       if (Object.hasOwn(CALL_FLAGS, k) && (typeof kwargs[k] === 'boolean' || kwargs[k] === null)) {
-        if (kwargs[k] === true) (flags ??= {})[CALL_FLAGS[k]!] = true;
+        if (kwargs[k] === true) {
+          flags ??= {};
+          flags[CALL_FLAGS[k]!] = true;
+        }
       } else if (k === 'initial_state' && kwargs[k] !== null) {
         states = readKerasTensors(kwargs[k], `${where}.kwargs.initial_state`).refs;
       } else if (k === 'mask' && kwargs[k] !== null) {
