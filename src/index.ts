@@ -511,3 +511,4 @@ export {
   lambdaCallback,
   swapEMAWeights,
 } from './callbacks/index.js';
+export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
