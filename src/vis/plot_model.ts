@@ -126,7 +126,10 @@ export function plotModel(model: Model, opts: PlotModelOptions = {}): string {
   });
   // Rows (or columns) by depth, each centred on the widest.
   const levels: Box[][] = [];
-  for (const b of boxes) (levels[b.depth] ??= []).push(b);
+  for (const b of boxes) {
+    levels[b.depth] ??= [];
+    levels[b.depth]!.push(b);
+  }
   const titleText = opts.title ?? model.name;
   const top = titleText ? 34 : 12;
   const cross = (b: Box) => (lr ? b.h : b.w);
