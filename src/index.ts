@@ -512,3 +512,4 @@ export {
   swapEMAWeights,
 } from './callbacks/index.js';
 export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
+export { Lambda, type LambdaArgs, type LambdaFunction, registerLambda } from './layers/lambda.js';

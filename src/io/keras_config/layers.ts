@@ -489,6 +489,15 @@ export function genericFromKeras(v: Json): Json {
   if (Array.isArray(v)) return v.map(genericFromKeras);
   if (!isObject(v)) return v;
   const cn = own(v, 'class_name');
+  // A named Python function (a Lambda's): its name, for the Lambda registry.
+  if (cn === 'function' && typeof own(v, 'config') === 'string') {
+    const reg = own(v, 'registered_name');
+    return {
+      className: 'function',
+      config: own(v, 'config')!,
+      registeredName: typeof reg === 'string' ? reg : null,
+    };
+  }
   if (typeof cn === 'string') {
     const env = readEnvelope(v, 'config');
     const cfg = genericFromKeras(env.config) as JsonObject;

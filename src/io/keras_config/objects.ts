@@ -49,12 +49,33 @@ export interface Envelope {
 }
 
 /** Class names of Keras objects that carry Python code. */
-const CODE_CLASSES = new Set(['__lambda__', 'Lambda', 'TFOpLambda', 'SlicingOpLambda']);
+const CODE_CLASSES = new Set(['__lambda__', 'TFOpLambda', 'SlicingOpLambda']);
+
+/**
+ * Whether a Lambda layer's config carries Python code: a `__lambda__` function (marshalled
+ * bytecode), output shape or mask. A Lambda naming a registered function carries none; it
+ * loads when a JavaScript function is registered under that name (`registerLambda`).
+ */
+function lambdaHoldsCode(config: Json | undefined): boolean {
+  if (!isObject(config)) return true;
+  // Only a named function: {class_name: 'function', config: 'name'} (Keras 2's bytecode lists
+  // and Keras 3's '__lambda__' envelopes are code).
+  const fn = own(config, 'function');
+  // (A bare string is the registered name Tessera writes.)
+  const named =
+    typeof fn === 'string' ||
+    (isObject(fn) && own(fn, 'class_name') === 'function' && typeof own(fn, 'config') === 'string');
+  if (!named) return true;
+  return ['output_shape', 'mask'].some((k) => {
+    const v = own(config, k);
+    return isObject(v) && own(v, 'class_name') === '__lambda__';
+  });
+}
 
 /** The refusal for objects that hold Python code. */
 export function lambdaError(where: string, className: string): FormatError {
   return new FormatError(
-    `${where}: '${className}' holds Python code (a Lambda's marshalled bytecode or source), which Tessera never executes, so it cannot be loaded. Replace it with a built-in layer, or with a custom layer class registered with registerSerializable('layer', Cls).`,
+    `${where}: '${className}' holds Python code (a Lambda's marshalled bytecode or source), which Tessera never executes, so it cannot be loaded. Replace it with a built-in layer, a custom layer class registered with registerSerializable('layer', Cls), or a Lambda of a named function (registerLambda(name, fn) in Tessera).`,
   );
 }
 
@@ -65,7 +86,8 @@ export function readEnvelope(v: Json | undefined, where: string): Envelope {
   if (typeof cn !== 'string' || cn.length === 0) {
     throw new FormatError(`${where}.class_name must be a non-empty string, got ${describe(cn)}`);
   }
-  if (CODE_CLASSES.has(cn)) throw lambdaError(where, cn);
+  if (CODE_CLASSES.has(cn) || (cn === 'Lambda' && lambdaHoldsCode(own(v, 'config'))))
+    throw lambdaError(where, cn);
   let config = own(v, 'config');
   // Keras 1 and early Keras 2 wrote a Sequential's config as its bare list of layers.
   if (cn === 'Sequential' && Array.isArray(config)) config = { layers: config };
