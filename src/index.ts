@@ -513,3 +513,4 @@ export {
 } from './callbacks/index.js';
 export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
 export { Lambda, type LambdaArgs, type LambdaFunction, registerLambda } from './layers/lambda.js';
+export { inv, det, solve, triangularSolve, cholesky } from './ops/linalg.js';
