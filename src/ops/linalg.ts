@@ -74,7 +74,8 @@ function luInPlace(a: Float64Array, off: number, n: number, perm: Int32Array): n
     }
     const d = a[off + k * n + k]!;
     for (let i = k + 1; i < n; i++) {
-      const f = (a[off + i * n + k]! /= d);
+      const f = a[off + i * n + k]! / d;
+      a[off + i * n + k] = f;
       if (f !== 0) for (let j = k + 1; j < n; j++) a[off + i * n + j]! -= f * a[off + k * n + j]!;
     }
   }
