@@ -144,7 +144,7 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
     acc = reduceTerm(acc, keep);
     const keepB = new Set(keep);
     for (const l of acc.labels) keepB.add(l);
-    acc = contractPair(acc, reduceTerm(next, keepB), keep, size);
+    acc = contractPair(acc, reduceTerm(next, keepB), keep, size, out);
   }
   // Output order; size-1 broadcast axes that the output wants at full size.
   const perm = out.map((l) => acc.labels.indexOf(l));
@@ -162,14 +162,18 @@ function reduceTerm(term: Term, keep: ReadonlySet<string>): Term {
 }
 
 /**
- * Contracts two terms as one batched matmul: batch labels (in both, kept), A's free labels,
- * B's free labels, and the contracted labels (in both, not kept).
+ * Contracts two terms as one batched matmul: batch labels (in both, kept), each side's free
+ * labels, and the contracted labels (in both, not kept). The operands go in the order the
+ * output (`hint`) lists their free labels, so the product needs no transpose afterwards, and
+ * an operand already laid out `[batch, contracted, free]` (or the reverse of what the product
+ * wants) is passed with matmul's transpose flag instead of being copied.
  */
 function contractPair(
   a: Term,
   b: Term,
   keep: ReadonlySet<string>,
   size: ReadonlyMap<string, number>,
+  hint: readonly string[],
 ): Term {
   const inB = new Set(b.labels);
   const inA = new Set(a.labels);
@@ -177,32 +181,48 @@ function contractPair(
   const contract = a.labels.filter((l) => inB.has(l) && !keep.has(l));
   const freeA = a.labels.filter((l) => !inB.has(l));
   const freeB = b.labels.filter((l) => !inA.has(l));
-  const dims = (ls: string[]) => ls.map((l) => size.get(l)!);
-  const prep = (term: Term, order: string[], shape: number[]) => {
+  const dims = (ls: readonly string[]) => ls.map((l) => size.get(l)!);
+  const first = (ls: readonly string[]) => {
+    const at = ls.map((l) => hint.indexOf(l)).filter((i) => i >= 0);
+    return at.length ? Math.min(...at) : Number.POSITIVE_INFINITY;
+  };
+  const swap = freeA.length > 0 && freeB.length > 0 && first(freeB) < first(freeA);
+  const [L, R, freeL, freeR] = swap ? [b, a, freeB, freeA] : [a, b, freeA, freeB];
+  const shared = new Set([...batch, ...contract]);
+  const same = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((l, i) => l === y[i]);
+  /** The operand as `[nb, |g1|, |g2|]`, or `[nb, |g2|, |g1|]` with the transpose flag. */
+  const operand = (term: Term, g1: readonly string[], g2: readonly string[]) => {
+    const three = (x: readonly string[], y: readonly string[]) => [
+      sizeOf(dims(batch)),
+      sizeOf(x.map((l) => term.t.shape[term.labels.indexOf(l)]!)),
+      sizeOf(y.map((l) => term.t.shape[term.labels.indexOf(l)]!)),
+    ];
+    // Shared axes of size 1 broadcast to the other operand's size: those go the copying way.
+    const broadcast = term.labels.some((l, i) => shared.has(l) && term.t.shape[i] !== size.get(l));
+    if (!broadcast && same(term.labels, [...batch, ...g1, ...g2]))
+      return { t: reshape(term.t, three(g1, g2)), trans: false };
+    if (!broadcast && same(term.labels, [...batch, ...g2, ...g1]))
+      return { t: reshape(term.t, three(g2, g1)), trans: true };
+    const order = [...batch, ...g1, ...g2];
     const perm = order.map((l) => term.labels.indexOf(l));
     let t = perm.every((p, i) => p === i) ? term.t : transpose(term.t, perm);
-    // Size-1 axes of shared labels broadcast to the other operand's size.
     const full = dims(order);
-    const shared = order.map((l) => batch.includes(l) || contract.includes(l));
-    if (t.shape.some((d, i) => shared[i] && d !== full[i]))
+    if (t.shape.some((d, i) => shared.has(order[i]!) && d !== full[i]))
       t = broadcastTo(
         t,
-        t.shape.map((d, i) => (shared[i] ? full[i]! : d)),
+        t.shape.map((d, i) => (shared.has(order[i]!) ? full[i]! : d)),
       );
-    return reshape(t, shape);
+    return { t: reshape(t, three(g1, g2)), trans: false };
   };
-  const nb = sizeOf(dims(batch));
-  const m = sizeOf(
-    a.labels.filter((l) => freeA.includes(l)).map((l) => a.t.shape[a.labels.indexOf(l)]!),
-  );
-  const n = sizeOf(
-    b.labels.filter((l) => freeB.includes(l)).map((l) => b.t.shape[b.labels.indexOf(l)]!),
-  );
-  const k = sizeOf(dims(contract));
-  const am = prep(a, [...batch, ...freeA, ...contract], [nb, m, k]);
-  const bm = prep(b, [...batch, ...contract, ...freeB], [nb, k, n]);
-  const shapeA = freeA.map((l) => a.t.shape[a.labels.indexOf(l)]!);
-  const shapeB = freeB.map((l) => b.t.shape[b.labels.indexOf(l)]!);
-  const c = reshape(matmul(am, bm), [...dims(batch), ...shapeA, ...shapeB]);
-  return { labels: [...batch, ...freeA, ...freeB], t: c };
+  const left = operand(L, freeL, contract);
+  const right = operand(R, contract, freeR);
+  const shapeL = freeL.map((l) => L.t.shape[L.labels.indexOf(l)]!);
+  const shapeR = freeR.map((l) => R.t.shape[R.labels.indexOf(l)]!);
+  const c = reshape(matmul(left.t, right.t, left.trans, right.trans), [
+    ...dims(batch),
+    ...shapeL,
+    ...shapeR,
+  ]);
+  return { labels: [...batch, ...freeL, ...freeR], t: c };
 }
