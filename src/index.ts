@@ -514,3 +514,36 @@ export {
 export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
 export { Lambda, type LambdaArgs, type LambdaFunction, registerLambda } from './layers/lambda.js';
 export { inv, det, solve, triangularSolve, cholesky } from './ops/linalg.js';
+export {
+  Conv1DTranspose,
+  type Conv1DTransposeArgs,
+  DepthwiseConv1D,
+  type DepthwiseConv1DArgs,
+  SeparableConv1D,
+  type SeparableConv1DArgs,
+  Conv3D,
+  type Conv3DArgs,
+  Conv3DTranspose,
+  type Conv3DTransposeArgs,
+  AveragePooling3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  type GlobalPooling3DArgs,
+  MaxPooling3D,
+  type Pooling3DArgs,
+  Cropping3D,
+  type Cropping3DArgs,
+  UpSampling3D,
+  type UpSampling3DArgs,
+  ZeroPadding3D,
+  type ZeroPadding3DArgs,
+} from './layers/index.js';
+export {
+  StackedRNNCells,
+  type StackedRNNCellsArgs,
+  ConvLSTM1D,
+  ConvLSTM2D,
+  ConvLSTMCell,
+  type ConvLSTMArgs,
+  type ConvLSTMCellArgs,
+} from './layers/index.js';

@@ -220,3 +220,41 @@ export {
   type GroupQueryAttentionArgs,
   type GroupQueryAttentionCallOptions,
 } from './attention/group_query_attention.js';
+export {
+  Conv1DTranspose,
+  type Conv1DTransposeArgs,
+  DepthwiseConv1D,
+  type DepthwiseConv1DArgs,
+  SeparableConv1D,
+  type SeparableConv1DArgs,
+} from './convolutional_1d_extra.js';
+export {
+  Conv3D,
+  type Conv3DArgs,
+  Conv3DTranspose,
+  type Conv3DTransposeArgs,
+} from './convolutional_3d.js';
+export {
+  AveragePooling3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  type GlobalPooling3DArgs,
+  MaxPooling3D,
+  type Pooling3DArgs,
+} from './pooling_3d.js';
+export {
+  Cropping3D,
+  type Cropping3DArgs,
+  UpSampling3D,
+  type UpSampling3DArgs,
+  ZeroPadding3D,
+  type ZeroPadding3DArgs,
+} from './reshaping_3d.js';
+export { StackedRNNCells, type StackedRNNCellsArgs } from './rnn/stacked_cells.js';
+export {
+  ConvLSTM1D,
+  ConvLSTM2D,
+  ConvLSTMCell,
+  type ConvLSTMArgs,
+  type ConvLSTMCellArgs,
+} from './rnn/conv_lstm.js';

@@ -8,6 +8,10 @@ import '../../layers/index.js';
 import '../../layers/convolutional.js';
 import '../../layers/pooling.js';
 import '../../layers/reshaping.js';
+import '../../layers/convolutional_1d_extra.js';
+import '../../layers/pooling_3d.js';
+import '../../layers/reshaping_3d.js';
+import '../../layers/convolutional_3d.js';
 import '../../layers/preprocessing/numeric.js';
 import '../../layers/preprocessing/lookup.js';
 import '../../layers/preprocessing/text_vectorization.js';
@@ -21,6 +25,8 @@ import '../../layers/attention/group_query_attention.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
+import '../../layers/rnn/conv_lstm.js';
+import { StackedRNNCells } from '../../layers/rnn/stacked_cells.js';
 import { Bidirectional, TimeDistributed } from '../../layers/rnn/wrappers.js';
 import type { SymbolicShape } from '../../layers/symbolic.js';
 import type { Model } from '../../models/model.js';
@@ -90,6 +96,9 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'GaussianNoise',
   'GaussianDropout',
   'RNN',
+  'StackedRNNCells',
+  'ConvLSTM1D',
+  'ConvLSTM2D',
   'SimpleRNN',
   'SimpleRNNCell',
   'LSTM',
@@ -103,6 +112,11 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'Conv2DTranspose',
   'DepthwiseConv2D',
   'SeparableConv2D',
+  'Conv1DTranspose',
+  'SeparableConv1D',
+  'DepthwiseConv1D',
+  'Conv3D',
+  'Conv3DTranspose',
   'MaxPooling1D',
   'MaxPooling2D',
   'AveragePooling1D',
@@ -111,12 +125,19 @@ export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
   'GlobalMaxPooling2D',
   'GlobalAveragePooling1D',
   'GlobalAveragePooling2D',
+  'MaxPooling3D',
+  'AveragePooling3D',
+  'GlobalMaxPooling3D',
+  'GlobalAveragePooling3D',
   'UpSampling1D',
   'UpSampling2D',
   'ZeroPadding1D',
   'ZeroPadding2D',
   'Cropping1D',
   'Cropping2D',
+  'UpSampling3D',
+  'ZeroPadding3D',
+  'Cropping3D',
   'Normalization',
   'CategoryEncoding',
   'Discretization',
@@ -257,6 +278,11 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   GaussianNoise: { stddev: 0 },
   GaussianDropout: { rate: 0 },
   RNN: { cell: { className: 'SimpleRNNCell', config: { units: 1, name: '__probe_cell' } } },
+  StackedRNNCells: {
+    cells: [{ className: 'SimpleRNNCell', config: { units: 1, name: '__probe_stacked_cell' } }],
+  },
+  ConvLSTM1D: { filters: 1, kernelSize: 1 },
+  ConvLSTM2D: { filters: 1, kernelSize: 1 },
   SimpleRNN: { units: 1 },
   SimpleRNNCell: { units: 1 },
   LSTM: { units: 1 },
@@ -270,6 +296,11 @@ const PROBE_ARGS: Readonly<Record<string, Config>> = {
   Conv2DTranspose: { filters: 1, kernelSize: 1 },
   DepthwiseConv2D: { kernelSize: 1 },
   SeparableConv2D: { filters: 1, kernelSize: 1 },
+  Conv1DTranspose: { filters: 1, kernelSize: 1 },
+  SeparableConv1D: { filters: 1, kernelSize: 1 },
+  DepthwiseConv1D: { kernelSize: 1 },
+  Conv3D: { filters: 1, kernelSize: 1 },
+  Conv3DTranspose: { filters: 1, kernelSize: 1 },
   CategoryEncoding: { numTokens: 1 },
   Discretization: { binBoundaries: [0] },
   Hashing: { numBins: 2 },
@@ -466,14 +497,18 @@ function valueFromKerasForKey(
   const nested =
     ((className === 'Bidirectional' || className === 'TimeDistributed') &&
       (tk === 'layer' || tk === 'backwardLayer')) ||
-    (className === 'RNN' && tk === 'cell');
+    (className === 'RNN' && tk === 'cell') ||
+    (className === 'StackedRNNCells' && tk === 'cells');
   if (nested) {
     if (v === null && tk === 'backwardLayer') return null;
     if (Array.isArray(v)) {
-      throw new FormatError(
-        `${where}: a list of cells (StackedRNNCells) is not supported; stack recurrent layers instead`,
-      );
+      // A list of cells: RNN wraps it in a StackedRNNCells, as Keras does.
+      if (tk === 'cell' || tk === 'cells') {
+        return v.map((c, i) => layerFromKeras(c, `${where}[${i}]`, ctx));
+      }
+      throw new FormatError(`${where}: expected one layer, got a list`);
     }
+    if (tk === 'cells') throw new FormatError(`${where}: expected a list of cells, got ${show(v)}`);
     return layerFromKeras(v, where, ctx);
   }
   if (typeof v === 'string') return valueFromKeras(tk, v);
@@ -616,6 +651,10 @@ export function layerConfigToKeras(layer: Layer, ctx: WriteContext): JsonObject 
     const kk = keyToKeras(k);
     if (!builtin) {
       out[kk] = genericToKeras(v, ctx.keras2);
+      continue;
+    }
+    if (layer instanceof StackedRNNCells && k === 'cells') {
+      out[kk] = layer.cells.map((c) => layerEnvelope(c, ctx));
       continue;
     }
     const sub = nestedInstance(layer, k);

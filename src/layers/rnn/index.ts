@@ -1,6 +1,7 @@
-/** The recurrent layers: cells, the RNN layer, SimpleRNN, LSTM, GRU and the wrappers. */
+/** The recurrent layers: cells, the RNN layer, SimpleRNN, LSTM, GRU, ConvLSTM and the wrappers. */
 export { RNNCell, type RNNStep, BaseRNNCell, type BaseRNNCellArgs } from './cell.js';
 export { RNN, type RNNArgs, type RNNBaseArgs, type RNNCallOptions } from './rnn.js';
+export { StackedRNNCells, type StackedRNNCellsArgs } from './stacked_cells.js';
 export {
   SimpleRNN,
   type SimpleRNNArgs,
@@ -16,3 +17,10 @@ export {
   TimeDistributed,
   type TimeDistributedArgs,
 } from './wrappers.js';
+export {
+  ConvLSTM1D,
+  ConvLSTM2D,
+  type ConvLSTMArgs,
+  ConvLSTMCell,
+  type ConvLSTMCellArgs,
+} from './conv_lstm.js';

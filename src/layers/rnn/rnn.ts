@@ -11,8 +11,7 @@
  */
 import { noGrad } from '../../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { zeros, zerosLike } from '../../ops/creation.js';
-import { where } from '../../ops/elementwise.js';
+import { zerosLike } from '../../ops/creation.js';
 import { stack } from '../../ops/movement.js';
 import {
   type Regularizer,
@@ -32,6 +31,8 @@ import { serializeOpt } from '../dense.js';
 import { type CallOptions, Layer, type LayerArgs, isShapeList } from '../layer.js';
 import { type SymbolicShape, type SymbolicTensor, fmtShapeNull } from '../symbolic.js';
 import { RNNCell } from './cell.js';
+import { unrollCell } from './loop.js';
+import { StackedRNNCells } from './stacked_cells.js';
 
 type Shapes = SymbolicShape | SymbolicShape[];
 
@@ -61,7 +62,22 @@ export interface SequenceCell {
   ): SequenceRun | null;
 }
 
-function sequenceCell(cell: RNNCell): SequenceCell | null {
+/**
+ * A cell whose states are not vectors (ConvLSTM's feature maps): the per-sample shape of each
+ * state, which the RNN checks given and reset states against (default `[stateSize[i]]`).
+ */
+export interface ShapedStateCell {
+  stateShapes(): number[][];
+}
+
+/** The per-sample shape of each state of a cell. */
+export function stateShapesOf(cell: RNNCell): number[][] {
+  const c = cell as Partial<ShapedStateCell>;
+  return typeof c.stateShapes === 'function' ? c.stateShapes() : cell.stateSize.map((n) => [n]);
+}
+
+/** The cell's {@link SequenceCell} side, when it has one. */
+export function sequenceCell(cell: RNNCell): SequenceCell | null {
   const c = cell as Partial<SequenceCell>;
   return typeof c.runSequence === 'function' ? (c as SequenceCell) : null;
 }
@@ -102,8 +118,11 @@ export interface RNNBaseArgs extends LayerArgs {
 
 /** Options of {@link RNN}. */
 export interface RNNArgs extends RNNBaseArgs {
-  /** The cell run at each step: an {@link RNNCell}, or its `{className, config}`. */
-  cell?: RNNCell | SerializedObject;
+  /**
+   * The cell run at each step: an {@link RNNCell}, or its `{className, config}`; a list of
+   * cells is wrapped in a {@link StackedRNNCells}, as Keras does.
+   */
+  cell?: RNNCell | SerializedObject | readonly (RNNCell | SerializedObject)[];
 }
 
 /** Call options of recurrent layers. */
@@ -192,7 +211,8 @@ export class RNN extends Layer {
   protected makeCell(args: RNNArgs): RNNCell {
     const c = args.cell;
     if (!c) throw new ValueError(`${this.name} (${this.className}): the 'cell' option is required`);
-    const cell = c instanceof RNNCell ? c : deserialize<Layer>('layer', c);
+    if (Array.isArray(c)) return new StackedRNNCells({ cells: c });
+    const cell = c instanceof RNNCell ? c : deserialize<Layer>('layer', c as SerializedObject);
     if (!(cell instanceof RNNCell)) {
       throw new ValueError(
         `${this.name} (${this.className}): cell must be an RNNCell, got ${cell.className}`,
@@ -218,18 +238,23 @@ export class RNN extends Layer {
       if (this.stateValues) this.stateValues = this.stateValues.map((s) => zerosLike(s));
       return;
     }
-    const sizes = this.cell.stateSize;
-    if (states.length !== sizes.length) {
+    const shapes = stateShapesOf(this.cell);
+    if (states.length !== shapes.length) {
       throw new ValueError(
-        `${this.name} (${this.className}): resetStates expects ${sizes.length} state(s), got ${states.length}`,
+        `${this.name} (${this.className}): resetStates expects ${shapes.length} state(s), got ${states.length}`,
       );
     }
     const batch = this.stateValues?.[0]?.shape[0] ?? this.batchInputShape?.[0] ?? null;
     this.stateValues = states.map((s, i) => {
       const t = convertToTensor(s, `${this.name}.resetStates`, `states[${i}]`, this.dtype);
-      if (t.rank !== 2 || t.shape[1] !== sizes[i] || (batch !== null && t.shape[0] !== batch)) {
+      const want = shapes[i]!;
+      if (
+        t.rank !== want.length + 1 ||
+        want.some((d, j) => t.shape[j + 1] !== d) ||
+        (batch !== null && t.shape[0] !== batch)
+      ) {
         throw new ShapeError(
-          `${this.name} (${this.className}): state ${i} must have shape [${batch ?? 'batch'}, ${sizes[i]}], got ${fmtShape(t.shape)}`,
+          `${this.name} (${this.className}): state ${i} must have shape [${batch ?? 'batch'}, ${want.join(', ')}], got ${fmtShape(t.shape)}`,
         );
       }
       return t.dtype === this.dtype ? t.detach() : t.cast(this.dtype).detach();
@@ -314,18 +339,23 @@ export class RNN extends Layer {
 
   /** The initial states for this call: given, kept (stateful), or zeros. */
   private initialStates(given: Tensor[], batch: number): Tensor[] {
-    const sizes = this.cell.stateSize;
+    const shapes = stateShapesOf(this.cell);
     const who = `${this.name} (${this.className})`;
     if (given.length > 0) {
-      if (given.length !== sizes.length) {
+      if (given.length !== shapes.length) {
         throw new ValueError(
-          `${who}: expects ${sizes.length} initial state(s) of sizes [${sizes.join(', ')}], got ${given.length}`,
+          `${who}: expects ${shapes.length} initial state(s) of shapes ${shapes.map((s) => `[batch, ${s.join(', ')}]`).join(', ')}, got ${given.length}`,
         );
       }
       return given.map((s, i) => {
-        if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== sizes[i]) {
+        const want = shapes[i]!;
+        if (
+          s.rank !== want.length + 1 ||
+          s.shape[0] !== batch ||
+          want.some((d, j) => s.shape[j + 1] !== d)
+        ) {
           throw new ShapeError(
-            `${who}: initial state ${i} must have shape [${batch}, ${sizes[i]}], got ${fmtShape(s.shape)}`,
+            `${who}: initial state ${i} must have shape [${batch}, ${want.join(', ')}], got ${fmtShape(s.shape)}`,
           );
         }
         return s.dtype === this.dtype ? s : s.cast(this.dtype);
@@ -412,29 +442,16 @@ export class RNN extends Layer {
     masks: Tensor[] | null,
     training: boolean,
   ): { y: Tensor; states: Tensor[] } {
-    const [batch, steps] = x.shape as [number, number];
-    let states = initial;
-    const step = this.cell.beginSequence(x, training);
-
-    const outSize = this.cell.outputSize;
-    let prev: Tensor | null = null; // previous output (zeros before the first step)
-    const zero = () => zeros([batch, outSize], this.dtype);
-    const outputs: Tensor[] = [];
-    for (let k = 0; k < steps; k++) {
-      const t = this.goBackwards ? steps - 1 - k : k;
-      const r = step(t, states);
-      let out = r.output;
-      let next = r.states;
-      if (masks) {
-        // Masked samples keep their states, and repeat the previous output (or give zeros).
-        const keep = masks[t]!;
-        out = where(keep, out, this.zeroOutputForMask ? 0 : (prev ?? zero()));
-        next = next.map((s, i) => where(keep, s, states[i]!));
-      }
-      states = next;
-      prev = out;
-      if (this.returnSequences || k === steps - 1) outputs.push(out);
-    }
+    const { outputs, states } = unrollCell(
+      this.cell,
+      x,
+      initial,
+      masks,
+      training,
+      this.goBackwards,
+      this.zeroOutputForMask,
+      this.returnSequences,
+    );
     const y = this.returnSequences ? stack(outputs, 1) : outputs[outputs.length - 1]!;
     return { y, states };
   }
