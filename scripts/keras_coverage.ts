@@ -14,20 +14,21 @@ import * as tessera from '../src/index.js';
 const root = process.argv[2] ?? '/tmp/keras-src';
 
 /** Families: the keras.api folder, and where Tessera keeps the same names. */
-const FAMILIES: { family: string; dir: string; places: string[] }[] = [
+const FAMILIES: { family: string; dir: string; places: string[]; classAliases?: boolean }[] = [
   { family: 'layers', dir: 'layers', places: ['', 'layers'] },
   { family: 'ops', dir: 'ops', places: ['', 'strings'] },
   { family: 'ops.linalg', dir: 'ops/linalg', places: [''] },
   { family: 'ops.image', dir: 'ops/image', places: ['', 'image'] },
   { family: 'activations', dir: 'activations', places: ['activations', ''] },
   { family: 'losses', dir: 'losses', places: ['losses', ''] },
-  { family: 'metrics', dir: 'metrics', places: ['metrics', ''] },
+  // keras.metrics' functions (binary_crossentropy…) are the losses' functions.
+  { family: 'metrics', dir: 'metrics', places: ['metrics', '', 'losses'] },
   { family: 'optimizers', dir: 'optimizers', places: ['optimizers', ''] },
   { family: 'optimizers.schedules', dir: 'optimizers/schedules', places: ['', 'optimizers'] },
   { family: 'callbacks', dir: 'callbacks', places: ['callbacks', ''] },
-  { family: 'initializers', dir: 'initializers', places: ['initializers', ''] },
-  { family: 'regularizers', dir: 'regularizers', places: ['regularizers', ''] },
-  { family: 'constraints', dir: 'constraints', places: ['constraints', ''] },
+  { family: 'initializers', dir: 'initializers', places: ['initializers', ''], classAliases: true },
+  { family: 'regularizers', dir: 'regularizers', places: ['regularizers', ''], classAliases: true },
+  { family: 'constraints', dir: 'constraints', places: ['constraints', ''], classAliases: true },
   { family: 'models', dir: 'models', places: [''] },
   { family: 'datasets', dir: 'datasets', places: ['datasets'] },
   { family: 'random', dir: 'random', places: ['', 'random'] },
@@ -64,11 +65,13 @@ function exportedNames(file: string): string[] {
 }
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+/** Keras's snake_case aliases of classes (initializers' `glorot_uniform` is `GlorotUniform`). */
+const pascal = (s: string) => camel(s).replace(/^[a-z]/, (c) => c.toUpperCase());
 
 /** Where Tessera provides `name` of a family, or null. */
-function find(name: string, places: string[]): string | null {
+function find(name: string, places: string[], classAliases = false): string | null {
   const lib = tessera as unknown as Record<string, Record<string, unknown>>;
-  const candidates = [...new Set([name, camel(name)])];
+  const candidates = [...new Set([name, camel(name), ...(classAliases ? [pascal(name)] : [])])];
   for (const place of places) {
     const ns = place === '' ? (lib as unknown as Record<string, unknown>) : lib[place];
     if (!ns || typeof ns !== 'object') continue;
@@ -92,7 +95,7 @@ for (const f of FAMILIES) {
   const names = exportedNames(join(root, 'keras', 'api', f.dir, '__init__.py'));
   if (names.length === 0) continue;
   const rows = names.map((n) => {
-    const t = find(n, f.places);
+    const t = find(n, f.places, f.classAliases);
     return { n, t };
   });
   const c = rows.filter((r) => r.t).length;

@@ -663,3 +663,5 @@ export {
   empty,
   emptyLike,
 } from './ops/numpy_extra3.js';
+export * as image from './ops/image_api.js';
+export { triangularSolve as solveTriangular } from './ops/linalg.js';

@@ -258,3 +258,35 @@ export {
   type ConvLSTMArgs,
   type ConvLSTMCellArgs,
 } from './rnn/conv_lstm.js';
+// Keras's other names for the same classes.
+export {
+  Conv1D as Convolution1D,
+  Conv2D as Convolution2D,
+  Conv2DTranspose as Convolution2DTranspose,
+  SeparableConv2D as SeparableConvolution2D,
+} from './convolutional.js';
+export {
+  MaxPooling1D as MaxPool1D,
+  MaxPooling2D as MaxPool2D,
+  AveragePooling1D as AvgPool1D,
+  AveragePooling2D as AvgPool2D,
+  GlobalMaxPooling1D as GlobalMaxPool1D,
+  GlobalMaxPooling2D as GlobalMaxPool2D,
+  GlobalAveragePooling1D as GlobalAvgPool1D,
+  GlobalAveragePooling2D as GlobalAvgPool2D,
+} from './pooling.js';
+export { input as Input } from './input_layer.js';
+export {
+  Conv1DTranspose as Convolution1DTranspose,
+  SeparableConv1D as SeparableConvolution1D,
+} from './convolutional_1d_extra.js';
+export {
+  Conv3D as Convolution3D,
+  Conv3DTranspose as Convolution3DTranspose,
+} from './convolutional_3d.js';
+export {
+  MaxPooling3D as MaxPool3D,
+  AveragePooling3D as AvgPool3D,
+  GlobalMaxPooling3D as GlobalMaxPool3D,
+  GlobalAveragePooling3D as GlobalAvgPool3D,
+} from './pooling_3d.js';

@@ -202,6 +202,14 @@ const CLASS_ALIASES: Readonly<Record<string, string>> = {
   GlobalMaxPool2D: 'GlobalMaxPooling2D',
   GlobalAvgPool1D: 'GlobalAveragePooling1D',
   GlobalAvgPool2D: 'GlobalAveragePooling2D',
+  Convolution1DTranspose: 'Conv1DTranspose',
+  Convolution3D: 'Conv3D',
+  Convolution3DTranspose: 'Conv3DTranspose',
+  SeparableConvolution1D: 'SeparableConv1D',
+  MaxPool3D: 'MaxPooling3D',
+  AvgPool3D: 'AveragePooling3D',
+  GlobalMaxPool3D: 'GlobalMaxPooling3D',
+  GlobalAvgPool3D: 'GlobalAveragePooling3D',
 };
 
 /** Options every Tessera layer takes (`LayerArgs`). */
