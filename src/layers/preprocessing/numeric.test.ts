@@ -8,11 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import { runLayerTest } from '../../../test/helpers/run_layer_test.js';
 import { Dataset } from '../../data/dataset.js';
+import { loadModelFromBytes, modelToKerasBytes } from '../../io/save_load.js';
 import { Sequential } from '../../models/sequential.js';
 import { tensor } from '../../ops/creation.js';
 import { deserialize } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Dense } from '../dense.js';
+import { input } from '../input_layer.js';
 import type { Layer } from '../layer.js';
 import { CategoryEncoding, Discretization, Normalization } from './numeric.js';
 
@@ -228,5 +230,28 @@ describe('Discretization (Keras golden)', () => {
     expect(() => new Discretization({ numBins: 3 }).apply(tensor([1]))).toThrow(
       /call adapt\(\) before/,
     );
+  });
+});
+
+describe('Discretization saved after adapt', () => {
+  it('round-trips its learnt boundaries through the config and a .keras file (Keras writes both keys)', async () => {
+    const d = new Discretization({ numBins: 3, name: 'disc' });
+    await d.adapt(tensor([[1, 2, 3, 4, 5, 6]]));
+    const x = tensor([[0.5, 2.5, 4.5, 7]]);
+    const again = deserialize<Layer>('layer', {
+      className: 'Discretization',
+      config: JSON.parse(JSON.stringify(d.getConfig())),
+    }) as Discretization;
+    expect(again.binBoundaries).toEqual(d.binBoundaries);
+    expect((again.apply(x) as Tensor).arraySync()).toEqual((d.apply(x) as Tensor).arraySync());
+    const m = new Sequential([input({ shape: [4] }), d]);
+    const back = await loadModelFromBytes(await modelToKerasBytes(m));
+    expect((back.predict(x) as Tensor).arraySync()).toEqual((m.predict(x) as Tensor).arraySync());
+    expect(() =>
+      deserialize<Layer>('layer', {
+        className: 'Discretization',
+        config: { ...d.getConfig(), binBoundaries: [3, 1] },
+      }),
+    ).toThrow(/finite and increasing/);
   });
 });

@@ -589,5 +589,26 @@ export class Discretization extends Layer {
       sparse: false,
     };
   }
+
+  /**
+   * Rebuilds from a config. An adapted layer's config holds both its learnt `binBoundaries`
+   * and the `numBins` it was made with (Keras writes both too): the layer is made from
+   * `numBins` and given the boundaries, as Keras's `from_config` does.
+   */
+  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: Config): T {
+    const c = config as DiscretizationArgs;
+    if (c.binBoundaries == null || c.numBins == null) return new this(config as never);
+    const layer = new this({
+      ...config,
+      binBoundaries: null,
+    } as never) as unknown as Discretization;
+    const bins = c.binBoundaries;
+    if (!bins.every((b, i) => Number.isFinite(b) && (i === 0 || b >= bins[i - 1]!)))
+      throw new ValueError(
+        `${layer.name} (Discretization): binBoundaries must be finite and increasing, got ${JSON.stringify(bins)}`,
+      );
+    layer.binBoundaries = [...bins];
+    return layer as unknown as T;
+  }
 }
 registerSerializable('layer', Discretization);
