@@ -172,7 +172,7 @@ export abstract class ExtraConv extends Layer {
     let out = this.bias ? biasAdd(y, this.bias, this.dataFormat) : y;
     out = this.activation(out);
     if (this.base.activityRegularizer)
-      this.addLoss(getRegularizer(this.base.activityRegularizer).call(out));
+      this.addActivityLoss(getRegularizer(this.base.activityRegularizer), out);
     return out;
   }
 

@@ -246,7 +246,7 @@ abstract class BaseConv extends Layer {
       out = this.activation(out);
     }
     if (this.base.activityRegularizer)
-      this.addLoss(getRegularizer(this.base.activityRegularizer).call(out));
+      this.addActivityLoss(getRegularizer(this.base.activityRegularizer), out);
     return out;
   }
 

@@ -303,3 +303,24 @@ describe('runLayerTest itself', () => {
     ).toThrow(/output shape/);
   });
 });
+
+describe('activity regularizers, as Keras 3', () => {
+  it("divide the penalty by the batch size (Keras's Layer.__call__)", () => {
+    const d = new Dense({
+      units: 2,
+      kernelInitializer: 'ones',
+      activityRegularizer: { className: 'L1', config: { l1: 0.5 } } as never,
+    });
+    const x = tensor([
+      [1, 2],
+      [3, -4],
+      [0, 1],
+      [2, 2],
+    ]);
+    const y = d.apply(x);
+    // y rows: [3, 3], [-1, -1], [1, 1], [4, 4]: Σ|y| = 18; 0.5 · 18 / 4 rows.
+    expect(Array.from(y.dataSync())).toEqual([3, 3, -1, -1, 1, 1, 4, 4]);
+    expect(d.losses).toHaveLength(1);
+    expect(d.losses[0]!.arraySync()).toBeCloseTo((0.5 * 18) / 4, 6);
+  });
+});

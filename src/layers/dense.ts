@@ -130,7 +130,7 @@ export class Dense extends Layer {
       y = this.activation(y);
     }
     if (this.args.activityRegularizer)
-      this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
+      this.addActivityLoss(getRegularizer(this.args.activityRegularizer), y);
     return y;
   }
 

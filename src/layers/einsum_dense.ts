@@ -260,7 +260,7 @@ export class EinsumDense extends Layer {
     if (this.bias) y = y.add(this.bias);
     y = this.activation(y);
     if (this.args.activityRegularizer)
-      this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
+      this.addActivityLoss(getRegularizer(this.args.activityRegularizer), y);
     return y;
   }
 

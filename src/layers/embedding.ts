@@ -134,7 +134,7 @@ export class Embedding extends Layer {
     const ids = this.checkIds(single(inputs, this));
     const y = gather(this.embeddings!, ids, 0);
     if (this.args.activityRegularizer)
-      this.addLoss(getRegularizer(this.args.activityRegularizer).call(y));
+      this.addActivityLoss(getRegularizer(this.args.activityRegularizer), y);
     return y;
   }
 

@@ -372,6 +372,17 @@ export abstract class Layer implements Serializable {
   }
 
   /**
+   * Adds an activity regularizer's penalty on an output, divided by the batch size as Keras 3
+   * does (so its strength does not depend on the batch size; an empty batch adds 0).
+   * @example this.addActivityLoss(getRegularizer(reg), y);
+   */
+  protected addActivityLoss(reg: { call(x: Tensor): Tensor }, output: Tensor): void {
+    const loss = reg.call(output);
+    const n = output.rank > 0 ? output.shape[0]! : 1;
+    this.addLoss(n === 0 ? loss.mul(0) : n === 1 ? loss : loss.div(n));
+  }
+
+  /**
    * Loss terms to add to the training objective: weight regularizer penalties plus losses added
    * in the last call, for this layer and its sublayers.
    */

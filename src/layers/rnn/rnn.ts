@@ -430,7 +430,7 @@ export class RNN extends Layer {
     if (this.stateful) this.stateValues = states.map((s) => s.detach());
     const result = this.returnState ? [y, ...states] : [y];
     if (this.activityRegularizer) {
-      for (const o of result) this.addLoss(this.activityRegularizer.call(o));
+      for (const o of result) this.addActivityLoss(this.activityRegularizer, o);
     }
     return this.returnState ? result : y;
   }
