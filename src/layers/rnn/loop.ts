@@ -64,3 +64,35 @@ export function unrollCell(
 function fitMask(m: Tensor, t: Tensor): Tensor {
   return t.rank <= 2 ? m : m.reshape([m.shape[0]!, ...new Array<number>(t.rank - 1).fill(1)]);
 }
+
+/** A whole-sequence run by a cell: the output sequence, the last output, and the final states. */
+export interface SequenceRun {
+  /** Every step's output `[batch, time, out]`, in processing order. */
+  sequence: Tensor;
+  /** The last step's output `[batch, out]`. */
+  last: Tensor;
+  /** The final states. */
+  states: Tensor[];
+}
+
+/**
+ * A cell that can run a whole sequence, masked or not, in one fused op (LSTMCell and GRUCell
+ * with Keras's default activations on a backend with a sequence kernel); `runSequence` returns
+ * null when it cannot here, and the RNN then unrolls the cell step by step.
+ */
+export interface SequenceCell {
+  runSequence(
+    sequence: Tensor,
+    states: readonly Tensor[],
+    training: boolean,
+    goBackwards: boolean,
+    mask?: Tensor | null,
+    zeroOutputForMask?: boolean,
+  ): SequenceRun | null;
+}
+
+/** The cell's {@link SequenceCell} side, when it has one. */
+export function sequenceCell(cell: RNNCell): SequenceCell | null {
+  const c = cell as Partial<SequenceCell>;
+  return typeof c.runSequence === 'function' ? (c as SequenceCell) : null;
+}

@@ -31,36 +31,14 @@ import { serializeOpt } from '../dense.js';
 import { type CallOptions, Layer, type LayerArgs, isShapeList } from '../layer.js';
 import { type SymbolicShape, type SymbolicTensor, fmtShapeNull } from '../symbolic.js';
 import { RNNCell } from './cell.js';
-import { unrollCell } from './loop.js';
+import { type SequenceCell, type SequenceRun, sequenceCell, unrollCell } from './loop.js';
 import { StackedRNNCells } from './stacked_cells.js';
 
+// The whole-sequence cell contract lives in loop.ts (StackedRNNCells shares it); re-exported
+// here, where the recurrent layers import it from.
+export { type SequenceCell, type SequenceRun, sequenceCell };
+
 type Shapes = SymbolicShape | SymbolicShape[];
-
-/** A whole-sequence run by a cell: the output sequence, the last output, and the final states. */
-export interface SequenceRun {
-  /** Every step's output `[batch, time, out]`, in processing order. */
-  sequence: Tensor;
-  /** The last step's output `[batch, out]`. */
-  last: Tensor;
-  /** The final states. */
-  states: Tensor[];
-}
-
-/**
- * A cell that can run a whole sequence, masked or not, in one fused op (LSTMCell and GRUCell
- * with Keras's default activations on a backend with a sequence kernel); `runSequence` returns
- * null when it cannot here, and the RNN then unrolls the cell step by step.
- */
-export interface SequenceCell {
-  runSequence(
-    sequence: Tensor,
-    states: readonly Tensor[],
-    training: boolean,
-    goBackwards: boolean,
-    mask?: Tensor | null,
-    zeroOutputForMask?: boolean,
-  ): SequenceRun | null;
-}
 
 /**
  * A cell whose states are not vectors (ConvLSTM's feature maps): the per-sample shape of each
@@ -74,12 +52,6 @@ export interface ShapedStateCell {
 export function stateShapesOf(cell: RNNCell): number[][] {
   const c = cell as Partial<ShapedStateCell>;
   return typeof c.stateShapes === 'function' ? c.stateShapes() : cell.stateSize.map((n) => [n]);
-}
-
-/** The cell's {@link SequenceCell} side, when it has one. */
-export function sequenceCell(cell: RNNCell): SequenceCell | null {
-  const c = cell as Partial<SequenceCell>;
-  return typeof c.runSequence === 'function' ? (c as SequenceCell) : null;
 }
 
 /** The first mask of a (possibly per-input) mask argument, as Keras's `tree.flatten(mask)[0]`. */

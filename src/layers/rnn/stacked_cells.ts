@@ -15,19 +15,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, isShapeList, toSnakeCase } from '../layer.js';
 import type { SymbolicShape } from '../symbolic.js';
 import { RNNCell } from './cell.js';
-import { unrollCell } from './loop.js';
-import type { SequenceCell, SequenceRun } from './rnn.js';
+import { type SequenceCell, type SequenceRun, sequenceCell, unrollCell } from './loop.js';
 
 /** Options of {@link StackedRNNCells}. */
 export interface StackedRNNCellsArgs extends LayerArgs {
   /** The cells, bottom first: each an {@link RNNCell} or its `{className, config}` (at least one). */
   cells: readonly (RNNCell | SerializedObject)[];
-}
-
-/** The cell's fused whole-sequence path, when it has one. */
-function fusedOf(cell: RNNCell): SequenceCell | null {
-  const c = cell as Partial<SequenceCell>;
-  return typeof c.runSequence === 'function' ? (c as SequenceCell) : null;
 }
 
 /**
@@ -160,7 +153,14 @@ export class StackedRNNCells extends RNNCell implements SequenceCell {
     let last = x;
     for (let k = 0; k < this.cells.length; k++) {
       const cell = this.cells[k]!;
-      const fused = fusedOf(cell)?.runSequence(x, per[k]!, training, false, m, zeroOutputForMask);
+      const fused = sequenceCell(cell)?.runSequence(
+        x,
+        per[k]!,
+        training,
+        false,
+        m,
+        zeroOutputForMask,
+      );
       if (fused) {
         x = fused.sequence;
         last = fused.last;
