@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 type SymbolicShape = readonly (number | null)[];
 import {
   Add,
+  Dataset,
   Dense,
   Embedding,
   Layer,
@@ -139,11 +140,12 @@ export async function trainCharTransformer(
     const logs = m.trainOnBatch(x, y) as Record<string, number>;
     losses.push(logs.loss!);
     if (o.verbose && s % 50 === 0) console.log(`step ${s}: loss ${logs.loss!.toFixed(3)}`);
+    // A hand-written loop is synchronous JavaScript: let timers, I/O (and a page's UI) run now
+    // and then, as fit does by itself.
+    if (s % 10 === 9) await new Promise((r) => setTimeout(r, 0));
   }
   const [vx, vy] = windows(256, split, ids.length);
-  const validationLoss = (
-    m.evaluate(vx, vy, { batchSize: 64, verbose: 0 }) as Record<string, number>
-  ).loss!;
+  const validationLoss = (await m.evaluate(Dataset.fromTensorSlices([vx, vy]).batch(64))).loss!;
   // Sampling: the last `t` characters in, a character drawn from the softmax at temperature 0.8.
   const prompt = 'ROMEO:\n';
   const out = [...prompt].map((c) => index.get(c) ?? 0);
@@ -152,6 +154,7 @@ export async function trainCharTransformer(
     const pad = new Int32Array(t).fill(index.get(' ') ?? 0);
     pad.set(ctx, t - ctx.length);
     const logits = (m.predict(tensor(pad, [1, t], 'int32')) as Tensor).dataSync();
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 0));
     const row = Array.from(logits.subarray((t - 1) * vocab.length, t * vocab.length));
     const mx = Math.max(...row);
     const p = row.map((v) => Math.exp((v - mx) / 0.8));

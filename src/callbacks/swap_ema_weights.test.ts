@@ -54,6 +54,27 @@ describe('SwapEMAWeights', () => {
     opt.swapEmaWeights();
   });
 
+  it("fit's validation runs on the averages (Keras calls the test hooks in fit too)", async () => {
+    const a = model();
+    const b = model();
+    await a.fit(X, Y, { epochs: 2, batchSize: 2, verbose: 0, shuffle: false });
+    const h = await b.fit(X, Y, {
+      epochs: 2,
+      batchSize: 2,
+      verbose: 0,
+      shuffle: false,
+      validationData: [X, Y],
+      callbacks: [new SwapEMAWeights()],
+    });
+    // Training is unchanged; the last val_loss is the EMA model's loss, not the raw one's.
+    expect(vals(b.getWeights())).toEqual(vals(a.getWeights()));
+    const raw = a.evaluate(X, Y).loss!;
+    a.optimizer!.swapEmaWeights();
+    const ema = a.evaluate(X, Y).loss!;
+    expect(ema).not.toBeCloseTo(raw, 4);
+    expect(h.history.val_loss!.at(-1)).toBeCloseTo(ema, 6);
+  });
+
   it('swapOnEpoch: epoch ends see the averages, training continues from the raw weights, the last epoch keeps them', async () => {
     const a = model();
     const b = model();

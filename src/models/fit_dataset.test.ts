@@ -320,3 +320,90 @@ describe('fit on a generator keeps memory bounded', () => {
     expect(peak - afterWarmup).toBeLessThan(300 * 2 ** 20);
   }, 60_000);
 });
+
+describe('the asynchronous paths let the event loop run', () => {
+  // A clock that moves 1 s per reading makes every batch "long", so each one is followed by a
+  // yield; a timer set before the call must then fire before the last batch, which awaiting
+  // only resolved promises (microtasks) would never allow.
+  async function timerFiresDuring(run: (m: Model, seen: boolean[]) => Promise<unknown>) {
+    const m = mlp(false);
+    const seen: boolean[] = [];
+    let t = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => {
+      t += 1000;
+      return t;
+    });
+    try {
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 0);
+      // Let the timer fall due (timers wait at least 1 ms), so the first yield can run it.
+      const until = Date.now() + 5;
+      while (Date.now() < until);
+      await run(m, new Proxy(seen, { get: (a, k) => (k === 'fired' ? fired : Reflect.get(a, k)) }));
+    } finally {
+      clock.mockRestore();
+    }
+    return seen;
+  }
+  class Watch extends Callback {
+    constructor(private readonly seen: boolean[]) {
+      super();
+    }
+    private mark(): void {
+      this.seen.push((this.seen as unknown as { fired: boolean }).fired);
+    }
+    onTestBatchEnd(): void {
+      this.mark();
+    }
+    onPredictBatchEnd(): void {
+      this.mark();
+    }
+  }
+  const { x, y } = data(40);
+
+  it('evaluate on a dataset', async () => {
+    const seen = await timerFiresDuring((m, s) =>
+      m.evaluate(Dataset.fromTensorSlices([x, y]).batch(8), { callbacks: [new Watch(s)] }),
+    );
+    expect(seen).toHaveLength(5);
+    expect(seen.slice(0, 4)).toContain(true);
+  });
+
+  it('predict on a dataset', async () => {
+    const seen = await timerFiresDuring((m, s) =>
+      m.predict(Dataset.fromTensorSlices(x).batch(8), { callbacks: [new Watch(s)] }),
+    );
+    expect(seen).toHaveLength(5);
+    expect(seen.slice(0, 4)).toContain(true);
+  });
+
+  it("fit's validation on tensors", async () => {
+    const seen = await timerFiresDuring(async (m, s) => {
+      // The timer may fire during training; what counts is that validation is paced too, so
+      // check a second timer set when validation begins.
+      let firedInValidation = false;
+      class Val extends Callback {
+        onTestBegin(): void {
+          setTimeout(() => {
+            firedInValidation = true;
+          }, 0);
+          const until = Date.now() + 5;
+          while (Date.now() < until);
+        }
+        onTestBatchEnd(): void {
+          s.push(firedInValidation);
+        }
+      }
+      await m.fit(x, y, {
+        batchSize: 8,
+        validationData: [x, y],
+        callbacks: [new Val()],
+        verbose: 0,
+      });
+    });
+    expect(seen).toHaveLength(5);
+    expect(seen.slice(0, 4)).toContain(true);
+  });
+});

@@ -260,6 +260,22 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((r) => (g.setImmediate ? g.setImmediate(r) : setTimeout(r, 0)));
 }
 
+/**
+ * Yields to the event loop once `YIELD_EVERY_MS` has passed since the last yield; the loops
+ * of the asynchronous paths (a dataset's evaluate and predict, fit's validation) call it
+ * after every batch. Awaiting a resolved promise alone is not enough: microtasks never let
+ * timers or messages run.
+ */
+function pacer(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last <= YIELD_EVERY_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      last = performance.now();
+    });
+  };
+}
+
 /** Tensor data for `fit` (x, y, sample weights), after the checks made once. */
 function fitTensors(
   model: Model,
@@ -487,7 +503,7 @@ export async function fit(
         );
       epochLogs = { ...logs };
       if (valIt && validatesAfter(epoch, args.validationFreq)) {
-        const vlogs = await evaluateBatches(model, valIt, null, 'fit (validationData)');
+        const vlogs = await evaluateBatches(model, valIt, callbacks, 'fit (validationData)');
         for (const [k, v] of Object.entries(vlogs)) epochLogs[`val_${k}`] = v;
       }
       await callbacks.call('onEpochEnd', epoch, epochLogs);
@@ -512,25 +528,44 @@ function testBatch(model: Model, st: CompiledState, b: Batch): Logs {
   return updateLogs(model, st, loss, b.y, preds, b.sw, b.size);
 }
 
-/** Evaluates tensor data batch by batch, synchronously (as `evaluate` on tensors is). */
+function evaluateArrays(model: Model, data: ArrayDataAdapter, callbacks: CallbackList | null): Logs;
 function evaluateArrays(
   model: Model,
   data: ArrayDataAdapter,
   callbacks: CallbackList | null,
-): Logs {
+  pace: () => Promise<void> | undefined,
+): Promise<Logs>;
+/**
+ * Evaluates tensors batch by batch: at once (evaluate on tensors), or, given a pacer (fit's
+ * validation), as a promise that yields to the event loop between batches now and then.
+ */
+function evaluateArrays(
+  model: Model,
+  data: ArrayDataAdapter,
+  callbacks: CallbackList | null,
+  pace?: () => Promise<void> | undefined,
+): Logs | Promise<Logs> {
   const st = state(model, 'evaluate');
   resetState(st);
   let logs: Logs = {};
   callbacks?.callSync('onTestBegin', {});
   const it = data.open();
-  for (let step = 0; ; step++) {
-    const b = it.next() as Batch | null;
-    if (b === null) break;
-    logs = testBatch(model, st, b);
-    callbacks?.callSync('onTestBatchEnd', step, logs);
-  }
-  callbacks?.callSync('onTestEnd', logs);
-  return logs;
+  let step = 0;
+  const run = (): Logs | Promise<Logs> => {
+    for (;;) {
+      const b = it.next() as Batch | null;
+      if (b === null) break;
+      callbacks?.callSync('onTestBatchBegin', step, { batch: step, size: b.size });
+      logs = testBatch(model, st, b);
+      callbacks?.callSync('onTestBatchEnd', step++, logs);
+      const wait = pace?.();
+      if (wait) return wait.then(run);
+    }
+    callbacks?.callSync('onTestEnd', logs);
+    return logs;
+  };
+  const out = run();
+  return pace ? Promise.resolve(out) : out;
 }
 
 /** Evaluates one epoch of an epoch iterator (a dataset, or validation data inside fit). */
@@ -541,19 +576,22 @@ async function evaluateBatches(
   op: string,
 ): Promise<Logs> {
   if (data.adapter instanceof ArrayDataAdapter && data.opts.stepsPerEpoch === undefined)
-    return evaluateArrays(model, data.adapter, callbacks);
+    return evaluateArrays(model, data.adapter, callbacks, pacer());
   const st = state(model, 'evaluate');
   resetState(st);
   let logs: Logs = {};
   callbacks?.callSync('onTestBegin', {});
   data.begin();
+  const pace = pacer();
   let step = 0;
   for (; ; step++) {
     const b = await data.next();
     if (b === null) break;
     ensureBuilt(model, b.x);
+    callbacks?.callSync('onTestBatchBegin', step, { batch: step, size: b.size });
     logs = testBatch(model, st, b);
     callbacks?.callSync('onTestBatchEnd', step, logs);
+    await pace();
   }
   if (step === 0) throw new ValueError(`${op}: the data gave no batches`);
   callbacks?.callSync('onTestEnd', logs);
@@ -680,6 +718,7 @@ export function predict(
     for (let step = 0; step < steps; step++) {
       const lo = step * batchSize;
       const hi = Math.min(n, lo + batchSize);
+      list.callSync('onPredictBatchBegin', step, { batch: step, size: hi - lo });
       parts.push(runPredictStep(model, takeRows(x, [lo, hi])));
       list.callSync('onPredictBatchEnd', step, {});
     }
@@ -712,13 +751,16 @@ async function predictDataset(
   });
   list.callSync('onPredictBegin', {});
   const parts: Tensor[][] = [];
+  const pace = pacer();
   try {
     it.begin();
     for (let step = 0; ; step++) {
       const b = await it.next();
       if (b === null) break;
+      list.callSync('onPredictBatchBegin', step, { batch: step, size: b.size });
       parts.push(noGrad(() => runPredictStep(model, b.x)));
       list.callSync('onPredictBatchEnd', step, {});
+      await pace();
     }
   } finally {
     await it.close();
