@@ -512,6 +512,18 @@ export {
   swapEMAWeights,
 } from './callbacks/index.js';
 export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
+export {
+  ONNX_OPSET,
+  OnnxExportError,
+  type OnnxAttr,
+  type OnnxConverter,
+  type OnnxLayerContext,
+  exportOnnx,
+  hasOnnxConverter,
+  onnxAttr,
+  onnxBytes,
+  registerOnnxConverter,
+} from './io/onnx/index.js';
 export { Lambda, type LambdaArgs, type LambdaFunction, registerLambda } from './layers/lambda.js';
 export { inv, det, solve, triangularSolve, cholesky } from './ops/linalg.js';
 export {

@@ -1,0 +1,17 @@
+/**
+ * ONNX export: `exportOnnx(model, path)` / `onnxBytes(model)`, with every built-in converter
+ * registered (importing this module registers them).
+ */
+import './convert_core.js';
+
+export {
+  ONNX_OPSET,
+  OnnxExportError,
+  type OnnxConverter,
+  type OnnxLayerContext,
+  exportOnnx,
+  hasOnnxConverter,
+  onnxBytes,
+  registerOnnxConverter,
+} from './export.js';
+export { attr as onnxAttr, type OnnxAttr } from './onnx_proto.js';
