@@ -16,6 +16,7 @@ import {
   deserialize,
   registerSerializable,
   registeredNames,
+  resolveIdentifier,
 } from './serialization.js';
 import { normalizeAxes } from './tensor/shape.js';
 import type { Tensor } from './tensor/tensor.js';
@@ -285,32 +286,15 @@ const ALIASES: Readonly<Record<ConstraintAlias, ConstraintId>> = {
  * getConstraint({ className: 'MaxNorm', config: { maxValue: 3, axis: [0, 1, 2] } });
  */
 export function getConstraint(id: ConstraintIdentifier): Constraint {
-  if (id instanceof Constraint) return id;
-  if (typeof id === 'string') {
-    if (Object.hasOwn(IDS, id)) return IDS[id as ConstraintId]();
-    if (Object.hasOwn(ALIASES, id)) return IDS[ALIASES[id as ConstraintAlias]]();
-    if (registeredNames('constraint').includes(id)) {
-      return deserialize<Constraint>('constraint', { className: id, config: {} });
-    }
-    throw new ValueError(
-      `getConstraint: unknown constraint '${id}'; valid: ${[...Object.keys(IDS), ...Object.keys(ALIASES)].join(', ')} ` +
-        `(or a registered class name: ${registeredNames('constraint').join(', ')})`,
-    );
-  }
-  if (
-    id !== null &&
-    typeof id === 'object' &&
-    typeof (id as SerializedObject).className === 'string'
-  ) {
-    return deserialize<Constraint>('constraint', id as SerializedObject);
-  }
-  throw new ValueError(
-    `getConstraint: expected a name, a Constraint or {className, config}, got ${describeValue(id)}`,
+  return resolveIdentifier(
+    {
+      fn: 'getConstraint',
+      category: 'constraint',
+      what: 'a Constraint',
+      isInstance: (v): v is Constraint => v instanceof Constraint,
+      ids: IDS,
+      aliases: ALIASES,
+    },
+    id,
   );
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v)?.slice(0, 80) ?? 'an object';
-  return `${typeof v} ${String(v)}`;
 }

@@ -26,6 +26,7 @@ import {
   deserialize,
   registerSerializable,
   registeredNames,
+  resolveIdentifier,
 } from './serialization.js';
 import { type DType, isDType, isFloat } from './tensor/dtype.js';
 import { checkShape, sizeOf } from './tensor/shape.js';
@@ -903,32 +904,15 @@ const ALIASES: Readonly<Record<string, InitializerId>> = {
  * getInitializer({ className: 'RandomNormal', config: { stddev: 1, seed: 5 } });
  */
 export function getInitializer(id: InitializerIdentifier): Initializer {
-  if (id instanceof Initializer) return id;
-  if (typeof id === 'string') {
-    if (Object.hasOwn(IDS, id)) return IDS[id as InitializerId]();
-    if (Object.hasOwn(ALIASES, id)) return IDS[ALIASES[id]!]();
-    if (registeredNames('initializer').includes(id)) {
-      return deserialize<Initializer>('initializer', { className: id, config: {} });
-    }
-    throw new ValueError(
-      `getInitializer: unknown initializer '${id}'; valid: ${Object.keys(IDS).join(', ')} ` +
-        `(or their snake_case forms, or a registered class name: ${registeredNames('initializer').join(', ')})`,
-    );
-  }
-  if (
-    id !== null &&
-    typeof id === 'object' &&
-    typeof (id as SerializedObject).className === 'string'
-  ) {
-    return deserialize<Initializer>('initializer', id as SerializedObject);
-  }
-  throw new ValueError(
-    `getInitializer: expected a name, an Initializer or {className, config}, got ${describeValue(id)}`,
+  return resolveIdentifier(
+    {
+      fn: 'getInitializer',
+      category: 'initializer',
+      what: 'an Initializer',
+      isInstance: (v): v is Initializer => v instanceof Initializer,
+      ids: IDS,
+      aliases: ALIASES,
+    },
+    id,
   );
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v)?.slice(0, 80) ?? 'an object';
-  return `${typeof v} ${String(v)}`;
 }

@@ -14,6 +14,7 @@ import {
   deserialize,
   registerSerializable,
   registeredNames,
+  resolveIdentifier,
 } from './serialization.js';
 import { isFloat } from './tensor/dtype.js';
 import type { Tensor } from './tensor/tensor.js';
@@ -239,31 +240,14 @@ const IDS: Readonly<Record<RegularizerId, () => Regularizer>> = {
  * getRegularizer({ className: 'L1', config: { l1: 0.5 } });
  */
 export function getRegularizer(id: RegularizerIdentifier): Regularizer {
-  if (id instanceof Regularizer) return id;
-  if (typeof id === 'string') {
-    if (Object.hasOwn(IDS, id)) return IDS[id]();
-    if (registeredNames('regularizer').includes(id)) {
-      return deserialize<Regularizer>('regularizer', { className: id, config: {} });
-    }
-    throw new ValueError(
-      `getRegularizer: unknown regularizer '${id}'; valid: ${Object.keys(IDS).join(', ')} ` +
-        `(or a registered class name: ${registeredNames('regularizer').join(', ')})`,
-    );
-  }
-  if (
-    id !== null &&
-    typeof id === 'object' &&
-    typeof (id as SerializedObject).className === 'string'
-  ) {
-    return deserialize<Regularizer>('regularizer', id as SerializedObject);
-  }
-  throw new ValueError(
-    `getRegularizer: expected a name, a Regularizer or {className, config}, got ${describeValue(id)}`,
+  return resolveIdentifier(
+    {
+      fn: 'getRegularizer',
+      category: 'regularizer',
+      what: 'a Regularizer',
+      isInstance: (v): v is Regularizer => v instanceof Regularizer,
+      ids: IDS,
+    },
+    id,
   );
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v)?.slice(0, 80) ?? 'an object';
-  return `${typeof v} ${String(v)}`;
 }

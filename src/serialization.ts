@@ -103,3 +103,87 @@ export function deserialize<T>(category: string, s: SerializedObject): T {
   }
   return cls.fromConfig(s.config ?? {});
 }
+
+/**
+ * How a `getX(identifier)` resolver of one category works: its built-in ids (each builds a
+ * new object with default arguments), their aliases, and how to recognise an instance.
+ */
+export interface IdentifierSpec<T> {
+  /** The resolver's name, for messages: `'getInitializer'`. */
+  fn: string;
+  /** The serialization category (`'initializer'`), also the noun in messages. */
+  category: string;
+  /** The instance's description in messages: `'an Initializer'`. */
+  what: string;
+  /** Whether a value is already an instance (returned as is). */
+  isInstance(v: unknown): v is T;
+  /** Built-in ids → a factory with default arguments. */
+  ids: Readonly<Record<string, () => T>>;
+  /** Other spellings (Keras's snake_case) → a built-in id. */
+  aliases?: Readonly<Record<string, string>>;
+  /** Ids and class names match whatever their case (optimizers: `'Adam'`, `'adam'`). */
+  caseInsensitive?: boolean;
+}
+
+/**
+ * Resolves an identifier as Keras's `<category>.get` does, the one resolver behind
+ * `getInitializer`, `getRegularizer`, `getConstraint` and `getOptimizer`: an instance is
+ * returned as is; a string is a built-in id, an alias, or a registered class name (built with
+ * its default config); `{className, config}` is deserialized through the registry. Anything
+ * else is refused with what was expected and what came.
+ *
+ * Formula: none (a lookup).
+ *
+ * Shape: not applicable.
+ * @example
+ * resolveIdentifier(spec, 'glorotUniform'); // new GlorotUniform()
+ */
+export function resolveIdentifier<T>(spec: IdentifierSpec<T>, id: unknown): T {
+  if (spec.isInstance(id)) return id;
+  const fold = (s: string) => (spec.caseInsensitive ? s.toLowerCase() : s);
+  const classNamed = (name: string): string | undefined =>
+    registeredNames(spec.category).find((n) => fold(n) === fold(name));
+  const validIds = () => [...Object.keys(spec.ids), ...Object.keys(spec.aliases ?? {})].join(', ');
+  const registered = () => registeredNames(spec.category).join(', ');
+  if (typeof id === 'string') {
+    const key = Object.keys(spec.ids).find((k) => fold(k) === fold(id));
+    if (key !== undefined) return spec.ids[key]!();
+    const alias = Object.keys(spec.aliases ?? {}).find((k) => fold(k) === fold(id));
+    if (alias !== undefined) return spec.ids[spec.aliases![alias]!]!();
+    const cls = classNamed(id);
+    if (cls !== undefined) return deserialize<T>(spec.category, { className: cls, config: {} });
+    throw new ValueError(
+      `${spec.fn}: unknown ${spec.category} '${id}'; valid: ${validIds()} (or a registered class name: ${registered()})`,
+    );
+  }
+  if (
+    id !== null &&
+    typeof id === 'object' &&
+    typeof (id as SerializedObject).className === 'string'
+  ) {
+    const s = id as SerializedObject;
+    const cls = classNamed(s.className);
+    if (cls === undefined)
+      throw new ValueError(
+        `${spec.fn}: unknown ${spec.category} class '${s.className}'; valid ids: ${validIds()}; registered classes: ${registered()}`,
+      );
+    const obj = deserialize<unknown>(spec.category, { className: cls, config: s.config ?? {} });
+    if (!spec.isInstance(obj))
+      throw new ValueError(`${spec.fn}: '${s.className}' did not build ${spec.what}`);
+    return obj;
+  }
+  throw new ValueError(
+    `${spec.fn}: expected a name, ${spec.what} or {className, config}, got ${describeValue(id)}`,
+  );
+}
+
+/**
+ * A short description of an unexpected value for error messages: `null`, `number 3`,
+ * `an object {"a":1}`.
+ * @example describeValue(3) // 'number 3'
+ */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return `an object ${JSON.stringify(v)?.slice(0, 80) ?? ''}`;
+  return `${typeof v} ${String(v)}`;
+}

@@ -9,6 +9,7 @@ import {
   deserialize,
   registerSerializable,
   registeredNames,
+  resolveIdentifier,
 } from '../serialization.js';
 import { Adadelta, type AdadeltaArgs } from './adadelta.js';
 import { Adafactor, type AdafactorArgs } from './adafactor.js';
@@ -107,38 +108,18 @@ export const OPTIMIZER_IDS: readonly OptimizerId[] = Object.keys(CLASSES) as Opt
  * getOptimizer({ className: 'SGD', config: { learningRate: 0.1, momentum: 0.9 } });
  */
 export function getOptimizer(identifier: OptimizerIdentifier): Optimizer {
-  if (identifier instanceof Optimizer) return identifier;
-  if (typeof identifier === 'string') {
-    const cls = (CLASSES as Record<string, (typeof CLASSES)[OptimizerId]>)[
-      identifier.toLowerCase()
-    ];
-    if (cls === undefined) {
-      throw new ValueError(
-        `getOptimizer: unknown optimizer '${identifier}'. Valid ids: ${OPTIMIZER_IDS.join(', ')}`,
-      );
-    }
-    return new cls();
-  }
-  if (
-    identifier !== null &&
-    typeof identifier === 'object' &&
-    typeof identifier.className === 'string'
-  ) {
-    const wanted = identifier.className.toLowerCase();
-    const name = registeredNames('optimizer').find((n) => n.toLowerCase() === wanted);
-    if (name === undefined) {
-      throw new ValueError(
-        `getOptimizer: unknown optimizer class '${identifier.className}'. Valid ids: ${OPTIMIZER_IDS.join(', ')}; ` +
-          `registered classes: ${registeredNames('optimizer').join(', ')}`,
-      );
-    }
-    return deserialize<Optimizer>('optimizer', {
-      className: name,
-      config: (identifier.config ?? {}) as Config,
-    });
-  }
-  throw new ValueError(
-    `getOptimizer: expected an id (${OPTIMIZER_IDS.join(', ')}), an Optimizer or {className, config}, got ${JSON.stringify(identifier)}`,
+  return resolveIdentifier(
+    {
+      fn: 'getOptimizer',
+      category: 'optimizer',
+      what: 'an Optimizer',
+      isInstance: (v): v is Optimizer => v instanceof Optimizer,
+      ids: Object.fromEntries(
+        OPTIMIZER_IDS.map((k) => [k, () => new (CLASSES[k] as new () => Optimizer)()]),
+      ),
+      caseInsensitive: true,
+    },
+    identifier,
   );
 }
 

@@ -433,14 +433,19 @@ describe('getOptimizer and factories', () => {
 
   it('rejects an unknown id, listing the valid ones', () => {
     const valid =
-      'Valid ids: sgd, adagrad, rmsprop, adam, adamw, adadelta, adamax, nadam, lion, ftrl, adafactor, lamb';
+      'valid: sgd, adagrad, rmsprop, adam, adamw, adadelta, adamax, nadam, lion, ftrl, adafactor, lamb';
     expect(() => getOptimizer('adamm' as 'adam')).toThrow(ValueError);
     expect(() => getOptimizer('adamm' as 'adam')).toThrow(
-      `getOptimizer: unknown optimizer 'adamm'. ${valid}`,
+      `getOptimizer: unknown optimizer 'adamm'; ${valid} (or a registered class name: `,
     );
     expect(() => getOptimizer({ className: 'Muon', config: {} })).toThrow(
-      /unknown optimizer class 'Muon'. Valid ids: sgd/,
+      /unknown optimizer class 'Muon'; valid ids: sgd/,
     );
+    expect(() => getOptimizer(3 as never)).toThrow(
+      /^getOptimizer: expected a name, an Optimizer or \{className, config\}, got number 3$/,
+    );
+    // Ids and class names match whatever their case, as before.
+    expect(getOptimizer('ADAM' as 'adam')).toBeInstanceOf(Adam);
   });
 
   it('factories build each class', () => {
