@@ -98,7 +98,7 @@ export function analyzeEinsumDense(
       `${where}: the equation's input '${inSpec}' names ${inSpec.length} axes, but the input has rank ${inputShape.length}`,
     );
   const out: (number | null)[] = [inputShape[0] ?? null, ...outputShape];
-  if (elided > 0 && left) for (let i = 1; i < elided; i++) out.splice(1, 0, inputShape[i]!);
+  if (elided > 0 && left) for (let i = 1; i < elided; i++) out.splice(i, 0, inputShape[i]!);
   else if (elided > 0)
     for (let i = inputShape.length - elided; i < inputShape.length; i++) out.push(inputShape[i]!);
   const inAt = new Map<string, number>();

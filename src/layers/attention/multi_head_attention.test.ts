@@ -13,10 +13,14 @@ import { openH5 } from '../../io/h5.js';
 import { modelFromKerasConfig } from '../../io/keras_config.js';
 import { loadModelFromBytes, modelToKerasBytes } from '../../io/save_load.js';
 import { readZip } from '../../io/zip.js';
+import { model as functionalModel } from '../../models/model.js';
 import { tensor } from '../../ops/creation.js';
+import { randomNormal } from '../../ops/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { EinsumDense } from '../einsum_dense.js';
+import { input } from '../input_layer.js';
 import type { Layer } from '../layer.js';
+import type { SymbolicTensor } from '../symbolic.js';
 import { MultiHeadAttention } from './multi_head_attention.js';
 
 interface Arr {
@@ -199,5 +203,28 @@ describe('MultiHeadAttention in a Keras model file', () => {
       rtol: 1e-4,
       atol: 1e-5,
     });
+  });
+});
+
+describe('symbolic shapes equal the computed ones', () => {
+  it("EinsumDense with '...' over several leading axes keeps their order", () => {
+    const x = input({ shape: [2, 3, 5] });
+    const e = new EinsumDense({ equation: '...b,bc->...c', outputShape: [4] });
+    const y = e.apply(x) as SymbolicTensor;
+    expect(y.shape).toEqual([null, 2, 3, 4]);
+    expect((e.apply(randomNormal([1, 2, 3, 5])) as Tensor).shape).toEqual([1, 2, 3, 4]);
+  });
+
+  it('MultiHeadAttention scores keep the axes not attended over', () => {
+    const q = input({ shape: [3, 4, 6] });
+    const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 3, attentionAxes: [2] });
+    const [o, s] = mha.applyMulti([q, q], {
+      returnAttentionScores: true,
+    } as never) as SymbolicTensor[];
+    const m = functionalModel({ inputs: q, outputs: [o!, s!] });
+    const [ro, rs] = m.predict(randomNormal([1, 3, 4, 6])) as Tensor[];
+    expect([null, ...ro!.shape.slice(1)]).toEqual(o!.shape);
+    expect(s!.shape).toEqual([null, 3, 2, 4, 4]);
+    expect(rs!.shape).toEqual([1, 3, 2, 4, 4]);
   });
 });

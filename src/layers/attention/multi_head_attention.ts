@@ -378,7 +378,12 @@ export class MultiHeadAttention extends Layer {
     if (!opts.returnAttentionScores) return out;
     const [q, v] = this.shapesOf(inputShape);
     const axes = this.attentionAxes ?? [];
-    return [out, [q![0]!, this.numHeads, ...axes.map((a) => q![a]!), ...axes.map((a) => v![a]!)]];
+    // Scores are [batch, (axes that are not attended over)…, heads, query axes…, key axes…].
+    const free = q!.slice(1, -1).flatMap((d, i) => (axes.includes(i + 1) ? [] : [d]));
+    return [
+      out,
+      [q![0]!, ...free, this.numHeads, ...axes.map((a) => q![a]!), ...axes.map((a) => v![a]!)],
+    ];
   }
 
   override getConfig(): Config {
