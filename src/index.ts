@@ -527,6 +527,19 @@ export {
 export { Lambda, type LambdaArgs, type LambdaFunction, registerLambda } from './layers/lambda.js';
 export { inv, det, solve, triangularSolve, cholesky } from './ops/linalg.js';
 export {
+  qr,
+  type QrResult,
+  svd,
+  type SvdResult,
+  eigh,
+  type EighResult,
+  luFactor,
+  type LuFactorResult,
+  pinv,
+  matrixRank,
+} from './ops/linalg_decomp.js';
+export { norm, type NormOrd, lstsq, choleskyInverse } from './ops/linalg_norm.js';
+export {
   Conv1DTranspose,
   type Conv1DTransposeArgs,
   DepthwiseConv1D,
