@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tensor } from '../src/ops/creation.js';
+import type { NestedArray } from '../src/tensor/convert.js';
+import { expectClose } from './helpers/expect_close.js';
+import { runOnnx } from './helpers/onnx_runtime.js';
 
 const MODELS = process.env.TESSERA_MODELS_DIR ?? '../shared/models';
 const tmp = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
@@ -34,6 +38,37 @@ describe('tessera command line', () => {
       expect(summary).toMatch(/Total params: 9,162/);
     },
   );
+
+  // Keras wrote these files and their expected outputs: the ONNX the command writes, run in ONNX
+  // Runtime, must give Keras's outputs (no Python anywhere on the way).
+  for (const name of ['mlp', 'cnn', 'lstm'])
+    it.runIf(existsSync(join(MODELS, `keras/${name}/${name}.keras`)))(
+      `exports Keras's ${name}.keras to ONNX, whose outputs in ONNX Runtime are Keras's`,
+      async () => {
+        const out = join(tmp, `${name}.onnx`);
+        expect(tessera('convert', join(MODELS, `keras/${name}/${name}.keras`), out)).toMatch(
+          /parameters/,
+        );
+        const { inputs } = JSON.parse(
+          readFileSync(join(MODELS, `keras/${name}/input.json`), 'utf8'),
+        );
+        const { outputs } = JSON.parse(
+          readFileSync(join(MODELS, `keras/${name}/expected.json`), 'utf8'),
+        );
+        const xs = inputs.map((i: { data: NestedArray; dtype: string }) =>
+          tensor(i.data, undefined, i.dtype as 'float32'),
+        );
+        const got = await runOnnx(new Uint8Array(readFileSync(out)), xs);
+        expect(got).toHaveLength(outputs.length);
+        got.forEach((g, k) => {
+          expect(g.dims).toEqual(outputs[k].shape);
+          expectClose(Array.from(g.data), outputs[k].data.flat(Number.POSITIVE_INFINITY), {
+            atol: 1e-5,
+            rtol: 1e-5,
+          });
+        });
+      },
+    );
 
   it('fails with a message and a non-zero exit for a missing file', () => {
     expect(() =>

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `tessera` command line: `tessera demo` trains the quick-start model, `tessera convert`
- * converts between `.keras`, legacy `.h5` (read) and TF.js `model.json`, `tessera summary`
- * prints the summary of a model file.
+ * converts between `.keras`, legacy `.h5` (read) and TF.js `model.json`, and exports any of
+ * them to ONNX (`out.onnx`), `tessera summary` prints the summary of a model file.
  */
 // The Node backends (native, wasm) register here, as the package entry registers them.
 import '../backend/node_backends.js';
@@ -12,7 +12,8 @@ const USAGE = `usage: tessera <command> [arguments]
 
 commands:
   demo                 train a small network on the embedded 8x8 digits and print test accuracy
-  convert <in> <out>   convert a model: .keras, .h5 (read only) or a TF.js model.json / directory
+  convert <in> <out>   convert a model: .keras, .h5 (read only) or a TF.js model.json / directory;
+                       an <out> ending in .onnx exports the inference graph to ONNX
   summary <model>      print the summary of a .keras, .h5 or TF.js model
   help                 show this message`;
 
@@ -28,8 +29,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const { loadModel, saveModel } = await import('../io/save_load.js');
-      const model = await loadModel(rest[0]!, { compile: true });
-      await saveModel(model, rest[1]!);
+      const toOnnx = rest[1]!.toLowerCase().endsWith('.onnx');
+      const model = await loadModel(rest[0]!, { compile: !toOnnx });
+      if (toOnnx) {
+        const { exportOnnx } = await import('../io/onnx/index.js');
+        await exportOnnx(model, rest[1]!);
+      } else await saveModel(model, rest[1]!);
       console.log(
         `converted ${rest[0]} → ${rest[1]} (${model.countParams().toLocaleString('en-US')} parameters)`,
       );

@@ -13,10 +13,12 @@ import {
   Activation,
   Dense,
   Dropout,
+  Embedding,
   Flatten,
   Permute,
   RepeatVector,
   Reshape,
+  Softmax,
 } from '../../layers/index.js';
 import { input } from '../../layers/input_layer.js';
 import { Lambda, registerLambda } from '../../layers/lambda.js';
@@ -175,6 +177,20 @@ describe('exportOnnx refuses what it cannot write, naming the layer', () => {
     });
     expect(() => onnxBytes(c)).toThrow(
       /layer 'cubed' \(Dense\): activation "onnx_test_cube" has no ONNX export/,
+    );
+  });
+
+  it('a node pinned to training mode, and a mask reaching Softmax', () => {
+    const x = input({ shape: [4] });
+    const y = new Dropout({ rate: 0.5, name: 'mc_dropout' }).apply(x, { training: true });
+    expect(() => onnxBytes(functionalModel({ inputs: x, outputs: y as never }))).toThrow(
+      /layer 'mc_dropout' \(Dropout\) is called with training: true/,
+    );
+    const ids = input({ shape: [5], dtype: 'int32' });
+    const e = new Embedding({ inputDim: 10, outputDim: 5, maskZero: true }).apply(ids);
+    const p = new Softmax({ name: 'masked_softmax' }).apply(e);
+    expect(() => onnxBytes(functionalModel({ inputs: ids, outputs: p as never }))).toThrow(
+      /layer 'masked_softmax' \(Softmax\): an input mask/,
     );
   });
 

@@ -216,9 +216,11 @@ class GraphBuilder {
       throw new OnnxExportError(
         `exportOnnx: ${who} has no ONNX form; register one with registerOnnxConverter('${layer.className}', …)`,
       );
-    if (callArgs.mask !== undefined && callArgs.mask !== null)
+    // The inference graph runs every layer in inference mode; a node pinned to training mode
+    // (Monte Carlo dropout, batch statistics) computes something else in predict.
+    if (callArgs.training === true)
       throw new OnnxExportError(
-        `exportOnnx: ${who} is called with a mask, which ONNX export does not support`,
+        `exportOnnx: ${who} is called with training: true, which the inference graph cannot reproduce`,
       );
     const floatType = layer.dtype === 'float64' ? OnnxType.DOUBLE : F32;
     const prefix = layer.name;

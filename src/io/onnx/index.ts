@@ -3,6 +3,10 @@
  * registered (importing this module registers them).
  */
 import './convert_core.js';
+import './convert_conv.js';
+import './convert_norm.js';
+import './convert_rnn.js';
+import './convert_attention.js';
 
 export {
   ONNX_OPSET,
