@@ -7,6 +7,7 @@ import './convert_conv.js';
 import './convert_norm.js';
 import './convert_rnn.js';
 import './convert_attention.js';
+import './convert_adaptive_pool.js';
 
 export {
   ONNX_OPSET,
