@@ -59,3 +59,33 @@ export function rgbToGrayscale(x: TensorLike): Tensor {
   const y = sum(t.mul(w), -1, true);
   return single ? y.squeeze(0) : y;
 }
+export {
+  type ColorOptions,
+  type CropImagesOptions,
+  type ExtractPatchesOptions,
+  type GaussianBlurOptions,
+  type PadImagesOptions,
+  type SobelEdgesOptions,
+  type SsimOptions,
+  cropImages,
+  extractPatches,
+  extractPatches3d,
+  gaussianBlur,
+  hsvToRgb,
+  padImages,
+  rgbToHsv,
+  sobelEdges,
+  ssim,
+} from './image_extra.js';
+export {
+  type AffineTransformOptions,
+  type ImageFillMode,
+  type MapCoordinatesOptions,
+  type PerspectiveTransformOptions,
+  type ScaleAndTranslateMethod,
+  type WarpInterpolation,
+  affineTransform,
+  mapCoordinates,
+  perspectiveTransform,
+  scaleAndTranslate,
+} from './image_extra2.js';
