@@ -40,7 +40,6 @@ const WHY: Record<string, string> = {
   JaxLayer: 'wraps JAX code (Python)',
   FlaxLayer: 'wraps Flax code (Python)',
   TorchModuleWrapper: 'wraps PyTorch modules (Python)',
-  LossScaleOptimizer: 'loss scaling is for float16 training; Tessera has no float16',
   InputSpec: 'Tessera checks input shapes through each layer’s inputSpec option',
   Pipeline: 'not yet',
 };

@@ -30,6 +30,7 @@ import type { Layer, LayerVariable } from '../layers/layer.js';
 import { toSnakeCase } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { scalar, tensor } from '../ops/creation.js';
+import { LossScaleOptimizer } from '../optimizers/loss_scale_optimizer.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
@@ -274,6 +275,20 @@ const hasExtraProduct = (opt: Optimizer) =>
 
 /** The optimizer's variables in Keras's order, as (name, value) pairs. */
 function kerasOptimizerVariables(opt: Optimizer): { name: string; value: H5Value }[] {
+  if (opt instanceof LossScaleOptimizer) {
+    // Keras: the wrapper's own iteration (never counted) and learning_rate (0), step_counter
+    // and dynamic_scale once built, then the inner optimizer's variables.
+    const own: { name: string; value: H5Value }[] = [
+      { name: 'iteration', value: { shape: [], data: new BigInt64Array([0n]) } },
+      { name: 'learning_rate', value: { shape: [], data: new Float32Array([0]) } },
+    ];
+    if (opt.built) {
+      const counter = BigInt(opt.stepCounter.item());
+      own.push({ name: 'step_counter', value: { shape: [], data: new BigInt64Array([counter]) } });
+      own.push({ name: 'dynamic_scale', value: opt.dynamicScale.value() });
+    }
+    return [...own, ...kerasOptimizerVariables(opt.innerOptimizer)];
+  }
   const weights = opt.getWeights();
   const names = opt.getWeightNames();
   // Keras's `iterations` counts calls, accumulating ones included.
@@ -337,6 +352,14 @@ export async function writeKerasWeights(
     kerasOptimizerVariables(opt).forEach(({ value }, i) => {
       w.dataset(`optimizer/vars/${i}`, value);
     });
+    if (opt instanceof LossScaleOptimizer) {
+      // Keras also saves the inner optimizer as an object of its own (and needs it to load).
+      const inner = 'optimizer/inner_optimizer/vars';
+      w.group(inner).attr(inner, 'name', opt.innerOptimizer.name);
+      kerasOptimizerVariables(opt.innerOptimizer).forEach(({ value }, i) => {
+        w.dataset(`${inner}/${i}`, value);
+      });
+    }
   }
   return w.bytes();
 }
@@ -612,7 +635,11 @@ function loadFromReader(model: Model, r: H5Reader, opts: ReadKerasWeightsOptions
     report.optimizer = 'loaded';
   }
   for (const g of allVarsGroups(r)) {
-    if (used.has(g) || (g === 'optimizer/vars' && report.optimizer !== 'absent')) continue;
+    // A LossScaleOptimizer's inner optimizer: Keras saves its variables twice.
+    const optimizerGroup =
+      g === 'optimizer/vars' ||
+      (g === 'optimizer/inner_optimizer/vars' && opt instanceof LossScaleOptimizer);
+    if (used.has(g) || (optimizerGroup && report.optimizer !== 'absent')) continue;
     if (r.keys(g).length > 0) report.unusedEntries.push(g);
   }
   return report;
@@ -622,24 +649,64 @@ function listVars(vars: readonly LayerVariable[]): string {
   return vars.map((v) => `${v.weightName} ${fmtShape(v.shape)}`).join(', ') || 'none';
 }
 
-/** Checks the file's optimizer variables against the optimizer; returns the assignment. */
-function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => void {
+/**
+ * LossScaleOptimizer: Keras stores the wrapper's iteration and learning_rate (both unused),
+ * then step_counter and dynamic_scale once built, then the inner optimizer's variables (an
+ * unbuilt wrapper has at most 4 variables in all, a built one at least 5).
+ */
+function prepareLossScaleLoad(model: Model, opt: LossScaleOptimizer, r: H5Reader): () => void {
+  const what = 'readKerasWeights';
+  const g = 'optimizer/vars';
+  const keys = varKeys(r, g, what);
+  if (keys.length < 3)
+    throw new FormatError(
+      `${what}: LossScaleOptimizer needs at least 3 variables under '${g}', the file has ${keys.length}`,
+    );
+  const built = keys.length >= 5;
+  if (built && !opt.built) opt.build(model.trainableWeights);
+  const innerLoad = prepareOptimizerLoad(model, opt.innerOptimizer, r, built ? 4 : 2);
+  if (!built) return innerLoad;
+  const one = (i: number): number => {
+    const a = r.readDataset(`${g}/${i}`);
+    return a.data.length === 1 ? Number(a.data[0]) : Number.NaN;
+  };
+  const counter = one(2);
+  const scale = one(3);
+  if (!(Number.isInteger(counter) && counter >= 0) || !(scale > 0))
+    throw new FormatError(
+      `${what}: '${g}/2' and '${g}/3' should be LossScaleOptimizer's step_counter (an integer ≥ 0) and dynamic_scale (> 0)`,
+    );
+  return () => {
+    innerLoad();
+    const w = opt.innerOptimizer.getWeights();
+    opt.setWeights([w[0]!, scalar(counter, 'float32'), scalar(scale, 'float32'), ...w.slice(1)]);
+  };
+}
+
+/**
+ * Checks the file's optimizer variables against the optimizer; returns the assignment. The
+ * optimizer's variables start at `optimizer/vars/<offset>` (a wrapper's come first).
+ */
+function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader, offset0 = 0): () => void {
+  if (opt instanceof LossScaleOptimizer) return prepareLossScaleLoad(model, opt, r);
   const what = 'readKerasWeights';
   const cls = (opt.constructor as { className?: string }).className ?? 'Optimizer';
   const g = 'optimizer/vars';
-  const keys = varKeys(r, g, what);
+  const keys = varKeys(r, g, what).slice(offset0);
   if (keys.length === 0) throw new FormatError(`${what}: '${g}' is empty`);
-  const it = r.readDataset(`${g}/0`);
+  const it = r.readDataset(`${g}/${offset0}`);
   const steps = it.data.length === 1 ? Number(it.data[0]) : Number.NaN;
   if (!(Number.isInteger(steps) && steps >= 0)) {
     throw new FormatError(
-      `${what}: '${g}/0' should be the iteration count, a non-negative integer`,
+      `${what}: '${g}/${offset0}' should be the iteration count, a non-negative integer`,
     );
   }
   const readLr = (): number => {
-    const a = r.readDataset(`${g}/1`);
+    const a = r.readDataset(`${g}/${offset0 + 1}`);
     if (a.data.length !== 1 || !(Number(a.data[0]) > 0)) {
-      throw new FormatError(`${what}: '${g}/1' should be the learning rate, a positive scalar`);
+      throw new FormatError(
+        `${what}: '${g}/${offset0 + 1}' should be the learning rate, a positive scalar`,
+      );
     }
     return Number(a.data[0]);
   };
@@ -669,7 +736,7 @@ function prepareOptimizerLoad(model: Model, opt: Optimizer, r: H5Reader): () => 
     );
   }
   const lr = hasLr ? readLr() : null;
-  const offset = hasLr ? 2 : 1;
+  const offset = offset0 + (hasLr ? 2 : 1);
   const values: Tensor[] = [scalar(steps, 'float32'), ...current.slice(1)];
   kerasSlotOrder(opt).forEach((tIndex, k) => {
     const path = `${g}/${offset + k}`;

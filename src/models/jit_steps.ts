@@ -6,6 +6,7 @@ import { variableGrads } from '../autograd/grad.js';
 import { noGrad } from '../autograd/tape.js';
 import type { CompiledStepInfo } from '../engine/step.js';
 import { ValueError } from '../errors.js';
+import { LossScaleOptimizer } from '../optimizers/loss_scale_optimizer.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
   type CompiledState,
@@ -182,10 +183,14 @@ export function runTrainStep(
       const w = sw ? ins[ins.length - 1]! : null;
       let preds: Tensor[] = [];
       model.clearCallLosses();
-      const { value, grads } = variableGrads(() => {
+      let loss = null as Tensor | null;
+      const { grads } = variableGrads(() => {
         preds = within(ins.slice(0, dev.length), (xs) => runModel(model, xs, true));
-        return computeLoss(model, st, ys, preds, w);
+        loss = computeLoss(model, st, ys, preds, w);
+        // As the default trainStep: the gradients are of the scaled loss (a step parameter).
+        return opt instanceof LossScaleOptimizer ? opt.scaleLoss(loss) : loss;
       }, vars);
+      const value = loss!.detach();
       // A variable the loss does not reach gets no gradient (the optimizer skips it): such
       // holes are not outputs of the graph, and the mask says where they are.
       jit.noGrad.set(

@@ -23,6 +23,7 @@ import { ProgbarLogger } from '../callbacks/progbar.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { concat, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';
+import { LossScaleOptimizer } from '../optimizers/loss_scale_optimizer.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import {
   type CompiledState,
@@ -174,13 +175,16 @@ export function defaultTrainStep(
   const vars = model.trainableWeights;
   let preds: Tensor[] = [];
   model.clearCallLosses();
-  const { value, grads } = variableGrads(() => {
+  let value = null as Tensor | null;
+  const { grads } = variableGrads(() => {
     preds = runModel(model, x, true);
-    return computeLoss(model, st, y, preds, sw);
+    value = computeLoss(model, st, y, preds, sw);
+    // Keras's `loss = self.optimizer.scale_loss(loss)`: the gradients are of the scaled loss.
+    return st.optimizer instanceof LossScaleOptimizer ? st.optimizer.scaleLoss(value) : value;
   }, vars);
   st.optimizer.applyGradients(grads.map((g, i) => [g, vars[i]!] as const));
   model.applyConstraints();
-  return { loss: value, predictions: preds.map((p) => p.detach()) };
+  return { loss: value!.detach(), predictions: preds.map((p) => p.detach()) };
 }
 
 /**

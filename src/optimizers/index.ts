@@ -38,6 +38,7 @@ export { Lion, type LionArgs } from './lion.js';
 export { Ftrl, type FtrlArgs } from './ftrl.js';
 export { Adafactor, type AdafactorArgs } from './adafactor.js';
 export { Lamb, type LambArgs } from './lamb.js';
+export { LossScaleOptimizer, type LossScaleOptimizerArgs } from './loss_scale_optimizer.js';
 export { CosineDecayRestarts, cosineDecayRestarts } from './schedules_extra.js';
 export {
   LearningRateSchedule,

@@ -8,6 +8,7 @@ import { Metric, canonicalMetricId } from '../../metrics.js';
 import type { Model } from '../../models/model.js';
 import type { CompileArgs } from '../../models/trainer.js';
 import { type Optimizer, getOptimizer } from '../../optimizers/index.js';
+import { LossScaleOptimizer } from '../../optimizers/loss_scale_optimizer.js';
 import {
   type Config,
   type SerializedObject,
@@ -107,6 +108,20 @@ const OPTIONAL_OPTIMIZER_KEYS = new Set([
 ]);
 
 function optimizerToKeras(opt: Optimizer): JsonObject {
+  if (opt instanceof LossScaleOptimizer) {
+    // The inner optimizer is an envelope of its own, as Keras nests it.
+    const config = newObject();
+    config.name = opt.name;
+    config.inner_optimizer = optimizerToKeras(opt.innerOptimizer);
+    config.initial_scale = opt.initialScale;
+    config.dynamic_growth_steps = opt.dynamicGrowthSteps;
+    return {
+      module: MODULES.optimizer,
+      class_name: LossScaleOptimizer.className,
+      config,
+      registered_name: null,
+    };
+  }
   const s = serialize(opt);
   const config = newObject();
   for (const k of Object.keys(s.config)) {
@@ -218,6 +233,7 @@ function optimizerFromKeras(v: Json, where: string): string | SerializedObject {
       `${where}: unknown optimizer '${env.className}'. Known: ${registeredNames('optimizer').join(', ')}`,
     );
   }
+  if (className === LossScaleOptimizer.className) return lossScaleFromKeras(env.config, where);
   const known = optimizerKeys(className);
   const config: Config = {};
   for (const k of Object.keys(env.config)) {
@@ -238,6 +254,28 @@ function optimizerFromKeras(v: Json, where: string): string | SerializedObject {
         : copyJson(val);
   }
   const out: SerializedObject = { className, config };
+  try {
+    getOptimizer(out);
+  } catch (e) {
+    wrapError(where, e);
+  }
+  return out;
+}
+
+/** LossScaleOptimizer's config: its inner optimizer is an envelope read like any optimizer. */
+function lossScaleFromKeras(c: JsonObject, where: string): SerializedObject {
+  const config: Config = {};
+  for (const k of Object.keys(c)) {
+    if (k === 'inner_optimizer') {
+      const inner = optimizerFromKeras(c[k]!, `${where}.config.inner_optimizer`);
+      config.innerOptimizer = (typeof inner === 'string'
+        ? serialize(getOptimizer(inner as never))
+        : inner) as unknown as Config;
+    } else {
+      config[snakeToCamel(k)] = copyJson(c[k]!);
+    }
+  }
+  const out: SerializedObject = { className: LossScaleOptimizer.className, config };
   try {
     getOptimizer(out);
   } catch (e) {
