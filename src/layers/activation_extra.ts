@@ -12,7 +12,7 @@ import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import { allocArray, isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,
@@ -210,6 +210,8 @@ export interface AlphaDropoutArgs extends LayerArgs {
  */
 export class AlphaDropout extends Layer {
   static override readonly className = 'AlphaDropout';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
   readonly rate: number;
   readonly noiseShape: readonly (number | null)[] | null;
   readonly seed: number | null;

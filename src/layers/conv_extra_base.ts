@@ -22,7 +22,7 @@ import {
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import type { Config, ConfigValue } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import { Layer, type LayerArgs, type LayerVariable } from './layer.js';
 import { type SymbolicShape, fmtShapeNull } from './symbolic.js';
 

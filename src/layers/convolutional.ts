@@ -31,7 +31,7 @@ import { biasActivation } from '../ops/fused.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,
@@ -385,6 +385,8 @@ abstract class PlainConv extends BaseConv {
  */
 export class Conv2D extends PlainConv {
   static override readonly className = 'Conv2D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
 
   constructor(args: Conv2DArgs) {
     super(args, 2, ['valid', 'same']);
@@ -422,6 +424,8 @@ registerSerializable('layer', Conv2D);
  */
 export class Conv1D extends PlainConv {
   static override readonly className = 'Conv1D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
 
   constructor(args: Conv1DArgs) {
     super(args, 1, ['valid', 'same', 'causal']);
@@ -479,6 +483,8 @@ export interface Conv2DTransposeArgs extends BaseConvArgs {
  */
 export class Conv2DTranspose extends BaseConv {
   static override readonly className = 'Conv2DTranspose';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly outputPadding: number[] | null;
   private readonly targs: Conv2DTransposeArgs;
@@ -606,6 +612,8 @@ function multiplierArg(layer: Layer, v: number | undefined): number {
  */
 export class DepthwiseConv2D extends BaseConv {
   static override readonly className = 'DepthwiseConv2D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { kernelSize: 1 };
   readonly depthMultiplier: number;
   private readonly dargs: DepthwiseConv2DArgs;
   depthwiseKernel: LayerVariable | null = null;
@@ -707,6 +715,8 @@ export interface SeparableConv2DArgs extends BaseConvArgs {
  */
 export class SeparableConv2D extends BaseConv {
   static override readonly className = 'SeparableConv2D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly depthMultiplier: number;
   private readonly sargs: SeparableConv2DArgs;
@@ -785,3 +795,11 @@ export class SeparableConv2D extends BaseConv {
 }
 
 registerSerializable('layer', SeparableConv2D);
+
+// Keras's other names for the same classes.
+export {
+  Conv1D as Convolution1D,
+  Conv2D as Convolution2D,
+  Conv2DTranspose as Convolution2DTranspose,
+  SeparableConv2D as SeparableConvolution2D,
+};

@@ -85,6 +85,8 @@ export interface Conv1DTransposeArgs extends ExtraConvArgs {
  */
 export class Conv1DTranspose extends ExtraConv {
   static override readonly className = 'Conv1DTranspose';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly outputPadding: number[] | null;
   private readonly targs: Conv1DTransposeArgs;
@@ -198,6 +200,8 @@ export interface DepthwiseConv1DArgs extends ExtraConvArgs {
  */
 export class DepthwiseConv1D extends ExtraConv {
   static override readonly className = 'DepthwiseConv1D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { kernelSize: 1 };
   readonly depthMultiplier: number;
   private readonly dargs: DepthwiseConv1DArgs;
   depthwiseKernel: LayerVariable | null = null;
@@ -295,6 +299,8 @@ export interface SeparableConv1DArgs extends DepthwiseConv1DArgs {
  */
 export class SeparableConv1D extends ExtraConv {
   static override readonly className = 'SeparableConv1D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly depthMultiplier: number;
   private readonly sargs: SeparableConv1DArgs;
@@ -375,3 +381,6 @@ export class SeparableConv1D extends ExtraConv {
 }
 
 registerSerializable('layer', SeparableConv1D);
+
+// Keras's other names for the same classes.
+export { Conv1DTranspose as Convolution1DTranspose, SeparableConv1D as SeparableConvolution1D };

@@ -90,6 +90,8 @@ export interface Conv3DArgs extends ExtraConvArgs, KernelArgs {
  */
 export class Conv3D extends ExtraConv {
   static override readonly className = 'Conv3D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly groups: number;
   private readonly cargs: Conv3DArgs;
@@ -234,6 +236,8 @@ export interface Conv3DTransposeArgs extends ExtraConvArgs, KernelArgs {
  */
 export class Conv3DTranspose extends ExtraConv {
   static override readonly className = 'Conv3DTranspose';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   readonly filters: number;
   readonly outputPadding: number[] | null;
   private readonly targs: Conv3DTransposeArgs;
@@ -367,3 +371,6 @@ export class Conv3DTranspose extends ExtraConv {
 }
 
 registerSerializable('layer', Conv3DTranspose);
+
+// Keras's other names for the same classes.
+export { Conv3D as Convolution3D, Conv3DTranspose as Convolution3DTranspose };

@@ -37,6 +37,8 @@ export interface ActivationArgs extends LayerArgs {
  */
 export class Activation extends Layer {
   static override readonly className = 'Activation';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { activation: 'linear' };
   readonly activation: ActivationFn;
 
   constructor(args: ActivationArgs) {
@@ -147,6 +149,8 @@ export interface ReshapeArgs extends LayerArgs {
  */
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { targetShape: [1] };
   readonly targetShape: readonly number[];
 
   constructor(args: ReshapeArgs) {
@@ -233,6 +237,8 @@ export interface PermuteArgs extends LayerArgs {
  */
 export class Permute extends Layer {
   static override readonly className = 'Permute';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { dims: [1] };
   readonly dims: readonly number[];
 
   constructor(args: PermuteArgs) {
@@ -287,6 +293,8 @@ export interface RepeatVectorArgs extends LayerArgs {
  */
 export class RepeatVector extends Layer {
   static override readonly className = 'RepeatVector';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { n: 1 };
   readonly n: number;
 
   constructor(args: RepeatVectorArgs) {
@@ -351,6 +359,8 @@ export interface DropoutArgs extends LayerArgs {
  */
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
   readonly rate: number;
   readonly noiseShape: readonly (number | null)[] | null;
   readonly seed: number | null;

@@ -11,13 +11,9 @@ import { ValueError } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { biasActivation } from '../ops/fused.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
-import {
-  type Config,
-  type ConfigValue,
-  registerSerializable,
-  serialize,
-} from '../serialization.js';
+import { type Config, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,
@@ -48,11 +44,6 @@ export interface DenseArgs extends LayerArgs {
   biasConstraint?: ConstraintIdentifier | null;
 }
 
-/** Serializes an optional initializer/regularizer/constraint for a config. */
-export function serializeOpt(x: { getConfig(): Config } | null | undefined): ConfigValue {
-  return x ? (serialize(x) as unknown as ConfigValue) : null;
-}
-
 /**
  * Fully connected layer: `y = activation(x · kernel + bias)`, applied to the last axis.
  *
@@ -63,6 +54,8 @@ export function serializeOpt(x: { getConfig(): Config } | null | undefined): Con
  */
 export class Dense extends Layer {
   static override readonly className = 'Dense';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   readonly units: number;
   readonly activation: ActivationFn;
   readonly useBias: boolean;

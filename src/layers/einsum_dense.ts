@@ -21,7 +21,7 @@ import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,
@@ -72,7 +72,7 @@ interface EinsumShapes {
  * given shape; each kernel label takes its size from the output, else the input; the bias
  * spans the output from its first biased label, 1 on unbiased labels (and on right-elided axes).
  */
-export function analyzeEinsumDense(
+function analyzeEinsumDense(
   equation: string,
   biasAxes: string | null,
   inputShape: readonly (number | null)[],
@@ -192,6 +192,8 @@ class AxesInitializer extends Initializer {
  */
 export class EinsumDense extends Layer {
   static override readonly className = 'EinsumDense';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { equation: 'ab,bc->ac', outputShape: 1 };
   readonly equation: string;
   readonly partialOutputShape: (number | null)[];
   readonly biasAxes: string | null;

@@ -7,7 +7,7 @@ import { be, wrap } from '../ops/util.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,
@@ -64,6 +64,8 @@ export interface EmbeddingArgs extends LayerArgs {
  */
 export class Embedding extends Layer {
   static override readonly className = 'Embedding';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { inputDim: 1, outputDim: 1 };
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;

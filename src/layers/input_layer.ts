@@ -27,6 +27,8 @@ export interface InputArgs {
  */
 export class InputLayer extends Layer {
   static override readonly className = 'InputLayer';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { batchShape: [null, 1] };
   /** The symbolic tensor this layer outputs. */
   readonly output: SymbolicTensor;
   /**
@@ -105,3 +107,6 @@ export function input(args: InputArgs): SymbolicTensor {
 }
 
 registerSerializable('layer', InputLayer);
+
+// Keras's other names for the same classes.
+export { input as Input };

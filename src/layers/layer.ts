@@ -130,6 +130,12 @@ type Shapes = SymbolicShape | SymbolicShape[];
 export abstract class Layer implements Serializable {
   /** Class name used in configs; each subclass sets its own so minification cannot change it. */
   static readonly className: string = 'Layer';
+  /**
+   * Constructor options that make a minimal instance, for layers with required options
+   * (`{ units: 1 }` for Dense): the config reader builds one to learn the class's config keys.
+   * Declared beside the className, so a new layer is registered in one place.
+   */
+  static readonly probeConfig: Config = {};
 
   readonly name: string;
   readonly dtype: DType;

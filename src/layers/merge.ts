@@ -388,6 +388,8 @@ export interface DotArgs extends LayerArgs {
  */
 export class Dot extends Merge {
   static override readonly className: string = 'Dot';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { axes: 1 };
   protected override readonly minInputs = 2;
   protected override readonly maxInputs = 2;
   readonly axes: number | readonly [number, number];

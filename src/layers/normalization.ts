@@ -10,7 +10,7 @@ import { batchNormalization, layerNormalization, moments } from '../ops/normaliz
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,

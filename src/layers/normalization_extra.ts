@@ -11,7 +11,7 @@ import { moments } from '../ops/normalization.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { serializeOpt } from './dense.js';
+import { serializeOpt } from './config_util.js';
 import {
   type CallOptions,
   Layer,

@@ -339,3 +339,15 @@ export class GlobalAveragePooling2D extends BaseGlobalPooling {
   }
 }
 registerSerializable('layer', GlobalAveragePooling2D);
+
+// Keras's other names for the same classes.
+export {
+  MaxPooling1D as MaxPool1D,
+  MaxPooling2D as MaxPool2D,
+  AveragePooling1D as AvgPool1D,
+  AveragePooling2D as AvgPool2D,
+  GlobalMaxPooling1D as GlobalMaxPool1D,
+  GlobalMaxPooling2D as GlobalMaxPool2D,
+  GlobalAveragePooling1D as GlobalAvgPool1D,
+  GlobalAveragePooling2D as GlobalAvgPool2D,
+};

@@ -258,3 +258,11 @@ export class GlobalAveragePooling3D extends BaseGlobalPooling3D {
   }
 }
 registerSerializable('layer', GlobalAveragePooling3D);
+
+// Keras's other names for the same classes.
+export {
+  MaxPooling3D as MaxPool3D,
+  AveragePooling3D as AvgPool3D,
+  GlobalMaxPooling3D as GlobalMaxPool3D,
+  GlobalAveragePooling3D as GlobalAvgPool3D,
+};

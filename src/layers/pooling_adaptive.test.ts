@@ -13,12 +13,7 @@ import { gradCheck } from '../../test/helpers/grad_check.js';
 import { runLayerTest } from '../../test/helpers/run_layer_test.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Json, JsonObject } from '../io/keras_config/json.js';
-import {
-  BUILTIN_LAYERS,
-  type ReadContext,
-  layerConfigToKeras,
-  layerFromKeras,
-} from '../io/keras_config/layers.js';
+import { type ReadContext, layerConfigToKeras, layerFromKeras } from '../io/keras_config/layers.js';
 import {
   adaptiveAveragePool,
   adaptiveMaxPool,
@@ -313,22 +308,17 @@ describe('adaptive pooling layers', () => {
     }
   });
 
-  // Keras's value spellings (`channels_last`) are written for the classes listed in
-  // BUILTIN_LAYERS (src/io/keras_config/layers.ts); until the adaptive pools are listed there
-  // their configs are written as a custom layer's, and this check waits.
-  it.skipIf(!BUILTIN_LAYERS.has('AdaptiveAveragePooling2D'))(
-    "write Keras's configs (needs the classes in BUILTIN_LAYERS)",
-    () => {
-      for (const c of GOLDEN.cases) {
-        const layer = layerFromKeras(
-          { module: 'keras.layers', class_name: c.className, config: c.config as Json },
-          c.label,
-          READ,
-        );
-        expect(layerConfigToKeras(layer, WRITE), c.label).toEqual(c.config);
-      }
-    },
-  );
+  // Built-in classes (every registered layer) are written as Keras writes them.
+  it("write Keras's configs", () => {
+    for (const c of GOLDEN.cases) {
+      const layer = layerFromKeras(
+        { module: 'keras.layers', class_name: c.className, config: c.config as Json },
+        c.label,
+        READ,
+      );
+      expect(layerConfigToKeras(layer, WRITE), c.label).toEqual(c.config);
+    }
+  });
 
   const harness: { name: string; args: AdaptivePoolingArgs; in: number[]; out: number[] }[] = [
     { name: 'AdaptiveAveragePooling1D', args: { outputSize: 3 }, in: [2, 7, 3], out: [2, 3, 3] },

@@ -158,6 +158,8 @@ abstract class BaseSpatialDropout extends RandomLayer {
  */
 export class SpatialDropout1D extends BaseSpatialDropout {
   static override readonly className = 'SpatialDropout1D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
 
   constructor(args: SpatialDropout1DArgs) {
     super({ ...args, dataFormat: 'channelsLast' }, 3);
@@ -182,6 +184,8 @@ registerSerializable('layer', SpatialDropout1D);
  */
 export class SpatialDropout2D extends BaseSpatialDropout {
   static override readonly className = 'SpatialDropout2D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
 
   constructor(args: SpatialDropout2DArgs) {
     super(args, 4);
@@ -206,6 +210,8 @@ registerSerializable('layer', SpatialDropout2D);
  */
 export class SpatialDropout3D extends BaseSpatialDropout {
   static override readonly className = 'SpatialDropout3D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
 
   constructor(args: SpatialDropout3DArgs) {
     super(args, 5);
@@ -239,6 +245,8 @@ export interface GaussianNoiseArgs extends LayerArgs, SeedOption {
  */
 export class GaussianNoise extends RandomLayer {
   static override readonly className = 'GaussianNoise';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { stddev: 0 };
   readonly stddev: number;
 
   constructor(args: GaussianNoiseArgs) {
@@ -290,6 +298,8 @@ export interface GaussianDropoutArgs extends LayerArgs, SeedOption {
  */
 export class GaussianDropout extends RandomLayer {
   static override readonly className = 'GaussianDropout';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rate: 0 };
   readonly rate: number;
 
   constructor(args: GaussianDropoutArgs) {

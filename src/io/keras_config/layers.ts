@@ -3,29 +3,11 @@
  * converted, options Tessera lacks dropped when harmless and refused otherwise), and a Tessera
  * layer → its Keras 3 envelope or its Keras 2 (TF.js) `{class_name, config}`.
  */
-// The layer modules register their classes for deserialization.
+// The layer families register their classes for deserialization (the barrel imports them all).
 import '../../layers/index.js';
-import '../../layers/convolutional.js';
-import '../../layers/pooling.js';
-import '../../layers/reshaping.js';
-import '../../layers/convolutional_1d_extra.js';
-import '../../layers/pooling_3d.js';
-import '../../layers/reshaping_3d.js';
-import '../../layers/convolutional_3d.js';
-import '../../layers/preprocessing/numeric.js';
-import '../../layers/preprocessing/lookup.js';
-import '../../layers/preprocessing/text_vectorization.js';
-import '../../layers/preprocessing/hashing.js';
-import '../../layers/preprocessing/image.js';
-import '../../layers/preprocessing/augmentation.js';
-import '../../layers/einsum_dense.js';
-import '../../layers/attention/multi_head_attention.js';
-import '../../layers/attention/attention.js';
-import '../../layers/attention/group_query_attention.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
-import '../../layers/rnn/conv_lstm.js';
 import { StackedRNNCells } from '../../layers/rnn/stacked_cells.js';
 import { Bidirectional, TimeDistributed } from '../../layers/rnn/wrappers.js';
 import type { SymbolicShape } from '../../layers/symbolic.js';
@@ -64,110 +46,19 @@ import {
   wrapError,
 } from './objects.js';
 
-/** Tessera's built-in layer classes, all of which Keras 3 has under the same name. */
-export const BUILTIN_LAYERS: ReadonlySet<string> = new Set([
-  'InputLayer',
-  'Dense',
-  'Activation',
-  'Flatten',
-  'Reshape',
-  'Permute',
-  'RepeatVector',
-  'Dropout',
-  'ReLU',
-  'LeakyReLU',
-  'Softmax',
-  'ELU',
-  'Add',
-  'Subtract',
-  'Multiply',
-  'Average',
-  'Maximum',
-  'Minimum',
-  'Concatenate',
-  'Dot',
-  'BatchNormalization',
-  'LayerNormalization',
-  'Embedding',
-  'Masking',
-  'SpatialDropout1D',
-  'SpatialDropout2D',
-  'SpatialDropout3D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'RNN',
-  'StackedRNNCells',
-  'ConvLSTM1D',
-  'ConvLSTM2D',
-  'SimpleRNN',
-  'SimpleRNNCell',
-  'LSTM',
-  'LSTMCell',
-  'GRU',
-  'GRUCell',
-  'Bidirectional',
-  'TimeDistributed',
-  'Conv1D',
-  'Conv2D',
-  'Conv2DTranspose',
-  'DepthwiseConv2D',
-  'SeparableConv2D',
-  'Conv1DTranspose',
-  'SeparableConv1D',
-  'DepthwiseConv1D',
-  'Conv3D',
-  'Conv3DTranspose',
-  'MaxPooling1D',
-  'MaxPooling2D',
-  'AveragePooling1D',
-  'AveragePooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'MaxPooling3D',
-  'AveragePooling3D',
-  'GlobalMaxPooling3D',
-  'GlobalAveragePooling3D',
-  'UpSampling1D',
-  'UpSampling2D',
-  'ZeroPadding1D',
-  'ZeroPadding2D',
-  'Cropping1D',
-  'Cropping2D',
-  'UpSampling3D',
-  'ZeroPadding3D',
-  'Cropping3D',
-  'Normalization',
-  'CategoryEncoding',
-  'Discretization',
-  'StringLookup',
-  'IntegerLookup',
-  'TextVectorization',
-  'Hashing',
-  'Rescaling',
-  'Resizing',
-  'CenterCrop',
-  'RandomFlip',
-  'RandomCrop',
-  'RandomTranslation',
-  'RandomRotation',
-  'RandomZoom',
-  'RandomContrast',
-  'RandomBrightness',
-  'RMSNormalization',
-  'GroupNormalization',
-  'UnitNormalization',
-  'PReLU',
-  'Identity',
-  'AlphaDropout',
-  'ActivityRegularization',
-  'EinsumDense',
-  'MultiHeadAttention',
-  'Attention',
-  'AdditiveAttention',
-  'GroupQueryAttention',
-]);
+/**
+ * Tessera's built-in layer classes, all of which Keras 3 has under the same name: every class
+ * the layer families registered, read once when this module loads (after they all have, and
+ * before user code can register its own). Lambda is not among them: it is read only when its
+ * function is registered by name.
+ */
+export const BUILTIN_LAYERS: ReadonlySet<string> = new Set(
+  registeredNames('layer').filter((n) => {
+    const cls = lookupSerializable<Layer>('layer', n) as unknown as { prototype: object };
+    // Models register as layers too (a nested model is a layer); their configs are read apart.
+    return n !== 'Lambda' && !('graphNodes' in cls.prototype);
+  }),
+);
 
 /** The classes registered under the built-in names when this module loaded. */
 const BUILTIN_CLASSES: ReadonlyMap<string, unknown> = new Map(
@@ -269,65 +160,16 @@ export const IGNORABLE_KEYS: Readonly<Record<string, Ignorable>> = {
   adjustment: (v) => v === null,
 };
 
-/** Constructor options that let each built-in class be built for its key list. */
-const PROBE_ARGS: Readonly<Record<string, Config>> = {
-  InputLayer: { batchShape: [null, 1] },
-  Dense: { units: 1 },
-  Activation: { activation: 'linear' },
-  Reshape: { targetShape: [1] },
-  Permute: { dims: [1] },
-  RepeatVector: { n: 1 },
-  Dropout: { rate: 0 },
-  Dot: { axes: 1 },
-  Embedding: { inputDim: 1, outputDim: 1 },
-  SpatialDropout1D: { rate: 0 },
-  SpatialDropout2D: { rate: 0 },
-  SpatialDropout3D: { rate: 0 },
-  GaussianNoise: { stddev: 0 },
-  GaussianDropout: { rate: 0 },
-  RNN: { cell: { className: 'SimpleRNNCell', config: { units: 1, name: '__probe_cell' } } },
-  StackedRNNCells: {
-    cells: [{ className: 'SimpleRNNCell', config: { units: 1, name: '__probe_stacked_cell' } }],
-  },
-  ConvLSTM1D: { filters: 1, kernelSize: 1 },
-  ConvLSTM2D: { filters: 1, kernelSize: 1 },
-  SimpleRNN: { units: 1 },
-  SimpleRNNCell: { units: 1 },
-  LSTM: { units: 1 },
-  LSTMCell: { units: 1 },
-  GRU: { units: 1 },
-  GRUCell: { units: 1 },
-  Bidirectional: { layer: { className: 'LSTM', config: { units: 1, name: '__probe_lstm' } } },
-  TimeDistributed: { layer: { className: 'Dense', config: { units: 1, name: '__probe_dense' } } },
-  Conv1D: { filters: 1, kernelSize: 1 },
-  Conv2D: { filters: 1, kernelSize: 1 },
-  Conv2DTranspose: { filters: 1, kernelSize: 1 },
-  DepthwiseConv2D: { kernelSize: 1 },
-  SeparableConv2D: { filters: 1, kernelSize: 1 },
-  Conv1DTranspose: { filters: 1, kernelSize: 1 },
-  SeparableConv1D: { filters: 1, kernelSize: 1 },
-  DepthwiseConv1D: { kernelSize: 1 },
-  Conv3D: { filters: 1, kernelSize: 1 },
-  Conv3DTranspose: { filters: 1, kernelSize: 1 },
-  CategoryEncoding: { numTokens: 1 },
-  Discretization: { binBoundaries: [0] },
-  Hashing: { numBins: 2 },
-  Rescaling: { scale: 1 },
-  Resizing: { height: 2, width: 2 },
-  CenterCrop: { height: 2, width: 2 },
-  RandomCrop: { height: 2, width: 2 },
-  RandomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
-  RandomRotation: { factor: 0.1 },
-  RandomZoom: { heightFactor: 0.1 },
-  RandomContrast: { factor: 0.1 },
-  RandomBrightness: { factor: 0.1 },
-  AlphaDropout: { rate: 0 },
-  EinsumDense: { equation: 'ab,bc->ac', outputShape: 1 },
-  MultiHeadAttention: { numHeads: 1, keyDim: 1 },
-  GroupQueryAttention: { headDim: 1, numQueryHeads: 1, numKeyValueHeads: 1 },
-};
-
 const layerKeyCache = new Map<string, Set<string> | null>();
+
+/**
+ * The constructor options a class needs for a minimal instance: its static `probeConfig`
+ * (layers with required options declare one beside their className), else none.
+ */
+function probeConfigOf(className: string): Config {
+  const cls = lookupSerializable('layer', className) as { probeConfig?: Config } | undefined;
+  return cls?.probeConfig ?? {};
+}
 
 /**
  * The config keys of a built-in class (from a probe instance's `getConfig`), or null for
@@ -340,7 +182,7 @@ export function knownLayerKeys(className: string): Set<string> | null {
     try {
       const probe = deserialize<Layer>('layer', {
         className,
-        config: { ...(PROBE_ARGS[className] ?? {}), name: `__probe_${className}` },
+        config: { ...probeConfigOf(className), name: `__probe_${className}` },
       });
       keys = new Set([...Object.keys(probe.getConfig()), ...BASE_KEYS]);
       for (const k of EXTRA_KEYS[className] ?? []) keys.add(k);

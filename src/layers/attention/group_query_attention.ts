@@ -16,8 +16,8 @@ import { logicalAnd, where } from '../../ops/elementwise.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { serializeOpt } from '../config_util.js';
 import { Dropout } from '../core.js';
-import { serializeOpt } from '../dense.js';
 import { EinsumDense } from '../einsum_dense.js';
 import { type CallOptions, Layer, type LayerArgs, uniqueName } from '../layer.js';
 import type { SymbolicShape } from '../symbolic.js';
@@ -87,6 +87,12 @@ const fmt = (s: SymbolicShape) => `[${s.map((d) => d ?? 'null').join(', ')}]`;
 export class GroupQueryAttention extends Layer {
   /** Keras's registered name (`keras.layers.GroupQueryAttention`), as its configs write it. */
   static override readonly className = 'GroupQueryAttention';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = {
+    headDim: 1,
+    numQueryHeads: 1,
+    numKeyValueHeads: 1,
+  };
   /**
    * Keras's Python class name in snake_case: Keras names the layer's group in weight files and
    * its default layer name after it (`grouped_query_attention`), not after `className`.

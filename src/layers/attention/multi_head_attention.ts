@@ -16,8 +16,8 @@ import { logSumExp } from '../../ops/reduce.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { serializeOpt } from '../config_util.js';
 import { Dropout } from '../core.js';
-import { serializeOpt } from '../dense.js';
 import { EinsumDense } from '../einsum_dense.js';
 import { type CallOptions, Layer, type LayerArgs } from '../layer.js';
 import type { SymbolicShape } from '../symbolic.js';
@@ -130,6 +130,8 @@ function attentionEquations(
  */
 export class MultiHeadAttention extends Layer {
   static override readonly className = 'MultiHeadAttention';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { numHeads: 1, keyDim: 1 };
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;

@@ -14,6 +14,7 @@
  */
 import { tensor } from '../../ops/creation.js';
 import { where } from '../../ops/elementwise.js';
+import { aspectCropBox, resizeImages, smartResize } from '../../ops/image.js';
 import { gather } from '../../ops/movement.js';
 import { Generator, globalGenerator, hostDraw } from '../../ops/random.js';
 import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
@@ -22,17 +23,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { CallOptions } from '../layer.js';
 import { single, singleShape } from '../layer.js';
 import type { SymbolicShape } from '../symbolic.js';
-import {
-  ImageLayer,
-  type ImageLayerArgs,
-  aspectCropBox,
-  fail,
-  finiteNumber,
-  oneOf,
-  positiveInt,
-  resizeImages,
-  smartResize,
-} from './image.js';
+import { ImageLayer, type ImageLayerArgs } from './image.js';
+import { fail, finiteNumber, oneOf, positiveInt } from './image_util.js';
 
 /** Options of every random layer. */
 export interface RandomImageLayerArgs extends ImageLayerArgs {
@@ -227,6 +219,8 @@ export interface RandomCropArgs extends RandomImageLayerArgs {
  */
 export class RandomCrop extends RandomImageLayer {
   static override readonly className = 'RandomCrop';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { height: 2, width: 2 };
   readonly height: number;
   readonly width: number;
 
@@ -501,6 +495,8 @@ export interface RandomTranslationArgs extends AffineArgs {
  */
 export class RandomTranslation extends AffineLayer {
   static override readonly className = 'RandomTranslation';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { heightFactor: 0.1, widthFactor: 0.1 };
   readonly heightFactor: Factor;
   readonly widthFactor: Factor;
   private readonly heightRange: [number, number];
@@ -575,6 +571,8 @@ export interface RandomRotationArgs extends AffineArgs {
  */
 export class RandomRotation extends AffineLayer {
   static override readonly className = 'RandomRotation';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { factor: 0.1 };
   /** The range `[lower, upper]` (fractions of a turn), as Keras stores it. */
   readonly factor: [number, number];
 
@@ -642,6 +640,8 @@ export interface RandomZoomArgs extends AffineArgs {
  */
 export class RandomZoom extends AffineLayer {
   static override readonly className = 'RandomZoom';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { heightFactor: 0.1 };
   readonly heightFactor: Factor;
   readonly widthFactor: Factor | null;
   private readonly heightRange: [number, number];
@@ -742,6 +742,8 @@ export interface RandomContrastArgs extends RandomImageLayerArgs {
  */
 export class RandomContrast extends RandomImageLayer {
   static override readonly className = 'RandomContrast';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { factor: 0.1 };
   /** The range `[lower, upper]`, as Keras stores it. */
   readonly factor: [number, number];
   readonly valueRange: [number, number];
@@ -800,6 +802,8 @@ export interface RandomBrightnessArgs extends RandomImageLayerArgs {
  */
 export class RandomBrightness extends RandomImageLayer {
   static override readonly className = 'RandomBrightness';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { factor: 0.1 };
   /** The range `[lower, upper]`, as Keras stores it. */
   readonly factor: [number, number];
   readonly valueRange: [number, number];

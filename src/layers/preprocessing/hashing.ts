@@ -39,6 +39,8 @@ export interface HashingArgs extends LayerArgs {
  */
 export class Hashing extends Layer {
   static override readonly className = 'Hashing';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { numBins: 2 };
   readonly numBins: number;
   readonly maskValue: string | number | null;
   readonly salt: [number, number] | null;

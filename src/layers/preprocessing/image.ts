@@ -3,83 +3,27 @@
  * (bilinear, nearest, bicubic and Lanczos resampling with Keras's half-pixel rule, optional
  * crop or pad to the target aspect ratio, optional antialiasing) and `CenterCrop` (a central
  * slice, or Keras's `smart_resize` when the image is smaller than the target). The random
- * augmentation layers live in `augmentation.ts` and share the helpers exported here.
+ * augmentation layers live in `augmentation.ts`; both use the option checks of `image_util.ts`.
  *
  * Images are rank 3 (`[height, width, channels]`) or rank 4 (`[batch, height, width,
  * channels]`), channels last by default. Every layer is built from differentiable ops (slice,
  * pad, gather, mul, sum), so gradients reach the input.
  */
-import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ShapeError, fmtShape } from '../../errors.js';
 import { type DataFormat, type DataFormatArg, normalizeDataFormat } from '../../ops/conv.js';
 import { tensor } from '../../ops/creation.js';
 import {
   RESIZE_INTERPOLATIONS,
   type ResizeInterpolation,
-  type ResizeOptions,
-  aspectCropBox,
   resizeImages,
   smartResize,
 } from '../../ops/image.js';
-import { gather, pad } from '../../ops/movement.js';
-
-export { type ResizeInterpolation, type ResizeOptions, aspectCropBox, resizeImages, smartResize };
 import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
-import { allocArray, isFloat } from '../../tensor/dtype.js';
+import { isFloat } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, single, singleShape } from '../layer.js';
 import { type SymbolicShape, fmtShapeNull } from '../symbolic.js';
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers (also used by augmentation.ts)
-
-/**
- * @internal Throws a ValueError naming the layer and its class.
- * @example fail(this, 'height must be a positive integer, got 0');
- */
-export function fail(layer: Layer, what: string): never {
-  throw new ValueError(`${layer.name} (${layer.className}): ${what}`);
-}
-
-/**
- * @internal A positive integer option, or a ValueError naming the layer.
- * @example this.height = positiveInt(this, 'height', args.height);
- */
-export function positiveInt(layer: Layer, name: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1) {
-    fail(layer, `${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v as number;
-}
-
-/**
- * @internal A finite number option, or a ValueError naming the layer.
- * @example this.fillValue = finiteNumber(this, 'fillValue', args.fillValue ?? 0);
- */
-export function finiteNumber(layer: Layer, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    fail(layer, `${name} must be a finite number, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/**
- * @internal One of `allowed`, or a ValueError listing them.
- * @example oneOf(this, 'fillMode', 'wrap', ['reflect', 'wrap']); // 'wrap'
- */
-export function oneOf<T extends string>(
-  layer: Layer,
-  name: string,
-  v: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(v as T)) {
-    fail(
-      layer,
-      `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`,
-    );
-  }
-  return v as T;
-}
+import { fail, finiteNumber, oneOf, positiveInt } from './image_util.js';
 
 /** Options every image layer takes. */
 export interface ImageLayerArgs extends LayerArgs {
@@ -191,6 +135,8 @@ export interface RescalingArgs extends LayerArgs {
  */
 export class Rescaling extends Layer {
   static override readonly className = 'Rescaling';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { scale: 1 };
   readonly scale: number | number[];
   readonly offset: number | number[];
 
@@ -291,6 +237,8 @@ export interface ResizingArgs extends ImageLayerArgs {
  */
 export class Resizing extends ImageLayer {
   static override readonly className = 'Resizing';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { height: 2, width: 2 };
   readonly height: number;
   readonly width: number;
   readonly interpolation: ResizeInterpolation;
@@ -379,6 +327,8 @@ export interface CenterCropArgs extends ImageLayerArgs {
  */
 export class CenterCrop extends ImageLayer {
   static override readonly className = 'CenterCrop';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { height: 2, width: 2 };
   readonly height: number;
   readonly width: number;
 

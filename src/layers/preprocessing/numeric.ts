@@ -296,6 +296,8 @@ export interface CategoryEncodingArgs extends LayerArgs {
  */
 export class CategoryEncoding extends Layer {
   static override readonly className = 'CategoryEncoding';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { numTokens: 1 };
   readonly numTokens: number;
   readonly outputMode: 'multi_hot' | 'one_hot' | 'count';
 
@@ -489,6 +491,8 @@ export interface DiscretizationArgs extends LayerArgs {
  */
 export class Discretization extends Layer {
   static override readonly className = 'Discretization';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { binBoundaries: [0] };
   binBoundaries: number[] | null;
   readonly numBins: number | null;
   readonly epsilon: number;

@@ -20,10 +20,11 @@ import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.j
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { serializeOpt } from '../dense.js';
+import { serializeOpt } from '../config_util.js';
 import { type CallOptions, type LayerArgs, type LayerVariable, isShapeList } from '../layer.js';
 import { type SymbolicShape, fmtShapeNull } from '../symbolic.js';
-import { RNNCell, type RNNStep, dropoutMask, unstackTime } from './cell.js';
+import { RNNCell, type RNNStep } from './cell.js';
+import { dropoutMask, unstackTime } from './cell_util.js';
 import { RNN, type RNNBaseArgs, type ShapedStateCell } from './rnn.js';
 
 type Shapes = SymbolicShape | SymbolicShape[];
@@ -119,6 +120,8 @@ function rate(owner: string, what: string, v: unknown): number {
  */
 export class ConvLSTMCell extends RNNCell implements ShapedStateCell {
   static override readonly className: string = 'ConvLSTMCell';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { rank: 1, filters: 1, kernelSize: 1 };
   readonly rank: number;
   readonly filters: number;
   readonly kernelSize: number[];
@@ -455,6 +458,8 @@ abstract class ConvLSTM extends RNN {
  */
 export class ConvLSTM1D extends ConvLSTM {
   static override readonly className: string = 'ConvLSTM1D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   static readonly convRank = 1;
   protected readonly convRank = 1;
   // biome-ignore lint/complexity/noUselessConstructor: it types the options.
@@ -477,6 +482,8 @@ export class ConvLSTM1D extends ConvLSTM {
  */
 export class ConvLSTM2D extends ConvLSTM {
   static override readonly className: string = 'ConvLSTM2D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
   static readonly convRank = 2;
   protected readonly convRank = 2;
   // biome-ignore lint/complexity/noUselessConstructor: it types the options.

@@ -11,14 +11,10 @@ import { gruSequence } from '../../ops/rnn_sequence.js';
 import { be } from '../../ops/util.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import {
-  BaseRNNCell,
-  type BaseRNNCellArgs,
-  type RNNCell,
-  type RNNStep,
-  unstackTime,
-} from './cell.js';
-import { RNN, type RNNBaseArgs, type SequenceCell, type SequenceRun } from './rnn.js';
+import { BaseRNNCell, type BaseRNNCellArgs, type RNNCell, type RNNStep } from './cell.js';
+import { unstackTime } from './cell_util.js';
+import type { SequenceCell, SequenceRun } from './loop.js';
+import { RNN, type RNNBaseArgs } from './rnn.js';
 
 /** Options of {@link GRUCell}. */
 export interface GRUCellArgs extends BaseRNNCellArgs {
@@ -53,6 +49,8 @@ export interface GRUCellArgs extends BaseRNNCellArgs {
  */
 export class GRUCell extends BaseRNNCell implements SequenceCell {
   static override readonly className: string = 'GRUCell';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   readonly stateSize: readonly number[];
   readonly recurrentActivation: ActivationFn;
   readonly resetAfter: boolean;
@@ -220,6 +218,8 @@ export interface GRUArgs extends GRUCellArgs, RNNBaseArgs {}
  */
 export class GRU extends RNN {
   static override readonly className: string = 'GRU';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   declare readonly cell: GRUCell;
 
   // biome-ignore lint/complexity/noUselessConstructor: it types the options as GRUArgs.

@@ -14,14 +14,10 @@ import { be } from '../../ops/util.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import {
-  BaseRNNCell,
-  type BaseRNNCellArgs,
-  type RNNCell,
-  type RNNStep,
-  unstackTime,
-} from './cell.js';
-import { RNN, type RNNBaseArgs, type SequenceCell, type SequenceRun } from './rnn.js';
+import { BaseRNNCell, type BaseRNNCellArgs, type RNNCell, type RNNStep } from './cell.js';
+import { unstackTime } from './cell_util.js';
+import type { SequenceCell, SequenceRun } from './loop.js';
+import { RNN, type RNNBaseArgs } from './rnn.js';
 
 /** Options of {@link LSTMCell}. */
 export interface LSTMCellArgs extends BaseRNNCellArgs {
@@ -71,6 +67,8 @@ class UnitForgetBias extends Initializer {
  */
 export class LSTMCell extends BaseRNNCell implements SequenceCell {
   static override readonly className: string = 'LSTMCell';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   readonly stateSize: readonly number[];
   readonly recurrentActivation: ActivationFn;
   readonly unitForgetBias: boolean;
@@ -191,6 +189,8 @@ export interface LSTMArgs extends LSTMCellArgs, RNNBaseArgs {}
  */
 export class LSTM extends RNN {
   static override readonly className: string = 'LSTM';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   declare readonly cell: LSTMCell;
 
   // biome-ignore lint/complexity/noUselessConstructor: it types the options as LSTMArgs.

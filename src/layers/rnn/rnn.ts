@@ -27,16 +27,13 @@ import {
   serialize,
 } from '../../serialization.js';
 import { type Tensor, type TensorLike, convertToTensor } from '../../tensor/tensor.js';
-import { serializeOpt } from '../dense.js';
+import { serializeOpt } from '../config_util.js';
 import { type CallOptions, Layer, type LayerArgs, isShapeList } from '../layer.js';
 import { type SymbolicShape, type SymbolicTensor, fmtShapeNull } from '../symbolic.js';
 import { RNNCell } from './cell.js';
-import { type SequenceCell, type SequenceRun, sequenceCell, unrollCell } from './loop.js';
+import { sequenceCell, unrollCell } from './loop.js';
+import { firstMask, foldInitialState } from './rnn_util.js';
 import { StackedRNNCells } from './stacked_cells.js';
-
-// The whole-sequence cell contract lives in loop.ts (StackedRNNCells shares it); re-exported
-// here, where the recurrent layers import it from.
-export { type SequenceCell, type SequenceRun, sequenceCell };
 
 type Shapes = SymbolicShape | SymbolicShape[];
 
@@ -49,15 +46,9 @@ export interface ShapedStateCell {
 }
 
 /** The per-sample shape of each state of a cell. */
-export function stateShapesOf(cell: RNNCell): number[][] {
+function stateShapesOf(cell: RNNCell): number[][] {
   const c = cell as Partial<ShapedStateCell>;
   return typeof c.stateShapes === 'function' ? c.stateShapes() : cell.stateSize.map((n) => [n]);
-}
-
-/** The first mask of a (possibly per-input) mask argument, as Keras's `tree.flatten(mask)[0]`. */
-export function firstMask(mask: CallOptions['mask']): Tensor | null {
-  if (Array.isArray(mask)) return mask[0] ?? null;
-  return mask ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,24 +98,6 @@ export interface RNNCallOptions extends CallOptions {
   initialState?: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[] | null;
 }
 
-/** Folds `opts.initialState` into the inputs list, as Keras turns `initial_state` into inputs. */
-export function foldInitialState(
-  layer: Layer,
-  inputs: unknown,
-  opts: RNNCallOptions,
-): [unknown, CallOptions] {
-  const { initialState, ...rest } = opts;
-  if (initialState === undefined || initialState === null) return [inputs, rest];
-  const states = Array.isArray(initialState) ? [...initialState] : [initialState];
-  if (Array.isArray(inputs) && inputs.length !== 1) {
-    throw new ValueError(
-      `${layer.name} (${layer.className}): initial states given both as extra inputs and as initialState`,
-    );
-  }
-  const x = Array.isArray(inputs) ? inputs[0] : inputs;
-  return [[x, ...states], rest];
-}
-
 /**
  * Runs a recurrent cell over the time axis of a sequence (Keras's `RNN`): from the initial
  * states (zeros, the given `initialState`, or with `stateful` the last call's final states), for
@@ -147,6 +120,10 @@ export function foldInitialState(
  */
 export class RNN extends Layer {
   static override readonly className: string = 'RNN';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = {
+    cell: { className: 'SimpleRNNCell', config: { units: 1, name: '__probe_cell' } },
+  };
   readonly cell: RNNCell;
   readonly returnSequences: boolean;
   readonly returnState: boolean;

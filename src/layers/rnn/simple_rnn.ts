@@ -1,13 +1,8 @@
 /** `SimpleRNNCell` and `SimpleRNN`: the fully connected recurrent layer, as Keras 3's. */
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import {
-  BaseRNNCell,
-  type BaseRNNCellArgs,
-  type RNNCell,
-  type RNNStep,
-  unstackTime,
-} from './cell.js';
+import { BaseRNNCell, type BaseRNNCellArgs, type RNNCell, type RNNStep } from './cell.js';
+import { unstackTime } from './cell_util.js';
 import { RNN, type RNNBaseArgs } from './rnn.js';
 
 /** Options of {@link SimpleRNNCell}. */
@@ -27,6 +22,8 @@ export interface SimpleRNNCellArgs extends BaseRNNCellArgs {}
  */
 export class SimpleRNNCell extends BaseRNNCell {
   static override readonly className: string = 'SimpleRNNCell';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   readonly stateSize: readonly number[];
   protected readonly gates = 1;
 
@@ -75,6 +72,8 @@ export interface SimpleRNNArgs extends SimpleRNNCellArgs, RNNBaseArgs {}
  */
 export class SimpleRNN extends RNN {
   static override readonly className: string = 'SimpleRNN';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { units: 1 };
   declare readonly cell: SimpleRNNCell;
 
   // biome-ignore lint/complexity/noUselessConstructor: it types the options as SimpleRNNArgs.

@@ -46,6 +46,10 @@ export interface StackedRNNCellsArgs extends LayerArgs {
  */
 export class StackedRNNCells extends RNNCell implements SequenceCell {
   static override readonly className: string = 'StackedRNNCells';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = {
+    cells: [{ className: 'SimpleRNNCell', config: { units: 1, name: '__probe_stacked_cell' } }],
+  };
   /** The cells, bottom first. */
   readonly cells: readonly RNNCell[];
 

@@ -16,7 +16,8 @@ import {
 import type { Tensor, TensorLike } from '../../tensor/tensor.js';
 import { type CallOptions, Layer, type LayerArgs, isShapeList, single } from '../layer.js';
 import { type SymbolicShape, type SymbolicTensor, fmtShapeNull } from '../symbolic.js';
-import { RNN, type RNNCallOptions, firstMask, foldInitialState } from './rnn.js';
+import { RNN, type RNNCallOptions } from './rnn.js';
+import { firstMask, foldInitialState } from './rnn_util.js';
 
 type Shapes = SymbolicShape | SymbolicShape[];
 
@@ -107,6 +108,10 @@ const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave', null];
  */
 export class Bidirectional extends Layer {
   static override readonly className = 'Bidirectional';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = {
+    layer: { className: 'LSTM', config: { units: 1, name: '__probe_lstm' } },
+  };
   readonly forwardLayer: RecurrentLike;
   readonly backwardLayer: RecurrentLike;
   readonly mergeMode: MergeMode;
@@ -360,6 +365,10 @@ export interface TimeDistributedArgs extends LayerArgs {}
  */
 export class TimeDistributed extends Layer {
   static override readonly className = 'TimeDistributed';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = {
+    layer: { className: 'Dense', config: { units: 1, name: '__probe_dense' } },
+  };
   readonly layer: Layer;
 
   constructor(layer: Layer | SerializedObject, args: TimeDistributedArgs = {}) {
