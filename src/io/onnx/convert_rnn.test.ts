@@ -65,7 +65,7 @@ describe('exportOnnx: recurrent layers in ONNX Runtime equal predict', () => {
     await expectOnnxMatchesPredict(m, randomNormal([4, 6, 3]));
   });
 
-  it('other activations, unrolled (SimpleRNN relu, LSTM and GRU with hard sigmoids, linear)', async () => {
+  it("other activations: ONNX's activation functions (relu, linear, softsign, hard sigmoids), and unrolled where ONNX has none (gelu, silu)", async () => {
     setSeed(13);
     const x = input({ shape: [5, 3] });
     const outs = [
@@ -90,6 +90,8 @@ describe('exportOnnx: recurrent layers in ONNX Runtime equal predict', () => {
       ...new GRU({ units: 2, activation: 'relu', resetAfter: false, returnState: true }).applyMulti(
         x,
       ),
+      new SimpleRNN({ units: 2, activation: 'gelu', returnSequences: true }).apply(x),
+      new LSTM({ units: 2, recurrentActivation: 'silu', goBackwards: true }).apply(x),
     ];
     const m = model(x, outs);
     randomize(m);
@@ -264,8 +266,20 @@ describe('exportOnnx refuses the recurrent cases it cannot write, naming the lay
     );
     const free = input({ shape: [null, 3] });
     refuses(
-      model(free, [new SimpleRNN({ units: 2, activation: 'relu', name: 'free_len' }).apply(free)]),
-      /layer 'free_len' \(SimpleRNN\): activation "relu" with a variable number of timesteps/,
+      model(free, [new SimpleRNN({ units: 2, activation: 'gelu', name: 'free_len' }).apply(free)]),
+      /layer 'free_len' \(SimpleRNN\): activation "gelu" with a variable number of timesteps/,
     );
+  });
+
+  it('a variable number of timesteps with an activation ONNX has (relu, hard sigmoid) runs natively', async () => {
+    setSeed(15);
+    const free = input({ shape: [null, 3] });
+    const m = model(free, [
+      new SimpleRNN({ units: 2, activation: 'relu' }).apply(free),
+      new LSTM({ units: 2, recurrentActivation: 'hardSigmoid', returnSequences: true }).apply(free),
+    ]);
+    randomize(m);
+    await expectOnnxMatchesPredict(m, randomNormal([2, 7, 3]));
+    await expectOnnxMatchesPredict(m, randomNormal([3, 2, 3]));
   });
 });

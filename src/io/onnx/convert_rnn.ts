@@ -3,9 +3,10 @@
  * `RNN` over one of their cells) as ONNX's RNN, LSTM and GRU operators, Bidirectional (two
  * runs, merged) and TimeDistributed (batch and time merged around the wrapped layer).
  *
- * ONNX's recurrent operators run Keras's default activations here (tanh, and sigmoid for the
- * gates); other activations are exported as an unrolled graph (one set of nodes per timestep),
- * which needs a fixed number of timesteps. Refused, naming the layer: stateful layers, inputs
+ * ONNX's recurrent operators run the activations they have (tanh, sigmoid, relu, linear,
+ * softsign, softplus, elu, leaky relu, both hard sigmoids), through their `activations`
+ * attribute; others (gelu, silu, …) are exported as an unrolled graph (one set of nodes per
+ * timestep), which needs a fixed number of timesteps. Refused, naming the layer: stateful layers, inputs
  * that carry a Keras mask (Embedding `maskZero`, Masking upstream), ConvLSTM, and `RNN` over a
  * user cell or stacked cells.
  */
@@ -19,7 +20,7 @@ import type { SymbolicShape } from '../../layers/symbolic.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type OnnxLayerContext, registerOnnxConverter } from './export.js';
 import { layerGetsMask } from './masks.js';
-import { OnnxType, attr } from './onnx_proto.js';
+import { type OnnxAttr, OnnxType, attr } from './onnx_proto.js';
 
 function refuseMasked(c: OnnxLayerContext): void {
   if (layerGetsMask(c.layer))
@@ -193,6 +194,7 @@ function nativeRun(
   const inputs = [xt, w, r, b, '', ...init.map((v) => unsqueeze(c, v, 0))];
   while (inputs[inputs.length - 1] === '') inputs.pop();
   const attrs = {
+    ...activationAttrs(s),
     hidden_size: attr.int(h),
     direction: attr.string(back ? 'reverse' : 'forward'),
     ...(s.kind === 'GRU' ? { linear_before_reset: attr.int(s.resetAfter ? 1 : 0) } : {}),
@@ -216,7 +218,7 @@ function nativeRun(
 
 /**
  * The layer unrolled, one set of nodes per timestep, with any activation `emitActivation`
- * writes (ONNX's operators would need their `activations` attribute, a list of strings).
+ * writes (for the activations ONNX's recurrent operators lack).
  * Needs the number of timesteps; the cell's arithmetic is Keras's (see `LSTMCell`, `GRUCell`).
  */
 function unrolledRun(
@@ -229,7 +231,7 @@ function unrolledRun(
 ): Run {
   if (typeof steps !== 'number')
     return c.unsupported(
-      `activation ${JSON.stringify(s.activation)}${s.kind === 'RNN' ? '' : ` / recurrentActivation ${JSON.stringify(s.recurrentActivation)}`} with a variable number of timesteps (only tanh and sigmoid map to ONNX's recurrent operators; other activations are unrolled, which needs a fixed sequence length)`,
+      `activation ${JSON.stringify(s.activation)}${s.kind === 'RNN' ? '' : ` / recurrentActivation ${JSON.stringify(s.recurrentActivation)}`} with a variable number of timesteps (ONNX's recurrent operators lack it, and unrolling needs a fixed sequence length)`,
     );
   const h = s.units;
   const act = (v: string) => c.activation(s.activation, v);
@@ -297,9 +299,65 @@ function sliceCols(c: OnnxLayerContext, w: string, from: number, to: number): st
   return c.op1('Slice', [w, ints(c, [from]), ints(c, [to]), ints(c, [1])]);
 }
 
-/** Whether the cell's activations are ONNX's operators' defaults (tanh; sigmoid for gates). */
-const defaultActivations = (s: CellSpec): boolean =>
-  s.activation === 'tanh' && (s.kind === 'RNN' || s.recurrentActivation === 'sigmoid');
+/**
+ * Keras activations as the activation functions ONNX's recurrent operators take (name, and
+ * the α, β they consume in order); null for one they lack (gelu, silu, …: unrolled instead).
+ */
+function onnxRecurrentActivation(
+  name: unknown,
+): { fn: string; alpha?: number; beta?: number } | null {
+  switch (name) {
+    case 'tanh':
+      return { fn: 'Tanh' };
+    case 'sigmoid':
+      return { fn: 'Sigmoid' };
+    case 'relu':
+      return { fn: 'Relu' };
+    case 'linear':
+    case null:
+    case undefined:
+      return { fn: 'Affine', alpha: 1, beta: 0 };
+    case 'softsign':
+      return { fn: 'Softsign' };
+    case 'softplus':
+      return { fn: 'Softplus' };
+    case 'elu':
+      return { fn: 'Elu', alpha: 1 };
+    case 'leakyRelu':
+    case 'leaky_relu':
+      return { fn: 'LeakyRelu', alpha: 0.2 };
+    case 'hardSigmoid':
+    case 'hard_sigmoid':
+      return { fn: 'HardSigmoid', alpha: 1 / 6, beta: 0.5 };
+    case 'hardSigmoidKeras2':
+    case 'hard_sigmoid_keras2':
+      return { fn: 'HardSigmoid', alpha: 0.2, beta: 0.5 };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The operator's `activations` attributes for the cell (RNN: f; LSTM: f, g, h; GRU: f, g, with
+ * f the gates' activation), or null when one has no ONNX form.
+ */
+function activationAttrs(s: CellSpec): Record<string, OnnxAttr> | null {
+  const names =
+    s.kind === 'RNN'
+      ? [s.activation]
+      : s.kind === 'LSTM'
+        ? [s.recurrentActivation, s.activation, s.activation]
+        : [s.recurrentActivation, s.activation];
+  const fns = names.map(onnxRecurrentActivation);
+  if (fns.some((f) => f === null)) return null;
+  const alphas = fns.flatMap((f) => (f!.alpha === undefined ? [] : [f!.alpha]));
+  const betas = fns.flatMap((f) => (f!.beta === undefined ? [] : [f!.beta]));
+  return {
+    activations: attr.strings(fns.map((f) => f!.fn)),
+    ...(alphas.length ? { activation_alpha: attr.floats(alphas) } : {}),
+    ...(betas.length ? { activation_beta: attr.floats(betas) } : {}),
+  };
+}
 
 /**
  * SimpleRNN, LSTM, GRU and `RNN` over one of their cells: initial states (extra inputs) go to
@@ -317,7 +375,7 @@ function recurrent(c: OnnxLayerContext): string[] {
   if (shape.length !== 3) c.unsupported(`an input of rank ${shape.length} (expected 3)`);
   const s = cellSpec(c, layer);
   const [x, ...init] = c.inputs as [string, ...string[]];
-  const run = defaultActivations(s)
+  const run = activationAttrs(s)
     ? nativeRun(c, s, x, init, layer.goBackwards)
     : unrolledRun(c, s, x, init, layer.goBackwards, shape[1]);
   const y = layer.returnSequences ? run.sequence() : run.last;

@@ -23,7 +23,8 @@ export type OnnxAttr =
   | { kind: 'float'; value: number }
   | { kind: 'string'; value: string }
   | { kind: 'ints'; value: readonly number[] }
-  | { kind: 'floats'; value: readonly number[] };
+  | { kind: 'floats'; value: readonly number[] }
+  | { kind: 'strings'; value: readonly string[] };
 
 /** Attribute constructors: `attr.int(1)`, `attr.ints([1, 1])`, … */
 export const attr = {
@@ -32,6 +33,7 @@ export const attr = {
   string: (value: string): OnnxAttr => ({ kind: 'string', value }),
   ints: (value: readonly number[]): OnnxAttr => ({ kind: 'ints', value }),
   floats: (value: readonly number[]): OnnxAttr => ({ kind: 'floats', value }),
+  strings: (value: readonly string[]): OnnxAttr => ({ kind: 'strings', value }),
 };
 
 /** One operator application. */
@@ -80,6 +82,7 @@ const ATTR_TYPE: Record<OnnxAttr['kind'], number> = {
   string: 3,
   floats: 6,
   ints: 7,
+  strings: 8,
 };
 
 function encodeAttr(name: string, a: OnnxAttr): ProtoWriter {
@@ -99,6 +102,9 @@ function encodeAttr(name: string, a: OnnxAttr): ProtoWriter {
       break;
     case 'ints':
       w.packedInts(8, a.value);
+      break;
+    case 'strings':
+      for (const v of a.value) w.string(9, v);
       break;
   }
   return w.int(20, ATTR_TYPE[a.kind]);
