@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/expect_close.js';
+import { READ, WRITE } from '../../test/helpers/keras_config_context.js';
 import { runLayerTest } from '../../test/helpers/run_layer_test.js';
 import { variableGrads } from '../autograd/grad.js';
 import { Variable } from '../autograd/variable.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Json, JsonObject } from '../io/keras_config/json.js';
-import { type ReadContext, layerConfigToKeras, layerFromKeras } from '../io/keras_config/layers.js';
+import { layerConfigToKeras, layerFromKeras } from '../io/keras_config/layers.js';
 import { loadModelFromBytes, modelToKerasBytes } from '../io/save_load.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
@@ -36,20 +37,6 @@ interface GCase {
 const GOLDEN = JSON.parse(
   readFileSync(new URL('../../test/fixtures/layers13_golden.json', import.meta.url), 'utf8'),
 ) as { cases: GCase[] };
-
-const READ: ReadContext = {
-  tfjs: false,
-  readModel: () => {
-    throw new Error('no nested models here');
-  },
-};
-const WRITE = {
-  keras2: false,
-  writeModel: () => {
-    throw new Error('no nested models here');
-  },
-  isModel: () => false,
-};
 
 /** Deep equality of JSON values, numbers to float32 precision (Keras keeps some as float32). */
 function expectJsonClose(actual: unknown, expected: unknown, path = '$'): void {

@@ -10,10 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { kerasRoundTrip } from '../../test/helpers/conv3d_golden.js';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { gradCheck } from '../../test/helpers/grad_check.js';
+import { READ, WRITE } from '../../test/helpers/keras_config_context.js';
 import { runLayerTest } from '../../test/helpers/run_layer_test.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { Json, JsonObject } from '../io/keras_config/json.js';
-import { type ReadContext, layerConfigToKeras, layerFromKeras } from '../io/keras_config/layers.js';
+import { layerConfigToKeras, layerFromKeras } from '../io/keras_config/layers.js';
 import {
   adaptiveAveragePool,
   adaptiveMaxPool,
@@ -72,20 +73,6 @@ const CLASSES: Record<string, Cls> = {
   AdaptiveMaxPooling3D,
 };
 const NAMES = Object.keys(CLASSES);
-
-const READ: ReadContext = {
-  tfjs: false,
-  readModel: () => {
-    throw new Error('no nested models here');
-  },
-};
-const WRITE = {
-  keras2: false,
-  writeModel: () => {
-    throw new Error('no nested models here');
-  },
-  isModel: () => false,
-};
 
 /**
  * The definition, element by element: every output position pools the box of input positions

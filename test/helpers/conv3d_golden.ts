@@ -8,11 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { Json, JsonObject } from '../../src/io/keras_config/json.js';
-import {
-  type ReadContext,
-  layerConfigToKeras,
-  layerFromKeras,
-} from '../../src/io/keras_config/layers.js';
+import { layerConfigToKeras, layerFromKeras } from '../../src/io/keras_config/layers.js';
 import { loadModelFromBytes, modelToKerasBytes } from '../../src/io/save_load.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { Sequential } from '../../src/models/sequential.js';
@@ -20,6 +16,7 @@ import { tensor } from '../../src/ops/creation.js';
 import { randomUniform } from '../../src/ops/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from './expect_close.js';
+import { READ, WRITE } from './keras_config_context.js';
 
 interface GArr {
   shape: number[];
@@ -37,20 +34,6 @@ export interface GCase {
 const GOLDEN = JSON.parse(
   readFileSync(new URL('../fixtures/conv3d_golden.json', import.meta.url), 'utf8'),
 ) as { cases: GCase[] };
-
-const READ: ReadContext = {
-  tfjs: false,
-  readModel: () => {
-    throw new Error('no nested models here');
-  },
-};
-const WRITE = {
-  keras2: false,
-  writeModel: () => {
-    throw new Error('no nested models here');
-  },
-  isModel: () => false,
-};
 
 /**
  * Deep equality of JSON values. Keras 3.15's variance-scaling initializers also write
