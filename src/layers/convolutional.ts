@@ -11,7 +11,7 @@ import {
   getActivation,
   serializeActivation,
 } from '../activations.js';
-import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
+import type { ConstraintIdentifier } from '../constraints.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import {
@@ -29,9 +29,16 @@ import {
 } from '../ops/conv.js';
 import { biasActivation } from '../ops/fused.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
-import { type Config, type ConfigValue, registerSerializable } from '../serialization.js';
+import { type Config, registerSerializable } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { serializeOpt } from './config_util.js';
+import {
+  conConfig,
+  convLength,
+  convOutputShape,
+  regConfig,
+  convTupleArg as tupleArg,
+} from './conv_extra_base.js';
 import {
   type CallOptions,
   Layer,
@@ -44,25 +51,6 @@ import { type SymbolicShape, fmtShapeNull } from './symbolic.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-/** Keras's `standardize_tuple`: an int or `rank` ints, each ≥ `min`. */
-function tupleArg(
-  layer: Layer,
-  v: number | readonly number[] | undefined,
-  rank: number,
-  name: string,
-  dflt: number,
-  min = 1,
-): number[] {
-  const value = v ?? dflt;
-  const list = typeof value === 'number' ? new Array<number>(rank).fill(value) : [...value];
-  if (list.length !== rank || list.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new ValueError(
-      `${layer.name} (${layer.className}): ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or ${rank} of them, got ${JSON.stringify(v)}`,
-    );
-  }
-  return list;
-}
 
 function paddingArg<P extends string>(
   layer: Layer,
@@ -97,19 +85,6 @@ function checkStridesDilation(layer: Layer, strides: number[], dilation: number[
   }
 }
 
-/** Output size of a convolution along one axis (Keras's `compute_conv_output_shape`). */
-function convLength(
-  n: number | null,
-  k: number,
-  padding: string,
-  stride: number,
-  dilation: number,
-): number | null {
-  if (n === null) return null;
-  if (padding === 'valid') return Math.floor((n - (k - 1) * dilation - 1) / stride) + 1;
-  return Math.floor((n - 1) / stride) + 1;
-}
-
 /** The channel axis of a `rank`-D input (batch included). */
 function channelAxis(df: DataFormat, ndim: number): number {
   return df === 'channelsLast' ? ndim - 1 : 1;
@@ -124,27 +99,6 @@ function inputChannels(layer: Layer, shape: SymbolicShape, df: DataFormat): numb
     );
   }
   return c;
-}
-
-/** The output shape: batch, spatial sizes from `spatial(i, n)`, and `channels`. */
-function convOutputShape(
-  shape: SymbolicShape,
-  df: DataFormat,
-  channels: number,
-  spatial: (i: number, n: number | null) => number | null,
-): SymbolicShape {
-  const rank = shape.length - 2;
-  const first = df === 'channelsLast' ? 1 : 2;
-  const sp = Array.from({ length: rank }, (_, i) => spatial(i, shape[first + i] ?? null));
-  return df === 'channelsLast' ? [shape[0]!, ...sp, channels] : [shape[0]!, channels, ...sp];
-}
-
-function regConfig(id: RegularizerIdentifier | null | undefined): ConfigValue {
-  return serializeOpt(id ? getRegularizer(id) : null);
-}
-
-function conConfig(id: ConstraintIdentifier | null | undefined): ConfigValue {
-  return serializeOpt(id ? getConstraint(id) : null);
 }
 
 // ---------------------------------------------------------------------------------------------
