@@ -7,20 +7,13 @@
  * the pixels (translucent, 16-bit); bad and oversized files give FormatErrors naming them.
  * Skipped where no Chromium is installed (`apt-get install chromium`, or TESSERA_CHROMIUM).
  */
-import { existsSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/data/image_decode.js';
-
-const chromiumPath = [process.env.TESSERA_CHROMIUM, '/usr/bin/chromium'].find(
-  (p): p is string => !!p && existsSync(p),
-);
+import { type TestPage, chromiumPath, openTestPage } from '../helpers/browser_page.js';
 
 type Decoder = 'auto' | 'library' | 'platform';
 type Result =
@@ -134,52 +127,19 @@ async function inNode(bytes: Uint8Array, channels: 1 | 3 | 4) {
 describe.skipIf(!chromiumPath)(
   `decodeImage in headless Chromium${chromiumPath ? '' : ' (skipped: no /usr/bin/chromium; apt-get install chromium, or set TESSERA_CHROMIUM)'}`,
   () => {
-    let server: Server;
-    let browser: Browser;
+    let opened: TestPage;
     let page: Page;
 
     beforeAll(async () => {
-      const entry = fileURLToPath(new URL('./image_decode_entry.ts', import.meta.url));
-      const bundle = await build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'browser',
-        format: 'esm',
-        write: false,
-        // Node built-ins are only ever reached through dynamic imports on Node-only paths.
-        external: ['node:*'],
-        logLevel: 'silent',
-      });
-      const js = bundle.outputFiles[0]!.text;
-      server = createServer((req, res) => {
-        if (req.url === '/entry.js') {
-          res.writeHead(200, { 'content-type': 'text/javascript' });
-          res.end(js);
-        } else {
-          res.writeHead(200, { 'content-type': 'text/html' });
-          res.end('<!doctype html><script type="module" src="/entry.js"></script>');
-        }
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: ['--no-sandbox', '--headless=new'],
-      });
-      page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page
-        .waitForFunction(() => 'decodeImage' in globalThis, undefined, { timeout: 10_000 })
-        .catch(() => {
-          throw new Error(`the page did not load decodeImage: ${errors.join('; ') || 'no error'}`);
-        });
+      opened = await openTestPage(
+        fileURLToPath(new URL('./image_decode_entry.ts', import.meta.url)),
+        'decodeImage',
+      );
+      page = opened.page;
     }, 30_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      await opened?.close();
     });
 
     /** decodeImage run in the page; an error comes back as its name and message. */
