@@ -40,6 +40,7 @@ export * from './attention/attention.js';
 export * from './attention/group_query_attention.js';
 export * from './attention/multi_head_attention.js';
 export * from './preprocessing/augmentation.js';
+export * from './preprocessing/augmentation_extra.js';
 export * from './preprocessing/hashing.js';
 export * from './preprocessing/image.js';
 export * from './preprocessing/lookup.js';
