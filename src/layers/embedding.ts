@@ -1,11 +1,15 @@
-/** `Embedding`: turns integer token ids into dense vectors, as Keras 3's layer. */
+/**
+ * `Embedding`: turns integer token ids into dense vectors, as Keras 3's layer; and
+ * `ReversibleEmbedding`, an Embedding that can also project vectors back to vocabulary logits.
+ */
 import { type ConstraintIdentifier, getConstraint } from '../constraints.js';
-import { ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { gather } from '../ops/movement.js';
 import { be, wrap } from '../ops/util.js';
 import { type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
 import { type Config, registerSerializable } from '../serialization.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { serializeOpt } from './config_util.js';
 import {
@@ -16,7 +20,7 @@ import {
   single,
   singleShape,
 } from './layer.js';
-import type { SymbolicShape } from './symbolic.js';
+import { type SymbolicShape, fmtShapeNull } from './symbolic.js';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingArgs extends LayerArgs {
@@ -63,7 +67,7 @@ export interface EmbeddingArgs extends LayerArgs {
  * emb.apply(tensor([[4, 20, 0]], undefined, 'int32')).shape; // [1, 3, 64]
  */
 export class Embedding extends Layer {
-  static override readonly className = 'Embedding';
+  static override readonly className: string = 'Embedding';
   /** Options for a minimal instance (the config reader probes its keys with one). */
   static override readonly probeConfig: Config = { inputDim: 1, outputDim: 1 };
   readonly inputDim: number;
@@ -174,3 +178,148 @@ export class Embedding extends Layer {
 }
 
 registerSerializable('layer', Embedding);
+
+/** Options of {@link ReversibleEmbedding}: Embedding's, and the reverse projection's. */
+export interface ReversibleEmbeddingArgs extends EmbeddingArgs {
+  /**
+   * Whether the reverse projection uses the transposed embedding matrix (default true, Keras's
+   * `tie_weights`); false gives it a weight of its own, `reverse_embeddings`
+   * `[outputDim, inputDim]`, initialized as the embeddings.
+   */
+  tieWeights?: boolean;
+  /** Dtype the reverse projection computes in (Keras's `reverse_dtype`; default the layer's). */
+  reverseDtype?: DType | null;
+  /**
+   * Soft cap of the reverse logits (Keras's `logit_soft_cap`; default none):
+   * `logits = tanh(logits / cap) · cap`, squashed into (−cap, cap).
+   */
+  logitSoftCap?: number | null;
+}
+
+/** Call options of {@link ReversibleEmbedding}. */
+export interface ReversibleEmbeddingCallOptions extends CallOptions {
+  /** Project vectors `[…, outputDim]` back to logits `[…, inputDim]` (default false: look up ids). */
+  reverse?: boolean;
+}
+
+/**
+ * An {@link Embedding} that also runs in reverse (Keras's `ReversibleEmbedding`), as language
+ * models use one matrix for their input tokens and their output logits. Called as usual it
+ * looks up ids (and with `maskZero` masks id 0); called with `{ reverse: true }` it maps hidden
+ * vectors to vocabulary logits.
+ *
+ * Formula: forward `y = E[ids]`; reverse `logits = x · Eᵀ` (tied) or `x · R` (untied), then,
+ * with a cap `c`, `logits = c · tanh(logits / c)`.
+ *
+ * Shape: forward `[batch, ...]` → `[batch, ..., outputDim]`; reverse `[batch, ..., outputDim]` →
+ * `[batch, ..., inputDim]`; embeddings `[inputDim, outputDim]`, reverse_embeddings (untied)
+ * `[outputDim, inputDim]`.
+ * @example
+ * const emb = new ReversibleEmbedding({ inputDim: 100, outputDim: 16 });
+ * const h = emb.apply(tensor([[4, 20, 7]], undefined, 'int32')); // [1, 3, 16]
+ * emb.apply(h, { reverse: true }).shape; // [1, 3, 100]
+ */
+export class ReversibleEmbedding extends Embedding {
+  static override readonly className: string = 'ReversibleEmbedding';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { inputDim: 1, outputDim: 1 };
+  readonly tieWeights: boolean;
+  readonly reverseDtype: DType | null;
+  readonly logitSoftCap: number | null;
+  /** The untied reverse projection `[outputDim, inputDim]` (null when tied). */
+  reverseEmbeddings: LayerVariable | null = null;
+  private readonly initializerId: InitializerIdentifier;
+  /** Whether the latest call ran in reverse (its output then carries no mask). */
+  private lastReverse = false;
+
+  constructor(args: ReversibleEmbeddingArgs) {
+    super(args);
+    const who = `${this.name} (ReversibleEmbedding)`;
+    this.tieWeights = args.tieWeights ?? true;
+    this.reverseDtype = args.reverseDtype ?? null;
+    if (
+      this.reverseDtype !== null &&
+      this.reverseDtype !== 'float32' &&
+      this.reverseDtype !== 'float64'
+    )
+      throw new ValueError(
+        `${who}: reverseDtype must be 'float32' or 'float64', got ${JSON.stringify(this.reverseDtype)}`,
+      );
+    const cap = args.logitSoftCap ?? null;
+    if (cap !== null && !(typeof cap === 'number' && Number.isFinite(cap) && cap > 0))
+      throw new ValueError(`${who}: logitSoftCap must be a positive number, got ${cap}`);
+    this.logitSoftCap = cap;
+    this.initializerId = args.embeddingsInitializer ?? 'randomUniform';
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    super.build(inputShape);
+    if (!this.tieWeights) {
+      this.reverseEmbeddings = this.addWeight({
+        name: 'reverse_embeddings',
+        shape: [this.outputDim, this.inputDim],
+        initializer: this.initializerId,
+      });
+    }
+  }
+
+  override call(inputs: Tensor | Tensor[], opts: ReversibleEmbeddingCallOptions): Tensor {
+    this.lastReverse = opts.reverse === true;
+    if (!this.lastReverse) return super.call(inputs, opts);
+    let x = single(inputs, this);
+    if (x.shape[x.rank - 1] !== this.outputDim)
+      throw new ShapeError(
+        `${this.name} (ReversibleEmbedding): a reverse call takes vectors [..., ${this.outputDim}] (outputDim), got shape ${fmtShape(x.shape)}`,
+      );
+    let kernel: Tensor = this.tieWeights
+      ? this.embeddings!.value().transpose()
+      : this.reverseEmbeddings!.value();
+    const dt = this.reverseDtype ?? this.dtype;
+    if (x.dtype !== dt) x = x.cast(dt);
+    if (kernel.dtype !== dt) kernel = kernel.cast(dt);
+    let logits = x
+      .reshape([-1, this.outputDim])
+      .matmul(kernel)
+      .reshape([...x.shape.slice(0, -1), this.inputDim]);
+    const cap = this.logitSoftCap;
+    if (cap !== null) logits = logits.div(cap).tanh().mul(cap);
+    return logits;
+  }
+
+  /** Forward calls: as Embedding (`ids != 0` with `maskZero`); reverse calls: no mask. */
+  override computeMask(inputs: Tensor | Tensor[], mask: CallOptions['mask']): Tensor | null {
+    return this.lastReverse ? null : super.computeMask(inputs, mask);
+  }
+
+  /** The output shape of a forward call, or with `reverse` of a reverse call. */
+  override computeOutputShape(
+    inputShape: SymbolicShape | SymbolicShape[],
+    reverse = false,
+  ): SymbolicShape {
+    if (!reverse) return super.computeOutputShape(inputShape);
+    const s = singleShape(inputShape, this);
+    if (s.length < 1 || (s[s.length - 1] !== null && s[s.length - 1] !== this.outputDim))
+      throw new ShapeError(
+        `${this.name} (ReversibleEmbedding): a reverse call takes vectors [..., ${this.outputDim}] (outputDim), got shape ${fmtShapeNull(s)}`,
+      );
+    return [...s.slice(0, -1), this.inputDim];
+  }
+
+  protected override symbolicOutputShape(
+    inputShape: SymbolicShape | SymbolicShape[],
+    opts: ReversibleEmbeddingCallOptions,
+  ): SymbolicShape {
+    return this.computeOutputShape(inputShape, opts.reverse === true);
+  }
+
+  override getConfig(): Config {
+    return {
+      ...super.getConfig(),
+      tieWeights: this.tieWeights,
+      reverseDtype: this.reverseDtype,
+      logitSoftCap: this.logitSoftCap,
+    };
+  }
+}
+
+registerSerializable('layer', ReversibleEmbedding);

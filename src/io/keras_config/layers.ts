@@ -348,7 +348,8 @@ function valueFromKerasForKey(
     ((className === 'Bidirectional' || className === 'TimeDistributed') &&
       (tk === 'layer' || tk === 'backwardLayer')) ||
     (className === 'RNN' && tk === 'cell') ||
-    (className === 'StackedRNNCells' && tk === 'cells');
+    (className === 'StackedRNNCells' && tk === 'cells') ||
+    (className === 'SpectralNormalization' && tk === 'layer');
   if (nested) {
     if (v === null && tk === 'backwardLayer') return null;
     if (Array.isArray(v)) {
@@ -442,6 +443,8 @@ function nestedInstance(layer: Layer, key: string): Layer | null {
   }
   if (layer instanceof TimeDistributed && key === 'layer') return layer.layer;
   if (layer instanceof RNN && key === 'cell' && layer.className === 'RNN') return layer.cell;
+  if (layer.className === 'SpectralNormalization' && key === 'layer')
+    return (layer as unknown as { layer: Layer }).layer;
   return null;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Convolutional LSTM, as Keras 3's `conv_lstm.py`: `ConvLSTMCell` (the input and recurrent
- * transformations of an LSTM made convolutions) and the `ConvLSTM1D` / `ConvLSTM2D` layers, an
- * `RNN` over that cell. Built on the conv ops and the RNN loop; no new backend primitive.
+ * transformations of an LSTM made convolutions) and the `ConvLSTM1D` / `ConvLSTM2D` /
+ * `ConvLSTM3D` layers, an `RNN` over that cell. Built on the conv ops (the 3-D convolution as a
+ * sum of 2-D ones over the kernel's depth) and the RNN loop; no new backend primitive.
  */
 import {
   type ActivationFn,
@@ -12,9 +13,9 @@ import {
 import { type ConstraintIdentifier, getConstraint } from '../../constraints.js';
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { Initializer, type InitializerIdentifier, getInitializer } from '../../initializers.js';
-import { conv1d, conv2d, normalizeTuple } from '../../ops/conv.js';
+import { conv1d, conv2d, normalizeTuple, paddingFor } from '../../ops/conv.js';
 import { ones, zeros } from '../../ops/creation.js';
-import { concat, split } from '../../ops/movement.js';
+import { concat, pad, split, stridedSlice } from '../../ops/movement.js';
 import { Generator, globalGenerator } from '../../ops/random.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import { type Config, registerSerializable } from '../../serialization.js';
@@ -148,7 +149,9 @@ export class ConvLSTMCell extends RNNCell implements ShapedStateCell {
     super(args);
     const who = `${this.name} (${this.className})`;
     const r = args?.rank;
-    if (r !== 1 && r !== 2) throw new ValueError(`${who}: rank must be 1 or 2, got ${r}`);
+    if (r !== 1 && r !== 2 && r !== 3) {
+      throw new ValueError(`${who}: rank must be 1, 2 or 3, got ${r}`);
+    }
     if (!Number.isInteger(args.filters) || args.filters < 1) {
       throw new ValueError(`${who}: filters must be a positive integer, got ${args.filters}`);
     }
@@ -208,7 +211,7 @@ export class ConvLSTMCell extends RNNCell implements ShapedStateCell {
     const rest = shape.slice(1);
     if (shape.length !== this.rank + 2 || rest.some((d) => d === null || d === undefined)) {
       throw new ShapeError(
-        `${who}: expected a step input [batch, ${this.rank === 1 ? 'steps' : 'rows, cols'}, channels] with known sizes, got ${fmtShapeNull(shape)}`,
+        `${who}: expected a step input [batch, ${['steps', 'rows, cols', 'depth, rows, cols'][this.rank - 1]}, channels] with known sizes, got ${fmtShapeNull(shape)}`,
       );
     }
     const dims = rest as number[];
@@ -266,7 +269,9 @@ export class ConvLSTMCell extends RNNCell implements ShapedStateCell {
     const opts = recurrent
       ? { strides: 1, padding: 'same' as const, dilationRate: 1 }
       : { strides: this.strides, padding: this.padding, dilationRate: this.dilationRate };
-    return this.rank === 1 ? conv1d(x, k, opts) : conv2d(x, k, opts);
+    if (this.rank === 1) return conv1d(x, k, opts);
+    if (this.rank === 2) return conv2d(x, k, opts);
+    return conv3dLast(x, k, opts.strides, opts.padding, opts.dilationRate);
   }
 
   override beginSequence(sequence: Tensor, training: boolean): RNNStep {
@@ -393,12 +398,65 @@ function gateSlice(k: Tensor, j: number, f: number): Tensor {
   return k.slice(begin, size);
 }
 
+/**
+ * A channels-last 3-D convolution `[n, d, h, w, c] ⊛ [kd, kh, kw, c, f]`, as the sum over the
+ * kernel's depth of 2-D convolutions of strided depth slices (as the Conv3D layer computes it).
+ */
+function conv3dLast(
+  x: Tensor,
+  k: Tensor,
+  strides: number | readonly number[],
+  padding: 'valid' | 'same',
+  dilationRate: number | readonly number[],
+): Tensor {
+  const s = typeof strides === 'number' ? [strides, strides, strides] : strides;
+  const dl =
+    typeof dilationRate === 'number' ? [dilationRate, dilationRate, dilationRate] : dilationRate;
+  const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
+  const [kd, ...kRest] = k.shape as number[];
+  const [sd, dd] = [s[0]!, dl[0]!];
+  const [pb, pa] = paddingFor(padding, d, kd!, sd, dd);
+  const xp =
+    pb + pa > 0
+      ? pad(x, [
+          [0, 0],
+          [pb, pa],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ])
+      : x;
+  const od = Math.floor((d + pb + pa - (kd! - 1) * dd - 1) / sd) + 1;
+  let acc: Tensor | null = null;
+  for (let i = 0; i < kd!; i++) {
+    // The depth positions kernel slice i meets: i·dd + t·sd for the od outputs t.
+    const start = i * dd;
+    const slab = stridedSlice(
+      xp,
+      [0, start, 0, 0, 0],
+      [n, start + (od - 1) * sd + 1, h, w, c],
+      [1, sd, 1, 1, 1],
+    );
+    const ki = k.slice([i, 0, 0, 0, 0], [1, ...kRest]).reshape(kRest);
+    const yi = conv2d(slab.reshape([n * od, h, w, c]), ki, {
+      strides: [s[1]!, s[2]!],
+      padding,
+      dilationRate: [dl[1]!, dl[2]!],
+    });
+    acc = acc ? acc.add(yi) : yi;
+  }
+  return acc!.reshape([n, od, ...acc!.shape.slice(1)]);
+}
+
 registerSerializable('layer', ConvLSTMCell);
 
-/** Options of {@link ConvLSTM1D} / {@link ConvLSTM2D}: the cell's options and the RNN flags. */
+/**
+ * Options of {@link ConvLSTM1D} / {@link ConvLSTM2D} / {@link ConvLSTM3D}: the cell's options
+ * and the RNN flags.
+ */
 export interface ConvLSTMArgs extends ConvLSTMCellArgs, RNNBaseArgs {}
 
-/** The shared base of ConvLSTM1D and ConvLSTM2D (Keras's `ConvLSTM`). */
+/** The shared base of ConvLSTM1D, ConvLSTM2D and ConvLSTM3D (Keras's `ConvLSTM`). */
 abstract class ConvLSTM extends RNN {
   declare readonly cell: ConvLSTMCell;
   protected abstract readonly convRank: number;
@@ -492,5 +550,32 @@ export class ConvLSTM2D extends ConvLSTM {
   }
 }
 
+/**
+ * 3D convolutional LSTM (Keras's `ConvLSTM3D`): an {@link RNN} over a {@link ConvLSTMCell} of
+ * rank 3. Weights (Keras's layout) live in the cell, saved under `…/cell/vars`.
+ *
+ * Formula: per step `z = conv3d(x_t, kernel) + bias + conv3d(h_{t−1}, recurrent_kernel; 'same')`,
+ * then LSTM gates i, f, c, o (see {@link ConvLSTMCell}).
+ *
+ * Shape: `[batch, time, depth, rows, cols, channels]` → `[batch, outDepth, outRows, outCols,
+ * filters]` (with `returnSequences` `[batch, time, outDepth, outRows, outCols, filters]`; with
+ * `returnState` also `h`, `c`); kernel `[kd, kh, kw, channels, 4·filters]`, recurrent_kernel
+ * `[kd, kh, kw, filters, 4·filters]`, bias `[4·filters]`.
+ * @example
+ * new ConvLSTM3D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(zeros([2, 5, 4, 8, 8, 3])).shape; // [2, 4, 8, 8, 4]
+ */
+export class ConvLSTM3D extends ConvLSTM {
+  static override readonly className: string = 'ConvLSTM3D';
+  /** Options for a minimal instance (the config reader probes its keys with one). */
+  static override readonly probeConfig: Config = { filters: 1, kernelSize: 1 };
+  static readonly convRank = 3;
+  protected readonly convRank = 3;
+  // biome-ignore lint/complexity/noUselessConstructor: it types the options.
+  constructor(args: ConvLSTMArgs) {
+    super(args);
+  }
+}
+
 registerSerializable('layer', ConvLSTM1D);
 registerSerializable('layer', ConvLSTM2D);
+registerSerializable('layer', ConvLSTM3D);
