@@ -42,6 +42,78 @@ const WHY: Record<string, string> = {
   TorchModuleWrapper: 'wraps PyTorch modules (Python)',
   InputSpec: 'Tessera checks input shapes through each layer’s inputSpec option',
   Pipeline: 'not yet',
+  // ops
+  associative_scan: 'control flow over JS functions: use JS loops',
+  cond: 'control flow over JS functions: use JS `if`',
+  fori_loop: 'control flow over JS functions: use JS loops',
+  map: 'control flow over JS functions: use JS loops (or Array.map and stack)',
+  scan: 'control flow over JS functions: use JS loops',
+  switch: 'control flow over JS functions: use JS `switch`',
+  while_loop: 'control flow over JS functions: use JS loops',
+  vectorized_map: 'control flow over JS functions: use JS loops (or batch the op)',
+  vectorize: 'control flow over JS functions: use JS loops (or batch the op)',
+  jvp: 'forward-mode autodiff: Tessera’s autograd is reverse-mode (grad, valueAndGrad)',
+  eig: 'complex dtype (general eigenvalues are complex; eigh covers symmetric matrices)',
+  polar: 'complex dtype',
+  view_as_complex: 'complex dtype',
+  view_as_real: 'complex dtype',
+  fft: 'not yet (Keras passes complex values as (real, imag) pairs)',
+  fft2: 'not yet (Keras passes complex values as (real, imag) pairs)',
+  ifft2: 'not yet (Keras passes complex values as (real, imag) pairs)',
+  rfft: 'not yet (Keras passes complex values as (real, imag) pairs)',
+  irfft: 'not yet (Keras passes complex values as (real, imag) pairs)',
+  stft: 'not yet (needs rfft)',
+  istft: 'not yet (needs irfft)',
+  fold: 'not yet (col2im)',
+  unfold: 'not yet (im2col)',
+  rearrange: 'not yet (einops pattern strings: use reshape and transpose)',
+  segment_prod: 'not yet',
+  linalg: 'a submodule, not an op: its ops are at Tessera’s top level (see ops.linalg)',
+  nn: 'a submodule, not an op: its ops are at Tessera’s top level',
+  numpy: 'a submodule, not an op: its ops are at Tessera’s top level',
+};
+
+/**
+ * Keras names that Tessera provides under another name or signature, per family: `to` lists the
+ * Tessera exports (checked to exist when the table is made; `Class#member` names a member of an
+ * exported class) and `note` says how the call differs.
+ */
+const MAPPED: Record<string, Record<string, { to: string[]; note?: string }>> = {
+  ops: {
+    var: { to: ['variance'] },
+    average_pool: {
+      to: ['avgPool1d', 'avgPool2d'],
+      note: 'one function per rank (1D, 2D), options object',
+    },
+    max_pool: {
+      to: ['maxPool1d', 'maxPool2d'],
+      note: 'one function per rank (1D, 2D), options object',
+    },
+    conv: { to: ['conv1d', 'conv2d'], note: 'one function per rank (1D, 2D), options object' },
+    conv_transpose: { to: ['conv2dTranspose'], note: '2D, options object' },
+    depthwise_conv: { to: ['depthwiseConv2d'], note: '2D, options object' },
+    separable_conv: { to: ['separableConv2d'], note: '2D, options object' },
+    categorical_crossentropy: {
+      to: ['losses.categoricalCrossentropy'],
+      note: 'fromLogits and axis in an options object',
+    },
+    sparse_categorical_crossentropy: {
+      to: ['losses.sparseCategoricalCrossentropy'],
+      note: 'fromLogits in an options object; classes on the last axis',
+    },
+    convert_to_numpy: {
+      to: ['Tensor#arraySync', 'Tensor#dataSync'],
+      note: 'nested JS arrays, or the flat typed array',
+    },
+    get_item: {
+      to: ['slice', 'stridedSlice', 'gather', 'take'],
+      note: 'Python’s `x[key]` as explicit calls',
+    },
+    custom_gradient: {
+      to: ['customGrad'],
+      note: 'the function returns `{ value, gradFunc }` instead of a pair',
+    },
+  },
 };
 
 /** `from x import A as B` pairs of an __init__.py (parenthesised imports included). */
@@ -79,6 +151,24 @@ function find(name: string, places: string[], classAliases = false): string | nu
   return null;
 }
 
+/** The table cell of a MAPPED entry, after checking that each named export exists. */
+function mapped(family: string, name: string): string | null {
+  const m = MAPPED[family]?.[name];
+  if (!m) return null;
+  const lib = tessera as unknown as Record<string, unknown>;
+  for (const t of m.to) {
+    const [path, member] = t.split('#') as [string, string | undefined];
+    let v: unknown = lib;
+    for (const part of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    const ok =
+      v !== undefined &&
+      (member === undefined ||
+        (typeof v === 'function' && member in (v as { prototype: object }).prototype));
+    if (!ok) throw new Error(`MAPPED.${family}.${name}: Tessera has no ${t}`);
+  }
+  return `${m.to.map((t) => `\`${t}\``).join(', ')}${m.note ? ` (${m.note})` : ''}`;
+}
+
 const lines: string[] = [
   '# Keras 3 coverage',
   '',
@@ -95,17 +185,15 @@ for (const f of FAMILIES) {
   if (names.length === 0) continue;
   const rows = names.map((n) => {
     const t = find(n, f.places, f.classAliases);
-    return { n, t };
+    return { n, t, cell: t ? `\`${t}\`` : mapped(f.family, n) };
   });
-  const c = rows.filter((r) => r.t).length;
+  const c = rows.filter((r) => r.cell).length;
   covered += c;
   total += names.length;
   summary.push(`| ${f.family} | ${c} | ${names.length} |`);
   sections.push(`## ${f.family}`, '', '| Keras | Tessera |', '| --- | --- |');
   for (const r of rows)
-    sections.push(
-      `| \`${r.n}\` | ${r.t ? `\`${r.t}\`` : `missing${WHY[r.n] ? `: ${WHY[r.n]}` : ''}`} |`,
-    );
+    sections.push(`| \`${r.n}\` | ${r.cell ?? `missing${WHY[r.n] ? `: ${WHY[r.n]}` : ''}`} |`);
   sections.push('');
 }
 summary.push(`| **all** | **${covered}** | **${total}** |`);
