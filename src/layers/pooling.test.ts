@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../../test/helpers/expect_close.js';
 import { runLayerTest } from '../../test/helpers/run_layer_test.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { zeros } from '../ops/creation.js';
+import { model as functionalModel } from '../models/model.js';
+import { tensor, zeros } from '../ops/creation.js';
 import { randomNormal, setSeed } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Embedding } from './embedding.js';
 import { input } from './input_layer.js';
 import type { Layer } from './layer.js';
 import {
@@ -204,5 +206,59 @@ describe('global pooling', () => {
       dataFormat: 'channelsLast',
       keepdims: false,
     });
+  });
+});
+
+describe('GlobalAveragePooling1D with a mask (as Keras: the mean of the unmasked steps)', () => {
+  it('hand-derived: masked steps are left out of the mean', () => {
+    const x = tensor([
+      [
+        [1, 10],
+        [3, 30],
+        [100, 1000],
+      ],
+      [
+        [2, 4],
+        [50, 60],
+        [70, 80],
+      ],
+    ]);
+    const mask = tensor([
+      [true, true, false],
+      [true, false, false],
+    ]);
+    const y = new GlobalAveragePooling1D().apply(x, { mask }) as Tensor;
+    expectClose(y, [
+      [2, 20],
+      [2, 4],
+    ]);
+    const kept = new GlobalAveragePooling1D({ keepdims: true }).apply(x, { mask }) as Tensor;
+    expect(kept.shape).toEqual([2, 1, 2]);
+    // channels-first: [batch, channels, steps]
+    const cf = new GlobalAveragePooling1D({ dataFormat: 'channelsFirst' }).apply(
+      x.transpose([0, 2, 1]),
+      { mask },
+    ) as Tensor;
+    expectClose(cf, y);
+  });
+
+  it('in a model, Embedding(maskZero) → GlobalAveragePooling1D averages the real tokens only', () => {
+    setSeed(4);
+    const ids = input({ shape: [4], dtype: 'int32' });
+    const emb = new Embedding({ inputDim: 10, outputDim: 3, maskZero: true });
+    const y = new GlobalAveragePooling1D().apply(emb.apply(ids));
+    const m = functionalModel({ inputs: ids, outputs: y as never });
+    const x = tensor(
+      [
+        [3, 5, 0, 0],
+        [7, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
+    const table = emb.weights[0]!.arraySync() as number[][];
+    const mean = (rows: number[]) =>
+      [0, 1, 2].map((j) => rows.reduce((a, r) => a + table[r]![j]!, 0) / rows.length);
+    expectClose(m.predict(x) as Tensor, [mean([3, 5]), mean([7])], { atol: 1e-6 });
   });
 });

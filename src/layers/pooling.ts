@@ -301,9 +301,10 @@ export class GlobalMaxPooling2D extends BaseGlobalPooling {
 registerSerializable('layer', GlobalMaxPooling2D);
 
 /**
- * The mean over the steps axis, per channel.
+ * The mean over the steps axis, per channel; with a mask (Embedding `maskZero`, Masking), over
+ * the unmasked steps only, as Keras.
  *
- * Formula: `y[b, c] = mean_t x[b, t, c]`.
+ * Formula: `y[b, c] = Σ_t m[b, t]·x[b, t, c] / Σ_t m[b, t]` (m = 1 without a mask).
  *
  * Shape: `[batch, steps, c]` → `[batch, c]` (keepdims: `[batch, 1, c]`).
  * @example
@@ -314,8 +315,16 @@ export class GlobalAveragePooling1D extends BaseGlobalPooling {
   constructor(args: GlobalPoolingArgs = {}) {
     super(args, 1);
   }
-  override call(inputs: Tensor | Tensor[], _opts: CallOptions): Tensor {
-    return globalAvgPool(single(inputs, this), this.opts());
+  override call(inputs: Tensor | Tensor[], opts: CallOptions): Tensor {
+    const x = single(inputs, this);
+    const mask = opts.mask && !Array.isArray(opts.mask) ? opts.mask : null;
+    if (!mask) return globalAvgPool(x, this.opts());
+    // As Keras: with a [batch, steps] mask (Embedding maskZero, Masking), the mean over the
+    // unmasked steps only.
+    const last = this.dataFormat === 'channelsLast';
+    const w = mask.cast(x.dtype).expandDims(last ? 2 : 1);
+    const axis = last ? 1 : 2;
+    return x.mul(w).sum(axis, this.keepdims).div(w.sum(axis, this.keepdims));
   }
 }
 registerSerializable('layer', GlobalAveragePooling1D);

@@ -13,6 +13,7 @@ import { noGrad } from '../../autograd/tape.js';
 import { reshape, transpose } from '../../ops/movement.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type OnnxLayerContext, registerOnnxConverter } from './export.js';
+import { layerGetsMask } from './masks.js';
 import { type OnnxAttr, OnnxType, attr } from './onnx_proto.js';
 
 const x0 = (c: OnnxLayerContext): string => c.inputs[0]!;
@@ -267,6 +268,9 @@ function pool(opType: 'MaxPool' | 'AveragePool') {
 /** Global pooling: a reduction over the spatial axes (ReduceMax/ReduceMean), keepdims as set. */
 function globalPool(opType: 'ReduceMax' | 'ReduceMean') {
   return (c: OnnxLayerContext): string[] => {
+    // GlobalAveragePooling1D averages over the unmasked steps of a Keras mask; the graph has none.
+    if (c.layer.className === 'GlobalAveragePooling1D' && layerGetsMask(c.layer))
+      c.unsupported('an input mask (Embedding maskZero or Masking upstream)');
     const axes = spatialAxes(c, c.inputShapes[0]!.length);
     return [
       c.op1(opType, [x0(c)], {

@@ -15,6 +15,7 @@ import {
   Dropout,
   Embedding,
   Flatten,
+  GlobalAveragePooling1D,
   Permute,
   RepeatVector,
   Reshape,
@@ -191,6 +192,10 @@ describe('exportOnnx refuses what it cannot write, naming the layer', () => {
     const p = new Softmax({ name: 'masked_softmax' }).apply(e);
     expect(() => onnxBytes(functionalModel({ inputs: ids, outputs: p as never }))).toThrow(
       /layer 'masked_softmax' \(Softmax\): an input mask/,
+    );
+    const g = new GlobalAveragePooling1D({ name: 'masked_mean' }).apply(e);
+    expect(() => onnxBytes(functionalModel({ inputs: ids, outputs: g as never }))).toThrow(
+      /layer 'masked_mean' \(GlobalAveragePooling1D\): an input mask/,
     );
   });
 
