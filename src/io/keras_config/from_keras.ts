@@ -260,6 +260,8 @@ interface NodeSpec {
 const CALL_FLAGS: Readonly<Record<string, string>> = {
   use_causal_mask: 'useCausalMask',
   return_attention_scores: 'returnAttentionScores',
+  // ReversibleEmbedding's projection back to the vocabulary.
+  reverse: 'reverse',
 };
 
 interface Entry {

@@ -161,6 +161,7 @@ function functionalEnvelope(model: Model, ctx: WriteContext): JsonObject {
         // A layer's own call flags (MultiHeadAttention's useCausalMask…), by Keras's name.
         if (node.callArgs.useCausalMask === true) kwargs.use_causal_mask = true;
         if (node.callArgs.returnAttentionScores === true) kwargs.return_attention_scores = true;
+        if (node.callArgs.reverse === true) kwargs.reverse = true;
         if (ctx.keras2) {
           nodes.push(node.inputs.map((t) => [...ref(t), copyJson(kwargs)]));
           continue;
