@@ -5,7 +5,6 @@
 import { ValueError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CallOptions, Layer } from '../layer.js';
-import type { RNNCallOptions } from './rnn.js';
 
 /** The first mask of a (possibly per-input) mask argument, as Keras's `tree.flatten(mask)[0]`. */
 export function firstMask(mask: CallOptions['mask']): Tensor | null {
@@ -17,7 +16,9 @@ export function firstMask(mask: CallOptions['mask']): Tensor | null {
 export function foldInitialState(
   layer: Layer,
   inputs: unknown,
-  opts: RNNCallOptions,
+  // The call options of a recurrent layer (RNNCallOptions), written structurally so this file
+  // does not import rnn.ts back.
+  opts: CallOptions & { initialState?: unknown },
 ): [unknown, CallOptions] {
   const { initialState, ...rest } = opts;
   if (initialState === undefined || initialState === null) return [inputs, rest];
