@@ -23,6 +23,7 @@
       "dependencies": ["tessera_avx512"],
       "sources": [
         "src/backend/native/addon/addon.cc",
+        "src/backend/native/addon/attention.cc",
         "src/backend/native/addon/gemm_avx2.cc",
         "src/backend/native/addon/kernels.cc",
         "src/backend/native/addon/lstm_seq.cc",

@@ -143,7 +143,6 @@ export interface PoolArgs {
   padding: readonly [number, number, number, number];
 }
 
-/** The compute primitives of a backend, checked at compile time by `implements Backend`. */
 /** Sizes of a whole-sequence LSTM; see {@link Backend.lstmSequence}. */
 export interface LstmSequenceArgs {
   batch: number;
@@ -198,6 +197,33 @@ export interface RmspropStepArgs {
   epsilon: number;
 }
 
+/**
+ * Sizes and options of a fused scaled dot-product attention; see {@link Backend.attention}.
+ * Query `[batch, queryLen, heads, dim]`, key `[batch, keyLen, heads, dim]`, value
+ * `[batch, keyLen, heads, valueDim]` (Keras's MultiHeadAttention layout).
+ */
+export interface AttentionArgs {
+  batch: number;
+  heads: number;
+  queryLen: number;
+  keyLen: number;
+  dim: number;
+  valueDim: number;
+  /** Multiplies `q·k` before the softmax. */
+  scale: number;
+  /** Query position t attends only to key positions s ≤ t. */
+  causal: boolean;
+  /** What a masked logit becomes before the softmax (a large negative number). */
+  maskedValue: number;
+  /**
+   * The mask's extent over batch and heads (1 = shared by all, else `batch` / `heads`): the
+   * mask is bool `[maskBatch, maskHeads, queryLen, keyLen]`. Ignored without a mask.
+   */
+  maskBatch: number;
+  maskHeads: number;
+}
+
+/** The compute primitives of a backend, checked at compile time by `implements Backend`. */
 export interface Backend {
   /** Short name, e.g. `js`. */
   readonly name: string;
@@ -540,6 +566,41 @@ export interface Backend {
     dy: DataHandle,
     batch: number,
     units: number,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle];
+
+  /**
+   * Whether {@link attention} runs as one fused kernel on this backend for `dtype` (attention
+   * layers use it only then; the BaseBackend reference works everywhere but is no faster).
+   */
+  hasFusedAttention(dtype: DType): boolean;
+  /**
+   * Scaled dot-product attention in one call: `logits = scale·q·kᵀ` per batch and head,
+   * masked logits (mask false, or s > t when causal) set to `args.maskedValue`,
+   * `probs = softmax(logits)`, `out = probs·v`. Returns `[out, probs]`: out
+   * `[batch, queryLen, heads, valueDim]`, probs `[batch, heads, queryLen, keyLen]` (what
+   * {@link attentionGrad} reads, and the attention scores layers may return).
+   */
+  attention(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    mask: DataHandle | null,
+    args: AttentionArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle];
+  /**
+   * The gradient of {@link attention} given `dOut`: `[dq, dk, dv]`. Masked logits were
+   * replaced, so no gradient reaches q or k through them (even in a row masked whole).
+   */
+  attentionGrad(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    probs: DataHandle,
+    mask: DataHandle | null,
+    dOut: DataHandle,
+    args: AttentionArgs,
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle];
 

@@ -7,9 +7,11 @@
  */
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf } from '../tensor/shape.js';
+import { attentionGradRef, attentionRef } from './attention_ref.js';
 import type {
   AdamStepArgs,
   ArgReduceOp,
+  AttentionArgs,
   Backend,
   BinaryOp,
   ConvArgs,
@@ -285,6 +287,41 @@ export abstract class BaseBackend implements Backend {
     dtype: DType,
   ): [DataHandle, DataHandle, DataHandle, DataHandle] {
     return lstmSequenceGradRef(this, saved, dh, dhLast, dcLast, a, dtype);
+  }
+
+  /** No fused attention kernel: attention layers keep their composite of ops. */
+  hasFusedAttention(_dtype: DType): boolean {
+    return false;
+  }
+
+  /**
+   * Reference attention in primitives (transposes, batched matmuls, where, softmax;
+   * `attention_ref.ts`), so every backend has it and the js backend checks the fused
+   * kernels' contract in float64.
+   */
+  attention(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    mask: DataHandle | null,
+    a: AttentionArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    return attentionRef(this, q, k, v, mask, a, dtype);
+  }
+
+  /** Reference attention backward in primitives. */
+  attentionGrad(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    probs: DataHandle,
+    mask: DataHandle | null,
+    dOut: DataHandle,
+    a: AttentionArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] {
+    return attentionGradRef(this, q, k, v, probs, mask, dOut, a, dtype);
   }
 
   /** No fused GRU sequence kernel: the GRU layer keeps its per-step path. */

@@ -3,13 +3,18 @@
  * dim]` layout, written in einsum, softmax and where, so its gradient is theirs. Grouped
  * key/value heads (fewer than the query's) are repeated to the query's heads, as JAX does.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { record } from '../autograd/tape.js';
+import type { AttentionArgs } from '../backend/backend.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { isFloat } from '../tensor/dtype.js';
 import { type Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 import { softmax } from './activation.js';
 import { repeat } from './arrange.js';
 import { tensor } from './creation.js';
 import { einsum } from './einsum.js';
 import { add, logicalAnd, where } from './elementwise.js';
+import { broadcastTo } from './movement.js';
+import { be, wrap } from './util.js';
 
 /** Options of {@link dotProductAttention}, Keras's names. */
 export interface DotProductAttentionOptions {
@@ -71,10 +76,13 @@ export function dotProductAttention(
   }
   const scale = opts.scale ?? 1 / Math.sqrt(h);
   if (!Number.isFinite(scale)) throw new ValueError(`${op}: scale must be finite, got ${scale}`);
-  let logits = einsum('BTNH,BSNH->BNTS', q, k).mul(scale);
-  if (opts.bias != null) logits = add(logits, convertToTensor(opts.bias, op, 'bias'));
   let mask: Tensor | null = opts.mask == null ? null : convertToTensor(opts.mask, op, 'mask');
   if (mask && mask.dtype !== 'bool') mask = mask.cast('bool');
+  if (opts.bias == null && be().hasFusedAttention(q.dtype))
+    return fusedAttention(q, k, v, { mask, scale, isCausal: opts.isCausal, maskedValue: MASKED })
+      .output;
+  let logits = einsum('BTNH,BSNH->BNTS', q, k).mul(scale);
+  if (opts.bias != null) logits = add(logits, convertToTensor(opts.bias, op, 'bias'));
   if (opts.isCausal) {
     const data = new Uint8Array(tLen * sLen);
     for (let i = 0; i < tLen; i++)
@@ -85,4 +93,113 @@ export function dotProductAttention(
   if (mask) logits = where(mask, logits, MASKED);
   const probs = softmax(logits, -1);
   return einsum('BNTS,BSNH->BTNH', probs, v);
+}
+
+/** Options of {@link fusedAttention}. */
+export interface FusedAttentionOptions {
+  /** Bool (or 0/1), broadcasting to `[batch, heads, T, S]`: true where attention is allowed. */
+  mask?: Tensor | null;
+  /** Logit scale (default `1 / √dim`). */
+  scale?: number;
+  /** Each query position attends only to key positions at or before it. */
+  isCausal?: boolean;
+  /** What masked logits become (default Keras's float32 large negative, `−0.7·3.39e38`). */
+  maskedValue?: number;
+}
+
+/**
+ * Scaled dot-product attention as one backend call forward and one backward (the fused
+ * kernel where the backend has one, see `Backend.hasFusedAttention`; elsewhere the reference
+ * in primitives). Returns the attention probabilities as well; they carry no gradient (use
+ * the composite when a loss reads them).
+ *
+ * Formula: `probs = softmax(mask(scale · q·kᵀ))`, `output = probs · v` per batch and head.
+ *
+ * Shape: query `[B, T, N, H]`, key `[B, S, N, H]`, value `[B, S, N, Hv]` → output
+ * `[B, T, N, Hv]`, probs `[B, N, T, S]`.
+ * @example const { output } = fusedAttention(q, k, v, { isCausal: true });
+ */
+export function fusedAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  opts: FusedAttentionOptions = {},
+): { output: Tensor; probs: Tensor } {
+  const op = 'fusedAttention';
+  const [B, T, N, H] = q.shape as [number, number, number, number];
+  const [, S, , Hv] = v.shape as [number, number, number, number];
+  if (
+    q.rank !== 4 ||
+    k.rank !== 4 ||
+    v.rank !== 4 ||
+    k.shape[0] !== B ||
+    k.shape[2] !== N ||
+    k.shape[3] !== H ||
+    v.shape[0] !== B ||
+    k.shape[1] !== S ||
+    v.shape[2] !== N
+  )
+    throw new ShapeError(
+      `${op}: expected query [B, T, N, H], key [B, S, N, H] and value [B, S, N, Hv], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)} and ${fmtShape(v.shape)}`,
+    );
+  const dt = q.dtype;
+  if (!isFloat(dt) || k.dtype !== dt || v.dtype !== dt)
+    throw new DTypeError(
+      `${op}: query, key and value must share a float dtype, got ${q.dtype}, ${k.dtype} and ${v.dtype}`,
+    );
+  const scale = opts.scale ?? 1 / Math.sqrt(H);
+  const maskedValue = opts.maskedValue ?? MASKED;
+  if (!Number.isFinite(scale) || !Number.isFinite(maskedValue))
+    throw new ValueError(
+      `${op}: scale and maskedValue must be finite, got ${scale} and ${maskedValue}`,
+    );
+  let mask: Tensor | null = null;
+  if (opts.mask) {
+    let m = opts.mask.detach();
+    if (m.rank > 4)
+      throw new ShapeError(
+        `${op}: the mask must broadcast to [${B}, ${N}, ${T}, ${S}], got ${fmtShape(m.shape)}`,
+      );
+    if (m.dtype !== 'bool') m = m.cast('bool');
+    while (m.rank < 4) m = m.expandDims(0);
+    const [mb, mn] = m.shape as [number, number];
+    const target = [mb === 1 ? 1 : B, mn === 1 ? 1 : N, T, S];
+    // Only the batch and head axes may stay broadcast: the kernels walk whole [T, S] planes.
+    mask = m.shape.every((d, i) => d === target[i]) ? m : broadcastTo(m, target);
+  }
+  const args: AttentionArgs = {
+    batch: B,
+    heads: N,
+    queryLen: T,
+    keyLen: S,
+    dim: H,
+    valueDim: Hv,
+    scale,
+    causal: opts.isCausal === true,
+    maskedValue,
+    maskBatch: mask ? mask.shape[0]! : 1,
+    maskHeads: mask ? mask.shape[1]! : 1,
+  };
+  const b = be();
+  const mh = mask ? mask.handleOn(b) : null;
+  const [oh, ph] = b.attention(q.handleOn(b), k.handleOn(b), v.handleOn(b), mh, args, dt);
+  const probs = wrap(b, ph, [B, N, T, S], dt);
+  const output = record(op, [q, k, v], wrap(b, oh, [B, T, N, Hv], dt), (dy) => {
+    const [dq, dk, dv] = b.attentionGrad(
+      q.handleOn(b),
+      k.handleOn(b),
+      v.handleOn(b),
+      ph,
+      mh,
+      dy.handleOn(b),
+      args,
+      dt,
+    );
+    return [
+      q.requiresGrad ? wrap(b, dq, q.shape, dt) : null,
+      k.requiresGrad ? wrap(b, dk, k.shape, dt) : null,
+      v.requiresGrad ? wrap(b, dv, v.shape, dt) : null,
+    ];
+  });
+  return { output, probs };
 }

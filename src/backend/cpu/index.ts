@@ -12,6 +12,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
+  AttentionArgs,
   ConvArgs,
   DataHandle,
   FusedActivation,
@@ -348,6 +349,48 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     const g = (h: DataHandle | null, n: number) => this.f32Grad(h, n, dtype);
     const r = pk.lstmSequenceGrad(saved, g(dh, B * T * u), g(dhLast, B * u), g(dcLast, B * u), a);
     return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2]), new JsData(r[3])];
+  }
+
+  override hasFusedAttention(dtype: DType): boolean {
+    return dtype === 'float32' && this.provider.attention !== undefined;
+  }
+
+  override attention(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    mask: DataHandle | null,
+    a: AttentionArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle] {
+    const pk = this.provider;
+    const m = maskBytes(mask);
+    const work = a.batch * a.heads * a.queryLen * a.keyLen;
+    const e = m !== undefined && pk.attention && this.eligible(null, work, dtype, q, k, v);
+    const r = e && pk.attention!(e[0]!, e[1]!, e[2]!, m!, a);
+    if (r) return [new JsData(r[0]), new JsData(r[1])];
+    return super.attention(q, k, v, mask, a, dtype);
+  }
+
+  override attentionGrad(
+    q: DataHandle,
+    k: DataHandle,
+    v: DataHandle,
+    probs: DataHandle,
+    mask: DataHandle | null,
+    dOut: DataHandle,
+    a: AttentionArgs,
+    dtype: DType,
+  ): [DataHandle, DataHandle, DataHandle] {
+    const pk = this.provider;
+    const m = maskBytes(mask);
+    const work = a.batch * a.heads * a.queryLen * a.keyLen;
+    const ok = m !== undefined && pk.attentionGrad;
+    const e = ok && this.eligible(null, work, dtype, q, k, v, probs);
+    const d = e && this.f32Grad(dOut, a.batch * a.queryLen * a.heads * a.valueDim, dtype);
+    const r = d && pk.attentionGrad!(e[0]!, e[1]!, e[2]!, e[3]!, m!, d, a);
+    if (r) return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2])];
+    return super.attentionGrad(q, k, v, probs, mask, dOut, a, dtype);
   }
 
   override hasFusedGruSequence(dtype: DType): boolean {

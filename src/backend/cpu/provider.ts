@@ -15,6 +15,7 @@
 import type { Shape } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
+  AttentionArgs,
   BinaryOp,
   ConvArgs,
   GruSequenceArgs,
@@ -168,6 +169,22 @@ export interface KernelProvider {
     dhLast: F | null,
     a: GruSequenceArgs,
   ): [F, F, F, F];
+  /**
+   * Fused scaled dot-product attention (`Backend.attention`): `[out, probs]`; the presence of
+   * this kernel makes attention layers use it. `mask` is bool bytes
+   * `[maskBatch, maskHeads, queryLen, keyLen]` or null.
+   */
+  attention?(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] | null;
+  /** Its backward given `dOut`: `[dq, dk, dv]`. */
+  attentionGrad?(
+    q: F,
+    k: F,
+    v: F,
+    probs: F,
+    mask: Uint8Array | null,
+    dOut: F,
+    a: AttentionArgs,
+  ): [F, F, F] | null;
   /** `act(x + bias)` over `[rows, cols]` (bias per column, or none). */
   biasActivation?(x: F, rows: number, cols: number, bias: F | null, relu: boolean): F | null;
   adamStep?(p: F, g: F, m: F, v: F, size: number, hyper: AdamStepArgs): [F, F, F] | null;

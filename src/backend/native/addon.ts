@@ -8,6 +8,24 @@
 export type Geometry = Int32Array;
 
 /** The functions the addon exports (see src/backend/native/addon/addon.cc). */
+/**
+ * The size arguments of the attention kernels: batch, heads, queryLen, keyLen, dim, valueDim,
+ * scale, maskedValue, causal, maskBatch, maskHeads.
+ */
+export type AttentionDims = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  boolean,
+  number,
+  number,
+];
+
 export interface NativeAddon {
   info(): { isa: string; threads: number };
   setThreads(threads: number): void;
@@ -134,6 +152,29 @@ export interface NativeAddon {
     dc: Float32Array,
     batch: number,
     units: number,
+  ): void;
+  /** Fused attention forward (attention.cc); out and probs preallocated in JS. */
+  attention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    mask: Uint8Array | null,
+    out: Float32Array,
+    probs: Float32Array,
+    ...dims: AttentionDims
+  ): void;
+  /** Its backward; dq, dk and dv preallocated in JS. */
+  attentionGrad(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    mask: Uint8Array | null,
+    dOut: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    ...dims: AttentionDims
   ): void;
   /** Whole-sequence LSTM forward (lstm_seq.cc); outputs and saved buffers preallocated in JS. */
   lstmSeq(

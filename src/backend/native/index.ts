@@ -11,6 +11,7 @@ import { ValueError } from '../../errors.js';
 import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
+  AttentionArgs,
   BinaryOp,
   ConvArgs,
   GruSequenceArgs,
@@ -26,7 +27,7 @@ import type { KernelProvider, ProviderLstmSaved } from '../cpu/provider.js';
 import { hostF32, hostI32, hostU8 } from '../host_arena.js';
 import { type Geo, geometry } from '../js/conv.js';
 import { BINARY_CODES, COMPARE_CODES, UNARY_CODES } from '../kernel_codes.js';
-import { type NativeAddon, loadAddon } from './addon.js';
+import { type AttentionDims, type NativeAddon, loadAddon } from './addon.js';
 
 // Below these sizes the N-API call (≈0.1 µs per array argument) costs more than a JS loop.
 const MIN_ELEMWISE = 512;
@@ -415,6 +416,30 @@ export class NativeProvider implements KernelProvider {
     return [dx, dU, dh0, dc0];
   }
 
+  /** Scaled dot-product attention in one addon call (attention.cc). */
+  attention(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] {
+    const out = hostF32(a.batch * a.queryLen * a.heads * a.valueDim, false);
+    const probs = hostF32(a.batch * a.heads * a.queryLen * a.keyLen, false);
+    this.addon.attention(q, k, v, mask, out, probs, ...attentionDims(a));
+    return [out, probs];
+  }
+
+  attentionGrad(
+    q: F,
+    k: F,
+    v: F,
+    probs: F,
+    mask: Uint8Array | null,
+    dOut: F,
+    a: AttentionArgs,
+  ): [F, F, F] {
+    const dq = hostF32(q.length, false);
+    const dk = hostF32(k.length, false);
+    const dv = hostF32(v.length, false);
+    this.addon.attentionGrad(q, k, v, probs, mask, dOut, dq, dk, dv, ...attentionDims(a));
+    return [dq, dk, dv];
+  }
+
   /** The whole GRU recurrence in one addon call. */
   gruSequence(
     xProj: F,
@@ -555,4 +580,21 @@ export function createNativeBackend(): NativeBackend {
 /** Why the native backend could not start ('' when it did or was never tried). */
 export function nativeLoadError(): string {
   return loadError;
+}
+
+/** The addon's attention size arguments, in its order. */
+function attentionDims(a: AttentionArgs): AttentionDims {
+  return [
+    a.batch,
+    a.heads,
+    a.queryLen,
+    a.keyLen,
+    a.dim,
+    a.valueDim,
+    a.scale,
+    a.maskedValue,
+    a.causal,
+    a.maskBatch,
+    a.maskHeads,
+  ];
 }

@@ -9,14 +9,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { describeBackends } from '../../../test/helpers/describe_backends.js';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import { runLayerTest } from '../../../test/helpers/run_layer_test.js';
+import { grads, variableGrads } from '../../autograd/grad.js';
 import { ShapeError, ValueError } from '../../errors.js';
 import { openH5 } from '../../io/h5.js';
 import { modelFromKerasConfig } from '../../io/keras_config.js';
 import { loadModelFromBytes, modelToKerasBytes } from '../../io/save_load.js';
 import { readZip } from '../../io/zip.js';
 import { tensor } from '../../ops/creation.js';
+import { randomNormal } from '../../ops/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { input } from '../input_layer.js';
 import type { Layer } from '../layer.js';
@@ -202,6 +205,37 @@ describe('GroupQueryAttention (Keras golden)', () => {
         attentionMask: x,
       } as never),
     ).toThrow(/g5 \(GroupQueryAttention\): an attentionMask cannot be part of a model graph/);
+  });
+});
+
+describeBackends('GroupQueryAttention fused and composite paths', () => {
+  // Returning the scores keeps the composite; a plain call takes the fused kernel where the
+  // backend has one. Key masks only: the two differ on purpose in rows masked whole (Keras's
+  // explicit path zeroes them).
+  it.each([
+    ['no mask', false, false],
+    ['causal and a key mask', true, true],
+  ] as const)('%s', (_n, causal, masks) => {
+    const gqa = new GroupQueryAttention({ headDim: 8, numQueryHeads: 4, numKeyValueHeads: 2 });
+    const q = randomNormal([2, 6, 7], 0, 1, { seed: 1 });
+    const v = randomNormal([2, 9, 7], 0, 1, { seed: 2 });
+    const keep = tensor(
+      Uint8Array.from({ length: 18 }, (_, i) => (i % 9 < 9 - (i % 4) ? 1 : 0)),
+      [2, 9],
+      'bool',
+    );
+    const opts = { useCausalMask: causal, mask: masks ? [null, keep] : undefined };
+    const call = (scores: boolean) => (a: Tensor, b: Tensor) =>
+      gqa.applyMulti([a, b], { ...opts, returnAttentionScores: scores } as never)[0]!;
+    const dy = randomNormal([2, 6, 7], 0, 1, { seed: 3 });
+    expectClose(call(false)(q, v), call(true)(q, v), { rtol: 1e-5, atol: 1e-6 });
+    const gf = variableGrads(() => call(false)(q, v).mul(dy).sum(), gqa.trainableWeights);
+    const gc = variableGrads(() => call(true)(q, v).mul(dy).sum(), gqa.trainableWeights);
+    gf.grads.forEach((g, i) => expectClose(g!, gc.grads[i]!, { rtol: 1e-4, atol: 1e-5 }));
+    const [dq, dv] = grads(call(false))([q, v], dy);
+    const [cq, cv] = grads(call(true))([q, v], dy);
+    expectClose(dq!, cq!, { rtol: 1e-4, atol: 1e-5 });
+    expectClose(dv!, cv!, { rtol: 1e-4, atol: 1e-5 });
   });
 });
 

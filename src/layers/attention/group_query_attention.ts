@@ -10,9 +10,11 @@ import { ShapeError, ValueError } from '../../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../../initializers.js';
 import { softmax } from '../../ops/activation.js';
 import { repeat } from '../../ops/arrange.js';
+import { fusedAttention } from '../../ops/attention.js';
 import { tensor } from '../../ops/creation.js';
 import { einsum } from '../../ops/einsum.js';
 import { logicalAnd, where } from '../../ops/elementwise.js';
+import { be } from '../../ops/util.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import { type Config, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -259,6 +261,7 @@ export class GroupQueryAttention extends Layer {
     v: Tensor,
     keyGiven: boolean,
     opts: GroupQueryAttentionCallOptions,
+    causalBand = true,
   ): Tensor | null {
     const masks = Array.isArray(opts.mask) ? opts.mask : [opts.mask ?? null];
     const [qm, vm, km] = [masks[0] ?? null, masks[1] ?? null, keyGiven ? (masks[2] ?? null) : null];
@@ -269,7 +272,7 @@ export class GroupQueryAttention extends Layer {
     if (km) m = and(m, km.cast('bool').expandDims(-2));
     const t = q.shape[1]!;
     const s = v.shape[1]!;
-    if (opts.useCausalMask)
+    if (opts.useCausalMask && causalBand)
       m = and(
         m,
         this.band(t, s, (i, j) => i >= j),
@@ -295,21 +298,34 @@ export class GroupQueryAttention extends Layer {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.shapesOf(Array.isArray(inputs) ? list.map((x) => x.shape) : list[0]!.shape);
     const [query, value, key = value] = list as [Tensor, Tensor, Tensor?];
-    let mask = this.attentionMask(query, value, list.length === 3, opts);
+    // Keras's explicit path (dropout, or scores asked for) zeroes masked probabilities; the
+    // fused kernel follows its fused path, as the composite below does without them.
+    const qp = this.queryDense!.apply(query);
+    const fused =
+      this.dropoutRate === 0 && !opts.returnAttentionScores && be().hasFusedAttention(qp.dtype);
+    let mask = this.attentionMask(query, value, list.length === 3, opts, !fused);
     const gate = this.gateDense ? this.gateDense.apply(query) : null;
-    const q = this.queryDense!.apply(query).mul(1 / Math.sqrt(this.headDim));
     let k = this.keyDense!.apply(key!);
     let v = this.valueDense!.apply(value);
     if (this.numRepeats > 1) {
       k = repeat(k, this.numRepeats, 2);
       v = repeat(v, this.numRepeats, 2);
     }
-    let scores = einsum('bquh,bkuh->buqk', q, k);
-    if (mask) {
-      // [B, T, S] masks gain the heads axis.
-      while (mask.rank < 4) mask = mask.expandDims(-3);
-      scores = where(mask, scores, -1e9);
+    // [B, T, S] masks gain the heads axis.
+    while (mask && mask.rank < 4) mask = mask.expandDims(-3);
+    if (fused) {
+      let out = fusedAttention(qp, k, v, {
+        mask,
+        scale: 1 / Math.sqrt(this.headDim),
+        isCausal: opts.useCausalMask === true,
+        maskedValue: -1e9,
+      }).output;
+      if (gate) out = out.mul(gate);
+      return this.outputDense!.apply(out);
     }
+    const q = qp.mul(1 / Math.sqrt(this.headDim));
+    let scores = einsum('bquh,bkuh->buqk', q, k);
+    if (mask) scores = where(mask, scores, -1e9);
     let probs = softmax(scores, -1);
     // Keras's explicit path (dropout or scores asked for) zeroes masked probabilities, so fully
     // masked rows (padded queries) become zeros; its fused dot-product path leaves them uniform.

@@ -7,8 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { describeBackends } from '../../../test/helpers/describe_backends.js';
 import { expectClose } from '../../../test/helpers/expect_close.js';
 import { runLayerTest } from '../../../test/helpers/run_layer_test.js';
+import { grads, variableGrads } from '../../autograd/grad.js';
 import { openH5 } from '../../io/h5.js';
 import { modelFromKerasConfig } from '../../io/keras_config.js';
 import { loadModelFromBytes, modelToKerasBytes } from '../../io/save_load.js';
@@ -169,6 +171,45 @@ describe('MultiHeadAttention (Keras golden)', () => {
     expect(() =>
       mha.apply([x, x, tensor(new Float32Array(2 * 3 * 5), [2, 3, 5])] as Tensor[]),
     ).toThrow(/value and key must agree/);
+  });
+});
+
+describeBackends('MultiHeadAttention fused and composite paths', () => {
+  // Returning the scores keeps the composite (einsum, where, softmax); a plain call takes the
+  // fused kernel where the backend has one. Both must agree, gradients included.
+  it.each([
+    ['no mask', false, false],
+    ['causal', true, false],
+    ['causal and Keras masks', true, true],
+    ['Keras masks', false, true],
+  ] as const)('%s', (_n, causal, masks) => {
+    const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 8, valueDim: 5 });
+    const q = randomNormal([3, 6, 7], 0, 1, { seed: 1 });
+    const v = randomNormal([3, 9, 4], 0, 1, { seed: 2 });
+    const keep = (n: number, len: number) =>
+      tensor(
+        Uint8Array.from({ length: n * len }, (_, i) => (i % len < len - (i % 3) ? 1 : 0)),
+        [n, len],
+        'bool',
+      );
+    const opts = {
+      useCausalMask: causal,
+      mask: masks ? [keep(3, 6), keep(3, 9)] : undefined,
+    };
+    const call = (scores: boolean) => (a: Tensor, b: Tensor) => {
+      const r = mha.applyMulti([a, b], { ...opts, returnAttentionScores: scores } as never);
+      return r[0]!;
+    };
+    mha.applyMulti([q, v], opts as never);
+    const dy = randomNormal([3, 6, 7], 0, 1, { seed: 3 });
+    expectClose(call(false)(q, v), call(true)(q, v), { rtol: 1e-5, atol: 1e-6 });
+    const gf = variableGrads(() => call(false)(q, v).mul(dy).sum(), mha.trainableWeights);
+    const gc = variableGrads(() => call(true)(q, v).mul(dy).sum(), mha.trainableWeights);
+    gf.grads.forEach((g, i) => expectClose(g!, gc.grads[i]!, { rtol: 1e-4, atol: 1e-5 }));
+    const [dq, dv] = grads(call(false))([q, v], dy);
+    const [cq, cv] = grads(call(true))([q, v], dy);
+    expectClose(dq!, cq!, { rtol: 1e-4, atol: 1e-5 });
+    expectClose(dv!, cv!, { rtol: 1e-4, atol: 1e-5 });
   });
 });
 

@@ -9,10 +9,12 @@ import { type ConstraintIdentifier, getConstraint } from '../../constraints.js';
 import { ValueError } from '../../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../../initializers.js';
 import { softmax } from '../../ops/activation.js';
+import { fusedAttention } from '../../ops/attention.js';
 import { tensor } from '../../ops/creation.js';
 import { einsum } from '../../ops/einsum.js';
 import { exp, logicalAnd, sub, where } from '../../ops/elementwise.js';
 import { logSumExp } from '../../ops/reduce.js';
+import { be } from '../../ops/util.js';
 import { type RegularizerIdentifier, getRegularizer } from '../../regularizers.js';
 import { type Config, type ConfigValue, registerSerializable } from '../../serialization.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -293,6 +295,7 @@ export class MultiHeadAttention extends Layer {
     v: Tensor,
     keyGiven: boolean,
     opts: MultiHeadAttentionCallOptions,
+    causalBand = true,
   ): Tensor | null {
     const masks = Array.isArray(opts.mask) ? opts.mask : [opts.mask ?? null];
     const [qm, vm, km] = [masks[0] ?? null, masks[1] ?? null, keyGiven ? (masks[2] ?? null) : null];
@@ -308,7 +311,7 @@ export class MultiHeadAttention extends Layer {
       for (let i = 0; i < t; i++) for (let j = 0; j < s; j++) data[i * s + j] = keep(i, j) ? 1 : 0;
       return tensor(data, [1, t, s], 'bool');
     };
-    if (opts.useCausalMask)
+    if (opts.useCausalMask && causalBand)
       m = and(
         m,
         band((i, j) => i >= j),
@@ -334,18 +337,31 @@ export class MultiHeadAttention extends Layer {
         `${this.where()}: call it on [query, value] or [query, value, key], got ${list.length} input(s)`,
       );
     const [query, value, key = value] = list as [Tensor, Tensor, Tensor?];
-    let mask = this.attentionMask(query, value, list.length === 3, opts);
-    const q = this.queryDense!.apply(query).mul(1 / Math.sqrt(this.keyDim));
+    const qp = this.queryDense!.apply(query);
+    const fused = this.fusable(qp, opts);
+    // The fused kernel applies a causal band itself, skipping the keys after each query.
+    let mask = this.attentionMask(query, value, list.length === 3, opts, !fused);
     const k = this.keyDense!.apply(key!);
     const v = this.valueDense!.apply(value);
-    const eq = this.equations!;
-    let scores = einsum(eq.dot, k, q);
     if (mask) {
       // [B, T, S] masks gain the heads axis (and any batch axes) in front of the attention axes.
-      const at = -this.attentionAxes!.length * 2 - 1;
-      while (mask.rank < scores.rank) mask = mask.expandDims(mask.rank + at + 1);
-      scores = where(mask, scores, -1e9);
+      const n = this.attentionAxes!.length;
+      const scoresRank = qp.rank - 1 + n;
+      while (mask.rank < scoresRank) mask = mask.expandDims(mask.rank - 2 * n);
     }
+    if (fused) {
+      const { output } = fusedAttention(qp, k, v, {
+        mask,
+        scale: 1 / Math.sqrt(this.keyDim),
+        isCausal: opts.useCausalMask === true,
+        maskedValue: -1e9,
+      });
+      return this.outputDense!.apply(output);
+    }
+    const q = qp.mul(1 / Math.sqrt(this.keyDim));
+    const eq = this.equations!;
+    let scores = einsum(eq.dot, k, q);
+    if (mask) scores = where(mask, scores, -1e9);
     let probs: Tensor;
     if (eq.normAxes.length === 1) probs = softmax(scores, eq.normAxes[0]);
     else probs = exp(sub(scores, logSumExp(scores, eq.normAxes, true)));
@@ -353,6 +369,23 @@ export class MultiHeadAttention extends Layer {
       this.dropoutRate > 0 ? this.dropoutLayer.apply(probs, { training: opts.training }) : probs;
     const out = this.outputDense!.apply(einsum(eq.combine, dropped, v));
     return opts.returnAttentionScores ? [out, probs] : out;
+  }
+
+  /**
+   * Whether this call can run as one fused attention kernel: the backend has one, attention
+   * runs over the one sequence axis (rank-3 inputs), the scores are not returned (they would
+   * need a gradient of their own) and no dropout applies to them.
+   */
+  private fusable(qp: Tensor, opts: MultiHeadAttentionCallOptions): boolean {
+    const axes = this.attentionAxes!;
+    return (
+      qp.rank === 4 &&
+      axes.length === 1 &&
+      axes[0] === 1 &&
+      !opts.returnAttentionScores &&
+      (this.dropoutRate === 0 || opts.training !== true) &&
+      be().hasFusedAttention(qp.dtype)
+    );
   }
 
   override computeMask(

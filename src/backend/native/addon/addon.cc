@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "attention.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "gru_seq.h"
@@ -484,6 +485,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   registerLstmSeq(env, exports);
+  registerAttention(env, exports);
   registerGruSeq(env, exports);
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
   exports.Set("biasAct", Napi::Function::New(env, BiasAct));
