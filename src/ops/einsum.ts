@@ -133,6 +133,7 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
   // Contract left to right: a label stays while the output or a later operand needs it.
   let acc = terms[0]!;
   for (let i = 1; i <= terms.length; i++) {
+    // Labels that outlive this contraction: the output's and those of the operands after next.
     const keep = new Set<string>(out);
     for (const term of terms.slice(i + 1)) for (const l of term.labels) keep.add(l);
     if (i === terms.length) {
@@ -140,8 +141,12 @@ export function einsum(equation: string, ...operands: TensorLike[]): Tensor {
       break;
     }
     const next = terms[i]!;
-    for (const l of next.labels) keep.add(l);
-    acc = reduceTerm(acc, keep);
+    // Each side first sums out what neither the other side nor anything later reads; labels
+    // the pair shares but nothing later needs are then contracted by the matmul itself (not
+    // kept as a batch axis and summed afterwards, which made every projection an outer product).
+    const keepA = new Set(keep);
+    for (const l of next.labels) keepA.add(l);
+    acc = reduceTerm(acc, keepA);
     const keepB = new Set(keep);
     for (const l of acc.labels) keepB.add(l);
     acc = contractPair(acc, reduceTerm(next, keepB), keep, size, out);
@@ -193,10 +198,13 @@ function contractPair(
     x.length === y.length && x.every((l, i) => l === y[i]);
   /** The operand as `[nb, |g1|, |g2|]`, or `[nb, |g2|, |g1|]` with the transpose flag. */
   const operand = (term: Term, g1: readonly string[], g2: readonly string[]) => {
+    // Shared labels at their full size (a size-1 side is broadcast below), free ones as they are.
+    const extent = (l: string) =>
+      shared.has(l) ? size.get(l)! : term.t.shape[term.labels.indexOf(l)]!;
     const three = (x: readonly string[], y: readonly string[]) => [
       sizeOf(dims(batch)),
-      sizeOf(x.map((l) => term.t.shape[term.labels.indexOf(l)]!)),
-      sizeOf(y.map((l) => term.t.shape[term.labels.indexOf(l)]!)),
+      sizeOf(x.map(extent)),
+      sizeOf(y.map(extent)),
     ];
     // Shared axes of size 1 broadcast to the other operand's size: those go the copying way.
     const broadcast = term.labels.some((l, i) => shared.has(l) && term.t.shape[i] !== size.get(l));
