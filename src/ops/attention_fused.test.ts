@@ -1,7 +1,8 @@
 /**
  * fusedAttention (one backend call forward, one backward) against the composite it replaces
  * (einsum, where, softmax, einsum; autograd's gradients), on every backend: the native
- * backend's kernel (attention.cc) and the reference in primitives elsewhere. Shapes cover key
+ * and wasm backends' kernels (attention.cc, assembly/attention.ts) and the reference in
+ * primitives on js. Shapes cover key
  * lengths off the 8-lane blocks, head sizes off 16, masks shared over batch or heads, causal
  * bands with and without a mask, and a row masked whole. Float64 gradients of the reference.
  */
@@ -103,7 +104,7 @@ function inputs(c: Case, seed: number) {
 
 describeBackends('fusedAttention', (backend) => {
   it('reports a fused kernel only where one exists', () => {
-    expect(getBackend().hasFusedAttention('float32')).toBe(backend === 'native');
+    expect(getBackend().hasFusedAttention('float32')).toBe(backend !== 'js');
     expect(getBackend().hasFusedAttention('float64')).toBe(false);
   });
 

@@ -17,6 +17,7 @@
 import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
+  AttentionArgs,
   BinaryOp,
   ConvArgs,
   MatmulArgs,
@@ -223,6 +224,92 @@ export class WasmProvider implements KernelProvider {
         rt.k.gemm(ta, tb, m, n, k, ai, lda, bi, ldb, pc + i * m * n * 4, n, 0, rt.work);
       }
       return rt.get(pc, size);
+    });
+  }
+
+  /** Fused scaled dot-product attention (assembly/attention.ts). */
+  attention(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] | null {
+    const { batch: B, heads: N, queryLen: T, keyLen: S, dim: H, valueDim: Hv } = a;
+    const rt = this.rt;
+    return orDecline(() => {
+      rt.reset();
+      const pq = rt.put(q);
+      const pk = rt.put(k);
+      const pv = rt.put(v);
+      const pm = mask ? rt.putU8(mask) : 0;
+      const po = rt.alloc(B * T * N * Hv);
+      const pp = rt.alloc(B * N * T * S);
+      const work = rt.alloc(rt.k.attentionWorkFloats(S, H, Hv));
+      rt.k.attention(
+        pq,
+        pk,
+        pv,
+        pm,
+        po,
+        pp,
+        B,
+        N,
+        T,
+        S,
+        H,
+        Hv,
+        a.scale,
+        a.maskedValue,
+        a.causal ? 1 : 0,
+        a.maskBatch,
+        a.maskHeads,
+        work,
+      );
+      return [rt.get(po, B * T * N * Hv), rt.get(pp, B * N * T * S)] as [F, F];
+    });
+  }
+
+  attentionGrad(
+    q: F,
+    k: F,
+    v: F,
+    probs: F,
+    mask: Uint8Array | null,
+    dOut: F,
+    a: AttentionArgs,
+  ): [F, F, F] | null {
+    const { batch: B, heads: N, queryLen: T, keyLen: S, dim: H, valueDim: Hv } = a;
+    const rt = this.rt;
+    return orDecline(() => {
+      rt.reset();
+      const pq = rt.put(q);
+      const pk = rt.put(k);
+      const pv = rt.put(v);
+      const pp = rt.put(probs);
+      const pm = mask ? rt.putU8(mask) : 0;
+      const pd = rt.put(dOut);
+      const pdq = rt.alloc(q.length);
+      const pdk = rt.alloc(k.length);
+      const pdv = rt.alloc(v.length);
+      const work = rt.alloc(rt.k.attentionWorkFloats(S, H, Hv));
+      rt.k.attentionGrad(
+        pq,
+        pk,
+        pv,
+        pp,
+        pm,
+        pd,
+        pdq,
+        pdk,
+        pdv,
+        B,
+        N,
+        T,
+        S,
+        H,
+        Hv,
+        a.scale,
+        a.causal ? 1 : 0,
+        a.maskBatch,
+        a.maskHeads,
+        work,
+      );
+      return [rt.get(pdq, q.length), rt.get(pdk, k.length), rt.get(pdv, v.length)] as [F, F, F];
     });
   }
 

@@ -115,6 +115,29 @@ export interface KernelExports {
     batch: number,
     units: number,
   ): void;
+  /** Scratch floats the attention kernels need for key length S and head sizes H, Hv. */
+  attentionWorkFloats(S: number, H: number, Hv: number): number;
+  attention(
+    q: number,
+    k: number,
+    v: number,
+    mask: number,
+    out: number,
+    probs: number,
+    ...dims: number[]
+  ): void;
+  attentionGrad(
+    q: number,
+    k: number,
+    v: number,
+    probs: number,
+    mask: number,
+    dOut: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    ...dims: number[]
+  ): void;
   im2col(
     src: number,
     n0: number,

@@ -13,6 +13,7 @@ export {
   unary,
 } from './elementwise';
 export { lstmCell, lstmCellGrad } from './rnn';
+export { attention, attentionGrad, attentionWorkFloats } from './attention';
 export { avgPool, avgPoolBackward, col2im, im2col, maxPool, maxPoolBackward } from './conv';
 
 /** First byte the host may use (after the module's static data). */
