@@ -23,8 +23,18 @@ using seq::st8;
 inline long roundUp8(long n) { return (n + 7) & ~7L; }
 
 // y[s] = Σ_h x[h]·Mt[h·ld + s] for s in [0, n) (n a multiple of 8; Mt is [H, ld], ld ≥ n).
+// Blocks of 64 keys keep eight independent FMA chains in flight (H is short: 16 to 64).
 void rowTimesPacked(const float* x, const float* Mt, long H, long ld, long n, float* y) {
   long s = 0;
+  for (; s + 64 <= n; s += 64) {
+    v8f a[8] = {};
+    for (long h = 0; h < H; h++) {
+      const v8f xv = vsplat(x[h]);
+      const float* m = Mt + h * ld + s;
+      for (int j = 0; j < 8; j++) a[j] += xv * ld8(m + 8 * j);
+    }
+    for (int j = 0; j < 8; j++) st8(y + s + 8 * j, a[j]);
+  }
   for (; s + 32 <= n; s += 32) {
     v8f a0{}, a1{}, a2{}, a3{};
     for (long h = 0; h < H; h++) {
@@ -47,9 +57,26 @@ void rowTimesPacked(const float* x, const float* Mt, long H, long ld, long n, fl
   }
 }
 
-// y[0, cols) = Σ_{i<n} w[i]·M[i·cols + ·] (M row-major [n, cols]); w[i] = 0 rows skipped.
+// y[0, cols) = Σ_{i<n} w[i]·M[i·cols + ·] (M row-major [n, cols]). For narrow rows (≤ 16
+// columns: attention heads) the sum over i is split four ways, so that the FMA chains overlap
+// instead of each waiting on the previous one's latency.
 void weightedRows(const float* w, long n, const float* M, long cols, float* y) {
   long c = 0;
+  if (cols == 16 || cols == 8) {
+    const int nv = static_cast<int>(cols / 8);
+    v8f a[4][2] = {};
+    long i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int p = 0; p < 4; p++) {
+        const v8f wv = vsplat(w[i + p]);
+        const float* m = M + (i + p) * cols;
+        for (int q = 0; q < nv; q++) a[p][q] += wv * ld8(m + 8 * q);
+      }
+    for (; i < n; i++)
+      for (int q = 0; q < nv; q++) a[0][q] += vsplat(w[i]) * ld8(M + i * cols + 8 * q);
+    for (int q = 0; q < nv; q++) st8(y + 8 * q, (a[0][q] + a[1][q]) + (a[2][q] + a[3][q]));
+    return;
+  }
   for (; c + 32 <= cols; c += 32) {
     v8f a0{}, a1{}, a2{}, a3{};
     for (long i = 0; i < n; i++) {
@@ -65,20 +92,15 @@ void weightedRows(const float* w, long n, const float* M, long cols, float* y) {
     st8(y + c + 16, a2);
     st8(y + c + 24, a3);
   }
-  for (; c + 16 <= cols; c += 16) {
-    v8f a0{}, a1{};
-    for (long i = 0; i < n; i++) {
-      const v8f wv = vsplat(w[i]);
-      a0 += wv * ld8(M + i * cols + c);
-      a1 += wv * ld8(M + i * cols + c + 8);
-    }
-    st8(y + c, a0);
-    st8(y + c + 8, a1);
-  }
   for (; c + 8 <= cols; c += 8) {
-    v8f a{};
-    for (long i = 0; i < n; i++) a += vsplat(w[i]) * ld8(M + i * cols + c);
-    st8(y + c, a);
+    v8f a0{}, a1{};
+    long i = 0;
+    for (; i + 2 <= n; i += 2) {
+      a0 += vsplat(w[i]) * ld8(M + i * cols + c);
+      a1 += vsplat(w[i + 1]) * ld8(M + (i + 1) * cols + c);
+    }
+    if (i < n) a0 += vsplat(w[i]) * ld8(M + i * cols + c);
+    st8(y + c, a0 + a1);
   }
   for (; c < cols; c++) {
     float a = 0;
@@ -87,25 +109,23 @@ void weightedRows(const float* w, long n, const float* M, long cols, float* y) {
   }
 }
 
-// M[i·cols + ·] += w[i]·x[·] for i in [0, n) (rank-one update of row-major [n, cols]).
-void addOuter(const float* w, long n, const float* x, long cols, float* M) {
-  if (cols == 16) {
-    const v8f x0 = ld8(x), x1 = ld8(x + 8);
+// M[i·cols + ·] += w0[i]·x0[·] + w1[i]·x1[·] for i in [0, n): two query rows' rank-one updates
+// in one pass over M (w1/x1 null for one row), halving its loads and stores.
+void addOuter2(const float* w0, const float* x0, const float* w1, const float* x1, long n,
+               long cols, float* M) {
+  long c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    const v8f a = ld8(x0 + c);
+    const v8f b = w1 ? ld8(x1 + c) : v8f{};
     for (long i = 0; i < n; i++) {
-      const v8f wv = vsplat(w[i]);
-      float* m = M + i * 16;
-      st8(m, ld8(m) + wv * x0);
-      st8(m + 8, ld8(m + 8) + wv * x1);
+      float* m = M + i * cols + c;
+      v8f r = ld8(m) + vsplat(w0[i]) * a;
+      if (w1) r += vsplat(w1[i]) * b;
+      st8(m, r);
     }
-    return;
   }
-  for (long i = 0; i < n; i++) {
-    const float wi = w[i];
-    float* m = M + i * cols;
-    long c = 0;
-    for (; c + 8 <= cols; c += 8) st8(m + c, ld8(m + c) + vsplat(wi) * ld8(x + c));
-    for (; c < cols; c++) m[c] += wi * x[c];
-  }
+  for (; c < cols; c++)
+    for (long i = 0; i < n; i++) M[i * cols + c] += w0[i] * x0[c] + (w1 ? w1[i] * x1[c] : 0.f);
 }
 
 // The mask row of (b, n, t), or null without a mask.
@@ -161,26 +181,40 @@ void attentionF32(const AttnDims& d, const float* q, const float* k, const float
       const long end = liveEnd(d, t), endP = roundUp8(end);
       rowTimesPacked(qrow, kt.data(), H, Sp, endP, l);
       const uint8_t* mrow = maskRow(d, b, n, t);
-      float mx = -std::numeric_limits<float>::infinity();
-      for (long s = 0; s < end; s++) {
-        float x = l[s] * d.scale;
-        if (masked(d, mrow, t, s)) x = d.maskedValue;
-        l[s] = x;
-        // A NaN logit must reach every probability of its row, as the composite's softmax.
-        if (x > mx || x != x) mx = x;
-      }
-      for (long s = end; s < endP; s++) l[s] = -std::numeric_limits<float>::infinity();
-      v8f sum{};
-      const v8f vmx = vsplat(mx);
+      const float ninf = -std::numeric_limits<float>::infinity();
+      // Scale (and mask) in 8-lane blocks; lanes past `end` become −∞ (exp gives 0). Keys
+      // before `end` need no per-key test without a mask: the causal band is `end` itself.
+      const v8f vscale = vsplat(d.scale);
+      v8f vmx = vsplat(ninf);
       for (long s = 0; s < endP; s += 8) {
-        const v8f e = vexp(ld8(l + s) - vmx);
+        v8f x = ld8(l + s) * vscale;
+        if (mrow || s + 8 > end) {
+          for (int j = 0; j < 8; j++) {
+            const long sj = s + j;
+            if (sj >= end) x[j] = ninf;
+            else if (mrow && masked(d, mrow, t, sj)) x[j] = d.maskedValue;
+          }
+        }
+        st8(l + s, x);
+        // A NaN logit is never the max, but its exp is NaN and so is its row's sum: the row
+        // comes out NaN, as the composite's softmax.
+        vmx = x > vmx ? x : vmx;
+      }
+      float mx = vmx[0];
+      for (int j = 1; j < 8; j++) mx = std::max(mx, vmx[j]);
+      v8f sum{};
+      const v8f vm = vsplat(mx);
+      for (long s = 0; s < endP; s += 8) {
+        const v8f e = vexp(ld8(l + s) - vm);
         st8(l + s, e);
         sum += e;
       }
       float tot = 0;
       for (int j = 0; j < 8; j++) tot += sum[j];
-      const float inv = 1.f / tot;
-      for (long s = 0; s < end; s++) prow[s] = l[s] * inv;
+      const v8f inv = vsplat(1.f / tot);
+      long s = 0;
+      for (; s + 8 <= end; s += 8) st8(prow + s, ld8(l + s) * inv);
+      for (; s < end; s++) prow[s] = l[s] * inv[0];
       std::fill(prow + end, prow + S, 0.f);
       weightedRows(prow, end, vp.data(), Hv, out + ((b * T + t) * N + n) * Hv);
     }
@@ -195,30 +229,44 @@ void attentionGradF32(const AttnDims& d, const float* q, const float* k, const f
     thread_local std::vector<float> vt, kp, dkAcc, dvAcc, dp;
     vt.resize(Hv * Sp);
     kp.resize(S * H);
-    dp.resize(Sp);
     dkAcc.assign(S * H, 0.f);
     dvAcc.assign(S * Hv, 0.f);
     pack(v, b, n, S, N, Hv, true, Sp, vt.data());
     pack(k, b, n, S, N, H, false, 0, kp.data());
-    float* g = dp.data();
-    for (long t = 0; t < T; t++) {
-      const float* qrow = q + ((b * T + t) * N + n) * H;
-      const float* prow = probs + ((b * N + n) * T + t) * S;
-      const float* drow = dOut + ((b * T + t) * N + n) * Hv;
-      const long end = liveEnd(d, t);
-      // dP = dO·Vᵀ, then the softmax's backward dL = P ⊙ (dP − Σ P ⊙ dP), times the scale.
-      rowTimesPacked(drow, vt.data(), Hv, Sp, roundUp8(end), g);
-      float dot = 0;
-      for (long s = 0; s < end; s++) dot += prow[s] * g[s];
-      const uint8_t* mrow = maskRow(d, b, n, t);
-      for (long s = 0; s < end; s++) g[s] = prow[s] * (g[s] - dot) * d.scale;
-      // A replaced logit passes no gradient back (it matters in a row masked whole).
-      if (mrow || d.causal)
-        for (long s = 0; s < end; s++)
-          if (masked(d, mrow, t, s)) g[s] = 0.f;
-      weightedRows(g, end, kp.data(), H, dq + ((b * T + t) * N + n) * H);
-      addOuter(g, end, qrow, H, dkAcc.data());
-      addOuter(prow, end, drow, Hv, dvAcc.data());
+    dp.resize(2 * Sp);
+    float* gs[2] = {dp.data(), dp.data() + Sp};
+    // Query rows go in pairs, so that dk and dv take both rows' updates in one pass.
+    for (long t0 = 0; t0 < T; t0 += 2) {
+      const int rows = t0 + 1 < T ? 2 : 1;
+      const long endMax = liveEnd(d, t0 + rows - 1);
+      const float* prows[2] = {nullptr, nullptr};
+      const float* qrows[2] = {nullptr, nullptr};
+      const float* drows[2] = {nullptr, nullptr};
+      for (int r = 0; r < rows; r++) {
+        const long t = t0 + r;
+        float* g = gs[r];
+        qrows[r] = q + ((b * T + t) * N + n) * H;
+        prows[r] = probs + ((b * N + n) * T + t) * S;
+        drows[r] = dOut + ((b * T + t) * N + n) * Hv;
+        const float* prow = prows[r];
+        const long end = liveEnd(d, t);
+        // dP = dO·Vᵀ, then the softmax's backward dL = P ⊙ (dP − Σ P ⊙ dP), times the scale.
+        rowTimesPacked(drows[r], vt.data(), Hv, Sp, roundUp8(end), g);
+        float dot = 0;
+        for (long s = 0; s < end; s++) dot += prow[s] * g[s];
+        const uint8_t* mrow = maskRow(d, b, n, t);
+        for (long s = 0; s < end; s++) g[s] = prow[s] * (g[s] - dot) * d.scale;
+        // A replaced logit passes no gradient back (it matters in a row masked whole).
+        if (mrow || d.causal)
+          for (long s = 0; s < end; s++)
+            if (masked(d, mrow, t, s)) g[s] = 0.f;
+        // The pair shares one update length: this row's keys past its own end add nothing.
+        std::fill(g + end, g + endMax, 0.f);
+        weightedRows(g, end, kp.data(), H, dq + ((b * T + t) * N + n) * H);
+      }
+      const bool two = rows == 2;
+      addOuter2(gs[0], qrows[0], two ? gs[1] : nullptr, qrows[1], endMax, H, dkAcc.data());
+      addOuter2(prows[0], drows[0], two ? prows[1] : nullptr, drows[1], endMax, Hv, dvAcc.data());
     }
     for (long s = 0; s < S; s++) {
       std::copy(dkAcc.data() + s * H, dkAcc.data() + (s + 1) * H, dk + ((b * S + s) * N + n) * H);
