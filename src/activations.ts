@@ -22,6 +22,7 @@ import {
   tanh as tanhOp,
 } from './ops/activation.js';
 import { add, clip, div, exp, mul } from './ops/elementwise.js';
+import { describeValue, resolveIdentifier } from './serialization.js';
 import { type Tensor, type TensorLike, convertToTensor } from './tensor/tensor.js';
 
 /** A function a layer applies elementwise (or, for softmax, along the last axis). */
@@ -290,6 +291,11 @@ for (const [fn, id] of OP_NAMES) NAMES.set(fn, id);
 
 const CUSTOM = new Map<string, ActivationFn>();
 
+/** The built-ins as the shared resolver's factories (an activation is its own instance). */
+const BUILTIN_FACTORIES: Readonly<Record<string, () => ActivationFn>> = Object.fromEntries(
+  Object.entries(BUILTINS).map(([k, f]) => [k, () => f]),
+);
+
 function isBuiltinName(id: string): boolean {
   return Object.hasOwn(BUILTINS, id) || Object.hasOwn(ALIASES, id);
 }
@@ -342,17 +348,21 @@ export function registerActivation(id: string, fn: ActivationFn): void {
  * getActivation(undefined) === activations.linear; // true
  */
 export function getActivation(id: ActivationIdentifier): ActivationFn {
-  if (id === undefined || id === null) return linear;
-  if (typeof id === 'function') return id;
-  if (typeof id === 'string') {
-    if (Object.hasOwn(BUILTINS, id)) return BUILTINS[id as ActivationId];
-    if (Object.hasOwn(ALIASES, id)) return BUILTINS[ALIASES[id as ActivationAlias]];
-    const custom = CUSTOM.get(id);
-    if (custom) return custom;
-    throw new ValueError(`getActivation: unknown activation '${id}'; valid: ${validNames()}`);
-  }
-  throw new ValueError(
-    `getActivation: expected an activation name, a function, null or undefined, got ${describeValue(id)}`,
+  return resolveIdentifier<ActivationFn>(
+    {
+      fn: 'getActivation',
+      category: 'activation',
+      what: 'an activation function',
+      // Functions come through fromFunction: every function is an activation.
+      isInstance: (_v): _v is ActivationFn => false,
+      ids: BUILTIN_FACTORIES,
+      aliases: ALIASES,
+      fromName: (name) => CUSTOM.get(name),
+      fromFunction: (f) => f as unknown as ActivationFn,
+      fromNullish: () => linear,
+      validText: () => `valid: ${validNames()}`,
+    },
+    id,
   );
 }
 
@@ -387,10 +397,4 @@ export function serializeActivation(fn: ActivationFn): ActivationId | (string & 
     );
   }
   return id;
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return `an object ${JSON.stringify(v)?.slice(0, 60) ?? ''}`;
-  return `${typeof v} ${String(v)}`;
 }

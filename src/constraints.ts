@@ -13,9 +13,7 @@ import {
   type ConfigValue,
   type Serializable,
   type SerializedObject,
-  deserialize,
   registerSerializable,
-  registeredNames,
   resolveIdentifier,
 } from './serialization.js';
 import { normalizeAxes } from './tensor/shape.js';

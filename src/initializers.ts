@@ -23,9 +23,7 @@ import {
   type Config,
   type Serializable,
   type SerializedObject,
-  deserialize,
   registerSerializable,
-  registeredNames,
   resolveIdentifier,
 } from './serialization.js';
 import { type DType, isDType, isFloat } from './tensor/dtype.js';

@@ -11,9 +11,7 @@ import {
   type Config,
   type Serializable,
   type SerializedObject,
-  deserialize,
   registerSerializable,
-  registeredNames,
   resolveIdentifier,
 } from './serialization.js';
 import { isFloat } from './tensor/dtype.js';

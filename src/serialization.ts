@@ -106,7 +106,8 @@ export function deserialize<T>(category: string, s: SerializedObject): T {
 
 /**
  * How a `getX(identifier)` resolver of one category works: its built-in ids (each builds a
- * new object with default arguments), their aliases, and how to recognise an instance.
+ * new object with default arguments), their aliases, how to recognise an instance, and the
+ * hooks of the categories whose names need more than a table (losses, metrics, activations).
  */
 export interface IdentifierSpec<T> {
   /** The resolver's name, for messages: `'getInitializer'`. */
@@ -123,14 +124,29 @@ export interface IdentifierSpec<T> {
   aliases?: Readonly<Record<string, string>>;
   /** Ids and class names match whatever their case (optimizers: `'Adam'`, `'adam'`). */
   caseInsensitive?: boolean;
+  /**
+   * Names resolved before the table (names whose meaning depends on a context, such as
+   * `'accuracy'`, or user registrations); undefined passes the name on to the table.
+   */
+  fromName?(id: string): T | undefined;
+  /** A function given as the identifier (wrapped, or taken as it is); absent: refused. */
+  fromFunction?(f: (...args: never[]) => unknown): T;
+  /** What null or undefined mean (activations: linear); absent: refused. */
+  fromNullish?(): T;
+  /** Extra words for an unknown name (" Did you mean 'mse'?"). */
+  hint?(id: string): string;
+  /** The list of valid names in messages (default: the ids, aliases and registered classes). */
+  validText?(): string;
 }
 
 /**
  * Resolves an identifier as Keras's `<category>.get` does, the one resolver behind
- * `getInitializer`, `getRegularizer`, `getConstraint` and `getOptimizer`: an instance is
- * returned as is; a string is a built-in id, an alias, or a registered class name (built with
- * its default config); `{className, config}` is deserialized through the registry. Anything
- * else is refused with what was expected and what came.
+ * `getInitializer`, `getRegularizer`, `getConstraint`, `getOptimizer`, `getLoss`, `getMetric`
+ * and `getActivation`: an instance is returned as is; a string is a name the category resolves
+ * itself (`fromName`), a built-in id, an alias, or a registered class name (built with its
+ * default config); `{className, config}` is deserialized through the registry; functions and
+ * null go to the category's hooks. Anything else is refused with what was expected and what
+ * came.
  *
  * Formula: none (a lookup).
  *
@@ -143,17 +159,25 @@ export function resolveIdentifier<T>(spec: IdentifierSpec<T>, id: unknown): T {
   const fold = (s: string) => (spec.caseInsensitive ? s.toLowerCase() : s);
   const classNamed = (name: string): string | undefined =>
     registeredNames(spec.category).find((n) => fold(n) === fold(name));
-  const validIds = () => [...Object.keys(spec.ids), ...Object.keys(spec.aliases ?? {})].join(', ');
-  const registered = () => registeredNames(spec.category).join(', ');
+  const valid = () => {
+    if (spec.validText) return spec.validText();
+    const names = [...Object.keys(spec.ids), ...Object.keys(spec.aliases ?? {})].join(', ');
+    const classes = registeredNames(spec.category);
+    return `valid: ${names}${classes.length ? ` (or a registered class name: ${classes.join(', ')})` : ''}`;
+  };
+  if (id == null && spec.fromNullish) return spec.fromNullish();
+  if (typeof id === 'function' && spec.fromFunction) return spec.fromFunction(id as never);
   if (typeof id === 'string') {
+    const named = spec.fromName?.(id);
+    if (named !== undefined) return named;
     const key = Object.keys(spec.ids).find((k) => fold(k) === fold(id));
     if (key !== undefined) return spec.ids[key]!();
     const alias = Object.keys(spec.aliases ?? {}).find((k) => fold(k) === fold(id));
     if (alias !== undefined) return spec.ids[spec.aliases![alias]!]!();
     const cls = classNamed(id);
-    if (cls !== undefined) return deserialize<T>(spec.category, { className: cls, config: {} });
+    if (cls !== undefined) return build(spec, cls, {});
     throw new ValueError(
-      `${spec.fn}: unknown ${spec.category} '${id}'; valid: ${validIds()} (or a registered class name: ${registered()})`,
+      `${spec.fn}: unknown ${spec.category} '${id}';${spec.hint?.(id) ?? ''} ${valid()}`,
     );
   }
   if (
@@ -165,16 +189,28 @@ export function resolveIdentifier<T>(spec: IdentifierSpec<T>, id: unknown): T {
     const cls = classNamed(s.className);
     if (cls === undefined)
       throw new ValueError(
-        `${spec.fn}: unknown ${spec.category} class '${s.className}'; valid ids: ${validIds()}; registered classes: ${registered()}`,
+        `${spec.fn}: unknown ${spec.category} class '${s.className}'; ${valid()}`,
       );
-    const obj = deserialize<unknown>(spec.category, { className: cls, config: s.config ?? {} });
-    if (!spec.isInstance(obj))
-      throw new ValueError(`${spec.fn}: '${s.className}' did not build ${spec.what}`);
-    return obj;
+    return build(spec, cls, s.config ?? {});
   }
+  const kinds = [
+    'a name',
+    spec.what,
+    '{className, config}',
+    ...(spec.fromFunction ? ['a function'] : []),
+    ...(spec.fromNullish ? ['null'] : []),
+  ];
   throw new ValueError(
-    `${spec.fn}: expected a name, ${spec.what} or {className, config}, got ${describeValue(id)}`,
+    `${spec.fn}: expected ${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}, got ${describeValue(id)}`,
   );
+}
+
+/** A registered class of the spec's category from its config, checked to be an instance. */
+function build<T>(spec: IdentifierSpec<T>, className: string, config: Config): T {
+  const obj = deserialize<unknown>(spec.category, { className, config });
+  if (!spec.isInstance(obj))
+    throw new ValueError(`${spec.fn}: '${className}' did not build ${spec.what}`);
+  return obj;
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
-import type { StorageLifecycle, StorageStats } from './storage.js';
+import type { StorageStats } from './storage.js';
 
 /** An opaque reference to a tensor's storage, owned by one backend. */
 export interface DataHandle {

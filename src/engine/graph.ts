@@ -3,7 +3,7 @@
  * liveness and an arena plan) and the replayer that runs the remaining primitive list on the
  * backend with new input handles: no tensors, no tape, no shape checks.
  */
-import { type Variable, bindStepHandle } from '../autograd/variable.js';
+import { bindStepHandle } from '../autograd/variable.js';
 import type { Backend, DataHandle } from '../backend/backend.js';
 import { HostArena, hostArray, withArena } from '../backend/host_arena.js';
 import { BYTES_PER_ELEMENT, type DType, type TypedArray } from '../tensor/dtype.js';

@@ -60,7 +60,6 @@ import {
   AveragePooling2D,
   GlobalAveragePooling1D,
   GlobalAveragePooling2D,
-  GlobalMaxPooling1D,
   GlobalMaxPooling2D,
   MaxPooling1D,
   MaxPooling2D,

@@ -20,7 +20,6 @@ import {
   loadWeights,
   modelToKerasBytes,
   saveModel,
-  saveWeights,
 } from './save_load.js';
 
 const MODELS = process.env.TESSERA_MODELS_DIR ?? '../shared/models';

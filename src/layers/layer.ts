@@ -10,7 +10,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers.js';
 import { zeros } from '../ops/creation.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '../regularizers.js';
-import type { Config, ConfigValue, Serializable, SerializedObject } from '../serialization.js';
+import type { Config, ConfigValue, Serializable } from '../serialization.js';
 import type { DType } from '../tensor/dtype.js';
 import {
   type NestedStrings,

@@ -7,8 +7,8 @@ import { ValueError } from '../errors.js';
 import {
   type Config,
   type SerializedObject,
-  deserialize,
   registerSerializable,
+  resolveIdentifier,
 } from '../serialization.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { Loss, type LossFunction, type LossOptions, checkOptionKeys } from './core.js';
@@ -226,7 +226,7 @@ export function getLossFunction(id: LossId): LossFunction {
 function resolveLossId(id: string, op: string): CanonicalLossId {
   const c = canonicalLossId(id);
   if (c) return c;
-  throw new ValueError(`${op}: unknown loss '${id}'.${suggestion(id)} ${validLossIds()}`);
+  throw new ValueError(`${op}: unknown loss '${id}';${suggestion(id)} ${validLossIds()}`);
 }
 
 /** "Did you mean" for ids that differ only in case or underscores. */
@@ -318,20 +318,22 @@ registerSerializable('loss', LossFunctionWrapper);
  * @example getLoss('categorical_crossentropy'); getLoss({ className: 'Huber', config: { delta: 2 } })
  */
 export function getLoss(identifier: LossId | Loss | LossFunction | SerializedObject): Loss {
-  if (identifier instanceof Loss) return identifier;
-  if (typeof identifier === 'function') return new LossFunctionWrapper(identifier);
-  if (typeof identifier === 'string') return new LOSSES[resolveLossId(identifier, 'getLoss')].cls();
-  if (
-    identifier !== null &&
-    typeof identifier === 'object' &&
-    typeof identifier.className === 'string'
-  ) {
-    const obj = deserialize<unknown>('loss', identifier);
-    if (!(obj instanceof Loss))
-      throw new ValueError(`getLoss: '${identifier.className}' did not build a Loss`);
-    return obj;
-  }
-  throw new ValueError(
-    `getLoss: cannot interpret ${JSON.stringify(identifier)} as a loss. ${validLossIds()}`,
+  return resolveIdentifier<Loss>(
+    {
+      fn: 'getLoss',
+      category: 'loss',
+      what: 'a Loss',
+      isInstance: (v): v is Loss => v instanceof Loss,
+      // Every built-in id, alias and class name goes through canonicalLossId.
+      ids: {},
+      fromName: (id) => {
+        const c = canonicalLossId(id);
+        return c ? new LOSSES[c].cls() : undefined;
+      },
+      fromFunction: (f) => new LossFunctionWrapper(f as unknown as LossFunction),
+      hint: suggestion,
+      validText: validLossIds,
+    },
+    identifier,
   );
 }

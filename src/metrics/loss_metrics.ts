@@ -3,8 +3,7 @@
  * (`metrics.BinaryCrossentropy`, `metrics.Hinge`, …), with Keras's default names and options.
  * Each is a {@link MeanMetricWrapper} whose config holds the options rather than a function id.
  */
-import { noGrad } from '../autograd/tape.js';
-import { checkOptionKeys, toPredictions } from '../losses/core.js';
+import { checkOptionKeys } from '../losses/core.js';
 import { categoricalHinge, hinge, squaredHinge } from '../losses/hinge.js';
 import {
   type BinaryCrossentropyOptions,
@@ -21,8 +20,7 @@ import {
   meanAbsolutePercentageError,
   meanSquaredLogarithmicError,
 } from '../losses/regression.js';
-import { cast, mul, neg, notEqual } from '../ops/elementwise.js';
-import { reshape } from '../ops/movement.js';
+import { neg } from '../ops/elementwise.js';
 import { type Config, registerSerializable } from '../serialization.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import {

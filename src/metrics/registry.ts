@@ -2,7 +2,6 @@
  * Metric identifiers and `getMetric`, including Keras's resolution of `'accuracy'` into the
  * binary, categorical or sparse categorical accuracy that fits the model's outputs.
  */
-import { ValueError } from '../errors.js';
 import type { Loss } from '../losses/core.js';
 import { BinaryCrossentropy, SparseCategoricalCrossentropy } from '../losses/probabilistic.js';
 import {
@@ -11,7 +10,7 @@ import {
   canonicalLossId,
   getLossFunction,
 } from '../losses/registry.js';
-import { type SerializedObject, deserialize } from '../serialization.js';
+import { type SerializedObject, resolveIdentifier } from '../serialization.js';
 import {
   BinaryAccuracy,
   CategoricalAccuracy,
@@ -225,30 +224,27 @@ export function getMetric(
   identifier: MetricId | Metric | MetricFunction | SerializedObject,
   context: AccuracyContext = {},
 ): Metric {
-  if (identifier instanceof Metric) return identifier;
-  if (typeof identifier === 'function') return new MeanMetricWrapper(identifier);
-  if (typeof identifier === 'string') {
-    const lower = identifier.toLowerCase();
-    if (lower === 'accuracy' || lower === 'acc') {
-      return new METRICS[resolveAccuracy(context)]({ name: identifier });
-    }
-    const id = canonicalMetricId(identifier);
-    if (id && id !== 'accuracy') return new METRICS[id]({ name: identifier });
-    if (canonicalLossId(identifier))
-      return new MeanMetricWrapper(getLossFunction(identifier as LossId), { name: identifier });
-    throw new ValueError(`getMetric: unknown metric '${identifier}'. ${validMetricIds()}`);
-  }
-  if (
-    identifier !== null &&
-    typeof identifier === 'object' &&
-    typeof identifier.className === 'string'
-  ) {
-    const obj = deserialize<unknown>('metric', identifier);
-    if (!(obj instanceof Metric))
-      throw new ValueError(`getMetric: '${identifier.className}' did not build a Metric`);
-    return obj;
-  }
-  throw new ValueError(
-    `getMetric: cannot interpret ${JSON.stringify(identifier)} as a metric. ${validMetricIds()}`,
+  return resolveIdentifier<Metric>(
+    {
+      fn: 'getMetric',
+      category: 'metric',
+      what: 'a Metric',
+      isInstance: (v): v is Metric => v instanceof Metric,
+      // Ids, aliases and loss ids all need the name itself (the metric is named after it).
+      ids: {},
+      fromName: (name) => {
+        const lower = name.toLowerCase();
+        if (lower === 'accuracy' || lower === 'acc')
+          return new METRICS[resolveAccuracy(context)]({ name });
+        const id = canonicalMetricId(name);
+        if (id && id !== 'accuracy') return new METRICS[id]({ name });
+        if (canonicalLossId(name))
+          return new MeanMetricWrapper(getLossFunction(name as LossId), { name });
+        return undefined;
+      },
+      fromFunction: (f) => new MeanMetricWrapper(f as unknown as MetricFunction),
+      validText: validMetricIds,
+    },
+    identifier,
   );
 }

@@ -20,7 +20,7 @@ import {
   takeResume,
 } from '../callbacks/fit_resume.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { concat, slice } from '../ops/movement.js';
 import { globalGenerator } from '../ops/random.js';
 import { LossScaleOptimizer } from '../optimizers/loss_scale_optimizer.js';
@@ -31,7 +31,6 @@ import {
   ensureBuilt,
   ensureMetrics,
   isRecord,
-  outputCount,
   resetState,
   runModel,
   state,

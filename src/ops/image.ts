@@ -5,8 +5,7 @@
  * `imageDatasetFromDirectory` share it; it is written in gathers and products, so gradients
  * flow to the images.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { allocArray, isFloat } from '../tensor/dtype.js';
+import { allocArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 import { gather, pad } from './movement.js';

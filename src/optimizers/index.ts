@@ -2,13 +2,9 @@
  * Optimizers and learning-rate schedules: classes, factory functions, string ids and
  * {@link getOptimizer}. Importing this module registers every class for deserialization.
  */
-import { ValueError } from '../errors.js';
 import {
-  type Config,
   type SerializedObject,
-  deserialize,
   registerSerializable,
-  registeredNames,
   resolveIdentifier,
 } from '../serialization.js';
 import { Adadelta, type AdadeltaArgs } from './adadelta.js';

@@ -439,7 +439,7 @@ describe('getOptimizer and factories', () => {
       `getOptimizer: unknown optimizer 'adamm'; ${valid} (or a registered class name: `,
     );
     expect(() => getOptimizer({ className: 'Muon', config: {} })).toThrow(
-      /unknown optimizer class 'Muon'; valid ids: sgd/,
+      /unknown optimizer class 'Muon'; valid: sgd.*registered class name: LossScaleOptimizer/,
     );
     expect(() => getOptimizer(3 as never)).toThrow(
       /^getOptimizer: expected a name, an Optimizer or \{className, config\}, got number 3$/,
