@@ -6,7 +6,7 @@
  */
 import type { DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
-import type { AttentionArgs, Backend, DataHandle } from './backend.js';
+import type { AttentionArgs, AttentionGrads, Backend, DataHandle } from './backend.js';
 
 /** `[B, L, N, H]` ↔ `[B, N, L, H]` (the same permutation both ways). */
 const SWAP = [0, 2, 1, 3] as const;
@@ -60,6 +60,7 @@ export function attentionRef(
   k: DataHandle,
   v: DataHandle,
   mask: DataHandle | null,
+  bias: DataHandle | null,
   a: AttentionArgs,
   dt: DType,
 ): [DataHandle, DataHandle] {
@@ -73,6 +74,10 @@ export function attentionRef(
     dt,
   );
   logits = b.binary('mul', logits, logitShape, b.fill(1, a.scale, dt), [], logitShape, dt, dt);
+  if (bias) {
+    const bs: Shape = [a.biasBatch, a.biasHeads, T, S];
+    logits = b.binary('add', logits, logitShape, bias, bs, logitShape, dt, dt);
+  }
   const m = combinedMask(b, mask, a);
   if (m)
     logits = b.where(
@@ -106,7 +111,7 @@ export function attentionGradRef(
   dOut: DataHandle,
   a: AttentionArgs,
   dt: DType,
-): [DataHandle, DataHandle, DataHandle] {
+): AttentionGrads {
   const { batch: B, heads: N, queryLen: T, keyLen: S, dim: H, valueDim: Hv } = a;
   const { qh, kh, vh, logitShape } = heads(b, q, k, v, a, dt);
   const bn = B * N;
@@ -140,6 +145,7 @@ export function attentionGradRef(
   );
   const m = combinedMask(b, mask, a);
   if (m) dl = b.where(m.m, m.shape, dl, logitShape, b.fill(1, 0, dt), [], logitShape, dt);
+  const dLogits = dl;
   dl = b.binary('mul', dl, logitShape, b.fill(1, a.scale, dt), [], logitShape, dt, dt);
   const dqh = b.matmul(
     dl,
@@ -153,9 +159,11 @@ export function attentionGradRef(
     { batch: bn, m: S, n: H, k: T, transA: true, transB: false, strideA: T * S, strideB: T * H },
     dt,
   );
-  return [
+  const grads: AttentionGrads = [
     b.transpose(dqh, [B, N, T, H], SWAP, dt),
     b.transpose(dkh, [B, N, S, H], SWAP, dt),
     b.transpose(dvh, [B, N, S, Hv], SWAP, dt),
   ];
+  if (a.logitGrad) grads.push(dLogits);
+  return grads;
 }

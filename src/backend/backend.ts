@@ -221,7 +221,18 @@ export interface AttentionArgs {
    */
   maskBatch: number;
   maskHeads: number;
+  /**
+   * The additive bias's extent over batch and heads, as the mask's: the bias is float
+   * `[biasBatch, biasHeads, queryLen, keyLen]`, added to the scaled logits. Ignored without one.
+   */
+  biasBatch: number;
+  biasHeads: number;
+  /** {@link Backend.attentionGrad} also returns the logits' gradient (for the bias). */
+  logitGrad: boolean;
 }
+
+/** What {@link Backend.attentionGrad} returns: dq, dk, dv, and the logits' gradient if asked. */
+export type AttentionGrads = [DataHandle, DataHandle, DataHandle, DataHandle?];
 
 /** The compute primitives of a backend, checked at compile time by `implements Backend`. */
 export interface Backend {
@@ -575,7 +586,7 @@ export interface Backend {
    */
   hasFusedAttention(dtype: DType): boolean;
   /**
-   * Scaled dot-product attention in one call: `logits = scale·q·kᵀ` per batch and head,
+   * Scaled dot-product attention in one call: `logits = scale·q·kᵀ + bias` per batch and head,
    * masked logits (mask false, or s > t when causal) set to `args.maskedValue`,
    * `probs = softmax(logits)`, `out = probs·v`. Returns `[out, probs]`: out
    * `[batch, queryLen, heads, valueDim]`, probs `[batch, heads, queryLen, keyLen]` (what
@@ -586,12 +597,15 @@ export interface Backend {
     k: DataHandle,
     v: DataHandle,
     mask: DataHandle | null,
+    bias: DataHandle | null,
     args: AttentionArgs,
     dtype: DType,
   ): [DataHandle, DataHandle];
   /**
-   * The gradient of {@link attention} given `dOut`: `[dq, dk, dv]`. Masked logits were
-   * replaced, so no gradient reaches q or k through them (even in a row masked whole).
+   * The gradient of {@link attention} given `dOut`: `[dq, dk, dv]`, and with
+   * `args.logitGrad` the logits' gradient `[batch, heads, queryLen, keyLen]` fourth (what the
+   * bias receives before its broadcast is summed). Masked logits were replaced, so no
+   * gradient reaches q, k or the bias through them (even in a row masked whole).
    */
   attentionGrad(
     q: DataHandle,
@@ -602,7 +616,7 @@ export interface Backend {
     dOut: DataHandle,
     args: AttentionArgs,
     dtype: DType,
-  ): [DataHandle, DataHandle, DataHandle];
+  ): AttentionGrads;
 
   // --- fused layer epilogue (BaseBackend returns null: the op composes add and relu) ---
   /**

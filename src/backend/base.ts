@@ -12,6 +12,7 @@ import type {
   AdamStepArgs,
   ArgReduceOp,
   AttentionArgs,
+  AttentionGrads,
   Backend,
   BinaryOp,
   ConvArgs,
@@ -304,10 +305,11 @@ export abstract class BaseBackend implements Backend {
     k: DataHandle,
     v: DataHandle,
     mask: DataHandle | null,
+    bias: DataHandle | null,
     a: AttentionArgs,
     dtype: DType,
   ): [DataHandle, DataHandle] {
-    return attentionRef(this, q, k, v, mask, a, dtype);
+    return attentionRef(this, q, k, v, mask, bias, a, dtype);
   }
 
   /** Reference attention backward in primitives. */
@@ -320,7 +322,7 @@ export abstract class BaseBackend implements Backend {
     dOut: DataHandle,
     a: AttentionArgs,
     dtype: DType,
-  ): [DataHandle, DataHandle, DataHandle] {
+  ): AttentionGrads {
     return attentionGradRef(this, q, k, v, probs, mask, dOut, a, dtype);
   }
 

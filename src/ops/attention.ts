@@ -14,7 +14,7 @@ import { tensor } from './creation.js';
 import { einsum } from './einsum.js';
 import { add, logicalAnd, where } from './elementwise.js';
 import { broadcastTo } from './movement.js';
-import { be, wrap } from './util.js';
+import { be, unbroadcast, wrap } from './util.js';
 
 /** Options of {@link dotProductAttention}, Keras's names. */
 export interface DotProductAttentionOptions {
@@ -78,11 +78,17 @@ export function dotProductAttention(
   if (!Number.isFinite(scale)) throw new ValueError(`${op}: scale must be finite, got ${scale}`);
   let mask: Tensor | null = opts.mask == null ? null : convertToTensor(opts.mask, op, 'mask');
   if (mask && mask.dtype !== 'bool') mask = mask.cast('bool');
-  if (opts.bias == null && be().hasFusedAttention(q.dtype))
-    return fusedAttention(q, k, v, { mask, scale, isCausal: opts.isCausal, maskedValue: MASKED })
-      .output;
+  const bias = opts.bias == null ? null : convertToTensor(opts.bias, op, 'bias');
+  if (be().hasFusedAttention(q.dtype))
+    return fusedAttention(q, k, v, {
+      mask,
+      bias,
+      scale,
+      isCausal: opts.isCausal,
+      maskedValue: MASKED,
+    }).output;
   let logits = einsum('BTNH,BSNH->BNTS', q, k).mul(scale);
-  if (opts.bias != null) logits = add(logits, convertToTensor(opts.bias, op, 'bias'));
+  if (bias) logits = add(logits, bias);
   if (opts.isCausal) {
     const data = new Uint8Array(tLen * sLen);
     for (let i = 0; i < tLen; i++)
@@ -99,6 +105,8 @@ export function dotProductAttention(
 export interface FusedAttentionOptions {
   /** Bool (or 0/1), broadcasting to `[batch, heads, T, S]`: true where attention is allowed. */
   mask?: Tensor | null;
+  /** Added to the scaled logits (an additive mask); broadcasts to `[batch, heads, T, S]`. */
+  bias?: Tensor | null;
   /** Logit scale (default `1 / √dim`). */
   scale?: number;
   /** Each query position attends only to key positions at or before it. */
@@ -113,7 +121,8 @@ export interface FusedAttentionOptions {
  * in primitives). Returns the attention probabilities as well; they carry no gradient (use
  * the composite when a loss reads them).
  *
- * Formula: `probs = softmax(mask(scale · q·kᵀ))`, `output = probs · v` per batch and head.
+ * Formula: `probs = softmax(mask(scale · q·kᵀ + bias))`, `output = probs · v` per batch and
+ * head.
  *
  * Shape: query `[B, T, N, H]`, key `[B, S, N, H]`, value `[B, S, N, Hv]` → output
  * `[B, T, N, Hv]`, probs `[B, N, T, S]`.
@@ -153,20 +162,8 @@ export function fusedAttention(
     throw new ValueError(
       `${op}: scale and maskedValue must be finite, got ${scale} and ${maskedValue}`,
     );
-  let mask: Tensor | null = null;
-  if (opts.mask) {
-    let m = opts.mask.detach();
-    if (m.rank > 4)
-      throw new ShapeError(
-        `${op}: the mask must broadcast to [${B}, ${N}, ${T}, ${S}], got ${fmtShape(m.shape)}`,
-      );
-    if (m.dtype !== 'bool') m = m.cast('bool');
-    while (m.rank < 4) m = m.expandDims(0);
-    const [mb, mn] = m.shape as [number, number];
-    const target = [mb === 1 ? 1 : B, mn === 1 ? 1 : N, T, S];
-    // Only the batch and head axes may stay broadcast: the kernels walk whole [T, S] planes.
-    mask = m.shape.every((d, i) => d === target[i]) ? m : broadcastTo(m, target);
-  }
+  const mask = opts.mask ? planes(op, 'mask', opts.mask.detach(), 'bool', B, N, T, S) : null;
+  const bias = opts.bias ? planes(op, 'bias', opts.bias, dt, B, N, T, S) : null;
   const args: AttentionArgs = {
     batch: B,
     heads: N,
@@ -179,27 +176,61 @@ export function fusedAttention(
     maskedValue,
     maskBatch: mask ? mask.shape[0]! : 1,
     maskHeads: mask ? mask.shape[1]! : 1,
+    biasBatch: bias ? bias.shape[0]! : 1,
+    biasHeads: bias ? bias.shape[1]! : 1,
+    logitGrad: false,
   };
   const b = be();
   const mh = mask ? mask.handleOn(b) : null;
-  const [oh, ph] = b.attention(q.handleOn(b), k.handleOn(b), v.handleOn(b), mh, args, dt);
+  const bh = bias ? bias.handleOn(b) : null;
+  const [oh, ph] = b.attention(q.handleOn(b), k.handleOn(b), v.handleOn(b), mh, bh, args, dt);
   const probs = wrap(b, ph, [B, N, T, S], dt);
-  const output = record(op, [q, k, v], wrap(b, oh, [B, T, N, Hv], dt), (dy) => {
-    const [dq, dk, dv] = b.attentionGrad(
+  const inputs = opts.bias ? [q, k, v, opts.bias] : [q, k, v];
+  const output = record(op, inputs, wrap(b, oh, [B, T, N, Hv], dt), (dy) => {
+    const biasGrad = opts.bias?.requiresGrad === true;
+    const [dq, dk, dv, dl] = b.attentionGrad(
       q.handleOn(b),
       k.handleOn(b),
       v.handleOn(b),
       ph,
       mh,
       dy.handleOn(b),
-      args,
+      { ...args, logitGrad: biasGrad },
       dt,
     );
     return [
       q.requiresGrad ? wrap(b, dq, q.shape, dt) : null,
       k.requiresGrad ? wrap(b, dk, k.shape, dt) : null,
       v.requiresGrad ? wrap(b, dv, v.shape, dt) : null,
+      ...(opts.bias
+        ? [biasGrad ? unbroadcast(wrap(b, dl!, [B, N, T, S], dt), opts.bias.shape) : null]
+        : []),
     ];
   });
   return { output, probs };
+}
+
+/**
+ * A mask or bias as `[1 | B, 1 | N, T, S]` in `dtype`: left-padded to rank 4, the query and key
+ * axes broadcast to full size (the kernels walk whole planes), batch and heads left shared.
+ */
+function planes(
+  op: string,
+  name: string,
+  x: Tensor,
+  dtype: Tensor['dtype'],
+  B: number,
+  N: number,
+  T: number,
+  S: number,
+): Tensor {
+  if (x.rank > 4)
+    throw new ShapeError(
+      `${op}: the ${name} must broadcast to [${B}, ${N}, ${T}, ${S}], got ${fmtShape(x.shape)}`,
+    );
+  let m = x.dtype === dtype ? x : x.cast(dtype);
+  while (m.rank < 4) m = m.expandDims(0);
+  const [mb, mn] = m.shape as [number, number];
+  const target = [mb === 1 ? 1 : B, mn === 1 ? 1 : N, T, S];
+  return m.shape.every((d, i) => d === target[i]) ? m : broadcastTo(m, target);
 }

@@ -29,6 +29,7 @@ function composite(
   mask: Tensor | null,
   causal: boolean,
   masked: number,
+  bias: Tensor | null = null,
 ): Tensor {
   const [, T] = q.shape as number[];
   const S = k.shape[1]!;
@@ -40,6 +41,7 @@ function composite(
     m = m ? logicalAnd(m, c) : c;
   }
   let logits = einsum('btnh,bsnh->bnts', q, k).mul(1 / Math.sqrt(q.shape[3]!));
+  if (bias) logits = logits.add(bias);
   if (m) logits = where(m, logits, masked);
   return einsum('bnts,bsnh->btnh', softmax(logits, -1), v);
 }
@@ -53,6 +55,8 @@ interface Case {
   causal: boolean;
   /** Masks the whole of query row 1 (with a mask). */
   rowMaskedWhole?: boolean;
+  /** An additive bias's shape (it broadcasts to [B, N, T, S]). */
+  bias?: number[];
 }
 
 const CASES: Case[] = [
@@ -73,6 +77,20 @@ const CASES: Case[] = [
     causal: false,
   },
   { name: 'mask and causal', dims: [2, 8, 8, 2, 4, 4], mask: [2, 2], causal: true },
+  {
+    name: 'bias per batch and head',
+    dims: [2, 5, 11, 2, 8, 8],
+    mask: null,
+    causal: false,
+    bias: [2, 2, 5, 11],
+  },
+  {
+    name: 'bias shared, broadcast over queries, with causality and a mask',
+    dims: [2, 6, 6, 3, 4, 4],
+    mask: [2, 1],
+    causal: true,
+    bias: [3, 1, 6],
+  },
   {
     name: 'a row masked whole',
     dims: [2, 4, 9, 2, 6, 6],
@@ -99,7 +117,8 @@ function inputs(c: Case, seed: number) {
     });
     mask = tensor(bytes, [mb, mn, T, S], 'bool');
   }
-  return { q, k, v, mask };
+  const bias = c.bias ? randomNormal(c.bias, 0, 1, { seed: seed + 4 }) : null;
+  return { q, k, v, mask, bias };
 }
 
 describeBackends('fusedAttention', (backend) => {
@@ -111,16 +130,23 @@ describeBackends('fusedAttention', (backend) => {
   it.each(CASES.map((c) => [c.name, c] as const))(
     'matches the composite and its gradients: %s',
     (_n, c) => {
-      const { q, k, v, mask } = inputs(c, 40);
+      const { q, k, v, mask, bias } = inputs(c, 40);
+      const xs = bias ? [q, k, v, bias] : [q, k, v];
       for (const masked of [-1e9, -0.7 * 3.38953e38]) {
-        const f = (a: Tensor, b: Tensor, d: Tensor) =>
-          fusedAttention(a, b, d, { mask, isCausal: c.causal, maskedValue: masked }).output;
-        const g = (a: Tensor, b: Tensor, d: Tensor) => composite(a, b, d, mask, c.causal, masked);
-        expectClose(f(q, k, v), g(q, k, v), { rtol: 1e-5, atol: 2e-6 });
+        const f = (a: Tensor, b: Tensor, d: Tensor, e?: Tensor) =>
+          fusedAttention(a, b, d, { mask, bias: e, isCausal: c.causal, maskedValue: masked })
+            .output;
+        const g = (a: Tensor, b: Tensor, d: Tensor, e?: Tensor) =>
+          composite(a, b, d, mask, c.causal, masked, e ?? null);
+        expectClose(f(q, k, v, bias ?? undefined), g(q, k, v, bias ?? undefined), {
+          rtol: 1e-5,
+          atol: 2e-6,
+        });
         const dy = randomNormal([c.dims[0], c.dims[1], c.dims[3], c.dims[5]], 0, 1, { seed: 9 });
-        const gf = grads(f)([q, k, v], dy);
-        const gc = grads(g)([q, k, v], dy);
-        for (let i = 0; i < 3; i++) expectClose(gf[i]!, gc[i]!, { rtol: 1e-4, atol: 1e-5 });
+        const gf = grads(f)(xs, dy);
+        const gc = grads(g)(xs, dy);
+        expect(gf.map((t) => t.shape)).toEqual(xs.map((t) => t.shape));
+        for (let i = 0; i < xs.length; i++) expectClose(gf[i]!, gc[i]!, { rtol: 1e-4, atol: 1e-5 });
       }
     },
   );
@@ -146,11 +172,12 @@ describeBackends('fusedAttention', (backend) => {
     }
   });
 
-  it('is what dotProductAttention computes without a bias', () => {
+  it('is what dotProductAttention computes, with a mask and a bias', () => {
     const { q, k, v, mask } = inputs(CASES[4]!, 3);
+    const bias = randomNormal([3, 1, 6, 11], 0, 1, { seed: 4 });
     expectClose(
-      dotProductAttention(q, k, v, { mask }),
-      composite(q, k, v, mask, false, -0.7 * 3.38953e38),
+      dotProductAttention(q, k, v, { mask, bias }),
+      composite(q, k, v, mask, false, -0.7 * 3.38953e38, bias),
       { rtol: 1e-5, atol: 2e-6 },
     );
   });
@@ -168,6 +195,15 @@ describe('fusedAttention (reference)', () => {
     gradCheck(
       (q, k, v) => fusedAttention(q, k, v, { mask, isCausal: true }).output,
       [randomValues([2, 3, 2, 3], 1), randomValues([2, 4, 2, 3], 2), randomValues([2, 4, 2, 5], 3)],
+    );
+    gradCheck(
+      (q, k, v, bias) => fusedAttention(q, k, v, { mask, bias, isCausal: true }).output,
+      [
+        randomValues([2, 3, 2, 3], 7),
+        randomValues([2, 4, 2, 3], 8),
+        randomValues([2, 4, 2, 2], 9),
+        randomValues([2, 1, 3, 4], 10),
+      ],
     );
     gradCheck(
       (q, k, v) => fusedAttention(q, k, v, { scale: 0.7 }).output,

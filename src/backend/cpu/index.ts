@@ -13,6 +13,7 @@ import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
   AttentionArgs,
+  AttentionGrads,
   ConvArgs,
   DataHandle,
   FusedActivation,
@@ -360,16 +361,17 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     k: DataHandle,
     v: DataHandle,
     mask: DataHandle | null,
+    bias: DataHandle | null,
     a: AttentionArgs,
     dtype: DType,
   ): [DataHandle, DataHandle] {
     const pk = this.provider;
     const m = maskBytes(mask);
     const work = a.batch * a.heads * a.queryLen * a.keyLen;
-    const e = m !== undefined && pk.attention && this.eligible(null, work, dtype, q, k, v);
-    const r = e && pk.attention!(e[0]!, e[1]!, e[2]!, m!, a);
+    const e = m !== undefined && pk.attention && this.eligible(null, work, dtype, q, k, v, bias);
+    const r = e && pk.attention!(e[0]!, e[1]!, e[2]!, m!, e[3]!, a);
     if (r) return [new JsData(r[0]), new JsData(r[1])];
-    return super.attention(q, k, v, mask, a, dtype);
+    return super.attention(q, k, v, mask, bias, a, dtype);
   }
 
   override attentionGrad(
@@ -381,7 +383,7 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     dOut: DataHandle,
     a: AttentionArgs,
     dtype: DType,
-  ): [DataHandle, DataHandle, DataHandle] {
+  ): AttentionGrads {
     const pk = this.provider;
     const m = maskBytes(mask);
     const work = a.batch * a.heads * a.queryLen * a.keyLen;
@@ -389,7 +391,11 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     const e = ok && this.eligible(null, work, dtype, q, k, v, probs);
     const d = e && this.f32Grad(dOut, a.batch * a.queryLen * a.heads * a.valueDim, dtype);
     const r = d && pk.attentionGrad!(e[0]!, e[1]!, e[2]!, e[3]!, m!, d, a);
-    if (r) return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2])];
+    if (r) {
+      const out: AttentionGrads = [new JsData(r[0]), new JsData(r[1]), new JsData(r[2])];
+      if (r[3]) out.push(new JsData(r[3]));
+      return out;
+    }
     return super.attentionGrad(q, k, v, probs, mask, dOut, a, dtype);
   }
 

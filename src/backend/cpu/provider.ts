@@ -172,10 +172,18 @@ export interface KernelProvider {
   /**
    * Fused scaled dot-product attention (`Backend.attention`): `[out, probs]`; the presence of
    * this kernel makes attention layers use it. `mask` is bool bytes
-   * `[maskBatch, maskHeads, queryLen, keyLen]` or null.
+   * `[maskBatch, maskHeads, queryLen, keyLen]` or null, `bias` float
+   * `[biasBatch, biasHeads, queryLen, keyLen]` or null.
    */
-  attention?(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] | null;
-  /** Its backward given `dOut`: `[dq, dk, dv]`. */
+  attention?(
+    q: F,
+    k: F,
+    v: F,
+    mask: Uint8Array | null,
+    bias: F | null,
+    a: AttentionArgs,
+  ): [F, F] | null;
+  /** Its backward given `dOut`: `[dq, dk, dv]`, plus the logits' gradient with `a.logitGrad`. */
   attentionGrad?(
     q: F,
     k: F,
@@ -184,7 +192,7 @@ export interface KernelProvider {
     mask: Uint8Array | null,
     dOut: F,
     a: AttentionArgs,
-  ): [F, F, F] | null;
+  ): [F, F, F, F?] | null;
   /** `act(x + bias)` over `[rows, cols]` (bias per column, or none). */
   biasActivation?(x: F, rows: number, cols: number, bias: F | null, relu: boolean): F | null;
   adamStep?(p: F, g: F, m: F, v: F, size: number, hyper: AdamStepArgs): [F, F, F] | null;

@@ -10,7 +10,7 @@ export type Geometry = Int32Array;
 /** The functions the addon exports (see src/backend/native/addon/addon.cc). */
 /**
  * The size arguments of the attention kernels: batch, heads, queryLen, keyLen, dim, valueDim,
- * scale, maskedValue, causal, maskBatch, maskHeads.
+ * scale, maskedValue, causal, maskBatch, maskHeads, biasBatch, biasHeads.
  */
 export type AttentionDims = [
   number,
@@ -22,6 +22,8 @@ export type AttentionDims = [
   number,
   number,
   boolean,
+  number,
+  number,
   number,
   number,
 ];
@@ -159,6 +161,7 @@ export interface NativeAddon {
     k: Float32Array,
     v: Float32Array,
     mask: Uint8Array | null,
+    bias: Float32Array | null,
     out: Float32Array,
     probs: Float32Array,
     ...dims: AttentionDims
@@ -174,6 +177,7 @@ export interface NativeAddon {
     dq: Float32Array,
     dk: Float32Array,
     dv: Float32Array,
+    dLogits: Float32Array | null,
     ...dims: AttentionDims
   ): void;
   /** Whole-sequence LSTM forward (lstm_seq.cc); outputs and saved buffers preallocated in JS. */

@@ -417,10 +417,10 @@ export class NativeProvider implements KernelProvider {
   }
 
   /** Scaled dot-product attention in one addon call (attention.cc). */
-  attention(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] {
+  attention(q: F, k: F, v: F, mask: Uint8Array | null, bias: F | null, a: AttentionArgs): [F, F] {
     const out = hostF32(a.batch * a.queryLen * a.heads * a.valueDim, false);
     const probs = hostF32(a.batch * a.heads * a.queryLen * a.keyLen, false);
-    this.addon.attention(q, k, v, mask, out, probs, ...attentionDims(a));
+    this.addon.attention(q, k, v, mask, bias, out, probs, ...attentionDims(a));
     return [out, probs];
   }
 
@@ -432,12 +432,13 @@ export class NativeProvider implements KernelProvider {
     mask: Uint8Array | null,
     dOut: F,
     a: AttentionArgs,
-  ): [F, F, F] {
+  ): [F, F, F, F?] {
     const dq = hostF32(q.length, false);
     const dk = hostF32(k.length, false);
     const dv = hostF32(v.length, false);
-    this.addon.attentionGrad(q, k, v, probs, mask, dOut, dq, dk, dv, ...attentionDims(a));
-    return [dq, dk, dv];
+    const dl = a.logitGrad ? hostF32(probs.length, false) : null;
+    this.addon.attentionGrad(q, k, v, probs, mask, dOut, dq, dk, dv, dl, ...attentionDims(a));
+    return dl ? [dq, dk, dv, dl] : [dq, dk, dv];
   }
 
   /** The whole GRU recurrence in one addon call. */
@@ -596,5 +597,7 @@ function attentionDims(a: AttentionArgs): AttentionDims {
     a.causal,
     a.maskBatch,
     a.maskHeads,
+    a.biasBatch,
+    a.biasHeads,
   ];
 }

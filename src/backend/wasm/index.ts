@@ -228,7 +228,14 @@ export class WasmProvider implements KernelProvider {
   }
 
   /** Fused scaled dot-product attention (assembly/attention.ts). */
-  attention(q: F, k: F, v: F, mask: Uint8Array | null, a: AttentionArgs): [F, F] | null {
+  attention(
+    q: F,
+    k: F,
+    v: F,
+    mask: Uint8Array | null,
+    bias: F | null,
+    a: AttentionArgs,
+  ): [F, F] | null {
     const { batch: B, heads: N, queryLen: T, keyLen: S, dim: H, valueDim: Hv } = a;
     const rt = this.rt;
     return orDecline(() => {
@@ -237,6 +244,7 @@ export class WasmProvider implements KernelProvider {
       const pk = rt.put(k);
       const pv = rt.put(v);
       const pm = mask ? rt.putU8(mask) : 0;
+      const pb = bias ? rt.put(bias) : 0;
       const po = rt.alloc(B * T * N * Hv);
       const pp = rt.alloc(B * N * T * S);
       const work = rt.alloc(rt.k.attentionWorkFloats(S, H, Hv));
@@ -245,6 +253,7 @@ export class WasmProvider implements KernelProvider {
         pk,
         pv,
         pm,
+        pb,
         po,
         pp,
         B,
@@ -258,6 +267,8 @@ export class WasmProvider implements KernelProvider {
         a.causal ? 1 : 0,
         a.maskBatch,
         a.maskHeads,
+        a.biasBatch,
+        a.biasHeads,
         work,
       );
       return [rt.get(po, B * T * N * Hv), rt.get(pp, B * N * T * S)] as [F, F];
@@ -272,7 +283,7 @@ export class WasmProvider implements KernelProvider {
     mask: Uint8Array | null,
     dOut: F,
     a: AttentionArgs,
-  ): [F, F, F] | null {
+  ): [F, F, F, F?] | null {
     const { batch: B, heads: N, queryLen: T, keyLen: S, dim: H, valueDim: Hv } = a;
     const rt = this.rt;
     return orDecline(() => {
@@ -286,6 +297,7 @@ export class WasmProvider implements KernelProvider {
       const pdq = rt.alloc(q.length);
       const pdk = rt.alloc(k.length);
       const pdv = rt.alloc(v.length);
+      const pdl = a.logitGrad ? rt.alloc(probs.length) : 0;
       const work = rt.alloc(rt.k.attentionWorkFloats(S, H, Hv));
       rt.k.attentionGrad(
         pq,
@@ -297,6 +309,7 @@ export class WasmProvider implements KernelProvider {
         pdq,
         pdk,
         pdv,
+        pdl,
         B,
         N,
         T,
@@ -309,7 +322,13 @@ export class WasmProvider implements KernelProvider {
         a.maskHeads,
         work,
       );
-      return [rt.get(pdq, q.length), rt.get(pdk, k.length), rt.get(pdv, v.length)] as [F, F, F];
+      const grads: [F, F, F, F?] = [
+        rt.get(pdq, q.length),
+        rt.get(pdk, k.length),
+        rt.get(pdv, v.length),
+      ];
+      if (pdl) grads.push(rt.get(pdl, probs.length));
+      return grads;
     });
   }
 

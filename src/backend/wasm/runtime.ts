@@ -122,6 +122,7 @@ export interface KernelExports {
     k: number,
     v: number,
     mask: number,
+    bias: number,
     out: number,
     probs: number,
     ...dims: number[]
@@ -136,6 +137,7 @@ export interface KernelExports {
     dq: number,
     dk: number,
     dv: number,
+    dLogits: number,
     ...dims: number[]
   ): void;
   im2col(

@@ -141,6 +141,13 @@ inline long liveEnd(const AttnDims& d, long t) {
   return d.causal && !d.mask ? std::min(t + 1, d.S) : d.S;
 }
 
+// The bias row of (b, n, t), or null without a bias.
+inline const float* biasRow(const AttnDims& d, long b, long n, long t) {
+  if (!d.bias) return nullptr;
+  const long bb = d.biasB == 1 ? 0 : b, bn = d.biasN == 1 ? 0 : n;
+  return d.bias + ((bb * d.biasN + bn) * d.T + t) * d.S;
+}
+
 inline bool masked(const AttnDims& d, const uint8_t* mrow, long t, long s) {
   return (d.causal && s > t) || (mrow && !mrow[s]);
 }
@@ -181,6 +188,7 @@ void attentionF32(const AttnDims& d, const float* q, const float* k, const float
       const long end = liveEnd(d, t), endP = roundUp8(end);
       rowTimesPacked(qrow, kt.data(), H, Sp, endP, l);
       const uint8_t* mrow = maskRow(d, b, n, t);
+      const float* brow = biasRow(d, b, n, t);
       const float ninf = -std::numeric_limits<float>::infinity();
       // Scale (and mask) in 8-lane blocks; lanes past `end` become −∞ (exp gives 0). Keys
       // before `end` need no per-key test without a mask: the causal band is `end` itself.
@@ -193,7 +201,10 @@ void attentionF32(const AttnDims& d, const float* q, const float* k, const float
             const long sj = s + j;
             if (sj >= end) x[j] = ninf;
             else if (mrow && masked(d, mrow, t, sj)) x[j] = d.maskedValue;
+            else if (brow) x[j] += brow[sj];
           }
+        } else if (brow) {
+          x += ld8(brow + s);
         }
         st8(l + s, x);
         // A NaN logit is never the max, but its exp is NaN and so is its row's sum: the row
@@ -222,7 +233,8 @@ void attentionF32(const AttnDims& d, const float* q, const float* k, const float
 }
 
 void attentionGradF32(const AttnDims& d, const float* q, const float* k, const float* v,
-                      const float* probs, const float* dOut, float* dq, float* dk, float* dv) {
+                      const float* probs, const float* dOut, float* dq, float* dk, float* dv,
+                      float* dLogits) {
   const long B = d.B, N = d.N, T = d.T, S = d.S, H = d.H, Hv = d.Hv, Sp = roundUp8(S);
   parallelFor(static_cast<int>(B * N), [&](int item) {
     const long b = item / N, n = item % N;
@@ -255,11 +267,17 @@ void attentionGradF32(const AttnDims& d, const float* q, const float* k, const f
         float dot = 0;
         for (long s = 0; s < end; s++) dot += prow[s] * g[s];
         const uint8_t* mrow = maskRow(d, b, n, t);
-        for (long s = 0; s < end; s++) g[s] = prow[s] * (g[s] - dot) * d.scale;
+        for (long s = 0; s < end; s++) g[s] = prow[s] * (g[s] - dot);
         // A replaced logit passes no gradient back (it matters in a row masked whole).
         if (mrow || d.causal)
           for (long s = 0; s < end; s++)
             if (masked(d, mrow, t, s)) g[s] = 0.f;
+        if (dLogits) {
+          float* lrow = dLogits + ((b * N + n) * T + t) * S;
+          std::copy(g, g + end, lrow);
+          std::fill(lrow + end, lrow + S, 0.f);
+        }
+        for (long s = 0; s < end; s++) g[s] *= d.scale;
         // The pair shares one update length: this row's keys past its own end add nothing.
         std::fill(g + end, g + endMax, 0.f);
         weightedRows(g, end, kp.data(), H, dq + ((b * T + t) * N + n) * H);
@@ -281,9 +299,10 @@ void attentionGradF32(const AttnDims& d, const float* q, const float* k, const f
 
 namespace {
 
-// The dims starting at argument i: B, N, T, S, H, Hv, scale, maskedValue, causal, maskB, maskN;
-// the mask (a Uint8Array or null) at argument m.
-AttnDims dimsArg(const Napi::CallbackInfo& info, size_t i, size_t m, const char* fn) {
+// The dims starting at argument i: B, N, T, S, H, Hv, scale, maskedValue, causal, maskB, maskN,
+// biasB, biasN; the mask (a Uint8Array or null) at argument m, the bias (a Float32Array or null)
+// at argument bi (none when bi is 0).
+AttnDims dimsArg(const Napi::CallbackInfo& info, size_t i, size_t m, size_t bi, const char* fn) {
   AttnDims d;
   d.B = seq::num(info, i);
   d.N = seq::num(info, i + 1);
@@ -296,13 +315,17 @@ AttnDims dimsArg(const Napi::CallbackInfo& info, size_t i, size_t m, const char*
   d.causal = info[i + 8].ToBoolean().Value();
   d.maskB = seq::num(info, i + 9);
   d.maskN = seq::num(info, i + 10);
+  d.biasB = seq::num(info, i + 11);
+  d.biasN = seq::num(info, i + 12);
   const double lim = 2147483647.0;
   const double bn = static_cast<double>(d.B) * d.N;
   if (d.B < 1 || d.N < 1 || d.T < 1 || d.S < 1 || d.H < 1 || d.Hv < 1 || bn * d.T * d.S > lim ||
       bn * d.T * std::max(d.H, d.Hv) > lim || bn * d.S * std::max(d.H, d.Hv) > lim)
     seq::fail(info.Env(), fn, "sizes out of range");
-  if ((d.maskB != 1 && d.maskB != d.B) || (d.maskN != 1 && d.maskN != d.N))
-    seq::fail(info.Env(), fn, "the mask's batch and head extents must be 1 or B and N");
+  if ((d.maskB != 1 && d.maskB != d.B) || (d.maskN != 1 && d.maskN != d.N) ||
+      (d.biasB != 1 && d.biasB != d.B) || (d.biasN != 1 && d.biasN != d.N))
+    seq::fail(info.Env(), fn, "the mask's and bias's batch and head extents must be 1 or B and N");
+  d.bias = bi ? seq::arr(info, bi, d.biasB * d.biasN * d.T * d.S, fn, true) : nullptr;
   d.mask = nullptr;
   const Napi::Value mv = info[m];
   if (!mv.IsNull() && !mv.IsUndefined()) {
@@ -318,24 +341,25 @@ AttnDims dimsArg(const Napi::CallbackInfo& info, size_t i, size_t m, const char*
   return d;
 }
 
-// attention(q, k, v, mask, out, probs, B, N, T, S, H, Hv, scale, maskedValue, causal, maskB, maskN)
+// attention(q, k, v, mask, bias, out, probs, B, N, T, S, H, Hv, scale, maskedValue, causal,
+//           maskB, maskN, biasB, biasN)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   const char* fn = "attention";
-  const AttnDims d = dimsArg(info, 6, 3, fn);
+  const AttnDims d = dimsArg(info, 7, 3, 4, fn);
   const float* q = seq::arr(info, 0, d.B * d.T * d.N * d.H, fn);
   const float* k = seq::arr(info, 1, d.B * d.S * d.N * d.H, fn);
   const float* v = seq::arr(info, 2, d.B * d.S * d.N * d.Hv, fn);
-  float* out = seq::arr(info, 4, d.B * d.T * d.N * d.Hv, fn);
-  float* probs = seq::arr(info, 5, d.B * d.N * d.T * d.S, fn);
+  float* out = seq::arr(info, 5, d.B * d.T * d.N * d.Hv, fn);
+  float* probs = seq::arr(info, 6, d.B * d.N * d.T * d.S, fn);
   attentionF32(d, q, k, v, out, probs);
   return info.Env().Undefined();
 }
 
-// attentionGrad(q, k, v, probs, mask, dOut, dq, dk, dv, B, N, T, S, H, Hv, scale, maskedValue,
-//               causal, maskB, maskN)
+// attentionGrad(q, k, v, probs, mask, dOut, dq, dk, dv, dLogits, B, N, T, S, H, Hv, scale,
+//               maskedValue, causal, maskB, maskN, biasB, biasN)
 Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   const char* fn = "attentionGrad";
-  const AttnDims d = dimsArg(info, 9, 4, fn);
+  const AttnDims d = dimsArg(info, 10, 4, 0, fn);
   const float* q = seq::arr(info, 0, d.B * d.T * d.N * d.H, fn);
   const float* k = seq::arr(info, 1, d.B * d.S * d.N * d.H, fn);
   const float* v = seq::arr(info, 2, d.B * d.S * d.N * d.Hv, fn);
@@ -344,7 +368,8 @@ Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
   float* dq = seq::arr(info, 6, d.B * d.T * d.N * d.H, fn);
   float* dk = seq::arr(info, 7, d.B * d.S * d.N * d.H, fn);
   float* dv = seq::arr(info, 8, d.B * d.S * d.N * d.Hv, fn);
-  attentionGradF32(d, q, k, v, probs, dOut, dq, dk, dv);
+  float* dLogits = seq::arr(info, 9, d.B * d.N * d.T * d.S, fn, true);
+  attentionGradF32(d, q, k, v, probs, dOut, dq, dk, dv, dLogits);
   return info.Env().Undefined();
 }
 

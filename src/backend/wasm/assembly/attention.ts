@@ -121,15 +121,23 @@ function pack(x: usize, b: i32, n: i32, S: i32, N: i32, C: i32, tr: bool, ld: i3
 }
 
 // @ts-ignore: decorator
+@inline function biasRow(bias: usize, b: i32, n: i32, t: i32, T: i32, S: i32, bB: i32, bN: i32): usize {
+  if (bias == 0) return 0;
+  const bb = bB == 1 ? 0 : b;
+  const bn = bN == 1 ? 0 : n;
+  return bias + (((<usize>bb * bN + bn) * T + t) * S << 2);
+}
+
+// @ts-ignore: decorator
 @inline function isMasked(mrow: usize, causal: i32, t: i32, s: i32): bool {
   return (causal != 0 && s > t) || (mrow != 0 && load<u8>(mrow + s) == 0);
 }
 
 /** Forward: out and probs written whole. */
 export function attention(
-  q: usize, k: usize, v: usize, mask: usize, out: usize, probs: usize,
+  q: usize, k: usize, v: usize, mask: usize, bias: usize, out: usize, probs: usize,
   B: i32, N: i32, T: i32, S: i32, H: i32, Hv: i32,
-  scale: f32, maskedValue: f32, causal: i32, mB: i32, mN: i32, work: usize,
+  scale: f32, maskedValue: f32, causal: i32, mB: i32, mN: i32, bB: i32, bN: i32, work: usize,
 ): void {
   const sp = (S + 3) & ~3;
   const kt = work;
@@ -147,10 +155,12 @@ export function attention(
         const endP = (end + 3) & ~3;
         rowTimesPacked(qrow, kt, H, sp, endP, l);
         const mrow = maskRow(mask, b, n, t, T, S, mB, mN);
+        const brow = biasRow(bias, b, n, t, T, S, bB, bN);
         let mx: f32 = -Infinity;
         let nan = false;
         for (let s = 0; s < end; s++) {
           let x = load<f32>(l + (<usize>s << 2)) * scale;
+          if (brow != 0) x += load<f32>(brow + (<usize>s << 2));
           if (isMasked(mrow, causal, t, s)) x = maskedValue;
           store<f32>(l + (<usize>s << 2), x);
           if (x != x) nan = true;
@@ -182,7 +192,7 @@ export function attention(
 /** Backward: dq, dk, dv written whole from probs and dOut. */
 export function attentionGrad(
   q: usize, k: usize, v: usize, probs: usize, mask: usize, dOut: usize,
-  dq: usize, dk: usize, dv: usize,
+  dq: usize, dk: usize, dv: usize, dLogits: usize,
   B: i32, N: i32, T: i32, S: i32, H: i32, Hv: i32,
   scale: f32, causal: i32, mB: i32, mN: i32, work: usize,
 ): void {
@@ -208,13 +218,16 @@ export function attentionGrad(
         for (let s = 0; s < end; s++)
           dot += load<f32>(prow + (<usize>s << 2)) * load<f32>(g + (<usize>s << 2));
         const mrow = maskRow(mask, b, n, t, T, S, mB, mN);
+        const lrow: usize = dLogits == 0 ? 0 : dLogits + (((<usize>b * N + n) * T + t) * S << 2);
         for (let s = 0; s < end; s++) {
           const o = <usize>s << 2;
-          let d = load<f32>(prow + o) * (load<f32>(g + o) - dot) * scale;
+          let d = load<f32>(prow + o) * (load<f32>(g + o) - dot);
           // A replaced logit passes no gradient back (it matters in a row masked whole).
           if (isMasked(mrow, causal, t, s)) d = 0;
-          store<f32>(g + o, d);
+          if (lrow != 0) store<f32>(lrow + o, d);
+          store<f32>(g + o, d * scale);
         }
+        if (lrow != 0) for (let s = end; s < S; s++) store<f32>(lrow + (<usize>s << 2), 0);
         weightedRows(g, end, kp, H, dq + (((<usize>b * T + t) * N + n) * H << 2));
         addOuter(g, end, qrow, H, dkAcc);
         addOuter(prow, end, drow, Hv, dvAcc);
