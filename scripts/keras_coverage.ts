@@ -79,6 +79,23 @@ const WHY: Record<string, string> = {
  * exported class) and `note` says how the call differs.
  */
 const MAPPED: Record<string, Record<string, { to: string[]; note?: string }>> = {
+  activations: { get: { to: ['activations.getActivation'] } },
+  losses: {
+    get: { to: ['losses.getLoss'] },
+    kl_divergence: { to: ['losses.kullbackLeiblerDivergence'] },
+  },
+  metrics: {
+    get: { to: ['metrics.getMetric'] },
+    kl_divergence: { to: ['losses.kullbackLeiblerDivergence'] },
+  },
+  optimizers: { get: { to: ['optimizers.getOptimizer'] } },
+  initializers: {
+    get: { to: ['initializers.getInitializer'] },
+    IdentityInitializer: { to: ['initializers.Identity'] },
+    OrthogonalInitializer: { to: ['initializers.Orthogonal'] },
+  },
+  regularizers: { get: { to: ['regularizers.getRegularizer'] } },
+  constraints: { get: { to: ['constraints.getConstraint'] } },
   ops: {
     var: { to: ['variance'] },
     average_pool: {

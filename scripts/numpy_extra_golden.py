@@ -150,6 +150,8 @@ case("geomspace", [], lambda: np.geomspace(-1000, -1, 5))
 case("vander", [np.array([1.5, -2.0, 0.5])], lambda x: np.vander(x, 4), lambda x: torch.stack([x**3, x**2, x, torch.ones_like(x)], 1))
 case("unique", [np.array([3.0, 1.0, np.nan, 3.0, -0.5, np.nan, 1.0])], np.unique)
 case("take", [u((3, 4))], lambda x: np.take(x, np.array([[-1, 0], [2, 2]]), axis=1))
+# Appended last, so that the draws of the cases above stay as they were.
+case("mish", [u((3, 4), -5, 5)], lambda x: x * np.tanh(np.logaddexp(0, x)), torch.nn.functional.mish)
 
 path = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "numpy_extra_golden.json")
 with open(path, "w") as f:

@@ -22,6 +22,7 @@ import {
   tanh as tanhOp,
 } from './ops/activation.js';
 import { add, clip, div, exp, mul } from './ops/elementwise.js';
+import { mish as mishOp } from './ops/numpy_extra4.js';
 import { describeValue, resolveIdentifier } from './serialization.js';
 import { type Tensor, type TensorLike, convertToTensor } from './tensor/tensor.js';
 
@@ -46,6 +47,7 @@ export type ActivationId =
   | 'hardSigmoid'
   | 'hardSigmoidKeras2'
   | 'exponential'
+  | 'mish'
   | 'softmax';
 
 /** Keras's snake_case spellings of the built-in names, accepted on input. */
@@ -141,6 +143,16 @@ export function elu(x: TensorLike): Tensor {
  */
 export function selu(x: TensorLike): Tensor {
   return seluOp(x);
+}
+
+/**
+ * Mish: x · tanh(softplus(x)), as Keras's `activations.mish`.
+ *
+ * Formula: f(x) = x · tanh(ln(1 + eˣ)).
+ * @example activations.mish(tensor([1])) // [0.8651]
+ */
+export function mish(x: TensorLike): Tensor {
+  return mishOp(x);
 }
 
 /**
@@ -253,6 +265,7 @@ const BUILTINS: Readonly<Record<ActivationId, ActivationFn>> = {
   hardSigmoid,
   hardSigmoidKeras2,
   exponential,
+  mish,
   softmax,
 };
 

@@ -560,6 +560,7 @@ export {
   hardShrink,
   tanhShrink,
   squareplus,
+  mish,
   sparsePlus,
   sparseSigmoid,
   threshold,

@@ -87,6 +87,7 @@ const ops: Record<string, (...xs: Tensor[]) => Tensor | Tensor[]> = {
   softShrink: (x) => np4.softShrink(x),
   tanhShrink: np4.tanhShrink,
   squareplus: (x) => np4.squareplus(x),
+  mish: np4.mish,
   moveaxis: (x) => np2.moveaxis(x, [0, 2], [-1, 0]),
   rot90_1: (x) => np2.rot90(x, 1),
   rot90_3: (x) => np2.rot90(x, 3, [2, 0]),

@@ -111,6 +111,19 @@ export function tanhShrink(x: TensorLike): Tensor {
 }
 
 /**
+ * Mish, a self-regularised smooth activation.
+ *
+ * Formula: mish(x) = x · tanh(softplus(x)) = x · tanh(ln(1 + eˣ)).
+ *
+ * Shape: same as x (float).
+ * @example mish(tensor([0, 1])) // [0, 0.8651]
+ */
+export function mish(x: TensorLike): Tensor {
+  const t = toFloat(x, 'mish');
+  return mul(t, tanh(softplus(t)));
+}
+
+/**
  * Squareplus, a smooth ReLU.
  *
  * Formula: squareplus(x) = (x + √(x² + b)) / 2.

@@ -79,6 +79,7 @@ describe('exportOnnx: core layers in ONNX Runtime equal predict', () => {
       'hardSigmoid',
       'hardSigmoidKeras2',
       'exponential',
+      'mish',
       'linear',
     ];
     const x = input({ shape: [5] });

@@ -336,6 +336,9 @@ export function emitActivation(c: OnnxLayerContext, name: unknown, x: string): s
       });
     case 'exponential':
       return c.op1('Exp', [x]);
+    case 'mish':
+      // ONNX's Mish operator arrives in opset 18; this is its definition.
+      return c.op1('Mul', [x, c.op1('Tanh', [c.op1('Softplus', [x])])]);
     default:
       return c.unsupported(`activation ${JSON.stringify(id)}`);
   }
