@@ -617,4 +617,6 @@ export {
   emptyLike,
 } from './ops/numpy_extra3.js';
 export * as image from './ops/image_api.js';
+export * as random from './ops/random_keras.js';
+export { SeedGenerator } from './ops/random_keras.js';
 export { triangularSolve as solveTriangular } from './ops/linalg.js';
