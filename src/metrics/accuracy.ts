@@ -16,7 +16,7 @@ import {
 import { cast, equal, greater } from '../ops/elementwise.js';
 import { squeeze } from '../ops/movement.js';
 import { argmax } from '../ops/reduce.js';
-import { registerSerializable } from '../serialization.js';
+import { type Config, registerSerializable } from '../serialization.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
 import { MeanMetricWrapper, type MetricOptions, registerMetricFunction } from './base.js';
@@ -60,6 +60,46 @@ export function binaryAccuracy(
   const [t, p] = squeezeOrExpandToSameRank(t0, p0);
   if (!shapesEqual(t.shape, p.shape)) throw shapeMismatch(op, t0, p0);
   return cast(equal(t, cast(greater(p, threshold), t.dtype)), 'float32');
+}
+
+/**
+ * Whether each prediction equals its label exactly (Keras's `metrics.accuracy` function).
+ *
+ * Formula: `[y == p]`, elementwise.
+ *
+ * Shape: `yTrue` and `yPred` alike (a `[batch]` side meets a `[batch, 1]` side); the result has
+ * that shape.
+ * @example exactAccuracy([[1], [2], [3]], [[0], [2], [3]]) // [[0], [1], [1]]
+ */
+export function exactAccuracy(yTrue: TensorLike, yPred: TensorLike): Tensor {
+  const op = 'accuracy';
+  const p0 = toPredictions(yPred, op);
+  const t0 = toLabels(yTrue, p0, op);
+  const [t, p] = squeezeOrExpandToSameRank(t0, p0);
+  if (!shapesEqual(t.shape, p.shape)) throw shapeMismatch(op, t0, p0);
+  return cast(equal(t, cast(p, t.dtype)), 'float32');
+}
+
+/**
+ * How often predictions equal their labels exactly (Keras's `metrics.Accuracy`; the string
+ * `'accuracy'` in `compile` picks binary, categorical or sparse accuracy instead).
+ *
+ * Formula: `Σ w·[y == p] / Σ w` over every element.
+ *
+ * Shape: `yTrue` and `yPred` alike.
+ * @example
+ * const m = new Accuracy();
+ * m.updateState([[1], [2], [3], [4]], [[0], [2], [3], [4]]);
+ * m.result(); // 0.75
+ */
+export class Accuracy extends MeanMetricWrapper {
+  static override readonly className = 'Accuracy';
+  override readonly options: Readonly<Config> = {};
+
+  constructor(opts: MetricOptions = {}) {
+    checkOptionKeys('Accuracy', opts, ['name']);
+    super(exactAccuracy, { name: opts.name ?? 'accuracy' });
+  }
 }
 
 /** Class-index labels of shape `[...lead]` (a trailing 1 is squeezed) for predictions `[...lead, C]`. */
@@ -323,6 +363,7 @@ export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
 }
 
 for (const cls of [
+  Accuracy,
   BinaryAccuracy,
   CategoricalAccuracy,
   SparseCategoricalAccuracy,

@@ -356,5 +356,58 @@ export class MeanMetricWrapper extends Mean {
   }
 }
 
+/**
+ * The (weighted) sum of every value seen since the last reset (Keras's `metrics.Sum`).
+ *
+ * Formula: `Σ v·w` (sample weights broadcast over each sample's values).
+ *
+ * Shape: values `[batch, ...]`, sample weights `[batch]` or broadcasting to the values.
+ * @example
+ * const m = new Sum();
+ * m.updateState([1, 3, 5, 7]);
+ * m.result(); // 16
+ */
+export class Sum extends Metric {
+  static override readonly className: string = 'Sum';
+  readonly options: Readonly<Config> = {};
+  private total = 0;
+
+  constructor(opts: MetricOptions = {}) {
+    super(opts, 'sum');
+    checkOptionKeys('Sum', opts, ['name']);
+  }
+
+  /** Adds a batch of values (the first argument is the values, as Keras's `Sum`). */
+  override updateState(values: TensorLike, sampleWeight?: TensorLike | null): void {
+    this.total += noGrad(() => {
+      let v = toPredictions(values, this.name);
+      if (sampleWeight !== undefined && sampleWeight !== null) {
+        let w = toLabels(sampleWeight, v, this.name, 'sampleWeight');
+        [v, w] = squeezeOrExpandToSameRank(v, w);
+        // Values beyond the weights' axes are summed first (Keras's reduce_fn = sum).
+        if (v.rank > w.rank) v = sum(v, range(w.rank, v.rank));
+        try {
+          w = broadcastTo(w, v.shape);
+        } catch {
+          throw new ShapeError(
+            `${this.name} (Sum): sample weights of shape ${fmtShape(w.shape)} do not broadcast over values of shape ${fmtShape(v.shape)}`,
+          );
+        }
+        v = mul(v, w);
+      }
+      return sum(v).dataSync()[0]!;
+    });
+  }
+
+  result(): number {
+    return this.total;
+  }
+
+  resetState(): void {
+    this.total = 0;
+  }
+}
+
 registerSerializable('metric', Mean);
 registerSerializable('metric', MeanMetricWrapper);
+registerSerializable('metric', Sum);

@@ -9,8 +9,10 @@ export {
   Metric,
   type MetricFunction,
   type MetricOptions,
+  Sum,
 } from './base.js';
 export {
+  Accuracy,
   BinaryAccuracy,
   type BinaryAccuracyOptions,
   CategoricalAccuracy,
@@ -20,6 +22,7 @@ export {
   type TopKOptions,
   binaryAccuracy,
   categoricalAccuracy,
+  exactAccuracy,
   sparseCategoricalAccuracy,
   sparseTopKCategoricalAccuracy,
   topKCategoricalAccuracy,
