@@ -210,6 +210,8 @@ def sparsemax_ref(x, axis=-1):
 
 case("sparsemax", [u((3, 5), -2, 2)], sparsemax_ref)
 case("sparsemax_axis0", [u((4, 3), -2, 2)], lambda x: sparsemax_ref(x, 0))
+# Appended last, so that the draws of the cases above stay as they were.
+case("segment_prod", [u((6, 2), -2, 2), i32([0, 2, 0, 2, -1, 0])], lambda d, s: ops.segment_prod(d, s, num_segments=4))
 
 out = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "numpy_extra5_golden.json")
 with open(out, "w") as f:

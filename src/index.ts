@@ -229,6 +229,8 @@ export {
   modelToKerasConfig,
   modelFromKerasConfig,
   modelToKeras2Config,
+  modelFromJson,
+  modelToJson,
 } from './io/keras_config.js';
 export { FormatError, FileError } from './io/errors.js';
 export {
@@ -356,6 +358,7 @@ export {
   erfinv,
   segmentSum,
   segmentMax,
+  segmentProd,
 } from './ops/math_extra.js';
 export { cloneModel, type CloneModelOptions } from './models/cloning.js';
 export {

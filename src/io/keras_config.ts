@@ -12,8 +12,9 @@
  */
 export { FormatError } from './errors.js';
 export type { Json, JsonObject, KerasJson } from './keras_config/json.js';
-export { modelFromKerasConfig } from './keras_config/from_keras.js';
+export { modelFromJson, modelFromKerasConfig } from './keras_config/from_keras.js';
 export {
+  modelToJson,
   modelToKerasConfig,
   modelToKeras2Config,
   type KerasConfigOptions,

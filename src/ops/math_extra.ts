@@ -7,7 +7,7 @@
 import { customGrad } from '../autograd/grad.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type Tensor, type TensorLike, convertToTensor } from '../tensor/tensor.js';
-import { tensor } from './creation.js';
+import { ones, tensor } from './creation.js';
 import { einsum } from './einsum.js';
 import {
   div,
@@ -22,7 +22,8 @@ import {
   sub,
   where,
 } from './elementwise.js';
-import { gather, reshape, scatterAdd } from './movement.js';
+import { concat, gather, reshape, scatterAdd } from './movement.js';
+import { prod } from './reduce.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -231,6 +232,38 @@ export function segmentSum(
     [n, ...data.shape.slice(1)],
     0,
   );
+}
+
+/**
+ * Multiplies the rows of `data` by segment (Keras's `segment_prod`): an empty segment is 1,
+ * rows with a negative id are left out. Written as a gather of each segment's rows (padded
+ * with ones) and a product, so the gradient is prod's (zeros included).
+ *
+ * Formula: `out[s] = Π_{i: ids[i] = s} data[i]` (elementwise over the other axes).
+ *
+ * Shape: `data [N, ...]`, ids `[N]` → `[numSegments, ...]`.
+ * @example segmentProd(tensor([2, 5, 3]), tensor([0, 0, 1], undefined, 'int32')) // [10, 3]
+ */
+export function segmentProd(
+  dataIn: TensorLike,
+  segmentIds: TensorLike,
+  numSegments?: number | null,
+): Tensor {
+  const data = convertToTensor(dataIn, 'segmentProd', 'data');
+  if (data.rank === 0) throw new ShapeError('segmentProd: data needs a rows axis, got a scalar');
+  const { ids, n } = segments('segmentProd', data, segmentIds, numSegments);
+  const members: number[][] = Array.from({ length: n }, () => []);
+  ids.forEach((s, i) => {
+    if (s >= 0) members[s]!.push(i);
+  });
+  const width = Math.max(1, ...members.map((m) => m.length));
+  // Row N of the padded data is all ones: the filler of shorter (and empty) segments.
+  const rows = data.shape[0]!;
+  const idx = new Int32Array(n * width).fill(rows);
+  members.forEach((m, s) => m.forEach((r, j) => (idx[s * width + j] = r)));
+  const inner = data.shape.slice(1);
+  const padded = concat([data, ones([1, ...inner], data.dtype)], 0);
+  return prod(reshape(gather(padded, idx), [n, width, ...inner]), 1);
 }
 
 /**

@@ -11,6 +11,7 @@ import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor, zeros } from './creation.js';
+import { segmentProd } from './math_extra.js';
 import * as np5Ops from './numpy_extra5.js';
 import * as np6 from './numpy_extra6.js';
 import * as nanOps from './numpy_nan.js';
@@ -111,6 +112,7 @@ const ops: Record<string, Op> = {
   binary_crossentropy: (t, o) => np6.binaryCrossentropy(t!, o!),
   binary_crossentropy_logits: (t, o) => np6.binaryCrossentropy(t!, o!, true),
   segment_min: (d, s) => np6.segmentMin(d!, s!, 4),
+  segment_prod: (d, s) => segmentProd(d!, s!, 4),
   in_top_k: (t, p) => np6.inTopK(t!, p!, 1),
   in_top_k2: (t, p) => np6.inTopK(t!, p!, 2),
   slogdet: np6.slogdet,
@@ -252,6 +254,11 @@ describe('gradients (float64, central differences)', () => {
     );
     gradCheck((t, o) => np6.binaryCrossentropy(t, o, true), [r([2, 3], 27, 0, 1), r([2, 3], 28)]);
     gradCheck((d) => np6.segmentMin(d, i32([0, 1, 0, 1]), 2), [r([4, 2], 29)]);
+    // segmentProd, with a zero in one segment (prod's rule) and an empty segment.
+    gradCheck(
+      (d) => segmentProd(d, i32([0, 1, 0, 1, 0, -1]), 3),
+      [{ values: [0.5, -1, 0, 2, 1.5, 0.7, -0.3, 1.2, 2, -0.5, 4, 4], shape: [6, 2] }],
+    );
     gradCheck((m) => np6.logdet(m), [r([2, 3, 3], 30, -2, 2)]);
     gradCheck((m) => np6.slogdet(m)[1], [r([3, 3], 31, -2, 2)]);
     gradCheck((v) => np6.scatter(i32([0, 1, 1, 0, 0, 1], [3, 2]), v, [2, 2]), [r([3], 32)]);

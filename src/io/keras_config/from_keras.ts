@@ -44,7 +44,25 @@ import { type Envelope, dtypeFromKeras, readEnvelope, wrapError } from './object
  * const model = modelFromKerasConfig(JSON.parse(configJsonText));
  */
 export function modelFromKerasConfig(json: unknown): Model {
-  const where = 'modelFromKerasConfig';
+  return readModelConfig(json, 'modelFromKerasConfig');
+}
+
+/**
+ * Keras's `models.model_from_json`: a model from the JSON text `model.to_json()` (or
+ * {@link modelToJson}) wrote, uncompiled and with fresh weights.
+ *
+ * Formula: none (a parser).
+ *
+ * Shape: not applicable.
+ * @example const copy = modelFromJson(modelToJson(model));
+ */
+export function modelFromJson(jsonString: string): Model {
+  if (typeof jsonString !== 'string')
+    throw new FormatError(`modelFromJson: expected JSON text, got ${describe(jsonString)}`);
+  return readModelConfig(jsonString, 'modelFromJson');
+}
+
+function readModelConfig(json: unknown, where: string): Model {
   const root = parseChecked(json, where);
   const { model, tfjs, keras2 } = unwrapRoot(root, where);
   const env = readEnvelope(model, where);

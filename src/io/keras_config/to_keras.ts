@@ -60,6 +60,21 @@ export function modelToKerasConfig(model: Model, opts: KerasConfigOptions = {}):
 }
 
 /**
+ * Keras's `model.to_json()`: the model's Keras 3 config as JSON text (architecture only, no
+ * weights), which {@link modelFromJson} and Keras's `models.model_from_json` read back.
+ *
+ * Formula: none (a serializer).
+ *
+ * Shape: not applicable.
+ * @example const text = modelToJson(model);
+ */
+export function modelToJson(model: Model): string {
+  if (!(model instanceof Model))
+    throw new FormatError(`modelToJson: expected a Model, got ${String(model)}`);
+  return JSON.stringify(modelToKerasConfig(model));
+}
+
+/**
  * The Keras 2 schema of a model as TF.js's `model.json` holds it in `modelTopology` (what
  * tfjs-layers' `model.toJSON()` writes, loadable by `tf.models.modelFromJSON`): `{class_name,
  * config}` with snake_case keys, dtype strings, the input layer with `batch_input_shape`, and
