@@ -260,7 +260,9 @@ export function segmentProd(
   // Row N of the padded data is all ones: the filler of shorter (and empty) segments.
   const rows = data.shape[0]!;
   const idx = new Int32Array(n * width).fill(rows);
-  members.forEach((m, s) => m.forEach((r, j) => (idx[s * width + j] = r)));
+  members.forEach((m, s) => {
+    for (let j = 0; j < m.length; j++) idx[s * width + j] = m[j]!;
+  });
   const inner = data.shape.slice(1);
   const padded = concat([data, ones([1, ...inner], data.dtype)], 0);
   return prod(reshape(gather(padded, idx), [n, width, ...inner]), 1);
