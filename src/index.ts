@@ -621,5 +621,18 @@ export {
 } from './ops/numpy_extra3.js';
 export * as image from './ops/image_api.js';
 export * as random from './ops/random_keras.js';
+export {
+  fft,
+  fft2,
+  ifft,
+  ifft2,
+  rfft,
+  irfft,
+  stft,
+  istft,
+  type ComplexPair,
+  type StftOptions,
+  MAX_FFT_LENGTH,
+} from './ops/fft.js';
 export { SeedGenerator } from './ops/random_keras.js';
 export { triangularSolve as solveTriangular } from './ops/linalg.js';
