@@ -40,6 +40,7 @@ export * from './spectral_normalization.js';
 export * from './attention/attention.js';
 export * from './attention/group_query_attention.js';
 export * from './attention/multi_head_attention.js';
+export * from './preprocessing/audio.js';
 export * from './preprocessing/augmentation.js';
 export * from './preprocessing/augmentation_extra.js';
 export * from './preprocessing/hashed_crossing.js';
