@@ -1,5 +1,5 @@
 /**
- * Every layer class, for `import { layers } from 'tessera'`, the top-level exports and the
+ * Every layer class, for `import { layers } from 'tessera-ml'`, the top-level exports and the
  * deserialization registry: each family file is re-exported whole, so a layer added to a family
  * (its class, its `XArgs`, its `registerSerializable`) needs no other line anywhere. Helpers the
  * families share live in files not listed here (`*_util.ts`, `conv_extra_base.ts`,

@@ -338,7 +338,7 @@ export function loadAddon(): AddonResult {
     const missing = /Cannot find module|ENOENT/.test(msg);
     return {
       error: missing
-        ? `native addon not built (${path} missing; run \`npm run build:native\`, needs python3, make and g++)`
+        ? `native addon not built (${path} missing; run \`npm rebuild tessera-ml\` in a project that depends on Tessera, or \`npm run build:native\` in a checkout of it; both need python3, make and g++)`
         : `native addon failed to load: ${msg}`,
     };
   }

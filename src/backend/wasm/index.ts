@@ -68,7 +68,7 @@ function orDecline<T>(run: () => T): T | null {
  * result back out.
  *
  * @example
- * import { setBackend } from 'tessera';
+ * import { setBackend } from 'tessera-ml';
  * setBackend('wasm'); // or TESSERA_BACKEND=wasm; chosen automatically where SIMD128 exists
  */
 export class WasmProvider implements KernelProvider {
