@@ -6,21 +6,34 @@
 
 /** Base class of every error Tessera throws on purpose; `instanceof TesseraError` catches them all. */
 export class TesseraError extends Error {
+  /**
+   * The error's `name`, as a string of its own class: minifiers rename classes, not string
+   * literals, so `ShapeError: …` survives a bundle. A subclass without one (a user's) is
+   * named after its class.
+   */
+  static readonly errorName: string = 'TesseraError';
   /** `options.cause`: the error this one wraps (a user function's, a source's). */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    const cls = new.target as typeof TesseraError;
+    this.name = Object.hasOwn(cls, 'errorName') ? cls.errorName : cls.name;
   }
 }
 
 /** A shape, rank or size does not fit the op. */
-export class ShapeError extends TesseraError {}
+export class ShapeError extends TesseraError {
+  static override readonly errorName: string = 'ShapeError';
+}
 
 /** A dtype does not fit the op (e.g. float indices to `gather`). */
-export class DTypeError extends TesseraError {}
+export class DTypeError extends TesseraError {
+  static override readonly errorName: string = 'DTypeError';
+}
 
 /** A value is out of range or malformed (axis, seed, option). */
-export class ValueError extends TesseraError {}
+export class ValueError extends TesseraError {
+  static override readonly errorName: string = 'ValueError';
+}
 
 /**
  * A tensor too large to allocate: more elements than a typed array can hold, or more memory
@@ -28,8 +41,7 @@ export class ValueError extends TesseraError {}
  * @example try { zeros([1e6, 1e6]); } catch (e) { e instanceof AllocationError; } // true
  */
 export class AllocationError extends ValueError {
-  // Fixed, so minified builds keep the name.
-  override name = 'AllocationError';
+  static override readonly errorName: string = 'AllocationError';
 }
 
 /**
@@ -39,8 +51,7 @@ export class AllocationError extends ValueError {
  * @example try { t.dataSync(); } catch (e) { e instanceof BackendCapabilityError; }
  */
 export class BackendCapabilityError extends TesseraError {
-  // Fixed, so minified builds keep the name.
-  override name = 'BackendCapabilityError';
+  static override readonly errorName: string = 'BackendCapabilityError';
 }
 
 /** Formats a shape the way error messages print it: `[10, 2]`. */

@@ -19,7 +19,7 @@ import {
 
 /** An error raised inside a dataset's source or one of its functions, with where it happened. */
 export class DatasetError extends TesseraError {
-  override name = 'DatasetError';
+  static override readonly errorName: string = 'DatasetError';
 }
 
 /** Element count of a dataset whose length is infinite (`repeat()` without a count). */

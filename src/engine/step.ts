@@ -30,8 +30,7 @@ export type JitCompile = 'auto' | boolean;
 
 /** The typed error of `jitCompile: true` on a step that cannot be compiled. */
 export class JitCompileError extends ValueError {
-  // Fixed, so minified builds keep the name.
-  override name = 'JitCompileError';
+  static override readonly errorName: string = 'JitCompileError';
 }
 
 /** What a compiled step did, per signature. */

@@ -1,7 +1,9 @@
 import { TesseraError } from '../errors.js';
 
 /** A file's bytes are malformed, hostile or beyond a loader's limits. */
-export class FormatError extends TesseraError {}
+export class FormatError extends TesseraError {
+  static override readonly errorName: string = 'FormatError';
+}
 
 /**
  * A path cannot be read as a loader needs it: missing, a directory, not a regular file (FIFO,
@@ -11,8 +13,7 @@ export class FormatError extends TesseraError {}
  * try { await loadModel('missing.keras'); } catch (e) { if (e instanceof FileError) console.log(e.path); }
  */
 export class FileError extends FormatError {
-  // Fixed, so minified builds keep the name.
-  override name = 'FileError';
+  static override readonly errorName: string = 'FileError';
   constructor(
     message: string,
     /** The path that could not be read. */

@@ -11,7 +11,7 @@ import { FormatError } from './errors.js';
 
 /** A download that failed (the server's status, or the network), naming the URL. */
 export class DownloadError extends TesseraError {
-  override name = 'DownloadError';
+  static override readonly errorName: string = 'DownloadError';
 }
 
 /** Options of {@link getFile}, Keras's names in camelCase. */

@@ -505,7 +505,9 @@ const loadedWorkers = new WeakSet<NodeWorker>();
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The worker could not be started or could not load h5wasm; parse in this thread instead. */
-export class WorkerUnavailable extends Error {}
+export class WorkerUnavailable extends Error {
+  override name = 'WorkerUnavailable';
+}
 
 /** Stops using worker threads for the rest of the process. */
 export function disableWorkers(): void {

@@ -23,8 +23,7 @@ import {
 
 /** A layer (or option of one) that has no ONNX form; names the layer and its class. */
 export class OnnxExportError extends ValueError {
-  // Fixed, so minified builds keep the name.
-  override name = 'OnnxExportError';
+  static override readonly errorName: string = 'OnnxExportError';
 }
 
 /** The ONNX opset written. 17 is the oldest opset with LayerNormalization; runtimes since 2022 run it. */
