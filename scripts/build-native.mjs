@@ -27,6 +27,19 @@ function giveUp(reason) {
   process.exit(0);
 }
 
+// A package from the registry carries a prebuilt addon for linux-x64 (glibc): when it loads
+// here, there is nothing to compile.
+const glibc = platform() === 'linux' && process.report?.getReport?.().header?.glibcVersionRuntime;
+const tag = `${platform()}-${arch()}${glibc ? '-glibc' : ''}`;
+const prebuilt = join(root, 'prebuilds', tag, 'tessera_native.node');
+if (
+  optional &&
+  existsSync(prebuilt) &&
+  spawnSync(process.execPath, ['-e', `require(${JSON.stringify(prebuilt)})`]).status === 0
+) {
+  say(`using the prebuilt addon for ${tag}; nothing to compile.`);
+  process.exit(0);
+}
 if (process.env.TESSERA_SKIP_NATIVE_BUILD) giveUp('build skipped (TESSERA_SKIP_NATIVE_BUILD)');
 if (arch() !== 'x64') giveUp(`no native kernels for ${platform()}-${arch()} yet`);
 if (!existsSync(join(root, 'binding.gyp'))) giveUp('binding.gyp missing');

@@ -236,6 +236,8 @@ export type AttentionGrads = [DataHandle, DataHandle, DataHandle, DataHandle?];
 
 /** The compute primitives of a backend, checked at compile time by `implements Backend`. */
 export interface Backend {
+  /** What runs, in words, where there is more to say than the name (`backendInfo().detail`). */
+  readonly detail?: string;
   /** Short name, e.g. `js`. */
   readonly name: string;
   /** The dtypes this backend stores. */

@@ -176,10 +176,19 @@ export async function ready(): Promise<Backend> {
   return getBackend();
 }
 
-/** Which backend runs and why, plus every registered backend. */
-export function backendInfo(): { name: string; reason: string; registered: string[] } {
+/**
+ * Which backend runs and why, every registered backend, and what the running one is made of
+ * (`detail`: for native, whether its addon was prebuilt in the package or compiled at install).
+ */
+export function backendInfo(): {
+  name: string;
+  reason: string;
+  registered: string[];
+  detail?: string;
+} {
   const b = getBackend();
-  return { name: b.name, reason, registered: [...registry.keys()] };
+  const info = { name: b.name, reason, registered: [...registry.keys()] };
+  return b.detail === undefined ? info : { ...info, detail: b.detail };
 }
 
 /** A registered backend by name (started if needed), without making it current. */

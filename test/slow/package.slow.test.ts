@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` of the built tree (CI builds it before the tests),
  * installed into a fresh project from the tarball, then used from ES modules, CommonJS and
- * TypeScript (node16 and bundler resolution). The install skips compiling the native addon
- * (TESSERA_SKIP_NATIVE_BUILD), so the fallback and its message are checked too.
+ * TypeScript (node16 and bundler resolution). The tarball carries the prebuilt native addon
+ * (prepack), so the install compiles nothing and the native backend runs; without an addon
+ * Tessera falls back to wasm and says how to build one.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repo = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'tessera-pkg-'));
 const project = join(dir, 'app');
+let installLog = '';
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
@@ -27,16 +29,22 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 
 describe.skipIf(!existsSync(join(repo, 'dist', 'cjs', 'index.js')))('the packed tarball', () => {
   beforeAll(() => {
-    run('npm', ['pack', '--pack-destination', dir, '--ignore-scripts'], repo);
+    run('npm', ['pack', '--pack-destination', dir], repo);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     expect(tarball).toMatch(/^tessera-ml-\d+\.\d+\.\d+\.tgz$/);
     run('mkdir', ['-p', project], dir);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-    run(
+    installLog = run(
       'npm',
-      ['install', join(dir, tarball), '--no-audit', '--no-fund', '--prefer-offline'],
+      [
+        'install',
+        join(dir, tarball),
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--foreground-scripts',
+      ],
       project,
-      { TESSERA_SKIP_NATIVE_BUILD: '1' },
     );
   }, 300_000);
 
@@ -46,12 +54,23 @@ describe.skipIf(!existsSync(join(repo, 'dist', 'cjs', 'index.js')))('the packed 
       `import { tensor, Sequential, Dense, backendInfo } from 'tessera-ml';
 const m = new Sequential({ layers: [new Dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
 const y = m.predict(tensor([[1, 2, 3]]));
-console.log(JSON.stringify({ y: Array.from(y.dataSync()), backend: backendInfo().name }));`,
+console.log(JSON.stringify({ y: Array.from(y.dataSync()), info: backendInfo() }));`,
     );
     const out = JSON.parse(run('node', ['esm.mjs'], project));
     expect(out.y).toEqual([6, 6]);
-    // No compiler ran at install: the wasm backend stands in for the native one.
-    expect(out.backend).toBe('wasm');
+    // The prebuilt addon loaded: nothing was compiled at install.
+    expect(installLog).toMatch(/using the prebuilt addon for linux-x64-glibc; nothing to compile/);
+    expect(out.info.name).toBe('native');
+    expect(out.info.detail).toMatch(/prebuilt for linux-x64-glibc, shipped in the package/);
+    // Without an addon: wasm, and the reason says how to build one.
+    const fallback = JSON.parse(
+      run('node', ['esm.mjs'], project, { TESSERA_NATIVE_ADDON: join(dir, 'none.node') }),
+    );
+    expect(fallback.y).toEqual([6, 6]);
+    expect(fallback.info.name).toBe('wasm');
+    expect(fallback.info.reason).toMatch(
+      /skipped native: native addon not built.*npm rebuild tessera-ml/,
+    );
   });
 
   it('works from CommonJS (require), loading a .keras file through h5wasm', () => {

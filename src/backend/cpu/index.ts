@@ -352,6 +352,11 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     return [new JsData(r[0]), new JsData(r[1]), new JsData(r[2]), new JsData(r[3])];
   }
 
+  /** What runs, in words: the provider's own description, if it has one. */
+  get detail(): string | undefined {
+    return this.provider.detail;
+  }
+
   override hasFusedAttention(dtype: DType): boolean {
     return dtype === 'float32' && this.provider.attention !== undefined;
   }

@@ -60,6 +60,8 @@ export interface ProviderLstmSaved {
 export interface KernelProvider {
   /** The backend's name when this provider runs its kernels ('js', 'wasm', 'native'). */
   readonly name: string;
+  /** What runs, in words, for `backendInfo()` (the native addon's origin, the wasm variant). */
+  readonly detail?: string;
   /** Smallest work per family for which a kernel beats the js loop (default 1). */
   readonly minWork: Readonly<Partial<Record<KernelFamily, number>>>;
   /**

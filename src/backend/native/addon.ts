@@ -296,21 +296,38 @@ export interface NativeAddon {
 }
 
 /** The addon, or why it could not be loaded. */
-export type AddonResult = { addon: NativeAddon; path: string } | { error: string };
+export type AddonResult = { addon: NativeAddon; path: string; origin: string } | { error: string };
 
 interface NodeProcess {
   versions?: { node?: string };
   env?: Record<string, string | undefined>;
+  platform?: string;
+  arch?: string;
+  report?: { getReport?(): { header?: { glibcVersionRuntime?: string } } };
   getBuiltinModule?: (id: string) => unknown;
 }
 
 /**
- * Finds and loads the compiled addon. `TESSERA_NATIVE_ADDON` names another file (tests use it
- * to simulate a missing build); `TESSERA_NO_NATIVE=1` disables the backend.
+ * The prebuilt addon's folder name for this process: `linux-x64-glibc` (the C library matters:
+ * a glibc build does not load on musl), `darwin-arm64`, …
+ * @example prebuildTag() // 'linux-x64-glibc'
+ */
+export function prebuildTag(): string {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const glibc =
+    proc?.platform === 'linux' && proc.report?.getReport?.().header?.glibcVersionRuntime;
+  return `${proc?.platform}-${proc?.arch}${glibc ? '-glibc' : ''}`;
+}
+
+/**
+ * Finds and loads the addon: the one compiled on this machine (`build/Release/`), else the
+ * prebuilt one the package ships for this platform (`prebuilds/<tag>/`). `TESSERA_NATIVE_ADDON`
+ * names another file instead (tests use it to simulate a missing build); `TESSERA_NO_NATIVE=1`
+ * disables the backend.
  *
  * @example
  * const r = loadAddon();
- * if ('error' in r) console.log(r.error);
+ * if ('error' in r) console.log(r.error); else console.log(r.origin);
  */
 export function loadAddon(): AddonResult {
   const proc = (globalThis as { process?: NodeProcess }).process;
@@ -326,20 +343,42 @@ export function loadAddon(): AddonResult {
   if (!mod || !url) return { error: `Node ${proc.versions.node} lacks process.getBuiltinModule` };
   const req = mod.createRequire(import.meta.url);
   // src/backend/native/ and dist/backend/native/ both sit three levels below the package root.
-  const path =
-    proc.env?.TESSERA_NATIVE_ADDON ||
-    url.fileURLToPath(new URL('../../../build/Release/tessera_native.node', import.meta.url));
-  try {
-    const addon = req(path) as NativeAddon;
-    if (typeof addon?.gemm !== 'function') return { error: `${path} is not the Tessera addon` };
-    return { addon, path };
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    const missing = /Cannot find module|ENOENT/.test(msg);
-    return {
-      error: missing
-        ? `native addon not built (${path} missing; run \`npm rebuild tessera-ml\` in a project that depends on Tessera, or \`npm run build:native\` in a checkout of it; both need python3, make and g++)`
-        : `native addon failed to load: ${msg}`,
-    };
+  const atRoot = (rel: string) => url.fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
+  const tag = prebuildTag();
+  const candidates: { path: string; origin: string }[] = proc.env?.TESSERA_NATIVE_ADDON
+    ? [{ path: proc.env.TESSERA_NATIVE_ADDON, origin: 'named by TESSERA_NATIVE_ADDON' }]
+    : [
+        // A build of this machine's own first: in a checkout it is the fresh one, and in a
+        // dependant it exists only where the prebuilt addon did not load at install.
+        { path: atRoot('build/Release/tessera_native.node'), origin: 'compiled at install' },
+        {
+          path: atRoot(`prebuilds/${tag}/tessera_native.node`),
+          origin: `prebuilt for ${tag}, shipped in the package`,
+        },
+      ];
+  const failures: string[] = [];
+  let allMissing = true;
+  for (const c of candidates) {
+    try {
+      const addon = req(c.path) as NativeAddon;
+      if (typeof addon?.gemm !== 'function') {
+        failures.push(`${c.path} is not the Tessera addon`);
+        allMissing = false;
+        continue;
+      }
+      return { addon, path: c.path, origin: c.origin };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      if (/Cannot find module|ENOENT/.test(msg)) failures.push(`${c.path} missing`);
+      else {
+        allMissing = false;
+        failures.push(`${c.path} failed to load: ${msg}`);
+      }
+    }
   }
+  return {
+    error: allMissing
+      ? `native addon not built (${candidates[0]!.path} missing, and no prebuilt addon for ${tag}; run \`npm rebuild tessera-ml\` in a project that depends on Tessera, or \`npm run build:native\` in a checkout of it; both need python3, make and g++)`
+      : `native addon failed to load (${failures.join('; ')})`,
+  };
 }

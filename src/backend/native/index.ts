@@ -115,8 +115,15 @@ export class NativeProvider implements KernelProvider {
   constructor(
     readonly addon: NativeAddon,
     readonly addonPath: string,
+    /** Where the addon came from: prebuilt in the package, or compiled at install. */
+    readonly addonOrigin = 'compiled at install',
   ) {
     this.isa = addon.info().isa;
+  }
+
+  /** Which addon runs, where it came from, and its GEMM kernels (for `backendInfo()`). */
+  get detail(): string {
+    return `addon ${this.addonOrigin} (${this.addonPath}); ${this.isa} GEMM, ${this.threads} threads`;
   }
 
   /** Threads the addon's pool uses (the calling thread included). */
@@ -575,7 +582,7 @@ export function createNativeBackend(): NativeBackend {
     loadError = r.error;
     throw new ValueError(r.error);
   }
-  return new CpuBackend(new NativeProvider(r.addon, r.path));
+  return new CpuBackend(new NativeProvider(r.addon, r.path, r.origin));
 }
 
 /** Why the native backend could not start ('' when it did or was never tried). */

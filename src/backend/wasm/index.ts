@@ -86,6 +86,11 @@ export class WasmProvider implements KernelProvider {
   }
 
   /** Which build of the kernels runs: `relaxed-simd` where the runtime validates it. */
+  /** The kernel module in use, for `backendInfo()`. */
+  get detail(): string {
+    return `${this.rt.variant} kernels, one thread`;
+  }
+
   get variant(): KernelVariant {
     return this.rt.variant;
   }
