@@ -6,6 +6,7 @@
 import { ValueError } from '../errors.js';
 import { CsvParser } from '../io/csv.js';
 import { DownloadError } from '../io/get_file.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { tensor } from '../ops/creation.js';
 import { StringTensor } from '../tensor/string_tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -117,7 +118,7 @@ async function* responseChunks(res: Response, name: string): AsyncGenerator<stri
 
 async function* chunksOf(source: CsvSource, name: string): AsyncGenerator<string> {
   if (typeof source === 'string') {
-    const { createReadStream } = await import('node:fs');
+    const { createReadStream } = await nodeBuiltin<typeof import('node:fs')>('fs');
     const stream = createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 16 });
     for await (const chunk of stream) yield chunk as string;
     return;

@@ -7,6 +7,7 @@
  */
 import { NumpyRandomState } from '../datasets/numpy_random.js';
 import { ValueError } from '../errors.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { resizeImages } from '../ops/image.js';
 import type { Dataset } from './dataset.js';
 import { type DirectoryDatasetOptions, directoryDataset } from './directory_dataset.js';
@@ -40,8 +41,8 @@ async function listImages(
   followLinks: boolean,
   extensions: readonly string[] = EXTENSIONS,
 ): Promise<string[]> {
-  const { readdir, stat } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readdir, stat } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const folders: string[] = [];
   const filesOf = new Map<string, string[]>();
@@ -84,8 +85,8 @@ export async function indexImageDirectory(
   } = {},
 ): Promise<{ paths: string[]; labels: number[]; classNames: string[] }> {
   const op = opts.op ?? 'imageDatasetFromDirectory';
-  const { readdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readdir } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
   const labelsOpt = opts.labels === undefined ? 'inferred' : opts.labels;
   let classNames: string[] = [];
   let paths: string[] = [];
@@ -144,7 +145,7 @@ export async function imageDatasetFromDirectory(
   opts: ImageDatasetOptions = {},
 ): Promise<Dataset | [Dataset, Dataset]> {
   const op = 'imageDatasetFromDirectory';
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   const colorMode = opts.colorMode ?? 'rgb';
   const channels = ({ rgb: 3, grayscale: 1, rgba: 4 } as const)[colorMode];
   if (!channels)

@@ -4,6 +4,7 @@
  * shuffle and validation split are Keras's (NumPy's `RandomState(seed)` over the sorted list).
  */
 import { ValueError } from '../errors.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { StringTensor } from '../tensor/string_tensor.js';
 import type { Dataset } from './dataset.js';
 import { type DirectoryDatasetOptions, directoryDataset } from './directory_dataset.js';
@@ -28,7 +29,7 @@ export async function textDatasetFromDirectory(
   opts: TextDatasetOptions = {},
 ): Promise<Dataset | [Dataset, Dataset]> {
   const op = 'textDatasetFromDirectory';
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   const maxLength = opts.maxLength ?? null;
   if (maxLength !== null && (!Number.isInteger(maxLength) || maxLength < 1))
     throw new ValueError(`${op}: maxLength must be a positive integer or null, got ${maxLength}`);

@@ -5,6 +5,7 @@
  * images and labels, as fixed-size records: label byte(s) then 3,072 bytes, channel-major).
  */
 import { ValueError } from '../errors.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LoadOptions, dataFile } from './keras_files.js';
@@ -53,8 +54,8 @@ async function readParts(
   names: readonly string[],
   what: string,
 ): Promise<Uint8Array[]> {
-  const { readFile, readdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readFile, readdir } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
   // The archive holds one folder (cifar-10-batches-bin/ or cifar-100-binary/).
   const entries = await readdir(dir, { withFileTypes: true });
   const sub = entries.find((e) => e.isDirectory());

@@ -6,6 +6,7 @@
  */
 import { ShapeError, ValueError } from '../errors.js';
 import { type GetFileOptions, getFile } from '../io/get_file.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { type NpyArray, readNpz } from '../io/npy.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -42,7 +43,7 @@ export async function dataFile(
   extra: GetFileOptions = {},
 ): Promise<string> {
   if (opts.path !== undefined) {
-    const { stat } = await import('node:fs/promises');
+    const { stat } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     const found = await stat(opts.path).then(
       () => true,
       () => false,
@@ -64,7 +65,7 @@ export async function dataFile(
  * @example const f = await readNpzFile('/tmp/mnist.npz', 'mnist.loadData'); f.get('x_train')
  */
 export async function readNpzFile(path: string, op: string): Promise<Map<string, NpyArray>> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   const bytes = new Uint8Array(await readFile(path));
   try {
     return readNpz(bytes);
@@ -280,7 +281,7 @@ export function sequencesOf(a: NpyArray, what: string): number[][] {
  * @example await readWordIndex(path, 'imdb.getWordIndex')
  */
 export async function readWordIndex(path: string, op: string): Promise<Record<string, number>> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));

@@ -3,6 +3,7 @@
  * Fashion-MNIST from the four gzipped IDX files Keras fetches (or a local folder of them).
  */
 import { ValueError } from '../errors.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseIdx } from './idx.js';
@@ -63,9 +64,9 @@ const FASHION_FILES = [
  */
 export async function loadFashionMnist(opts: LoadOptions = {}): Promise<DigitSplits> {
   const op = 'fashionMnist.loadData';
-  const { readFile, stat } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { gunzipSync } = await import('node:zlib');
+  const { readFile, stat } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
+  const { gunzipSync } = await nodeBuiltin<typeof import('node:zlib')>('zlib');
   const isDir =
     opts.path !== undefined &&
     (await stat(opts.path).then(

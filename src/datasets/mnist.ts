@@ -3,6 +3,7 @@
  * Tessera never downloads data). Keras's `mnist.load_data()` returns the same arrays.
  */
 import { ValueError } from '../errors.js';
+import { nodeBuiltin } from '../io/node_builtin.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseIdx } from './idx.js';
@@ -26,9 +27,9 @@ export async function loadMnist(
   dir: string,
   opts: { normalize?: boolean } = {},
 ): Promise<MnistData> {
-  const { readFile } = await import('node:fs/promises');
-  const { gunzipSync } = await import('node:zlib');
-  const { join } = await import('node:path');
+  const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { gunzipSync } = await nodeBuiltin<typeof import('node:zlib')>('zlib');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
   const read = async (name: string) => {
     const raw = await readFile(join(dir, name));
     return parseIdx(new Uint8Array(gunzipSync(raw)), name);

@@ -15,6 +15,7 @@ import { BYTES_PER_ELEMENT, type DType, isDType } from '../tensor/dtype.js';
 import { StringTensor } from '../tensor/string_tensor.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './errors.js';
+import { nodeBuiltin } from './node_builtin.js';
 
 const MAGIC = 'TSRDSC01';
 /** A header describes one element's structure; 1 MB of it is far beyond any real one. */
@@ -61,7 +62,7 @@ export async function openCacheWriter(filename: string): Promise<{
   commit(): Promise<void>;
   abort(): Promise<void>;
 }> {
-  const fs = await import('node:fs/promises');
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   const tmp = `${filename}.${process.pid}.${Date.now()}.partial`;
   const fh = await fs.open(tmp, 'w');
   await fh.write(Buffer.from(MAGIC, 'latin1'));
@@ -100,7 +101,7 @@ export async function openCacheWriter(filename: string): Promise<{
  * @example for await (const e of (await readCache('cache.bin'))!) use(e);
  */
 export async function readCache(filename: string): Promise<AsyncIterable<Element> | null> {
-  const fs = await import('node:fs/promises');
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   let size: number;
   try {
     size = (await fs.stat(filename)).size;

@@ -8,6 +8,7 @@
  */
 import { TesseraError, ValueError } from '../errors.js';
 import { FormatError } from './errors.js';
+import { nodeBuiltin } from './node_builtin.js';
 
 /** A download that failed (the server's status, or the network), naming the URL. */
 export class DownloadError extends TesseraError {
@@ -54,9 +55,9 @@ const MAX_DOWNLOAD = 8 * 1024 ** 3;
 export async function tesseraHome(): Promise<string> {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env;
-  const { homedir, tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { access, constants } = await import('node:fs/promises');
+  const { homedir, tmpdir } = await nodeBuiltin<typeof import('node:os')>('os');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
+  const { access, constants } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   if (env?.TESSERA_HOME) return env.TESSERA_HOME;
   const home = homedir();
   try {
@@ -83,8 +84,8 @@ function algorithmOf(hash: string, algo: GetFileOptions['hashAlgorithm']): 'sha2
  * @example await hashFile('/tmp/mnist.npz', 'sha256')
  */
 export async function hashFile(path: string, algorithm: 'sha256' | 'md5'): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  const { createReadStream } = await import('node:fs');
+  const { createHash } = await nodeBuiltin<typeof import('node:crypto')>('crypto');
+  const { createReadStream } = await nodeBuiltin<typeof import('node:fs')>('fs');
   const h = createHash(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
     h.update(chunk as Buffer);
@@ -92,7 +93,7 @@ export async function hashFile(path: string, algorithm: 'sha256' | 'md5'): Promi
 }
 
 async function exists(path: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
+  const { stat } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   try {
     await stat(path);
     return true;
@@ -136,7 +137,7 @@ async function download(
   opts: GetFileOptions,
   out: NonNullable<GetFileOptions['out']>,
 ): Promise<void> {
-  const { open, stat } = await import('node:fs/promises');
+  const { open, stat } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   let have = 0;
   try {
     have = (await stat(part)).size;
@@ -215,8 +216,9 @@ async function extractArchive(
   dir: string,
   format: NonNullable<GetFileOptions['archiveFormat']>,
 ): Promise<void> {
-  const { readFile, rm, rename, mkdir, writeFile } = await import('node:fs/promises');
-  const { dirname, resolve, sep } = await import('node:path');
+  const { readFile, rm, rename, mkdir, writeFile } =
+    await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const { dirname, resolve, sep } = await nodeBuiltin<typeof import('node:path')>('path');
   const bytes = new Uint8Array(await readFile(archive));
   const tmp = `${dir}.${process.pid}.partial`;
   await rm(tmp, { recursive: true, force: true });
@@ -268,8 +270,8 @@ export async function getFile(
 ): Promise<string> {
   if (typeof origin !== 'string' || origin === '')
     throw new ValueError('getFile: origin (the URL of the file) is required');
-  const { join, isAbsolute } = await import('node:path');
-  const { mkdir, rename, rm } = await import('node:fs/promises');
+  const { join, isAbsolute } = await nodeBuiltin<typeof import('node:path')>('path');
+  const { mkdir, rename, rm } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
   let name = fname;
   if (!name) {
     name = decodeURIComponent(new URL(origin).pathname.split('/').pop() ?? '');

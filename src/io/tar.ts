@@ -17,6 +17,7 @@
  */
 import { Gunzip } from 'fflate';
 import { FormatError } from './errors.js';
+import { nodeBuiltin } from './node_builtin.js';
 import { crc32, unsafeEntryName } from './zip.js';
 
 /**
@@ -391,8 +392,8 @@ export async function extractTar(
   opts: ExtractTarOptions = {},
 ): Promise<ExtractTarResult> {
   // Imported here so that browser bundles of this module never reach Node's modules.
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const path = await nodeBuiltin<typeof import('node:path')>('path');
   const tar = isGzip(bytes)
     ? gunzipBounded(bytes, opts.maxGunzipBytes ?? DEFAULT_MAX_GUNZIP)
     : bytes;

@@ -343,7 +343,10 @@ export function loadAddon(): AddonResult {
   if (!mod || !url) return { error: `Node ${proc.versions.node} lacks process.getBuiltinModule` };
   const req = mod.createRequire(import.meta.url);
   // src/backend/native/ and dist/backend/native/ both sit three levels below the package root.
-  const atRoot = (rel: string) => url.fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
+  // Not `new URL('…', import.meta.url)`: bundlers read that pattern as an asset to copy into
+  // a web build, and the addon has no place there.
+  const here = import.meta.url;
+  const atRoot = (rel: string) => url.fileURLToPath(new URL(`../../../${rel}`, here));
   const tag = prebuildTag();
   const candidates: { path: string; origin: string }[] = proc.env?.TESSERA_NATIVE_ADDON
     ? [{ path: proc.env.TESSERA_NATIVE_ADDON, origin: 'named by TESSERA_NATIVE_ADDON' }]
