@@ -39,6 +39,7 @@ import {
   writeKerasWeights,
 } from './keras_weights.js';
 import { tensorsBudget } from './load_budget.js';
+import { isHttpUrl, loadModelFromBlobs, loadModelFromUrl } from './remote_io.js';
 import {
   type EncodedTfjsModel,
   decodeTfjsModel,
@@ -533,13 +534,32 @@ const SHARD_SLACK_BYTES = 4096;
 
 /**
  * Loads a model from a path (Node.js): `*.keras`, legacy Keras `*.h5`, or a TF.js directory /
- * `model.json` (its weight shards are read from beside it). Reads are bounded by the files:
+ * `model.json` (its weight shards are read from beside it); from an `http(s)://` URL of the
+ * same (TF.js shards fetched beside `model.json`); or from browser `File`/`Blob` objects (one
+ * `.keras`/`.h5`, or a `model.json` with its shard files). Reads are bounded by the files:
  * only regular files, the magic bytes looked at before the rest is read, JSON size and depth
  * checked before parsing, shards only inside the model's directory and no larger than the
  * manifest needs. A missing path, a directory or a device is a {@link FileError}.
  * @example const model = await loadModel('../shared/models/keras/mlp/mlp.keras');
  */
-export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Model> {
+export async function loadModel(
+  source: string | Blob | readonly Blob[],
+  opts: LoadOptions = {},
+): Promise<Model> {
+  if (typeof source !== 'string')
+    return loadModelFromBlobs(
+      Array.isArray(source) ? source : [source as Blob],
+      opts,
+      loadModelFromBytes,
+    );
+  if (isHttpUrl(source)) return loadModelFromUrl(source, opts, loadModelFromBytes);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source);
+  if (scheme)
+    throw new FileError(
+      `loadModel: '${scheme[1]}://' sources are not supported; load an http(s) URL, a file path (Node) or File/Blob objects (browsers)`,
+      source,
+    );
+  const path = source;
   const dir = await isDirectory(path, 'loadModel');
   const fmt = formatOfPath(path, dir);
   if (fmt !== 'tfjs') {
