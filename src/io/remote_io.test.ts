@@ -102,8 +102,12 @@ describe('loadModel from http(s) URLs', () => {
     }
     await expect(loadModel(`${base}/nothing.keras`)).rejects.toThrow(/answered 404 Not Found/);
     await expect(loadModel(`${base}/nothing.keras`)).rejects.toBeInstanceOf(FileError);
+    await expect(loadModel('ftp://host/m.keras')).rejects.toThrow(
+      /'ftp:\/\/' sources are not supported/,
+    );
+    // Browser storage in Node: a FileError naming what is missing.
     await expect(loadModel('indexeddb://my-model')).rejects.toThrow(
-      /'indexeddb:\/\/' sources are not supported/,
+      /'indexeddb:\/\/' needs a browser's IndexedDB, which this runtime lacks/,
     );
   });
 });

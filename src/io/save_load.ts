@@ -4,6 +4,7 @@ import type { Model } from '../models/model.js';
 import { setModelFileOps } from '../models/model_files.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { browserTarget, loadFromBrowser, saveToBrowser } from './browser_storage.js';
 /**
  * Saving and loading whole models and weights. The byte-level functions work everywhere
  * (browsers included): `.keras` zips, legacy Keras `.h5`, TF.js `model.json` + weight shards,
@@ -424,10 +425,14 @@ function joinPath(dir: string, name: string): string {
 
 /**
  * Saves a model to a path (Node.js): `*.keras` (Keras 3), a directory or a `model.json` path
- * (TF.js layers format: model.json + weight shards). Files are written atomically.
+ * (TF.js layers format: model.json + weight shards). Files are written atomically. In a
+ * browser: `indexeddb://name`, `localstorage://name` or `downloads://name` (as `.keras` bytes).
  * @example await saveModel(model, 'out/digits.keras');
  */
 export async function saveModel(model: Model, path: string, opts: SaveOptions = {}): Promise<void> {
+  const target = browserTarget(path);
+  if (target)
+    return saveToBrowser(await modelToKerasBytes(model, opts), target.scheme, target.name, 'save');
   const fmt = formatOfPath(path, await isDirectory(path, 'save'));
   if (fmt === 'keras') {
     await atomicWriteFile(path, await modelToKerasBytes(model, opts));
@@ -553,10 +558,13 @@ export async function loadModel(
       loadModelFromBytes,
     );
   if (isHttpUrl(source)) return loadModelFromUrl(source, opts, loadModelFromBytes);
+  const target = browserTarget(source);
+  if (target)
+    return loadModelFromBytes(await loadFromBrowser(target.scheme, target.name, 'loadModel'), opts);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source);
   if (scheme)
     throw new FileError(
-      `loadModel: '${scheme[1]}://' sources are not supported; load an http(s) URL, a file path (Node) or File/Blob objects (browsers)`,
+      `loadModel: '${scheme[1]}://' sources are not supported; load an http(s) URL, indexeddb:// or localstorage:// (browsers), a file path (Node) or File/Blob objects`,
       source,
     );
   const path = source;
