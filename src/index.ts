@@ -389,6 +389,15 @@ export {
 } from './callbacks/index.js';
 export { plotModel, type PlotModelOptions } from './vis/plot_model.js';
 export {
+  confusionMatrixChart,
+  histogramChart,
+  historyChart,
+  lineChart,
+  type LineChartOptions,
+  type Series,
+} from './vis/charts.js';
+export { fitCallbacks } from './callbacks/live_chart.js';
+export {
   ONNX_OPSET,
   OnnxExportError,
   type OnnxAttr,

@@ -9,6 +9,9 @@
  * models/model.ts). So `callback.model` has the full `Model` type while this folder imports
  * nothing from models: models imports callbacks (the trainer runs them), never the reverse.
  */
+import { nodeBuiltin } from '../io/node_builtin.js';
+import { historyChart } from '../vis/charts.js';
+
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in models/model.ts.
 export interface CallbackModelTypes {}
 
@@ -150,5 +153,21 @@ export class History extends Callback {
       this.history[k] ??= [];
       this.history[k].push(v);
     }
+  }
+
+  /**
+   * The training curves as an SVG picture (a panel per metric, its `val_` twin beside it). With
+   * a path (Node), also writes it there.
+   *
+   * Shape: panels of 480 × 300 pixels, stacked.
+   * @example const h = await model.fit(x, y, { epochs: 10 }); await h.plot('curves.svg');
+   */
+  async plot(path?: string): Promise<string> {
+    const svg = historyChart(this.history);
+    if (path !== undefined) {
+      const fs = nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+      await fs.writeFile(path, svg);
+    }
+    return svg;
   }
 }

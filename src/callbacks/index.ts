@@ -27,6 +27,12 @@ export {
   type TrainingParams,
 } from './callback.js';
 export { ProgbarLogger, type ProgbarOptions } from './progbar.js';
+export {
+  type ChartTarget,
+  type FitCallbacksOptions,
+  LiveChart,
+  fitCallbacks,
+} from './live_chart.js';
 export { MonitorCallback, type MonitorArgs, type MonitorMode } from './monitor.js';
 export { EarlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './model_checkpoint.js';
