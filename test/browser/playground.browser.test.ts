@@ -109,6 +109,6 @@ describe.skipIf(!chromiumPath)('the playground', () => {
     );
     expect(await page.textContent('#summary')).toMatch(/digits_mlp/);
     expect(Number(await page.textContent('#accuracy'))).toBeCloseTo(acc, 6);
-    expect(errors, errors.join(" | ")).toEqual([]);
+    expect(errors, errors.join(' | ')).toEqual([]);
   }, 240_000);
 });
