@@ -13,6 +13,7 @@ import {
   fitCallbacks,
   loadDigits,
   loadModel,
+  pageProgbar,
   plotModel,
   randomNormal,
   ready,
@@ -47,7 +48,7 @@ async function train(): Promise<void> {
     batchSize: 32,
     validationSplit: 0.1,
     verbose: 0,
-    callbacks: [fitCallbacks($('chart'), { batchIntervalMs: 250 })],
+    callbacks: [fitCallbacks($('chart'), { batchIntervalMs: 250 }), pageProgbar($('progress'))],
   });
   model = m;
   $('status').textContent = 'trained';

@@ -397,6 +397,7 @@ export {
   type Series,
 } from './vis/charts.js';
 export { fitCallbacks } from './callbacks/live_chart.js';
+export { pageProgbar } from './callbacks/progbar.js';
 export {
   ONNX_OPSET,
   OnnxExportError,

@@ -26,7 +26,7 @@ export {
   type Logs,
   type TrainingParams,
 } from './callback.js';
-export { ProgbarLogger, type ProgbarOptions } from './progbar.js';
+export { ProgbarLogger, type ProgbarOptions, pageProgbar } from './progbar.js';
 export {
   type ChartTarget,
   type FitCallbacksOptions,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Dense } from '../layers/dense.js';
 import { Sequential } from '../models/sequential.js';
 import { tensor } from '../ops/creation.js';
-import { ProgbarLogger } from './progbar.js';
+import { ProgbarLogger, pageProgbar } from './progbar.js';
 
 function model(): Sequential {
   const m = new Sequential({ layers: [new Dense({ units: 1, inputShape: [2] })] });
@@ -112,5 +112,19 @@ describe('ProgbarLogger', () => {
       callbacks: [new ProgbarLogger({ out: s.out, tty: false })],
     });
     expect(s.text()).toMatch(new RegExp(`^3/3 ━{20} .* - loss: ${NUM} - mae: ${NUM}\\n$`));
+  });
+});
+
+describe('pageProgbar', () => {
+  it('keeps one line per epoch in an element, the current line rewritten in place', async () => {
+    const el = { textContent: '' as string | null };
+    await model().fit(X, Y, { epochs: 3, batchSize: 2, verbose: 0, callbacks: [pageProgbar(el)] });
+    const lines = el.textContent!.split('\n');
+    // Epoch header, then its finished bar, for each of 3 epochs, and the empty line after.
+    expect(lines).toHaveLength(7);
+    expect(lines.filter((l) => /^Epoch \d\/3$/.test(l))).toHaveLength(3);
+    for (const i of [1, 3, 5])
+      expect(lines[i]).toMatch(new RegExp(`^3/3 ━{20} .* - loss: ${NUM} - mae: ${NUM}$`));
+    expect(el.textContent).not.toMatch(/\r|\x1b/);
   });
 });

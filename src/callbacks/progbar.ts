@@ -140,3 +140,33 @@ export class ProgbarLogger extends Callback {
     else if (final) this.out.write(`${line}\n`);
   }
 }
+
+/**
+ * A progress bar in a page: a {@link ProgbarLogger} writing into an element's text, the
+ * current line updated in place as on a terminal, one line kept per epoch (the last 200).
+ *
+ * Formula: none (a view of the logs).
+ *
+ * Shape: not applicable.
+ * @example await model.fit(x, y, { epochs: 5, verbose: 0, callbacks: [pageProgbar(pre)] });
+ */
+export function pageProgbar(
+  target: { textContent: string | null },
+  opts: { verbose?: 1 | 2 } = {},
+): ProgbarLogger {
+  const lines: string[] = [''];
+  const out: Out = {
+    isTTY: true,
+    write(s: string): void {
+      // The terminal's two controls: \r + erase-line restarts the line, \n ends it.
+      for (const part of s.split(/(\r\x1b\[2K|\n)/)) {
+        if (part === '\r\x1b[2K') lines[lines.length - 1] = '';
+        else if (part === '\n') lines.push('');
+        else lines[lines.length - 1] += part;
+      }
+      if (lines.length > 200) lines.splice(0, lines.length - 200);
+      target.textContent = lines.join('\n');
+    },
+  };
+  return new ProgbarLogger({ verbose: opts.verbose ?? 1, out, tty: true });
+}

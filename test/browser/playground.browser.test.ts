@@ -54,6 +54,8 @@ describe.skipIf(!chromiumPath)('the playground', () => {
       },
     );
     const acc = Number(await page.textContent('#accuracy'));
+    // The progress bar in the page: the last epoch's header and its finished bar.
+    expect(await page.textContent('#progress')).toMatch(/Epoch 25\/25\n\d+\/\d+ ━+ .* - loss: /);
     expect(acc).toBeGreaterThanOrEqual(0.85);
     // The live chart: the loss and val_loss lines, a point per epoch.
     const points = await page.$eval(
