@@ -141,6 +141,9 @@ export class ProgbarLogger extends Callback {
   }
 }
 
+/** What the bar writes on a terminal to redraw its line: carriage return, erase line. */
+const ERASE_LINE = `\r${String.fromCharCode(27)}[2K`;
+
 /**
  * A progress bar in a page: a {@link ProgbarLogger} writing into an element's text, the
  * current line updated in place as on a terminal, one line kept per epoch (the last 200).
@@ -159,8 +162,8 @@ export function pageProgbar(
     isTTY: true,
     write(s: string): void {
       // The terminal's two controls: \r + erase-line restarts the line, \n ends it.
-      for (const part of s.split(/(\r\x1b\[2K|\n)/)) {
-        if (part === '\r\x1b[2K') lines[lines.length - 1] = '';
+      for (const part of s.split(new RegExp(`(${ERASE_LINE.replace('[', '\\[')}|\n)`))) {
+        if (part === ERASE_LINE) lines[lines.length - 1] = '';
         else if (part === '\n') lines.push('');
         else lines[lines.length - 1] += part;
       }
