@@ -11,6 +11,7 @@ import {
   Sequential,
   backendInfo,
   fitCallbacks,
+  histogramChart,
   loadDigits,
   loadModel,
   pageProgbar,
@@ -53,6 +54,14 @@ async function train(): Promise<void> {
   model = m;
   $('status').textContent = 'trained';
   showAccuracy(m);
+  // The first layer's kernel, as a histogram of its values.
+  const kernel = m.layers[0]!.getWeights()[0]!;
+  $('weights').innerHTML = histogramChart(kernel.dataSync(), {
+    bins: 30,
+    title: 'first Dense kernel',
+    width: 360,
+    height: 200,
+  }).svg;
 }
 
 // The drawing pad: white ink on black, read back as 8×8 cells in [0, 1] like the digits.

@@ -54,6 +54,12 @@ describe.skipIf(!chromiumPath)('the playground', () => {
       },
     );
     const acc = Number(await page.textContent('#accuracy'));
+    // The first layer's kernel as a histogram of 30 bars holding all 64·64 values.
+    const bars = await page.$$eval('#weights rect.bar', (rs) =>
+      rs.map((r) => Number(r.getAttribute('data-count'))),
+    );
+    expect(bars).toHaveLength(30);
+    expect(bars.reduce((a, b) => a + b, 0)).toBe(64 * 64);
     // The progress bar in the page: the last epoch's header and its finished bar.
     expect(await page.textContent('#progress')).toMatch(/Epoch 25\/25\n\d+\/\d+ ━+ .* - loss: /);
     expect(acc).toBeGreaterThanOrEqual(0.85);
@@ -76,12 +82,17 @@ describe.skipIf(!chromiumPath)('the playground', () => {
     expect(right).toBeGreaterThanOrEqual(7);
     // A stroke drawn with the mouse goes through the same path to a digit.
     await page.click('#clear');
-    const box = (await page.$('#pad'))!.boundingBox();
-    const b = (await box)!;
+    await page.$eval('#pad', (el) => el.scrollIntoView());
+    const b = (await (await page.$('#pad'))!.boundingBox())!;
     await page.mouse.move(b.x + 80, b.y + 20);
     await page.mouse.down();
     await page.mouse.move(b.x + 80, b.y + 140, { steps: 10 });
     await page.mouse.up();
+    // The stroke is on the pad: its middle is white ink.
+    const mid = await page.$eval('#pad', (c) =>
+      Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(80, 80, 1, 1).data),
+    );
+    expect(mid.slice(0, 3)).toEqual([255, 255, 255]);
     await page.click('#predict');
     expect(await page.textContent('#prediction')).toMatch(/^\d$/);
 
