@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../test/helpers/expect_close.js';
-import { gradCheck } from '../test/helpers/grad_check.js';
+import { gradCheck, randomValues } from '../test/helpers/grad_check.js';
 import { ValueError, grad, tensor } from './index.js';
 import {
   L1,
   L1L2,
   L2,
+  OrthogonalRegularizer,
   type Regularizer,
   type RegularizerId,
   getRegularizer,
@@ -142,6 +143,40 @@ describe('regularizers: serialization and lookup', () => {
     expect(() => new L1L2({ l2: -0.1 })).toThrow(ValueError);
     expect(() => L1.fromConfig({ l1: 'big' })).toThrow(
       'L1: l1 must be a finite non-negative number, got big',
+    );
+  });
+});
+
+describe('OrthogonalRegularizer', () => {
+  // Keras 3.15.1 (numpy backend): OrthogonalRegularizer(factor=0.3, mode='rows') of X is
+  // 0.03139883702591403 and of Xᵀ 0.06608258748382667. Keras's own 'columns' mode fails on the
+  // numpy backend (a broadcasting bug in its normalize), so columns(X) is checked as rows(Xᵀ).
+  const X = [
+    [1, 2, 0.5],
+    [0.3, -1, 2],
+    [2, 0.1, -0.4],
+    [0, 0, 0],
+  ];
+  it("matches Keras's penalty (a zero row stays zero), rows and columns", () => {
+    const rows = new OrthogonalRegularizer({ factor: 0.3 });
+    expect(rows.call(tensor(X)).dataSync()[0]).toBeCloseTo(0.03139883702591403, 6);
+    const cols = new OrthogonalRegularizer({ factor: 0.3, mode: 'columns' });
+    expect(cols.call(tensor(X)).dataSync()[0]).toBeCloseTo(0.06608258748382667, 6);
+  });
+
+  it('passes a float64 gradient check, round-trips its config, and names bad input', () => {
+    const reg = new OrthogonalRegularizer({ factor: 0.7, mode: 'columns' });
+    gradCheck((x) => reg.call(x), [randomValues([3, 4], 11)]);
+    const back = getRegularizer(
+      JSON.parse(JSON.stringify({ className: 'OrthogonalRegularizer', config: reg.getConfig() })),
+    );
+    expect(back).toBeInstanceOf(OrthogonalRegularizer);
+    expect((back as OrthogonalRegularizer).mode).toBe('columns');
+    expect(() => reg.call(tensor([1, 2]))).toThrow(
+      /OrthogonalRegularizer: inputs must have rank 2/,
+    );
+    expect(() => new OrthogonalRegularizer({ mode: 'diag' as never })).toThrow(
+      /mode must be 'rows' or 'columns'/,
     );
   });
 });

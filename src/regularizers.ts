@@ -4,8 +4,9 @@
  * comes from autograd. Keras 3's L2 has no ½ factor: l2·Σw² (its gradient is 2·l2·w).
  */
 import { ValueError } from './errors.js';
-import { zeros } from './ops/creation.js';
-import { abs, add, mul, square } from './ops/elementwise.js';
+import { eye, zeros } from './ops/creation.js';
+import { abs, add, minimum, mul, rsqrt, square, sub } from './ops/elementwise.js';
+import { matmul } from './ops/matmul.js';
 import { sum } from './ops/reduce.js';
 import {
   type Config,
@@ -182,7 +183,72 @@ export class L1L2 extends Regularizer {
   }
 }
 
-for (const cls of [L1, L2, L1L2]) registerSerializable<Regularizer>('regularizer', cls);
+/** Options of {@link OrthogonalRegularizer}. */
+export interface OrthogonalRegularizerArgs {
+  /** The penalty's weight (default 0.01). */
+  factor?: number;
+  /** `'rows'` (default): the rows should be orthogonal; `'columns'`: the columns. */
+  mode?: 'rows' | 'columns';
+}
+
+/**
+ * Pushes the rows (or columns) of a 2-D kernel towards orthogonality (Keras's
+ * `OrthogonalRegularizer`): the mean absolute cosine between distinct unit-normed rows.
+ *
+ * Formula: with n the rows scaled to unit norm (a zero row stays zero),
+ * penalty = factor · ½ · Σ_{i≠j} |nᵢ·nⱼ| / (size·(size − 1)/2).
+ *
+ * Shape: `x` rank 2 (`[rows, columns]`).
+ * @example new OrthogonalRegularizer({ factor: 0.1 }).call(kernel)
+ */
+export class OrthogonalRegularizer extends Regularizer {
+  static override readonly className = 'OrthogonalRegularizer';
+  readonly factor: number;
+  readonly mode: 'rows' | 'columns';
+
+  constructor(args: OrthogonalRegularizerArgs = {}) {
+    super();
+    this.factor = checkFactor('OrthogonalRegularizer', 'factor', args.factor ?? 0.01);
+    const mode = args.mode ?? 'rows';
+    if (mode !== 'rows' && mode !== 'columns')
+      throw new ValueError(
+        `OrthogonalRegularizer: mode must be 'rows' or 'columns', got ${JSON.stringify(mode)}`,
+      );
+    this.mode = mode;
+  }
+
+  call(x: Tensor): Tensor {
+    if (x.rank !== 2)
+      throw new ValueError(
+        `OrthogonalRegularizer: inputs must have rank 2, got shape [${x.shape.join(', ')}]`,
+      );
+    const rows = this.mode === 'rows';
+    // Keras's normalize: x · min(1/‖x‖, 1/ε), so a zero row stays zero.
+    const inv = minimum(rsqrt(sum(square(x), rows ? 1 : 0, true)), 1e7);
+    const n = mul(x, inv);
+    const product = rows ? matmul(n, n, false, true) : matmul(n, n, true, false);
+    const size = product.shape[0]!;
+    if (size < 2) return zeros([], x.dtype);
+    const offDiagonal = mul(product, sub(1, eye(size, size, x.dtype)));
+    const pairs = (size * (size - 1)) / 2;
+    return mul(sum(abs(offDiagonal)), (this.factor * 0.5) / pairs);
+  }
+
+  getConfig(): Config {
+    return { factor: this.factor, mode: this.mode };
+  }
+
+  /** Rebuilds from `{factor, mode}`. */
+  static fromConfig(config: Config): OrthogonalRegularizer {
+    return new OrthogonalRegularizer({
+      factor: (config.factor ?? undefined) as number | undefined,
+      mode: (config.mode ?? undefined) as 'rows' | 'columns' | undefined,
+    });
+  }
+}
+
+for (const cls of [L1, L2, L1L2, OrthogonalRegularizer])
+  registerSerializable<Regularizer>('regularizer', cls);
 
 /**
  * An L1 regularizer (Keras's `regularizers.l1`).
