@@ -42,8 +42,10 @@ export {
   RootMeanSquaredError,
 } from './regression.js';
 export {
+  ConcordanceCorrelation,
   PearsonCorrelation,
   type PearsonCorrelationOptions,
+  concordanceCorrelation,
   pearsonCorrelation,
 } from './correlation.js';
 export {
