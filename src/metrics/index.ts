@@ -63,6 +63,8 @@ export {
   OneHotIoU,
   type OneHotIoUOptions,
   OneHotMeanIoU,
+  BinaryIoU,
+  type BinaryIoUOptions,
   type OneHotMeanIoUOptions,
 } from './iou.js';
 export {

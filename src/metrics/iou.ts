@@ -6,7 +6,7 @@
 import { noGrad } from '../autograd/tape.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { EPSILON, checkBoolean, checkInteger, checkOptionKeys } from '../losses/core.js';
-import { cast } from '../ops/elementwise.js';
+import { cast, greaterEqual } from '../ops/elementwise.js';
 import { broadcastTo } from '../ops/movement.js';
 import { argmax } from '../ops/reduce.js';
 import { type Config, registerSerializable } from '../serialization.js';
@@ -271,4 +271,58 @@ export class OneHotMeanIoU extends MeanIoU {
   }
 }
 
-for (const cls of [IoU, MeanIoU, OneHotIoU, OneHotMeanIoU]) registerSerializable('metric', cls);
+/** Options of {@link BinaryIoU}. */
+export type BinaryIoUOptions = {
+  /** The classes (0, 1 or both) whose IoUs are averaged (default [0, 1]). */
+  targetClassIds?: number[];
+  /** Predictions at or above it count as class 1 (default 0.5). */
+  threshold?: number;
+};
+
+/**
+ * IoU for binary labels and scores (Keras's `BinaryIoU`): predictions are thresholded to 0/1,
+ * then {@link IoU} with two classes.
+ *
+ * Formula: as {@link IoU} on `y` and `[p ≥ threshold]`, classes 0 and 1.
+ *
+ * Shape: `yTrue` and `yPred` with the same number of elements.
+ * @example
+ * const m = new BinaryIoU({ threshold: 0.3 });
+ * m.updateState([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7]);
+ * m.result(); // 0.333
+ */
+export class BinaryIoU extends IoU {
+  static override readonly className = 'BinaryIoU';
+  readonly threshold: number;
+
+  constructor(opts: BinaryIoUOptions & MetricOptions = {}) {
+    checkOptionKeys('BinaryIoU', opts, ['name', 'targetClassIds', 'threshold']);
+    const { threshold = 0.5, ...rest } = opts;
+    super({ ...rest, numClasses: 2, targetClassIds: rest.targetClassIds ?? [0, 1] }, 'binary_io_u');
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold))
+      throw new ValueError(`BinaryIoU: threshold must be a finite number, got ${threshold}`);
+    this.threshold = threshold;
+  }
+
+  override updateState(
+    yTrue: TensorLike,
+    yPred: TensorLike,
+    sampleWeight?: TensorLike | null,
+  ): void {
+    const p = noGrad(() =>
+      cast(greaterEqual(convertToTensor(yPred, this.name, 'yPred'), this.threshold), 'int32'),
+    );
+    super.updateState(yTrue, p, sampleWeight);
+  }
+
+  override getConfig(): Config {
+    return {
+      name: this.name,
+      targetClassIds: [...this.options.targetClassIds],
+      threshold: this.threshold,
+    };
+  }
+}
+
+for (const cls of [IoU, MeanIoU, OneHotIoU, OneHotMeanIoU, BinaryIoU])
+  registerSerializable('metric', cls);
