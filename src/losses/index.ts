@@ -75,6 +75,11 @@ export {
   tversky,
 } from './segmentation.js';
 export {
+  CategoricalGeneralizedCrossEntropy,
+  type GeneralizedCrossEntropyOptions,
+  categoricalGeneralizedCrossEntropy,
+} from './generalized.js';
+export {
   type CanonicalLossId,
   type LossId,
   LossFunctionWrapper,

@@ -20,6 +20,10 @@ import {
   categoricalFocalCrossentropy,
 } from './focal.js';
 import {
+  CategoricalGeneralizedCrossEntropy,
+  categoricalGeneralizedCrossEntropy,
+} from './generalized.js';
+import {
   CategoricalHinge,
   Hinge,
   SquaredHinge,
@@ -79,7 +83,8 @@ export type CanonicalLossId =
   | 'categoricalFocalCrossentropy'
   | 'dice'
   | 'tversky'
-  | 'circle';
+  | 'circle'
+  | 'categoricalGeneralizedCrossEntropy';
 
 type LossClass = new (opts?: LossOptions) => Loss;
 
@@ -117,6 +122,10 @@ const LOSSES: Record<CanonicalLossId, { fn: LossFunction; cls: LossClass }> = {
   dice: { fn: dice, cls: Dice },
   tversky: { fn: tversky, cls: Tversky },
   circle: { fn: circle, cls: Circle },
+  categoricalGeneralizedCrossEntropy: {
+    fn: categoricalGeneralizedCrossEntropy,
+    cls: CategoricalGeneralizedCrossEntropy,
+  },
 };
 
 /** Keras's snake_case names, short forms and class names, mapped to canonical ids. */
@@ -171,6 +180,8 @@ const LOSS_ALIASES = {
   Dice: 'dice',
   Tversky: 'tversky',
   Circle: 'circle',
+  categorical_generalized_cross_entropy: 'categoricalGeneralizedCrossEntropy',
+  CategoricalGeneralizedCrossEntropy: 'categoricalGeneralizedCrossEntropy',
 } as const satisfies Record<string, CanonicalLossId>;
 
 /**
