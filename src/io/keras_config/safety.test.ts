@@ -136,12 +136,12 @@ describe('unknown and custom classes', () => {
     expectFormatError(() => modelFromKerasConfig(cfg), /unknown initializer class 'STFT'/, /conv1/);
     const c2 = cnnConfig();
     c2.config.layers[1].config.kernel_regularizer = {
-      class_name: 'OrthogonalRegularizer',
+      class_name: 'NuclearNormRegularizer',
       config: {},
     };
     expectFormatError(
       () => modelFromKerasConfig(c2),
-      /unknown regularizer class 'OrthogonalRegularizer'/,
+      /unknown regularizer class 'NuclearNormRegularizer'/,
     );
   });
 
