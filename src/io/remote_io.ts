@@ -8,14 +8,10 @@
  */
 import type { Model } from '../models/model.js';
 import { FileError, FormatError } from './errors.js';
+import { DEFAULT_MAX_FILE_BYTES } from './files.js';
 import { MAX_JSON_BYTES, parseJsonBounded } from './keras_config/json.js';
 import { type ModelJson, decodeTfjsModel, parseModelJson } from './tfjs_format.js';
-import { groupByteLengths } from './weights_manifest.js';
-
-/** Bytes a TF.js weight group's files may hold beyond what its entries need. */
-const SHARD_SLACK_BYTES = 4096;
-/** Default cap of a model file fetched whole (as the path loader's). */
-const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+import { SHARD_SLACK_BYTES, groupByteLengths, shardPathEscapes } from './weights_manifest.js';
 
 /** Options of the remote and Blob loaders (those of `loadModel`). */
 export interface RemoteLoadOptions {
@@ -97,14 +93,7 @@ export async function fetchBounded(
 /** A manifest path checked to be relative and inside the model's folder, resolved against `base`. */
 function shardUrl(p: string, base: string, where: string): string {
   const shown = JSON.stringify(p.length > 80 ? `${p.slice(0, 80)}…` : p);
-  if (
-    p === '' ||
-    p.endsWith('/') ||
-    /^[a-z][a-z0-9+.-]*:/i.test(p) ||
-    p.startsWith('/') ||
-    p.includes('\\') ||
-    p.split('/').includes('..')
-  )
+  if (p === '' || p.endsWith('/') || shardPathEscapes(p))
     throw new FileError(`${where}: weight path ${shown} leaves the model's folder`, p);
   return new URL(p, base).href;
 }
@@ -156,7 +145,12 @@ export async function loadModelFromUrl(
   const op = 'loadModel';
   const path = new URL(url).pathname;
   if (!path.endsWith('.json')) {
-    const bytes = await fetchBounded(url, opts.maxFileBytes ?? DEFAULT_MAX_BYTES, 'model file', op);
+    const bytes = await fetchBounded(
+      url,
+      opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      'model file',
+      op,
+    );
     return fromBytes(bytes, opts);
   }
   const json = parseModelJsonBytes(
@@ -192,7 +186,7 @@ export async function loadModelFromBlobs(
         nameOf(blobs[0]!),
       );
     const b = blobs[0]!;
-    const max = opts.maxFileBytes ?? DEFAULT_MAX_BYTES;
+    const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (b.size > max)
       throw new FormatError(`${op}: '${nameOf(b)}' is ${b.size} bytes, over the limit of ${max}`);
     return fromBytes(new Uint8Array(await b.arrayBuffer()), opts);

@@ -47,7 +47,12 @@ import {
   encodeTfjsModel,
   parseModelJson,
 } from './tfjs_format.js';
-import { type WeightsManifest, groupByteLengths } from './weights_manifest.js';
+import {
+  SHARD_SLACK_BYTES,
+  type WeightsManifest,
+  groupByteLengths,
+  shardPathEscapes,
+} from './weights_manifest.js';
 import { readZip, writeZip } from './zip.js';
 
 /** The Keras version whose `.keras` layout Tessera writes. */
@@ -498,13 +503,7 @@ async function readTfjsShards(
           `${where}: weight path ${shown} names a directory, not a shard file`,
           joinPath(base, rel),
         );
-      if (
-        p.startsWith('/') ||
-        p.includes('\\') ||
-        p.includes('\u0000') ||
-        /^[A-Za-z]:/.test(p) ||
-        p.split('/').includes('..')
-      )
+      if (shardPathEscapes(p))
         throw new FileError(`${where}: weight path ${shown} leaves the model's directory`, p);
       const file = await realPath(joinPath(base, rel), op);
       if (!inside(file))
@@ -533,9 +532,6 @@ async function readTfjsShards(
   }
   return files;
 }
-
-/** Bytes a TF.js weight group's files may hold beyond what its entries need. */
-const SHARD_SLACK_BYTES = 4096;
 
 /**
  * Loads a model from a path (Node.js): `*.keras`, legacy Keras `*.h5`, or a TF.js directory /

@@ -236,6 +236,23 @@ export function parseWeightsManifest(x: unknown, where = 'weightsManifest'): Wei
   });
 }
 
+/** Bytes a TF.js weight group's files may hold beyond what its entries need. */
+export const SHARD_SLACK_BYTES = 4096;
+
+/**
+ * Whether a manifest's weight path leaves the model's folder (absolute, a drive or URL
+ * scheme, a backslash, a NUL, or a `..` step): the one rule of the file and URL loaders.
+ */
+export function shardPathEscapes(p: string): boolean {
+  return (
+    p.startsWith('/') ||
+    p.includes('\\') ||
+    p.includes('\u0000') ||
+    /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) ||
+    p.split('/').includes('..')
+  );
+}
+
 /** Total bytes of each group's entries. */
 export function groupByteLengths(manifest: WeightsManifest): number[] {
   return manifest.map((g) => g.weights.reduce((n, e) => n + entryByteLength(e), 0));

@@ -256,7 +256,7 @@ export function segmentProd(
   ids.forEach((s, i) => {
     if (s >= 0) members[s]!.push(i);
   });
-  const width = Math.max(1, ...members.map((m) => m.length));
+  const width = members.reduce((w, m) => Math.max(w, m.length), 1);
   // Row N of the padded data is all ones: the filler of shorter (and empty) segments.
   const rows = data.shape[0]!;
   const idx = new Int32Array(n * width).fill(rows);

@@ -76,6 +76,9 @@ describe('charts', () => {
     expect(edges).toEqual([0, 0.5, 1]);
     expect(counts).toEqual([3, 2]);
     expect(() => histogramChart([1], { bins: 0 })).toThrow(/bins must be a positive integer/);
+    // A large kernel: no spread of its values into Math.min (the call stack would overflow).
+    const big = Float32Array.from({ length: 2_000_000 }, (_, i) => (i % 1000) / 1000);
+    expect(histogramChart(big, { bins: 10 }).counts.reduce((a, b) => a + b, 0)).toBe(2_000_000);
   });
 
   it('History.plot writes the curves of a real fit, and the live chart redraws during fit', async () => {

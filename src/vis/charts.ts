@@ -44,6 +44,21 @@ function fmt(v: number): string {
   return Number(v.toPrecision(3)).toString();
 }
 
+/**
+ * The finite values' [min, max], or null when there are none: a loop, because spreading a
+ * large array (a kernel's million values) into Math.min overflows the call stack.
+ */
+function extent(values: Iterable<number>): [number, number] | null {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
 /** About five round tick values spanning [lo, hi]. */
 function ticks(lo: number, hi: number): number[] {
   const span = hi - lo || Math.abs(hi) || 1;
@@ -72,10 +87,8 @@ function chartBody(
   const bottom = 40;
   const pw = W - left - right;
   const ph = H - top - bottom;
-  const finite = series.flatMap((s) => s.values.filter(Number.isFinite));
   const n = Math.max(1, ...series.map((s) => s.values.length));
-  let lo = finite.length ? Math.min(...finite) : 0;
-  let hi = finite.length ? Math.max(...finite) : 1;
+  let [lo, hi] = extent(series.flatMap((s) => s.values)) ?? [0, 1];
   if (lo === hi) {
     lo -= Math.abs(lo) * 0.1 || 1;
     hi += Math.abs(hi) * 0.1 || 1;
@@ -301,8 +314,7 @@ export function histogramChart(
   if (!Number.isInteger(bins) || bins < 1)
     throw new ValueError(`histogramChart: bins must be a positive integer, got ${bins}`);
   const v = Array.from(values).filter(Number.isFinite);
-  let lo = v.length ? Math.min(...v) : 0;
-  let hi = v.length ? Math.max(...v) : 1;
+  let [lo, hi] = extent(v) ?? [0, 1];
   if (lo === hi) {
     lo -= 0.5;
     hi += 0.5;
@@ -317,7 +329,7 @@ export function histogramChart(
   const bottom = 28;
   const pw = W - left - 10;
   const ph = H - top - bottom;
-  const max = Math.max(1, ...counts);
+  const max = Math.max(1, extent(counts)?.[1] ?? 0);
   const parts: string[] = [];
   counts.forEach((c, i) => {
     const h = (c / max) * ph;
