@@ -2,6 +2,7 @@
  * Tessera: Keras-style deep learning for TypeScript. This file lists every public export.
  */
 import './backend/node_backends.js';
+import './io/model_files_install.js';
 
 export { TesseraError, ShapeError, DTypeError, ValueError, AllocationError } from './errors.js';
 export type { DType, TypedArray } from './tensor/dtype.js';

@@ -9,13 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../errors.js';
 import { JsBackend } from './cpu/index.js';
+import { tensor } from '../ops/creation.js';
 import {
+  backendInfo,
   findBackend,
   getBackend,
   loadBackend,
   ready,
   registerBackend,
   registerBackendLoader,
+  setBackend,
 } from './registry.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,4 +105,50 @@ describe('lazy backend registration', () => {
     expect(findBackend('sync-test').name).toBe('sync-test');
     expect(() => findBackend('nope')).toThrow(/unknown backend 'nope'; registered: .*sync-test/);
   });
+
+  // Under `npm run test:backends` the backend is TESSERA_BACKEND's, which ready() keeps.
+  const chosenByEnv = !!process.env.TESSERA_BACKEND;
+
+  it.skipIf(!chosenByEnv)('ready() keeps the backend TESSERA_BACKEND chose', async () => {
+    const first = getBackend();
+    registerBackend('env-test', () => Object.assign(new JsBackend(), { name: 'env-test' }), 2000);
+    expect(await ready()).toBe(first);
+    expect(backendInfo().reason).toBe('chosen by TESSERA_BACKEND');
+  });
+
+  it.skipIf(chosenByEnv)(
+    'ready() makes the automatic choice again when a backend that needed its set-up now starts',
+    async () => {
+      const first = getBackend();
+      expect(backendInfo().reason).toMatch(/^automatic/);
+      let prepared = false;
+      // Like wasm where synchronous compilation is refused: the factory fails until prepare ran.
+      registerBackend(
+        'upgrade-test',
+        () => {
+          if (!prepared) throw new Error('needs its asynchronous set-up');
+          return Object.assign(new JsBackend(), { name: 'upgrade-test' });
+        },
+        1000,
+        {
+          prepare: async () => {
+            prepared = true;
+          },
+        },
+      );
+      const x = tensor([1, 2, 3]);
+      expect(getBackend()).toBe(first);
+      expect((await ready()).name).toBe('upgrade-test');
+      expect(backendInfo().name).toBe('upgrade-test');
+      expect(backendInfo().reason).toMatch(
+        new RegExp(`chosen again by ready\\(\\): the first ops ran on ${first.name}`),
+      );
+      // Tensors made before move with the choice.
+      expect(Array.from(await x.add(1).data())).toEqual([2, 3, 4]);
+      // A choice the user made is kept.
+      setBackend(first.name);
+      expect((await ready()).name).toBe(first.name);
+      expect(backendInfo().reason).toBe('chosen with setBackend');
+    },
+  );
 });

@@ -31,6 +31,8 @@ interface Entry {
 const registry = new Map<string, Entry>();
 let current: Backend | null = null;
 let reason = '';
+/** Whether `current` is the automatic choice (not setBackend's or TESSERA_BACKEND's). */
+let automatic = false;
 
 /**
  * Registers a backend under `name` with a factory. Higher `priority` wins automatic selection.
@@ -136,6 +138,7 @@ function envBackend(): string | undefined {
 export function setBackend(name: string): Backend {
   current = instantiate(name);
   reason = 'chosen with setBackend';
+  automatic = false;
   return current;
 }
 
@@ -146,6 +149,7 @@ export function getBackend(): Backend {
   if (fromEnv) {
     current = instantiate(fromEnv);
     reason = 'chosen by TESSERA_BACKEND';
+    automatic = false;
     return current;
   }
   const skipped: string[] = [];
@@ -153,6 +157,7 @@ export function getBackend(): Backend {
     try {
       current = instantiate(name);
       reason = skipped.length ? `automatic; skipped ${skipped.join('; ')}` : 'automatic';
+      automatic = true;
       return current;
     } catch {
       skipped.push(`${name}: ${e.error}`);
@@ -162,10 +167,21 @@ export function getBackend(): Backend {
 }
 
 /**
- * Loads the lazily registered backends and runs the set-up that must be asynchronous (the wasm
- * kernels are compiled off the main thread, which browsers require for modules of this size),
- * then makes the automatic choice. Call it once before the first op in a browser; in Node it
- * is optional.
+ * Loads the lazily registered backends and runs the set-up that is better done asynchronously
+ * (the wasm kernels are compiled with `WebAssembly.compile`, off the main thread), then makes
+ * the automatic choice — or makes it again, when the first op already made it without them.
+ *
+ * Optional everywhere: without it, the first op starts the best backend it can synchronously.
+ * Node and Chromium compile the wasm module synchronously on first use (the old 4 KB limit on
+ * synchronous compilation in a page's main thread is gone), which blocks the page for the
+ * compile; `await ready()` first keeps the page responsive, loads backends registered with a
+ * loader, and settles the choice before any op. Where a runtime does refuse synchronous
+ * compilation, the first op runs on `js` (its `backendInfo().reason` says why), and a later
+ * `await ready()` moves on to the backend that needed it: tensors made before move with it.
+ *
+ * Formula: chosen = argmax over priority of the backends that start, after every set-up ran.
+ *
+ * Shape: none.
  *
  * @example
  * const backend = await ready(); // backend.name: 'native', 'wasm' or 'js'
@@ -173,6 +189,13 @@ export function getBackend(): Backend {
 export async function ready(): Promise<Backend> {
   // A failed import is recorded on its entry; the automatic choice then skips it and says why.
   for (const name of registry.keys()) await prepareEntry(name, false);
+  if (current && automatic) {
+    // The choice made before the set-up ran may have skipped a backend that now starts.
+    const before = current;
+    current = null;
+    if (getBackend() !== before)
+      reason += ` (chosen again by ready(): the first ops ran on ${before.name})`;
+  }
   return getBackend();
 }
 

@@ -208,9 +208,10 @@ export class ModelCheckpoint extends MonitorCallback {
           `ModelCheckpoint: saveWeightsOnly needs a .weights.h5 path, got '${path}'`,
         );
       }
-      const io = await import('../io/save_load.js');
-      if (path.endsWith('.keras')) await io.saveModel(model, path);
-      else await io.saveWeights(model, path);
+      // Model.save's own file operations (installed by io; callbacks does not import io's
+      // loaders, which read configs through the models folder).
+      if (path.endsWith('.keras')) await model.save(path);
+      else await model.saveWeights(path);
       this.saved.push(path);
       return;
     }

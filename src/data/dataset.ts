@@ -5,6 +5,7 @@
  * elements, a cache) are held, so a generator of any length trains in bounded memory.
  */
 import { TesseraError, ValueError } from '../errors.js';
+import { openCacheWriter, readCache } from '../io/dataset_cache.js';
 import { Generator, globalGenerator } from '../ops/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -682,7 +683,6 @@ export class Dataset<T extends Element = Element> implements AsyncIterable<T> {
         );
       return new Dataset(
         async function* () {
-          const { readCache, openCacheWriter } = await import('../io/dataset_cache.js');
           const cached = await readCache(filename);
           if (cached) {
             yield* cached as AsyncIterable<T>;

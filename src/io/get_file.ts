@@ -9,6 +9,8 @@
 import { TesseraError, ValueError } from '../errors.js';
 import { FormatError } from './errors.js';
 import { nodeBuiltin } from './node_builtin.js';
+import { extractTar, gunzipBounded, isGzip } from './tar.js';
+import { readZip } from './zip.js';
 
 /** A download that failed (the server's status, or the network), naming the URL. */
 export class DownloadError extends TesseraError {
@@ -226,7 +228,6 @@ async function extractArchive(
   try {
     const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
     if ((format === 'zip' || format === 'auto') && isZip) {
-      const { readZip } = await import('./zip.js');
       const root = resolve(tmp);
       for (const [name, data] of readZip(bytes)) {
         const target = resolve(root, name);
@@ -239,7 +240,6 @@ async function extractArchive(
         }
       }
     } else if (format === 'tar' || format === 'auto') {
-      const { extractTar, gunzipBounded, isGzip } = await import('./tar.js');
       // A gzip member inflates to at most 64× its size here; real archives stay far below.
       const raw = isGzip(bytes)
         ? gunzipBounded(bytes, Math.max(64 * bytes.length, 1 << 20))

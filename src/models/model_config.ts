@@ -3,6 +3,7 @@ import { ValueError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { SymbolicTensor } from '../layers/symbolic.js';
 import { type Config, deserialize } from '../serialization.js';
+import { ensureBuiltins } from './builtins.js';
 import type { Model, ModelArgs } from './model.js';
 
 type Ref = [string, number, number];
@@ -32,6 +33,7 @@ export function functionalFromConfig(Cls: new (args: ModelArgs) => Model, config
   if (!Array.isArray(c.layers) || !Array.isArray(c.inputLayers) || !Array.isArray(c.outputLayers)) {
     throw new ValueError('Model.fromConfig: config needs layers, inputLayers and outputLayers');
   }
+  ensureBuiltins('layer');
   const layers = new Map<string, Layer>();
   for (const e of c.layers) {
     if (layers.has(e.name))

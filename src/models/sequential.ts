@@ -10,6 +10,7 @@ import type { CallOptions, Layer } from '../layers/layer.js';
 import { type SymbolicShape, SymbolicTensor } from '../layers/symbolic.js';
 import { type Config, deserialize, registerSerializable, serialize } from '../serialization.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { ensureBuiltins } from './builtins.js';
 import { FunctionalGraph } from './functional.js';
 import { Model, type ModelArgs } from './model.js';
 
@@ -185,6 +186,7 @@ export class Sequential extends Model {
     const c = config as { name?: string; layers?: { className: string; config: Config }[] };
     if (!Array.isArray(c.layers))
       throw new ValueError('Sequential.fromConfig: config needs a layers array');
+    ensureBuiltins('layer');
     const m = new Sequential({ name: c.name });
     for (const s of c.layers) m.add(deserialize<Layer>('layer', s));
     return m as unknown as T;

@@ -21,9 +21,14 @@ export interface TestPage {
 
 /**
  * Bundles `entry` (a path) for the browser, serves it, opens it in Chromium and waits until the
- * page has defined `readyGlobal` on globalThis (errors thrown by the page are reported).
+ * page has defined `readyGlobal` on globalThis (errors thrown by the page are reported); `query`
+ * (e.g. `?refuse`) is appended to the page's address.
  */
-export async function openTestPage(entry: string, readyGlobal: string): Promise<TestPage> {
+export async function openTestPage(
+  entry: string,
+  readyGlobal: string,
+  query = '',
+): Promise<TestPage> {
   const bundle = await build({
     entryPoints: [entry],
     bundle: true,
@@ -58,7 +63,7 @@ export async function openTestPage(entry: string, readyGlobal: string): Promise<
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/${query}`);
     await page
       .waitForFunction((g) => g in globalThis, readyGlobal, { timeout: 10_000 })
       .catch(() => {

@@ -224,13 +224,23 @@ export class WasmRuntime {
    */
   static load(): WasmRuntime {
     const { bytes, variant } = WasmRuntime.pick();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    let mod: WebAssembly.Module;
+    try {
+      mod = new WebAssembly.Module(bytes);
+    } catch (e) {
+      // Some runtimes refuse to compile a module of this size synchronously on a page's main
+      // thread; the asynchronous path is always allowed.
+      throw new Error(
+        `wasm backend: this runtime refused to compile the kernels synchronously (${e instanceof Error ? e.message : String(e)}); call \`await ready()\` before the first op to compile them asynchronously`,
+      );
+    }
+    const inst = new WebAssembly.Instance(mod, {});
     return new WasmRuntime(inst.exports as unknown as KernelExports, variant);
   }
 
   /**
-   * The same, compiling off the main thread: browsers refuse synchronous compilation of modules
-   * over 4 KB on their main thread, so pages call `await ready()` (which calls this) first.
+   * The same, compiling with `WebAssembly.compile` (off the main thread, and allowed wherever
+   * synchronous compilation is refused): `ready()` calls it through `preloadWasm`.
    */
   static async loadAsync(): Promise<WasmRuntime> {
     const { bytes, variant } = WasmRuntime.pick();

@@ -5,6 +5,7 @@
  */
 import { type Loss, canonicalLossId, getLoss, lossFunctionId } from '../../losses.js';
 import { Metric, canonicalMetricId } from '../../metrics.js';
+import { ensureBuiltins } from '../../models/builtins.js';
 import type { Model } from '../../models/model.js';
 import type { CompileArgs } from '../../models/trainer.js';
 import { type Optimizer, getOptimizer } from '../../optimizers/index.js';
@@ -205,6 +206,7 @@ function optimizerKeys(className: string): Set<string> {
 
 function scheduleFromKeras(v: Json, where: string): SerializedObject {
   const env = readEnvelope(v, where);
+  ensureBuiltins('schedule');
   if (!lookupSerializable('schedule', env.className)) {
     throw new FormatError(
       `${where}: unknown learning-rate schedule '${env.className}'. Known: ${registeredNames('schedule').join(', ')}`,
@@ -306,6 +308,7 @@ function objectFromKeras(kind: Kind, v: Json, where: string): string | Serialize
     return v;
   }
   const env = readEnvelope(v, where);
+  ensureBuiltins(kind);
   if (!lookupSerializable(kind, env.className)) {
     throw new FormatError(
       `${where}: unknown ${kind} class '${env.className}'. Known: ${registeredNames(kind).join(', ')}. A custom ${kind} needs 'static className' and registerSerializable('${kind}', Cls).`,

@@ -3,14 +3,13 @@
  * converted, options Tessera lacks dropped when harmless and refused otherwise), and a Tessera
  * layer → its Keras 3 envelope or its Keras 2 (TF.js) `{class_name, config}`.
  */
-// The layer families register their classes for deserialization (the barrel imports them all).
-import '../../layers/index.js';
 import { InputLayer } from '../../layers/input_layer.js';
 import type { Layer } from '../../layers/layer.js';
 import { RNN } from '../../layers/rnn/rnn.js';
 import { StackedRNNCells } from '../../layers/rnn/stacked_cells.js';
 import { Bidirectional, TimeDistributed } from '../../layers/rnn/wrappers.js';
 import type { SymbolicShape } from '../../layers/symbolic.js';
+import { ensureBuiltins } from '../../models/builtins.js';
 import type { Model } from '../../models/model.js';
 import {
   type Config,
@@ -52,6 +51,10 @@ import {
  * before user code can register its own). Lambda is not among them: it is read only when its
  * function is registered by name.
  */
+// The layer families register their classes when they load; ensureBuiltins keeps them all in
+// a tree-shaken bundle.
+ensureBuiltins('layer');
+
 export const BUILTIN_LAYERS: ReadonlySet<string> = new Set(
   registeredNames('layer').filter((n) => {
     const cls = lookupSerializable<Layer>('layer', n) as unknown as { prototype: object };

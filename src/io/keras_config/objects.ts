@@ -7,6 +7,7 @@ import { getActivation } from '../../activations.js';
 import { type Constraint, getConstraint } from '../../constraints.js';
 import { TesseraError, ValueError } from '../../errors.js';
 import { type Initializer, getInitializer } from '../../initializers.js';
+import { ensureBuiltins } from '../../models/builtins.js';
 import { type Regularizer, getRegularizer } from '../../regularizers.js';
 import {
   type Config,
@@ -280,6 +281,7 @@ export function objectFromKeras(
     if (kind === 'initializer' && Object.hasOwn(INITIALIZER_CLASS_FROM_KERAS, className)) {
       className = INITIALIZER_CLASS_FROM_KERAS[className]!;
     }
+    ensureBuiltins(kind);
     if (!lookupSerializable(kind, className)) {
       throw new FormatError(
         `${where}: unknown ${kind} class '${className}'. Known: ${registeredNames(kind).join(', ')}. A custom ${kind} needs 'static className' and registerSerializable('${kind}', Cls).`,
