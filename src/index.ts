@@ -647,3 +647,11 @@ export {
 } from './ops/fft.js';
 export { SeedGenerator } from './ops/random_keras.js';
 export { triangularSolve as solveTriangular } from './ops/linalg.js';
+export { serveTraining } from './worker/serve.js';
+export {
+  trainInWorker,
+  WorkerTrainer,
+  WorkerTrainingError,
+  type WorkerFitArgs,
+} from './worker/trainer_client.js';
+export type { Endpoint as WorkerEndpoint } from './worker/protocol.js';

@@ -8,8 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../errors.js';
-import { JsBackend } from './cpu/index.js';
 import { tensor } from '../ops/creation.js';
+import { JsBackend } from './cpu/index.js';
 import {
   backendInfo,
   findBackend,

@@ -28,20 +28,26 @@ export async function openTestPage(
   entry: string,
   readyGlobal: string,
   query = '',
+  /** More scripts to serve, bundled the same way: URL path (e.g. `/worker.js`) → entry file. */
+  extra: Record<string, string> = {},
 ): Promise<TestPage> {
-  const bundle = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    // Node built-ins are only ever reached through dynamic imports on Node-only paths.
-    external: ['node:*'],
-    logLevel: 'silent',
-  });
-  const js = bundle.outputFiles[0]!.text;
+  const scripts = new Map<string, string>();
+  for (const [path, file] of Object.entries({ '/entry.js': entry, ...extra })) {
+    const bundle = await build({
+      entryPoints: [file],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      // Node built-ins are only ever reached through dynamic imports on Node-only paths.
+      external: ['node:*'],
+      logLevel: 'silent',
+    });
+    scripts.set(path, bundle.outputFiles[0]!.text);
+  }
   const server: Server = createServer((req, res) => {
-    if (req.url === '/entry.js') {
+    const js = scripts.get(req.url ?? '');
+    if (js !== undefined) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(js);
     } else {
