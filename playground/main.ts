@@ -1,6 +1,7 @@
 /**
- * The playground page: train a network on the embedded digits with live curves, draw a digit
- * and see the prediction, open a dropped `.keras` / `model.json` (summary, graph, a run on
+ * The playground page: train a network on the embedded digits (or on MNIST from a dropped
+ * Keras `mnist.npz`) with live curves and per-epoch histograms, draw a digit and see the
+ * prediction, open a dropped `.keras` / `model.json` (summary, graph, a run on
  * random input), and keep the model in IndexedDB. Built from the library's sources by
  * scripts/playground.mjs and served on 127.0.0.1.
  */
@@ -9,14 +10,16 @@ import {
   Dropout,
   type Model,
   Sequential,
+  type Tensor,
   backendInfo,
   fitCallbacks,
-  histogramChart,
+  histogramCallbacks,
   loadDigits,
   loadModel,
   pageProgbar,
   plotModel,
   randomNormal,
+  readNpz,
   ready,
   saveModel,
   setSeed,
@@ -26,42 +29,104 @@ import {
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const digits = loadDigits();
 let model: Model | null = null;
+/** The test set of the data the model was trained on (the digits, or a dropped MNIST). */
+let testSet: { x: Tensor; y: Tensor } = { x: digits.xTest, y: digits.yTest };
 
 function showAccuracy(m: Model): void {
-  const r = m.evaluate(digits.xTest, digits.yTest);
+  const r = m.evaluate(testSet.x, testSet.y);
   $('accuracy').textContent = (r.accuracy ?? Number.NaN).toFixed(4);
 }
 
-async function train(): Promise<void> {
+/** Trains an MLP on `x`, `y` with live curves, the page progress bar and per-epoch histograms. */
+async function trainOn(
+  name: string,
+  x: Tensor,
+  y: Tensor,
+  test: { x: Tensor; y: Tensor },
+  batchSize: number,
+): Promise<void> {
   setSeed(7);
+  const features = x.shape[1]!;
   const m = new Sequential({
-    name: 'digits_mlp',
+    name,
     layers: [
-      new Dense({ units: 64, activation: 'relu', inputShape: [64] }),
+      new Dense({ units: 64, activation: 'relu', inputShape: [features] }),
       new Dropout({ rate: 0.1 }),
       new Dense({ units: 10, activation: 'softmax' }),
     ],
   });
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  $('status').textContent = 'training…';
-  await m.fit(digits.xTrain, digits.yTrain, {
+  $('status').textContent = `training on ${x.shape[0]} samples…`;
+  await m.fit(x, y, {
     epochs: Number(($('epochs') as HTMLInputElement).value) || 30,
-    batchSize: 32,
+    batchSize,
     validationSplit: 0.1,
     verbose: 0,
-    callbacks: [fitCallbacks($('chart'), { batchIntervalMs: 250 }), pageProgbar($('progress'))],
+    callbacks: [
+      fitCallbacks($('chart'), { batchIntervalMs: 250 }),
+      pageProgbar($('progress')),
+      // Each layer's kernel and its outputs on a few test samples, redrawn every epoch.
+      histogramCallbacks($('weights'), {
+        sample: test.x.slice([0, 0], [64, features]),
+        width: 260,
+        height: 150,
+      }),
+    ],
   });
   model = m;
-  $('status').textContent = 'trained';
+  testSet = test;
+  $('status').textContent = `trained (${name})`;
   showAccuracy(m);
-  // The first layer's kernel, as a histogram of its values.
-  const kernel = m.layers[0]!.getWeights()[0]!;
-  $('weights').innerHTML = histogramChart(kernel.dataSync(), {
-    bins: 30,
-    title: 'first Dense kernel',
-    width: 360,
-    height: 200,
-  }).svg;
+}
+
+function train(): Promise<void> {
+  return trainOn(
+    'digits_mlp',
+    digits.xTrain,
+    digits.yTrain,
+    { x: digits.xTest, y: digits.yTest },
+    32,
+  );
+}
+
+/**
+ * Trains on MNIST from a Keras `mnist.npz` the user dropped (the file `keras.datasets.mnist`
+ * downloads to ~/.keras/datasets): its first `samples` training images, scaled to [0, 1].
+ */
+async function trainOnMnist(file: File): Promise<void> {
+  try {
+    const arrays = readNpz(new Uint8Array(await file.arrayBuffer()), { name: file.name });
+    for (const k of ['x_train', 'y_train', 'x_test', 'y_test'])
+      if (!arrays.has(k)) throw new Error(`${file.name} has no '${k}': drop Keras's mnist.npz`);
+    const samples = Number(($('mnist-samples') as HTMLInputElement).value) || 10000;
+    const images = (key: string, n: number): Tensor => {
+      const a = arrays.get(key)!;
+      const count = Math.min(n, a.shape[0]!);
+      const size = a.shape.slice(1).reduce((p, d) => p * d, 1);
+      const px = new Float32Array(count * size);
+      for (let i = 0; i < px.length; i++) px[i] = Number(a.data[i]) / 255;
+      return tensor(px, [count, size]);
+    };
+    const labels = (key: string, n: number): Tensor => {
+      const a = arrays.get(key)!;
+      const count = Math.min(n, a.shape[0]!);
+      return tensor(
+        Array.from({ length: count }, (_, k) => Number(a.data[k])),
+        [count],
+        'int32',
+      );
+    };
+    await trainOn(
+      'mnist_mlp',
+      images('x_train', samples),
+      labels('y_train', samples),
+      { x: images('x_test', 2000), y: labels('y_test', 2000) },
+      128,
+    );
+  } catch (e) {
+    $('status').textContent =
+      `could not train on ${file.name}: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 // The drawing pad: white ink on black, read back as 8×8 cells in [0, 1] like the digits.
@@ -94,16 +159,19 @@ window.addEventListener('pointerup', () => {
   drawing = false;
 });
 
-function padPixels(): number[] {
+/** The pad read as side×side cells in [0, 1] (8 for the digits, 28 for MNIST). */
+function padPixels(side: number): number[] {
   const img = ctx.getImageData(0, 0, pad.width, pad.height).data;
-  const cell = pad.width / 8;
+  const cell = pad.width / side;
   const out: number[] = [];
-  for (let r = 0; r < 8; r++)
-    for (let c = 0; c < 8; c++) {
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) {
       let s = 0;
-      for (let y = r * cell; y < (r + 1) * cell; y++)
-        for (let x = c * cell; x < (c + 1) * cell; x++) s += img[(y * pad.width + x) * 4]!;
-      out.push(s / (cell * cell * 255));
+      let n = 0;
+      for (let y = Math.floor(r * cell); y < Math.floor((r + 1) * cell); y++)
+        for (let x = Math.floor(c * cell); x < Math.floor((c + 1) * cell); x++, n++)
+          s += img[(y * pad.width + x) * 4]!;
+      out.push(s / (n * 255));
     }
   return out;
 }
@@ -125,7 +193,8 @@ function predictPad(): void {
     $('prediction').textContent = 'train or load a model first';
     return;
   }
-  const y = model.predict(tensor([padPixels()]));
+  const side = Math.round(Math.sqrt(model.inputs[0]!.shape[1] ?? 64));
+  const y = model.predict(tensor([padPixels(side)]));
   const p = (Array.isArray(y) ? y[0]! : y).dataSync();
   let best = 0;
   for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
@@ -161,6 +230,21 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   void openModel(Array.from(e.dataTransfer?.files ?? []));
+});
+$<HTMLInputElement>('mnist').addEventListener('change', (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) void trainOnMnist(f);
+});
+const mnistDrop = $('mnist-drop');
+mnistDrop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  mnistDrop.classList.add('over');
+});
+mnistDrop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  mnistDrop.classList.remove('over');
+  const f = e.dataTransfer?.files[0];
+  if (f) void trainOnMnist(f);
 });
 $('save').addEventListener('click', async () => {
   if (!model) return;

@@ -128,3 +128,9 @@ export function lambdaCallback(args: LambdaCallbackArgs): LambdaCallback {
 export function swapEMAWeights(args?: SwapEMAWeightsArgs): SwapEMAWeights {
   return new SwapEMAWeights(args);
 }
+export {
+  histogramCallbacks,
+  HistogramCallback,
+  type HistogramCallbackOptions,
+  type HistogramRecord,
+} from './histogram_callback.js';
