@@ -44,6 +44,7 @@ export {
   ready,
   type BackendRegistration,
 } from './backend/registry.js';
+export { setWasmThreads } from './backend/wasm/runtime.js';
 
 export { noGrad, isGradEnabled } from './autograd/tape.js';
 export {

@@ -30,6 +30,8 @@ export async function openTestPage(
   query = '',
   /** More scripts to serve, bundled the same way: URL path (e.g. `/worker.js`) → entry file. */
   extra: Record<string, string> = {},
+  /** Headers on every response (e.g. COOP/COEP for a cross-origin isolated page). */
+  headers: Record<string, string> = {},
 ): Promise<TestPage> {
   const scripts = new Map<string, string>();
   for (const [path, file] of Object.entries({ '/entry.js': entry, ...extra })) {
@@ -48,10 +50,10 @@ export async function openTestPage(
   const server: Server = createServer((req, res) => {
     const js = scripts.get(req.url ?? '');
     if (js !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript' });
       res.end(js);
     } else {
-      res.writeHead(200, { 'content-type': 'text/html' });
+      res.writeHead(200, { ...headers, 'content-type': 'text/html' });
       res.end('<!doctype html><script type="module" src="/entry.js"></script>');
     }
   });

@@ -83,7 +83,7 @@ export function conv2dForward(
   const pf = rt.put(f);
   const pout = rt.alloc(size);
   if (isPointwise(g)) {
-    k.gemm(0, 0, g.n * p, g.cout, g.c, px, g.c, pf, g.cout, pout, g.cout, 0, rt.work);
+    rt.gemm(0, 0, g.n * p, g.cout, g.c, px, g.c, pf, g.cout, pout, g.cout, 0);
     return rt.get(pout, size);
   }
   const K = g.kh * g.kw * g.cg;
@@ -96,21 +96,7 @@ export function conv2dForward(
     for (let gi = 0; gi < g.groups; gi++) {
       k.im2col(px, n0, n1, gi * g.cg, g.cg, pcols, ...geo);
       const c = pout + (n0 * p * g.cout + gi * g.coutG) * 4;
-      k.gemm(
-        0,
-        0,
-        rows,
-        g.coutG,
-        K,
-        pcols,
-        K,
-        pf + gi * g.coutG * 4,
-        g.cout,
-        c,
-        g.cout,
-        0,
-        rt.work,
-      );
+      rt.gemm(0, 0, rows, g.coutG, K, pcols, K, pf + gi * g.coutG * 4, g.cout, c, g.cout, 0);
     }
   }
   return rt.get(pout, size);
@@ -142,7 +128,7 @@ export function conv2dBackpropInput(
   if (isPointwise(g)) {
     // dx = dy · fᵀ, f stored [c, cout].
     const pdx = rt.alloc(size);
-    k.gemm(0, 1, g.n * p, g.c, g.cout, pdy, g.cout, pf, g.cout, pdx, g.c, 0, rt.work);
+    rt.gemm(0, 1, g.n * p, g.c, g.cout, pdy, g.cout, pf, g.cout, pdx, g.c, 0);
     return rt.get(pdx, size);
   }
   const pdx = rt.zeros(size);
@@ -156,21 +142,7 @@ export function conv2dBackpropInput(
     for (let gi = 0; gi < g.groups; gi++) {
       // cols = dy[rows, group's cout] · f[K, group's cout]ᵀ, then added back into dx.
       const a = pdy + (n0 * p * g.cout + gi * g.coutG) * 4;
-      k.gemm(
-        0,
-        1,
-        rows,
-        K,
-        g.coutG,
-        a,
-        g.cout,
-        pf + gi * g.coutG * 4,
-        g.cout,
-        pcols,
-        K,
-        0,
-        rt.work,
-      );
+      rt.gemm(0, 1, rows, K, g.coutG, a, g.cout, pf + gi * g.coutG * 4, g.cout, pcols, K, 0);
       k.col2im(pcols, n0, n1, gi * g.cg, g.cg, pdx, ...geo);
     }
   }
@@ -203,7 +175,7 @@ export function conv2dBackpropFilter(
   const pdf = rt.alloc(size);
   if (isPointwise(g)) {
     // df = xᵀ · dy over all positions.
-    k.gemm(1, 0, g.c, g.cout, g.n * p, px, g.c, pdy, g.cout, pdf, g.cout, 0, rt.work);
+    rt.gemm(1, 0, g.c, g.cout, g.n * p, px, g.c, pdy, g.cout, pdf, g.cout, 0);
     return rt.get(pdf, size);
   }
   const imgs = chunkImages(g, K);
@@ -217,7 +189,7 @@ export function conv2dBackpropFilter(
       // The group's column block of df: overwritten by the first chunk, accumulated after.
       const b = pdy + (n0 * p * g.cout + gi * g.coutG) * 4;
       const c = pdf + gi * g.coutG * 4;
-      k.gemm(1, 0, K, g.coutG, rows, pcols, K, b, g.cout, c, g.cout, n0 > 0 ? 1 : 0, rt.work);
+      rt.gemm(1, 0, K, g.coutG, rows, pcols, K, b, g.cout, c, g.cout, n0 > 0 ? 1 : 0);
     }
   }
   return rt.get(pdf, size);

@@ -30,7 +30,12 @@ import { CpuBackend } from '../cpu/index.js';
 import type { KernelProvider } from '../cpu/provider.js';
 import { BINARY_CODES, COMPARE_CODES, UNARY_CODES, WASM_UNARY_LIMIT } from '../kernel_codes.js';
 import * as conv from './conv.js';
-import { type KernelVariant, type WasmRuntime, sharedRuntime } from './runtime.js';
+import {
+  type KernelVariant,
+  type WasmRuntime,
+  sharedRuntime,
+  wasmThreadsRefused,
+} from './runtime.js';
 
 /** The unary codes the wasm kernel implements. */
 const WASM_UNARY: Partial<Record<UnaryOp, number>> = Object.fromEntries(
@@ -80,15 +85,20 @@ export class WasmProvider implements KernelProvider {
   readonly argmaxPooling = false;
   private readonly rt: WasmRuntime;
 
-  /** Instantiates the kernels (once per process); throws where WebAssembly SIMD is missing. */
-  constructor() {
-    this.rt = sharedRuntime();
+  /**
+   * Runs on `rt` (default: the process's kernels, instantiated once; throws where WebAssembly
+   * SIMD is missing).
+   */
+  constructor(rt: WasmRuntime = sharedRuntime()) {
+    this.rt = rt;
   }
 
   /** Which build of the kernels runs: `relaxed-simd` where the runtime validates it. */
   /** The kernel module in use, for `backendInfo()`. */
   get detail(): string {
-    return `${this.rt.variant} kernels, one thread`;
+    const t = this.rt.threads;
+    const refused = wasmThreadsRefused();
+    return `${this.rt.variant} kernels, ${t === 1 ? 'one thread' : `${t} threads`}${refused ? ` (threads refused: ${refused})` : ''}`;
   }
 
   get variant(): KernelVariant {
@@ -226,7 +236,7 @@ export class WasmProvider implements KernelProvider {
       for (let i = 0; i < batch; i++) {
         const ai = pa + i * strideA * 4;
         const bi = pb + i * strideB * 4;
-        rt.k.gemm(ta, tb, m, n, k, ai, lda, bi, ldb, pc + i * m * n * 4, n, 0, rt.work);
+        rt.gemm(ta, tb, m, n, k, ai, lda, bi, ldb, pc + i * m * n * 4, n, 0);
       }
       return rt.get(pc, size);
     });

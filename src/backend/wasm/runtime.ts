@@ -8,6 +8,7 @@ import { hostF32, hostU8 } from '../host_arena.js';
  * op: ops are synchronous and never nest, so nothing outlives one.
  */
 import { KERNELS_RELAXED, KERNELS_SIMD } from './kernels_wasm.js';
+import { CONTROL_INTS, type HelperPool, startHelpers, threadSupport } from './threads.js';
 
 /**
  * The functions exported by the AssemblyScript module (`assembly/index.ts`); pointers are byte
@@ -185,7 +186,12 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
  * @example
  * const v: KernelVariant = sharedRuntime().variant;
  */
-export type KernelVariant = 'simd128' | 'relaxed-simd';
+export type KernelVariant = 'simd128' | 'relaxed-simd' | 'simd128-threads';
+
+/** GEMMs smaller than this many multiply-adds run on the calling thread alone. */
+const PARALLEL_MIN_MACS = 1 << 18;
+/** Rows of C per thread at least (the micro-kernel's row blocks). */
+const PARALLEL_MIN_ROWS = 16;
 
 /**
  * The instantiated kernels plus a bump allocator over their memory.
@@ -204,18 +210,84 @@ export class WasmRuntime {
   readonly variant: KernelVariant;
   /** The GEMM packing workspace (fixed, just above the module's static data). */
   readonly work: number;
+  /** Each helper thread's control block and packing workspace (threaded build only). */
+  private readonly helperControls: number[] = [];
+  private readonly helperWorks: number[] = [];
+  /** The helper threads, once started (threaded build only). */
+  private pool: HelperPool | null = null;
   private readonly base: number;
   private top: number;
   private view: Float32Array;
 
-  private constructor(k: KernelExports, variant: KernelVariant) {
+  private constructor(k: KernelExports, variant: KernelVariant, helpers = 0) {
     this.k = k;
     this.variant = variant;
     this.work = alignUp(k.heapBase(), ALIGN);
-    this.base = alignUp(this.work + k.gemmWorkBytes(), ALIGN);
+    let end = this.work + k.gemmWorkBytes();
+    for (let h = 0; h < helpers; h++) {
+      const ctrl = alignUp(end, ALIGN);
+      const work = alignUp(ctrl + CONTROL_INTS * 4, ALIGN);
+      this.helperControls.push(ctrl);
+      this.helperWorks.push(work);
+      end = work + k.gemmWorkBytes();
+    }
+    this.base = alignUp(end, ALIGN);
     this.top = this.base;
     this.ensure(this.base);
     this.view = new Float32Array(k.memory.buffer);
+    // Control blocks start at generation 0, done 0.
+    if (helpers)
+      new Int32Array(k.memory.buffer).fill(0, this.helperControls[0]! >> 2, this.base >> 2);
+  }
+
+  /** Threads GEMM runs on: the calling one plus its helpers. */
+  get threads(): number {
+    return 1 + (this.pool?.size ?? 0);
+  }
+
+  /**
+   * C = op(A)·op(B) (+ C when `beta`), split by rows of C over the helper threads when there are
+   * any and the product is large enough; each thread packs into its own workspace.
+   *
+   * Formula: C[i, j] = Σ_k op(A)[i, k]·op(B)[k, j] (+ C[i, j]).
+   *
+   * Shape: op(A) [m, k], op(B) [k, n], C [m, n] with leading dimension ldc; addresses in bytes.
+   *
+   * @example rt.gemm(0, 0, m, n, k, pa, k, pb, n, pc, n, 0);
+   */
+  gemm(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    beta: number,
+  ): void {
+    const pool = this.pool;
+    const parts = pool ? Math.min(pool.size + 1, Math.floor(m / PARALLEL_MIN_ROWS)) : 1;
+    if (!pool || parts < 2 || m * n * k < PARALLEL_MIN_MACS) {
+      this.k.gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta, this.work);
+      return;
+    }
+    // Row blocks in multiples of 4 (the micro-kernel's rows); the caller takes the first.
+    const rows = Math.ceil(m / parts / 4) * 4;
+    const jobs: number[][] = [];
+    for (let p = 1; p < parts; p++) {
+      const r0 = p * rows;
+      const mr = Math.min(rows, m - r0);
+      if (mr <= 0) break;
+      const ap = transA ? a + r0 * 4 : a + r0 * lda * 4;
+      jobs.push([transA, transB, mr, n, k, ap, lda, b, ldb, c + r0 * ldc * 4, ldc, beta]);
+    }
+    pool.dispatch(jobs);
+    this.k.gemm(transA, transB, Math.min(rows, m), n, k, a, lda, b, ldb, c, ldc, beta, this.work);
+    pool.wait();
   }
 
   /**
@@ -247,6 +319,32 @@ export class WasmRuntime {
     const mod = await WebAssembly.compile(bytes);
     const inst = await WebAssembly.instantiate(mod, {});
     return new WasmRuntime(inst.exports as unknown as KernelExports, variant);
+  }
+
+  /**
+   * The threaded build on a new shared memory, with `threads − 1` helper threads started on it
+   * (compiled and instantiated asynchronously). Rejects where threads cannot run here.
+   */
+  static async loadThreadedAsync(threads: number): Promise<WasmRuntime> {
+    const support = threadSupport();
+    if (!support.ok) throw new Error(`wasm threads: ${support.why}`);
+    const { KERNELS_THREADS } = await import('./kernels_wasm_threads.js');
+    const module = await WebAssembly.compile(decodeBase64(KERNELS_THREADS));
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true });
+    const inst = await WebAssembly.instantiate(module, { env: { memory } });
+    const rt = new WasmRuntime(
+      inst.exports as unknown as KernelExports,
+      'simd128-threads',
+      threads - 1,
+    );
+    rt.pool = await startHelpers(module, memory, rt.helperControls, rt.helperWorks);
+    return rt;
+  }
+
+  /** Ends the helper threads (the runtime then runs on the calling thread alone). */
+  stopThreads(): void {
+    this.pool?.stop();
+    this.pool = null;
   }
 
   /** The module bytes to run: relaxed SIMD where the runtime validates it, else SIMD128. */
@@ -361,5 +459,57 @@ export function sharedRuntime(): WasmRuntime {
  * await preloadWasm();
  */
 export async function preloadWasm(): Promise<void> {
+  if (shared) return;
+  const want = wasmThreadCount();
+  if (want > 1) {
+    try {
+      shared = await WasmRuntime.loadThreadedAsync(want);
+      return;
+    } catch (e) {
+      threadsRefused = e instanceof Error ? e.message : String(e);
+    }
+  }
   shared ??= await WasmRuntime.loadAsync();
+}
+
+let threadSetting: number | null = null;
+let threadsRefused = '';
+
+/**
+ * Sets how many threads the wasm backend's GEMM (dense, convolution, attention projections)
+ * runs on, counting the calling one; takes effect at the next `ready()` before the wasm
+ * kernels have been loaded. The default is `navigator.hardwareConcurrency` (at most 4) in a
+ * cross-origin isolated page, `TESSERA_WASM_THREADS` in Node (else 1: Node has the native
+ * backend), and 1 wherever `SharedArrayBuffer` is missing.
+ *
+ * Formula: threads = max(1, ⌊n⌋). Shape: none.
+ *
+ * @example
+ * setWasmThreads(2);
+ * await ready();
+ */
+export function setWasmThreads(n: number): void {
+  if (!Number.isFinite(n) || n < 1)
+    throw new RangeError(`setWasmThreads: expected a thread count ≥ 1, got ${n}`);
+  threadSetting = Math.floor(n);
+}
+
+/** The thread count `preloadWasm` asks for (see {@link setWasmThreads}). */
+export function wasmThreadCount(): number {
+  if (threadSetting !== null) return threadSetting;
+  const g = globalThis as {
+    process?: { env?: Record<string, string | undefined>; versions?: { node?: string } };
+    navigator?: { hardwareConcurrency?: number };
+  };
+  if (g.process?.versions?.node) {
+    const env = Number(g.process.env?.TESSERA_WASM_THREADS ?? '1');
+    return Number.isFinite(env) && env >= 1 ? Math.floor(env) : 1;
+  }
+  if (!threadSupport().ok) return 1;
+  return Math.max(1, Math.min(4, g.navigator?.hardwareConcurrency ?? 1));
+}
+
+/** Why the threads asked for did not start (empty when they did, or none were asked for). */
+export function wasmThreadsRefused(): string {
+  return threadsRefused;
 }
