@@ -24,7 +24,7 @@ import {
   saveModel,
   setSeed,
   tensor,
-} from '../src/index.js';
+} from '../src/index.browser.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const digits = loadDigits();

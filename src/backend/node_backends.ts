@@ -1,7 +1,8 @@
 /**
  * Registers the backends of the Node entry: `native` (the C++ addon, tried first) and `wasm`
  * (WebAssembly SIMD), both with factories so that the first op can start them synchronously.
- * The package's Node entry (`src/index.ts`) imports this module; a bundle that does not never
+ * The package's Node entry (`src/index.ts`) imports this module (the browser entry imports
+ * `browser_backends.ts` instead); a bundle that does neither never
  * reaches the native addon's loader or the wasm kernels.
  *
  * @example

@@ -41,7 +41,7 @@ function staticGraph(entry: string): Set<string> {
 }
 
 describe('lazy backend registration', () => {
-  it('only the Node entry reaches the native and wasm modules', () => {
+  it('only the entries reach the native and wasm modules, and only the Node entry the native one', () => {
     const heavy = (files: Set<string>) =>
       [...files]
         .filter((f) => /backend[\\/](native|wasm)[\\/]/.test(f))
@@ -58,6 +58,11 @@ describe('lazy backend registration', () => {
     const node = heavy(staticGraph('index.ts'));
     expect(node).toContain('/backend/native/index.ts');
     expect(node).toContain('/backend/wasm/index.ts');
+    // The browser entry (the package's `browser` condition) registers wasm and never reaches
+    // the native addon's loader.
+    const browser = heavy(staticGraph('index.browser.ts'));
+    expect(browser).toContain('/backend/wasm/index.ts');
+    expect(browser.filter((f) => f.includes('/native/'))).toEqual([]);
   });
 
   it('imports a loader-registered backend only when asked, once', async () => {

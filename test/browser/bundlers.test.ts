@@ -1,6 +1,6 @@
 /**
  * The library in a web build: esbuild (platform browser) and Vite bundle an app that imports
- * Tessera, and neither may meet a Node built-in in the browser graph (Node's modules are
+ * Tessera's browser entry (what the package's `browser` condition resolves to), and neither may meet a Node built-in in the browser graph (Node's modules are
  * reached through process.getBuiltinModule at run time instead) nor ship the native addon.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ const repo = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'tessera-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const app = `import { tensor, Sequential, Dense, loadModelFromBytes } from ${JSON.stringify(join(repo, 'src', 'index.ts'))};
+const app = `import { tensor, Sequential, Dense, loadModelFromBytes } from ${JSON.stringify(join(repo, 'src', 'index.browser.ts'))};
 const m = new Sequential({ layers: [new Dense({ units: 2, inputShape: [3] })] });
 console.log(m.predict(tensor([[1, 2, 3]])).shape, typeof loadModelFromBytes);`;
 
@@ -34,6 +34,8 @@ describe('bundling for the browser', () => {
     expect(inputs.some((i) => i.includes('src/tensor/tensor.ts'))).toBe(true);
     expect(inputs.filter((i) => i.startsWith('node:'))).toEqual([]);
     expect(r.outputFiles!.some((f) => f.path.endsWith('.node'))).toBe(false);
+    // The browser entry never reaches the native addon's loader.
+    expect(inputs.filter((i) => i.includes('backend/native/'))).toEqual([]);
   }, 120_000);
 
   it('Vite externalizes no Node built-in and copies no native addon', async () => {

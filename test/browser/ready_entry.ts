@@ -14,7 +14,7 @@ if (refuse) {
 }
 
 async function run(): Promise<Record<string, unknown>> {
-  const t = await import('../../src/index.js');
+  const t = await import('../../src/index.browser.js');
   const t0 = performance.now();
   const x = t.tensor([1, 2, 3]);
   const first = Array.from(x.add(1).dataSync());

@@ -3,7 +3,7 @@
  * where the page is cross-origin isolated), then a matmul large enough to be split runs and is
  * checked against the same product computed in float64 here.
  */
-import { backendInfo, ready, tensor } from '../../src/index.js';
+import { backendInfo, ready, tensor } from '../../src/index.browser.js';
 
 async function run(): Promise<Record<string, unknown>> {
   await ready();

@@ -11,7 +11,7 @@ import {
   randomNormal,
   setSeed,
   trainInWorker,
-} from '../../src/index.js';
+} from '../../src/index.browser.js';
 
 function build(): Sequential {
   setSeed(1);
