@@ -398,6 +398,7 @@ export {
   type LineChartOptions,
   type Series,
 } from './vis/charts.js';
+export { pngRenderer, svgToPng } from './vis/png.js';
 export { fitCallbacks } from './callbacks/live_chart.js';
 export { histogramCallbacks, HistogramCallback } from './callbacks/histogram_callback.js';
 export { pageProgbar } from './callbacks/progbar.js';

@@ -113,6 +113,9 @@ describe('tessera command line', () => {
     expect(existsSync(join(tmp, 'digits.keras'))).toBe(true);
     const svg = readFileSync(join(tmp, 'digits.curves.svg'), 'utf8');
     expect(svg.match(/<polyline class="series"/g)).toHaveLength(4);
+    // The renderer (@resvg/resvg-wasm) is a devDependency here: the PNG is written beside it.
+    expect(printed).toMatch(/digits\.curves\.svg and .*digits\.curves\.png/);
+    expect(Array.from(readFileSync(join(tmp, 'digits.curves.png')).subarray(1, 4))).toEqual([80, 78, 71]);
 
     const { xTest, yTest } = loadDigits();
     writeFileSync(

@@ -11,6 +11,7 @@
  */
 import { nodeBuiltin } from '../io/node_builtin.js';
 import { historyChart } from '../vis/charts.js';
+import { svgToPng } from '../vis/png.js';
 
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in models/model.ts.
 export interface CallbackModelTypes {}
@@ -157,7 +158,9 @@ export class History extends Callback {
 
   /**
    * The training curves as an SVG picture (a panel per metric, its `val_` twin beside it). With
-   * a path (Node), also writes it there.
+   * a path (Node), also writes it there: as SVG, or as PNG when the path ends in `.png` (that
+   * needs the optional renderer `@resvg/resvg-wasm`; without it the PNG is refused with what
+   * to install).
    *
    * Shape: panels of 480 × 300 pixels, stacked.
    * @example const h = await model.fit(x, y, { epochs: 10 }); await h.plot('curves.svg');
@@ -166,7 +169,7 @@ export class History extends Callback {
     const svg = historyChart(this.history);
     if (path !== undefined) {
       const fs = nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
-      await fs.writeFile(path, svg);
+      await fs.writeFile(path, /\.png$/i.test(path) ? await svgToPng(svg) : svg);
     }
     return svg;
   }

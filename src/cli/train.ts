@@ -16,6 +16,7 @@ import { parseNpy, readNpz, writeNpy } from '../io/npy.js';
 import { loadModel, saveModel } from '../io/save_load.js';
 import type { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { pngRenderer } from '../vis/png.js';
 
 /** A `tessera train` config file. */
 export interface TrainConfig {
@@ -80,7 +81,8 @@ function printLogs(print: (s: string) => void, logs: Record<string, number>): vo
 
 /**
  * `tessera train <config.json | script.js/.ts>`: trains, saves the model and the curves
- * (`<out>.curves.svg`), and returns where they went.
+ * (`<out>.curves.svg`, and `<out>.curves.png` where `@resvg/resvg-wasm` is installed), and
+ * returns where they went.
  *
  * Formula: none (a driver of compile and fit).
  *
@@ -90,7 +92,7 @@ function printLogs(print: (s: string) => void, logs: Record<string, number>): vo
 export async function trainCommand(
   source: string,
   opts: { verbose?: 0 | 1 | 2; print?: (s: string) => void } = {},
-): Promise<{ model: string; curves: string; logs: Record<string, number> }> {
+): Promise<{ model: string; curves: string; png: string | null; logs: Record<string, number> }> {
   const print = opts.print ?? console.log;
   const path = resolve(source);
   const base = dirname(path);
@@ -125,14 +127,17 @@ export async function trainCommand(
   await saveModel(model, out);
   const curves = `${out.replace(/\.keras$/, '')}.curves.svg`;
   await history.plot(curves);
+  // And as PNG where the optional renderer is installed.
+  const png = (await pngRenderer()).ok ? curves.replace(/\.svg$/, '.png') : null;
+  if (png) await history.plot(png);
   let logs: Record<string, number> = {};
   if (data.test) {
     logs = model.evaluate(data.test.x, data.test.y);
     print('test:');
     printLogs(print, logs);
   }
-  print(`saved ${out} and its training curves ${curves}`);
-  return { model: out, curves, logs };
+  print(`saved ${out} and its training curves ${curves}${png ? ` and ${png}` : ''}`);
+  return { model: out, curves, png, logs };
 }
 
 /** `tessera evaluate <model> <x> <y>`: the model's loss and metrics on the arrays. */
