@@ -115,7 +115,9 @@ describe('tessera command line', () => {
     expect(svg.match(/<polyline class="series"/g)).toHaveLength(4);
     // The renderer (@resvg/resvg-wasm) is a devDependency here: the PNG is written beside it.
     expect(printed).toMatch(/digits\.curves\.svg and .*digits\.curves\.png/);
-    expect(Array.from(readFileSync(join(tmp, 'digits.curves.png')).subarray(1, 4))).toEqual([80, 78, 71]);
+    expect(Array.from(readFileSync(join(tmp, 'digits.curves.png')).subarray(1, 4))).toEqual([
+      80, 78, 71,
+    ]);
 
     const { xTest, yTest } = loadDigits();
     writeFileSync(
