@@ -1,9 +1,10 @@
 /**
  * The package as a user gets it: `npm pack` of the built tree (CI builds it before the tests),
  * installed into a fresh project from the tarball, then used from ES modules, CommonJS and
- * TypeScript (node16 and bundler resolution). The tarball carries the prebuilt native addon
- * (prepack), so the install compiles nothing and the native backend runs; without an addon
- * Tessera falls back to wasm and says how to build one.
+ * TypeScript (node16 and bundler resolution), and bundled by esbuild and Vite for Chromium
+ * (tree-shaken, the core within its size budget) and for Node. The tarball carries the
+ * prebuilt native addon (prepack), so the install compiles nothing and the native backend
+ * runs; without an addon Tessera falls back to wasm and says how to build one.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -150,6 +151,11 @@ await m.save('indexeddb://treeshaken');
 const stored = await loadModel('indexeddb://treeshaken');
 globalThis.__result = { backend: backendInfo().name, loss: h.history.loss, bytesGap: await gap(back), storedGap: await gap(stored), jsonLayers: fromJson.layers.map((l) => l.className), optimizer: back.optimizer?.constructor.className };`,
   };
+
+  /** The train app for Node: a file instead of IndexedDB, the result printed. */
+  const nodeTrainApp = apps.train
+    .replaceAll("'indexeddb://treeshaken'", 'process.argv[2]')
+    .concat('\nconsole.log(JSON.stringify(globalThis.__result));');
 
   /** Bytes (minified, gzip) of an entry and the chunks it imports statically. */
   function staticSize(
@@ -341,4 +347,57 @@ globalThis.__result = { backend: backendInfo().name, loss: h.history.loss, bytes
     },
     240_000,
   );
+
+  // The same app bundled for Node: esbuild (platform node) and Vite (an SSR build with every
+  // dependency bundled), run with node. The bundle cannot find the native addon beside it, so
+  // it says so and runs on wasm; the numbers are the same.
+  it('bundles for Node with esbuild and Vite, and the bundles run', async () => {
+    writeFileSync(join(project, 'train-node.js'), nodeTrainApp);
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [join(project, 'train-node.js')],
+      absWorkingDir: project,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outfile: join(project, 'esbuild-node', 'main.mjs'),
+      logLevel: 'silent',
+    });
+    const vite = await import('vite');
+    const root = join(project, 'vite-node');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'main.js'), nodeTrainApp);
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    await vite
+      .build({
+        root,
+        configFile: false,
+        logLevel: 'silent',
+        ssr: { noExternal: true, target: 'node' },
+        build: {
+          ssr: join(root, 'main.js'),
+          outDir: join(root, 'dist'),
+          target: 'node20',
+          rollupOptions: { output: { format: 'es', entryFileNames: 'main.mjs' } },
+        },
+      })
+      .finally(() => {
+        process.env.NODE_ENV = nodeEnv;
+      });
+    for (const bundle of [
+      join(project, 'esbuild-node', 'main.mjs'),
+      join(root, 'dist', 'main.mjs'),
+    ]) {
+      const out = run(
+        'node',
+        [bundle, join(dir, `${bundle.includes('vite') ? 'v' : 'e'}.keras`)],
+        project,
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(['native', 'wasm']).toContain(r.backend);
+      checkTrainApp({ ...r, backend: 'wasm' });
+    }
+  }, 240_000);
 });
