@@ -6,19 +6,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chromiumPath, openTestPage } from '../helpers/browser_page.js';
+import { chromiumPath, testPageResult } from '../helpers/browser_page.js';
 
 const entry = fileURLToPath(new URL('./ready_entry.ts', import.meta.url));
 
-async function pageResult(query: string): Promise<Record<string, ReturnType<typeof JSON.parse>>> {
-  const opened = await openTestPage(entry, 'readyResult', query);
-  try {
-    return await opened.page.evaluate(
-      () => (globalThis as unknown as { readyResult: Record<string, unknown> }).readyResult,
-    );
-  } finally {
-    await opened.close();
-  }
+// biome-ignore lint/suspicious/noExplicitAny: the page's report, read field by field below
+function pageResult(query: string): Promise<Record<string, any>> {
+  return testPageResult(entry, 'readyResult', query);
 }
 
 describe.skipIf(!chromiumPath)('ready() in headless Chromium', () => {

@@ -6,19 +6,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chromiumPath, openTestPage } from '../helpers/browser_page.js';
+import { chromiumPath, testPageResult } from '../helpers/browser_page.js';
 
 const entry = fileURLToPath(new URL('./wasm_threads_entry.ts', import.meta.url));
 
-async function result(headers: Record<string, string>): Promise<Record<string, never>> {
-  const opened = await openTestPage(entry, 'threadsResult', '', {}, headers);
-  try {
-    return await opened.page.evaluate(
-      () => (globalThis as unknown as { threadsResult: Record<string, never> }).threadsResult,
-    );
-  } finally {
-    await opened.close();
-  }
+function result(headers: Record<string, string>): Promise<Record<string, never>> {
+  return testPageResult(entry, 'threadsResult', '', {}, headers);
 }
 
 describe.skipIf(!chromiumPath)('wasm threads in headless Chromium', () => {

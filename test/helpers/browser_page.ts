@@ -85,3 +85,25 @@ export async function openTestPage(
     throw e;
   }
 }
+
+/**
+ * Opens a test page (see {@link openTestPage}), returns the value it left in `readyGlobal`, and
+ * closes it: the pattern of the tests whose page script reports one result.
+ */
+export async function testPageResult<T = Record<string, unknown>>(
+  entry: string,
+  readyGlobal: string,
+  query = '',
+  extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const opened = await openTestPage(entry, readyGlobal, query, extra, headers);
+  try {
+    return (await opened.page.evaluate(
+      (g) => (globalThis as unknown as Record<string, unknown>)[g],
+      readyGlobal,
+    )) as T;
+  } finally {
+    await opened.close();
+  }
+}
