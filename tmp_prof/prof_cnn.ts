@@ -16,7 +16,7 @@ for (let p = Object.getPrototypeOf(be); p && p !== Object.prototype; p = Object.
       if (!on) return f.apply(this, a);
       const t0 = performance.now();
       try { return f.apply(this, a); } finally {
-        const key = k === 'binary' ? `binary ${a[0]} ${JSON.stringify(a[2])}x${JSON.stringify(a[4])}` : k;
+        const key = k === 'binary' ? `binary ${a[0]} ${JSON.stringify(a[2])}x${JSON.stringify(a[4])}` : k.startsWith('conv') ? `${k} ${JSON.stringify(a[1]).slice(0, 40)} ${JSON.stringify(a[3]).slice(0, 40)}` : k;
         const e = times.get(key) ?? [0, 0]; e[0] += performance.now() - t0; e[1]++; times.set(key, e);
       }
     };
