@@ -27,7 +27,7 @@ describe.skipIf(!chromiumPath)('wasm threads in headless Chromium', () => {
     const threads = Math.min(4, r.cores as number);
     expect(info.detail).toBe(
       threads > 1
-        ? `simd128-threads kernels, ${threads} threads`
+        ? `relaxed-simd-threads kernels, ${threads} threads`
         : 'relaxed-simd kernels, one thread',
     );
     expect(r.worst as number).toBeLessThan(1e-3);

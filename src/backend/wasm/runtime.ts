@@ -186,7 +186,7 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
  * @example
  * const v: KernelVariant = sharedRuntime().variant;
  */
-export type KernelVariant = 'simd128' | 'relaxed-simd' | 'simd128-threads';
+export type KernelVariant = 'simd128' | 'relaxed-simd' | 'simd128-threads' | 'relaxed-simd-threads';
 
 /** GEMMs smaller than this many multiply-adds run on the calling thread alone. */
 const PARALLEL_MIN_MACS = 1 << 18;
@@ -328,13 +328,15 @@ export class WasmRuntime {
   static async loadThreadedAsync(threads: number): Promise<WasmRuntime> {
     const support = threadSupport();
     if (!support.ok) throw new Error(`wasm threads: ${support.why}`);
-    const { KERNELS_THREADS } = await import('./kernels_wasm_threads.js');
-    const module = await WebAssembly.compile(decodeBase64(KERNELS_THREADS));
+    const { KERNELS_THREADS, KERNELS_THREADS_RELAXED } = await import('./kernels_wasm_threads.js');
+    const relaxed = decodeBase64(KERNELS_THREADS_RELAXED);
+    const useRelaxed = WebAssembly.validate(relaxed);
+    const module = await WebAssembly.compile(useRelaxed ? relaxed : decodeBase64(KERNELS_THREADS));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true });
     const inst = await WebAssembly.instantiate(module, { env: { memory } });
     const rt = new WasmRuntime(
       inst.exports as unknown as KernelExports,
-      'simd128-threads',
+      useRelaxed ? 'relaxed-simd-threads' : 'simd128-threads',
       threads - 1,
     );
     rt.pool = await startHelpers(module, memory, rt.helperControls, rt.helperWorks);
