@@ -455,6 +455,21 @@ export interface Backend {
     xShape: Shape,
     dtype: DType,
   ): DataHandle;
+  /**
+   * The gradient through a relu and the max-pool that read its output, in one pass (what a
+   * compiled step runs for `reluGrad(y, maxPool2dBackwardFromArgmax(dy, …))`): a zero tensor of
+   * `xShape` with `dx[argmax[i]] += dy[i]` wherever `y[argmax[i]] > 0`, in output order. Equal
+   * to the two calls exactly (the same sums in the same order; reluGrad selects, it does not
+   * multiply).
+   */
+  maxPool2dBackwardReluFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    y: DataHandle,
+    dtype: DType,
+  ): DataHandle;
   /** Mean over the valid (non-padded) positions of each window, as TF/Keras. */
   avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle;
   /** Gradient of {@link avgPool2d}: dy / count spread over each window's valid positions. */

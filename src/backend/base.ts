@@ -587,6 +587,19 @@ export abstract class BaseBackend implements Backend {
     return this.scatterAdd(dy, argmax, numOut, [sizeOf(xShape)], 0, dtype);
   }
 
+  /** The two calls it stands for: reluGrad over the argmax scatter. */
+  maxPool2dBackwardReluFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    y: DataHandle,
+    dtype: DType,
+  ): DataHandle {
+    const dx = this.maxPool2dBackwardFromArgmax(dy, argmax, numOut, xShape, dtype);
+    return this.binary('reluGrad', y, xShape, dx, xShape, xShape, dtype, dtype);
+  }
+
   /** Window sums divided by the number of valid (non-padded) positions. */
   avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
     const g = poolGeometry(xShape, args);

@@ -19,6 +19,8 @@ export interface GraphStats {
   folded: number;
   /** Calls each replay makes. */
   replayed: number;
+  /** Pairs of calls replaced by one fused kernel (a max-pool gradient and its relu's). */
+  fused: number;
   /** Random draws redrawn at each replay. */
   random: number;
   /** Step parameters (learning rates, bias corrections) computed on the host per replay. */
@@ -195,6 +197,7 @@ export class CompiledGraph {
       }
     }
     alive.reverse();
+    const fused = fuseMaxPoolRelu(alive, trace);
 
     // Liveness: the last call that reads each value; outputs and bindings live to the end.
     const lastUse = new Array<number>(n).fill(-1);
@@ -278,9 +281,10 @@ export class CompiledGraph {
     this.arena.limitBytes = Math.max(this.arena.limitBytes, 2 * stepBytes + (1 << 20));
     this.stats = {
       traced: trace.nodes.length,
-      dead: kept.length - alive.length,
+      dead: kept.length - alive.length - fused,
       folded,
       replayed: alive.length,
+      fused,
       random: alive.filter((s) => s.random).length,
       params: trace.host.filter((h) => h.kind === 'param').length,
       intermediateBytes,
@@ -409,4 +413,72 @@ export class CompiledGraph {
   private isConstant(id: number): boolean {
     return this.constantIds.has(id);
   }
+}
+
+/**
+ * Fuses the gradient of a max-pool with that of the relu whose output it pooled: a
+ * `maxPool2dBackwardFromArgmax` whose result only a `binary('reluGrad', y, ·)` of the same
+ * shape reads becomes one `maxPool2dBackwardReluFromArgmax` (the backend's one-pass kernel,
+ * equal to the pair exactly). Rewrites `nodes` in place; returns how many pairs it fused.
+ *
+ * Formula: reluGrad(y, scatter(dy, argmax)) → scatter(dy, argmax) where y[argmax] > 0.
+ *
+ * Shape: dy [outputs], y and the result `xShape`.
+ *
+ * @example const n = fuseMaxPoolRelu(alive, trace);
+ */
+export function fuseMaxPoolRelu(nodes: TraceNode[], trace: Trace): number {
+  const readers = new Map<number, number>();
+  for (const node of nodes) for (const id of node.ins) readers.set(id, (readers.get(id) ?? 0) + 1);
+  for (const id of trace.outputIds) readers.set(id, (readers.get(id) ?? 0) + 1);
+  for (const b of trace.bindings) readers.set(b.id, (readers.get(b.id) ?? 0) + 1);
+  const producer = new Map<number, number>();
+  nodes.forEach((node, i) => {
+    for (const id of node.outs) producer.set(id, i);
+  });
+  const slotId = (node: TraceNode, index: number) =>
+    node.slots.find((sl) => sl.container === node.args && sl.index === index)?.id;
+  const sameShape = (a: unknown, b: unknown) =>
+    Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((d, k) => d === b[k]);
+  const drop = new Set<number>();
+  let fused = 0;
+  nodes.forEach((b, bi) => {
+    if (b.method !== 'binary' || b.args[0] !== 'reluGrad' || b.outKind !== 'one') return;
+    if (b.params !== undefined || b.scalarParam !== undefined) return;
+    const yId = slotId(b, 1);
+    const xId = slotId(b, 3);
+    if (yId === undefined || xId === undefined || readers.get(xId) !== 1) return;
+    const ai = producer.get(xId);
+    if (ai === undefined || drop.has(ai)) return;
+    const a = nodes[ai]!;
+    if (a.method !== 'maxPool2dBackwardFromArgmax' || a.outKind !== 'one' || a.params !== undefined)
+      return;
+    const [, , numOut, xShape, dtype] = a.args;
+    if (![b.args[2], b.args[4], b.args[5]].every((s) => sameShape(s, xShape))) return;
+    if (b.args[6] !== dtype || b.args[7] !== dtype) return;
+    const dyId = slotId(a, 0);
+    const argId = slotId(a, 1);
+    if (dyId === undefined || argId === undefined || a.slots.length !== 2) return;
+    const args: unknown[] = [null, null, numOut, xShape, null, dtype];
+    nodes[bi] = {
+      method: 'maxPool2dBackwardReluFromArgmax',
+      args,
+      slots: [
+        { container: args, index: 0, id: dyId },
+        { container: args, index: 1, id: argId },
+        { container: args, index: 4, id: yId },
+      ],
+      ins: [dyId, argId, yId],
+      outs: b.outs,
+      outKind: 'one',
+    };
+    drop.add(ai);
+    fused++;
+  });
+  if (drop.size) {
+    const rest = nodes.filter((_, i) => !drop.has(i));
+    nodes.length = 0;
+    nodes.push(...rest);
+  }
+  return fused;
 }

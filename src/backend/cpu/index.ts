@@ -257,6 +257,27 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     return new JsData(conv.maxPool2dBackwardArgmax(fvals(dy), a, numOut, sizeOf(xShape)));
   }
 
+  override maxPool2dBackwardReluFromArgmax(
+    dy: DataHandle,
+    argmax: DataHandle,
+    numOut: number,
+    xShape: Shape,
+    y: DataHandle,
+    dtype: DType,
+  ): DataHandle {
+    const a = vals(argmax);
+    if (!(a instanceof Int32Array)) {
+      throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
+    }
+    const pk = this.provider;
+    const e = pk.maxPool2dBackwardReluFromArgmax && this.eligible(null, numOut, dtype, dy, y);
+    const out = e && pk.maxPool2dBackwardReluFromArgmax!(e[0]!, a, numOut, xShape, e[1]!);
+    if (out) return new JsData(out);
+    return new JsData(
+      conv.maxPool2dBackwardArgmaxRelu(fvals(dy), a, numOut, sizeOf(xShape), fvals(y)),
+    );
+  }
+
   override avgPool2d(x: DataHandle, xShape: Shape, args: PoolArgs, dtype: DType): DataHandle {
     const pk = this.provider;
     const e = pk.avgPool2d && this.eligible(null, sizeOf(xShape), dtype, x);

@@ -127,6 +127,14 @@ export interface KernelProvider {
   maxPool2dBackward?(dy: F, x: F, xShape: Shape, args: PoolArgs): F | null;
   maxPool2dWithArgmax?(x: F, xShape: Shape, args: PoolArgs): [F, Int32Array] | null;
   maxPool2dBackwardFromArgmax?(dy: F, argmax: Int32Array, numOut: number, xShape: Shape): F | null;
+  /** The same scatter, kept only where the pooled relu output `y` at the argmax is positive. */
+  maxPool2dBackwardReluFromArgmax?(
+    dy: F,
+    argmax: Int32Array,
+    numOut: number,
+    xShape: Shape,
+    y: F,
+  ): F | null;
   avgPool2d?(x: F, xShape: Shape, args: PoolArgs): F | null;
   avgPool2dBackward?(dy: F, xShape: Shape, args: PoolArgs): F | null;
   /** Rows of `[outer, n, inner]` picked along the middle axis. */

@@ -577,6 +577,25 @@ export function maxPool2dBackwardArgmax(
   return dx;
 }
 
+/**
+ * {@link maxPool2dBackwardArgmax} through the relu whose output `y` was pooled:
+ * `dx[argmax[i]] += dy[i]` only where `y[argmax[i]] > 0` (NaN in y gives 0, as reluGrad).
+ */
+export function maxPool2dBackwardArgmaxRelu(
+  dy: FloatArray,
+  argmax: Int32Array,
+  numOut: number,
+  xSize: number,
+  y: FloatArray,
+): FloatArray {
+  const dx = zerosLike(dy, xSize);
+  for (let i = 0; i < numOut; i++) {
+    const a = argmax[i]!;
+    if (a >= 0 && y[a]! > 0) dx[a] += dy[i]!;
+  }
+  return dx;
+}
+
 /** Mean over each window's valid (non-padded) positions. */
 export function avgPool2dForward(
   x: FloatArray,

@@ -106,6 +106,13 @@ export interface NativeAddon {
   maxPoolArgmax(geo: Geometry, x: Float32Array, y: Float32Array, arg: Int32Array): void;
   /** dx (zeroed) += dy at the argmax of maxPoolArgmax; indices outside their image skipped. */
   maxPoolBackwardArgmax(geo: Geometry, dy: Float32Array, arg: Int32Array, dx: Float32Array): void;
+  maxPoolBackwardArgmaxRelu(
+    geo: Geometry,
+    dy: Float32Array,
+    arg: Int32Array,
+    y: Float32Array,
+    dx: Float32Array,
+  ): void;
   gather(
     x: Float32Array,
     idx: Int32Array,

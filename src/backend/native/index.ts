@@ -305,6 +305,25 @@ export class NativeProvider implements KernelProvider {
     return dx;
   }
 
+  maxPool2dBackwardReluFromArgmax(
+    dy: F,
+    argmax: Int32Array,
+    numOut: number,
+    xShape: Shape,
+    y: F,
+  ): F | null {
+    if (xShape.length !== 4 || numOut !== dy.length || y.length !== sizeOf(xShape)) return null;
+    const n = xShape[0]!;
+    const outImg = n > 0 ? numOut / n : 0;
+    const inImg = n > 0 ? sizeOf(xShape) / n : 0;
+    const dx = hostF32(sizeOf(xShape), n === 0);
+    if (n > 0) {
+      const geo = Int32Array.of(n, 1, inImg, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, outImg);
+      this.addon.maxPoolBackwardArgmaxRelu(geo, dy, argmax, y, dx);
+    }
+    return dx;
+  }
+
   gather(x: F, idx: Int32Array, outer: number, n: number, inner: number): F {
     const out = hostF32(outer * idx.length * inner);
     this.addon.gather(x, idx, out, outer, n, idx.length, inner);

@@ -290,6 +290,18 @@ Napi::Value MaxPoolBackwardArgmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// maxPoolBackwardArgmaxRelu(geo, dy, arg, y, dx): the same, kept where y at the index is > 0.
+Napi::Value MaxPoolBackwardArgmaxRelu(const Napi::CallbackInfo& info) {
+  const char* fn = "maxPoolBackwardArgmaxRelu";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const float* dy = f32(info, 1, outSize(g), fn);
+  const int32_t* arg = arrayArg<int32_t, napi_int32_array>(info, 2, outSize(g), fn);
+  const float* y = f32(info, 3, imageSize(g), fn);
+  float* dx = f32(info, 4, imageSize(g), fn);
+  maxPoolBackwardArgmaxReluF32(g, dy, arg, y, dx);
+  return info.Env().Undefined();
+}
+
 const int32_t* indexArg(const Napi::CallbackInfo& info, size_t i, long numIdx, long n,
                         const char* fn) {
   const int32_t* idx = arrayArg<int32_t, napi_int32_array>(info, i, numIdx, fn);
@@ -478,6 +490,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
   exports.Set("maxPoolArgmax", Napi::Function::New(env, MaxPoolArgmax));
   exports.Set("maxPoolBackwardArgmax", Napi::Function::New(env, MaxPoolBackwardArgmax));
+  exports.Set("maxPoolBackwardArgmaxRelu", Napi::Function::New(env, MaxPoolBackwardArgmaxRelu));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
   exports.Set("gruCell", Napi::Function::New(env, GruCell));

@@ -873,6 +873,27 @@ void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* 
   else for (int b = 0; b < g.n; b++) image(b);
 }
 
+void maxPoolBackwardArgmaxReluF32(const ConvGeo& g, const float* dy, const int32_t* arg,
+                                  const float* y, float* dx) {
+  const long outImg = static_cast<long>(g.oh) * g.ow * g.c;
+  const long inImg = static_cast<long>(g.h) * g.w * g.c;
+  // maxPoolBackwardArgmaxF32 with relu's gradient folded in: an output's gradient lands only
+  // where the pooled relu output is positive (NaN compares false, as reluGrad's select), so the
+  // separate pass over dx that reluGrad would make is gone.
+  auto image = [&](int b) {
+    const long lo = b * inImg, hi = lo + inImg;
+    std::fill(dx + lo, dx + hi, 0.f);
+    const float* d = dy + b * outImg;
+    const int32_t* a = arg + b * outImg;
+    for (long i = 0; i < outImg; i++) {
+      const long k = a[i];
+      if (k >= lo && k < hi && y[k] > 0.f) dx[k] += d[i];
+    }
+  };
+  if (static_cast<long>(g.n) * inImg >= kParallelElems) parallelFor(g.n, image);
+  else for (int b = 0; b < g.n; b++) image(b);
+}
+
 void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
                long inner) {
   const long rows = outer * numIdx;

@@ -67,6 +67,8 @@ void maxPoolArgmaxF32(const ConvGeo& g, const float* x, float* y, int32_t* arg);
 // dx = dy scattered to the argmax of maxPoolArgmaxF32, in output order (written whole: each
 // image is zeroed first); indices outside their own image are skipped.
 void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* arg, float* dx);
+void maxPoolBackwardArgmaxReluF32(const ConvGeo& g, const float* dy, const int32_t* arg,
+                                  const float* y, float* dx);
 // y[o, i, :] = x[o, idx[i], :] for x [outer, n, inner] (indices already checked to be in range).
 void gatherF32(const float* x, const int32_t* idx, float* y, long outer, long n, long numIdx,
                long inner);
