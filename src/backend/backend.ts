@@ -650,6 +650,23 @@ export interface Backend {
     dtype: DType,
   ): DataHandle | null;
 
+  /**
+   * A convolution and its layer epilogue in one call, `act(conv2d(x, filter) + bias)`: what a
+   * compiled step runs for a `conv2d` read only by a `biasActivation`. Optional: backends that
+   * have it compute the epilogue while the convolution's output is still in cache. Equal to the
+   * two calls exactly (the same additions, relu keeps NaN).
+   */
+  conv2dBiasActivation?(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    bias: DataHandle | null,
+    act: FusedActivation,
+    dtype: DType,
+  ): DataHandle;
+
   // --- fused optimizer steps (BaseBackend returns null: the optimizer runs its tensor formula) ---
   /**
    * One Adam step without amsgrad: `m' = m + (g − m)(1 − β₁)`, `v' = v + (g² − v)(1 − β₂)`,

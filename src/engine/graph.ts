@@ -19,7 +19,10 @@ export interface GraphStats {
   folded: number;
   /** Calls each replay makes. */
   replayed: number;
-  /** Pairs of calls replaced by one fused kernel (a max-pool gradient and its relu's). */
+  /**
+   * Pairs of calls replaced by one fused kernel (a max-pool gradient and its relu's; a
+   * convolution and its layer epilogue).
+   */
   fused: number;
   /** Random draws redrawn at each replay. */
   random: number;
@@ -197,7 +200,9 @@ export class CompiledGraph {
       }
     }
     alive.reverse();
-    const fused = fuseMaxPoolRelu(alive, trace);
+    const fused =
+      fuseMaxPoolRelu(alive, trace) +
+      (typeof backend.conv2dBiasActivation === 'function' ? fuseConvEpilogue(alive, trace) : 0);
 
     // Liveness: the last call that reads each value; outputs and bindings live to the end.
     const lastUse = new Array<number>(n).fill(-1);
@@ -428,20 +433,10 @@ export class CompiledGraph {
  * @example const n = fuseMaxPoolRelu(alive, trace);
  */
 export function fuseMaxPoolRelu(nodes: TraceNode[], trace: Trace): number {
-  const readers = new Map<number, number>();
-  for (const node of nodes) for (const id of node.ins) readers.set(id, (readers.get(id) ?? 0) + 1);
-  for (const id of trace.outputIds) readers.set(id, (readers.get(id) ?? 0) + 1);
-  for (const b of trace.bindings) readers.set(b.id, (readers.get(b.id) ?? 0) + 1);
-  const producer = new Map<number, number>();
-  nodes.forEach((node, i) => {
-    for (const id of node.outs) producer.set(id, i);
-  });
-  const slotId = (node: TraceNode, index: number) =>
-    node.slots.find((sl) => sl.container === node.args && sl.index === index)?.id;
+  const { readers, producer } = useCounts(nodes, trace);
   const sameShape = (a: unknown, b: unknown) =>
     Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((d, k) => d === b[k]);
   const drop = new Set<number>();
-  let fused = 0;
   nodes.forEach((b, bi) => {
     if (b.method !== 'binary' || b.args[0] !== 'reluGrad' || b.outKind !== 'one') return;
     if (b.params !== undefined || b.scalarParam !== undefined) return;
@@ -473,12 +468,84 @@ export function fuseMaxPoolRelu(nodes: TraceNode[], trace: Trace): number {
       outKind: 'one',
     };
     drop.add(ai);
-    fused++;
   });
+  return dropNodes(nodes, drop);
+}
+
+/**
+ * Fuses a convolution with its layer epilogue: a `conv2d` whose result only a
+ * `biasActivation` reads becomes one `conv2dBiasActivation` (the backend computes the epilogue
+ * while the convolution's output is in cache; equal to the pair exactly). Only for backends
+ * that have the fused call. Rewrites `nodes` in place; returns how many pairs it fused.
+ *
+ * Formula: biasActivation(conv2d(x, w), b, act) → conv2dBiasActivation(x, w, b, act).
+ *
+ * Shape: x [n, h, w, c], w [kh, kw, c, cout] → [n, oh, ow, cout].
+ *
+ * @example const n = fuseConvEpilogue(alive, trace);
+ */
+export function fuseConvEpilogue(nodes: TraceNode[], trace: Trace): number {
+  const { readers, producer } = useCounts(nodes, trace);
+  const drop = new Set<number>();
+  nodes.forEach((b, bi) => {
+    if (b.method !== 'biasActivation' || b.outKind !== 'one' || b.params !== undefined) return;
+    const xId = slotId(b, 0);
+    if (xId === undefined || readers.get(xId) !== 1) return;
+    const ai = producer.get(xId);
+    if (ai === undefined || drop.has(ai)) return;
+    const a = nodes[ai]!;
+    if (a.method !== 'conv2d' || a.outKind !== 'one' || a.params !== undefined) return;
+    const [, xShape, , fShape, convArgs, dtype] = a.args;
+    const [, , cols, biasArg, act, bDtype] = b.args;
+    if (!Array.isArray(fShape) || fShape[3] !== cols || bDtype !== dtype) return;
+    const inId = slotId(a, 0);
+    const fId = slotId(a, 2);
+    const biasId = biasArg === null ? slotId(b, 3) : undefined;
+    if (inId === undefined || fId === undefined || a.slots.length !== 2) return;
+    if (b.slots.length !== (biasId === undefined ? 1 : 2)) return;
+    const args: unknown[] = [null, xShape, null, fShape, convArgs, null, act, dtype];
+    const slots = [
+      { container: args, index: 0, id: inId },
+      { container: args, index: 2, id: fId },
+    ];
+    if (biasId !== undefined) slots.push({ container: args, index: 5, id: biasId });
+    nodes[bi] = {
+      method: 'conv2dBiasActivation',
+      args,
+      slots,
+      ins: slots.map((sl) => sl.id),
+      outs: b.outs,
+      outKind: 'one',
+    };
+    drop.add(ai);
+  });
+  return dropNodes(nodes, drop);
+}
+
+/** How many calls (and outputs, bindings) read each value, and which call made it. */
+function useCounts(nodes: readonly TraceNode[], trace: Trace) {
+  const readers = new Map<number, number>();
+  for (const node of nodes) for (const id of node.ins) readers.set(id, (readers.get(id) ?? 0) + 1);
+  for (const id of trace.outputIds) readers.set(id, (readers.get(id) ?? 0) + 1);
+  for (const b of trace.bindings) readers.set(b.id, (readers.get(b.id) ?? 0) + 1);
+  const producer = new Map<number, number>();
+  nodes.forEach((node, i) => {
+    for (const id of node.outs) producer.set(id, i);
+  });
+  return { readers, producer };
+}
+
+/** The value id a call reads at `args[index]`. */
+function slotId(node: TraceNode, index: number): number | undefined {
+  return node.slots.find((sl) => sl.container === node.args && sl.index === index)?.id;
+}
+
+/** Removes the calls at `drop` from `nodes`; returns how many. */
+function dropNodes(nodes: TraceNode[], drop: ReadonlySet<number>): number {
   if (drop.size) {
     const rest = nodes.filter((_, i) => !drop.has(i));
     nodes.length = 0;
     nodes.push(...rest);
   }
-  return fused;
+  return drop.size;
 }

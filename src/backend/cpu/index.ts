@@ -8,7 +8,7 @@ import { ValueError } from '../../errors.js';
  * the `js` backend: the correctness oracle of the test suite (it alone stores float64, for
  * gradient checks) and the fallback on any runtime.
  */
-import type { DType } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { type Shape, sizeOf } from '../../tensor/shape.js';
 import type {
   AdamStepArgs,
@@ -130,17 +130,38 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
       if (out) return new JsData(out);
     }
     if (dtype !== 'float32' && dtype !== 'float64') return null;
-    const src = vals(x);
-    const bv = bias === null ? null : vals(bias);
-    const out = hostArray(dtype, rows * cols, false);
-    const relu = act === 'relu';
-    for (let r = 0, i = 0; r < rows; r++) {
-      for (let j = 0; j < cols; j++, i++) {
-        const v = bv === null ? src[i]! : src[i]! + bv[j]!;
-        out[i] = relu ? (v > 0 ? v : v === v ? 0 : v) : v;
-      }
-    }
-    return new JsData(out);
+    return new JsData(
+      epilogueLoop(vals(x), bias === null ? null : vals(bias), rows, cols, act, dtype),
+    );
+  }
+
+  /**
+   * conv2d and the layer epilogue: the provider's fused kernel where it has one (native), else
+   * the two steps here, with the same arithmetic as {@link biasActivation}.
+   */
+  conv2dBiasActivation(
+    x: DataHandle,
+    xShape: Shape,
+    filter: DataHandle,
+    filterShape: Shape,
+    args: ConvArgs,
+    bias: DataHandle | null,
+    act: FusedActivation,
+    dtype: DType,
+  ): DataHandle {
+    const pk = this.provider;
+    const e =
+      pk.conv2dBiasActivation && this.eligible(null, sizeOf(xShape), dtype, x, filter, bias);
+    const out =
+      e && pk.conv2dBiasActivation!(e[0]!, xShape, e[1]!, filterShape, args, e[2]!, act === 'relu');
+    if (out) return new JsData(out);
+    const y = this.conv2d(x, xShape, filter, filterShape, args, dtype);
+    const cols = filterShape[3]!;
+    const rows = sizeOf(xShape) === 0 ? 0 : vals(y).length / cols;
+    return (
+      this.biasActivation(y, rows, cols, bias, act, dtype) ??
+      new JsData(epilogueLoop(vals(y), bias === null ? null : vals(bias), rows, cols, act, dtype))
+    );
   }
 
   // --- convolution and pooling (reference kernels in js/conv.ts: im2col + gemm, direct loops)
@@ -520,4 +541,24 @@ export class JsBackend extends CpuBackend {
   constructor() {
     super(JS_PROVIDER);
   }
+}
+
+/** act(x + bias) over [rows, cols] into new storage; relu keeps NaN, as the unary relu does. */
+function epilogueLoop(
+  src: TypedArray,
+  bv: TypedArray | null,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  dtype: DType,
+): TypedArray {
+  const out = hostArray(dtype, rows * cols, false);
+  const relu = act === 'relu';
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++, i++) {
+      const v = bv === null ? src[i]! : src[i]! + bv[j]!;
+      out[i] = relu ? (v > 0 ? v : v === v ? 0 : v) : v;
+    }
+  }
+  return out;
 }

@@ -205,6 +205,16 @@ export interface KernelProvider {
   ): [F, F, F, F?] | null;
   /** `act(x + bias)` over `[rows, cols]` (bias per column, or none). */
   biasActivation?(x: F, rows: number, cols: number, bias: F | null, relu: boolean): F | null;
+  /** conv2d followed by the layer epilogue, fused. */
+  conv2dBiasActivation?(
+    x: F,
+    xShape: Shape,
+    f: F,
+    fShape: Shape,
+    args: ConvArgs,
+    bias: F | null,
+    relu: boolean,
+  ): F | null;
   adamStep?(p: F, g: F, m: F, v: F, size: number, hyper: AdamStepArgs): [F, F, F] | null;
   rmspropStep?(p: F, g: F, v: F, size: number, hyper: RmspropStepArgs): [F, F] | null;
 }

@@ -105,6 +105,15 @@ export interface NativeAddon {
   /** Max pool that also writes each output's flat argmax index into x (−1: empty window). */
   maxPoolArgmax(geo: Geometry, x: Float32Array, y: Float32Array, arg: Int32Array): void;
   /** dx (zeroed) += dy at the argmax of maxPoolArgmax; indices outside their image skipped. */
+  conv2dBiasAct(
+    geo: Geometry,
+    x: Float32Array,
+    w: Float32Array,
+    y: Float32Array,
+    cout: number,
+    bias: Float32Array | null,
+    relu: boolean,
+  ): void;
   maxPoolBackwardArgmax(geo: Geometry, dy: Float32Array, arg: Int32Array, dx: Float32Array): void;
   maxPoolBackwardArgmaxRelu(
     geo: Geometry,

@@ -232,6 +232,23 @@ export class NativeProvider implements KernelProvider {
     return out;
   }
 
+  conv2dBiasActivation(
+    x: F,
+    xShape: Shape,
+    f: F,
+    fShape: Shape,
+    args: ConvArgs,
+    bias: F | null,
+    relu: boolean,
+  ): F | null {
+    const geo = convGeo(xShape, fShape, args);
+    if (!geo) return null;
+    const cout = fShape[3]!;
+    const out = hostF32(geo[0]! * geo[12]! * geo[13]! * cout, false);
+    this.addon.conv2dBiasAct(geo, x, f, out, cout, bias, relu);
+    return out;
+  }
+
   conv2dBackpropInput(
     dy: F,
     dyShape: Shape,

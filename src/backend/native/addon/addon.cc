@@ -222,6 +222,21 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dBiasAct(geo, x, w, y, cout, bias | null, relu): conv2d with the layer epilogue fused.
+Napi::Value Conv2dBiasAct(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBiasAct";
+  const ConvGeo g = geoArg(info, 0, fn);
+  const long cout = num(info, 4);
+  checkDims(info.Env(), fn, {cout});
+  const long kernel = static_cast<long>(g.kh) * g.kw * g.c * cout;
+  const float* x = f32(info, 1, imageSize(g), fn);
+  const float* w = f32(info, 2, kernel, fn);
+  float* y = f32(info, 3, static_cast<long>(g.n) * g.oh * g.ow * cout, fn);
+  const float* bias = info[5].IsNull() ? nullptr : f32(info, 5, cout, fn);
+  conv2dF32(g, x, w, y, static_cast<int>(cout), bias, info[6].As<Napi::Boolean>(), true);
+  return info.Env().Undefined();
+}
+
 // conv2dBackpropInput(geo, dy, w, dx, cout)
 Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dBackpropInput";
@@ -502,6 +517,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerGruSeq(env, exports);
   exports.Set("rmsprop", Napi::Function::New(env, Rmsprop));
   exports.Set("biasAct", Napi::Function::New(env, BiasAct));
+  exports.Set("conv2dBiasAct", Napi::Function::New(env, Conv2dBiasAct));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("poolTest", Napi::Function::New(env, PoolTest));
   return exports;

@@ -624,15 +624,48 @@ void conv2dBackpropFilterDirect(const ConvGeo& g, const float* x, const float* d
 
 }  // namespace
 
-void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+// The layer epilogue act(y + bias) applied in place (biasActF32's arithmetic, so the fused and
+// the separate passes give the same bits), rows split over the pool like biasActF32.
+static void epilogueInPlace(float* y, const float* bias, long rows, long cols, bool relu) {
+  auto run = [&](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      float* yr = y + r * cols;
+      if (bias && relu) {
+        for (long j = 0; j < cols; j++) {
+          const float v = yr[j] + bias[j];
+          yr[j] = v > 0 ? v : (v == v ? 0.f : v);
+        }
+      } else if (bias) {
+        for (long j = 0; j < cols; j++) yr[j] = yr[j] + bias[j];
+      } else if (relu) {
+        for (long j = 0; j < cols; j++) {
+          const float v = yr[j];
+          yr[j] = v > 0 ? v : (v == v ? 0.f : v);
+        }
+      }
+    }
+  };
+  if (rows * cols < kParallelElems) {
+    run(0, rows);
+    return;
+  }
+  const long per = std::max(1L, kChunk / std::max(1L, cols));
+  const int parts = static_cast<int>((rows + per - 1) / per);
+  parallelFor(parts, [&](int t) { run(t * per, std::min(rows, t * per + per)); });
+}
+
+void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout,
+               const float* bias, bool relu, bool epilogue) {
   const int K = g.kh * g.kw * g.c;
   const long rowsImg = static_cast<long>(g.oh) * g.ow;
   if (directConv(g, cout) && !pointwise(g)) {
     conv2dDirect(g, x, w, y, cout);
+    if (epilogue) epilogueInPlace(y, bias, g.n * rowsImg, cout, relu);
     return;
   }
   if (pointwise(g)) {
     gemm(plain(static_cast<int>(g.n * rowsImg), cout, K, x, K, w, cout, y, cout));
+    if (epilogue) epilogueInPlace(y, bias, g.n * rowsImg, cout, relu);
     return;
   }
   const int per = chunkImages(g);
@@ -642,7 +675,10 @@ void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int c
     sub.n = std::min(per, g.n - b0);
     im2colF32(sub, x + static_cast<long>(b0) * g.h * g.w * g.c, cols);
     const int rows = static_cast<int>(sub.n * rowsImg);
-    gemm(plain(rows, cout, K, cols, K, w, cout, y + b0 * rowsImg * cout, cout));
+    float* yc = y + b0 * rowsImg * cout;
+    gemm(plain(rows, cout, K, cols, K, w, cout, yc, cout));
+    // The chunk's output is still in cache: the epilogue costs no separate pass over memory.
+    if (epilogue) epilogueInPlace(yc, bias, rows, cout, relu);
   }
 }
 

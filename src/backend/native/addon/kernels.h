@@ -52,7 +52,9 @@ void col2imF32(const ConvGeo& g, const float* dcols, float* dx);
 // Convolutions (groups = 1) as im2col + GEMM over chunks of images, so that the column matrix
 // stays cache-sized and lives in a reused native buffer instead of a JS allocation.
 // y [n, oh, ow, cout] = conv(x, w [kh, kw, c, cout]).
-void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout);
+// y = conv(x, w); with `epilogue`, then act(y + bias) chunk by chunk while it is in cache.
+void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int cout,
+               const float* bias = nullptr, bool relu = false, bool epilogue = false);
 // dx (zeroed by the caller) = the input gradient given dy.
 void conv2dBackpropInputF32(const ConvGeo& g, const float* dy, const float* w, float* dx, int cout);
 // dw [kh, kw, c, cout] = the filter gradient given x and dy.
