@@ -1,6 +1,7 @@
 import { getBackend } from '../src/backend/registry.ts';
 import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential, randomNormal, setSeed, tensor } from '../src/index.ts';
 const which = process.argv[2] ?? 'cnn';
+const quiet = process.argv.includes('--quiet');
 const be = getBackend() as unknown as Record<string, unknown>;
 const times = new Map<string, [number, number]>();
 let on = false;
@@ -29,6 +30,11 @@ if (which === 'cnn') {
   x = randomNormal([n, 28, 28, 1]); y = randomNormal([n, 10]).softmax();
   m = new Sequential({ layers: [new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), new MaxPooling2D({ poolSize: 2 }), new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }), new MaxPooling2D({ poolSize: 2 }), new Flatten(), new Dense({ units: 10, activation: 'softmax' })] });
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+} else if (which === 'convnet') {
+  n = 1024; batch = 64;
+  x = randomNormal([n, 28, 28, 1]); y = randomNormal([n, 10]).softmax();
+  m = new Sequential({ layers: [new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), new MaxPooling2D({ poolSize: 2 }), new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }), new MaxPooling2D({ poolSize: 2 }), new Conv2D({ filters: 128, kernelSize: 3, activation: 'relu' }), new Flatten(), new Dense({ units: 10, activation: 'softmax' })] });
+  m.compile({ optimizer: 'rmsprop', loss: 'categoricalCrossentropy' });
 } else {
   n = 8192; batch = 128;
   x = randomNormal([n, 784]); y = randomNormal([n, 10]).softmax();
@@ -38,10 +44,13 @@ if (which === 'cnn') {
 await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0 });
 on = true;
 const t0 = performance.now();
-await m.fit(x, y, { epochs: 2, batchSize: batch, verbose: 0 });
+await m.fit(x, y, { epochs: Number(process.env.EPOCHS ?? 2), batchSize: batch, verbose: 0 });
 const total = performance.now() - t0;
 on = false;
-console.log(which, getBackend().name, 'samples/s', ((2 * n) / total * 1000).toFixed(0), 'total ms', total.toFixed(0));
+console.log(which, getBackend().name, 'samples/s', ((Number(process.env.EPOCHS ?? 2) * n) / total * 1000).toFixed(0), 'total ms', total.toFixed(0));
 let sum = 0;
-for (const [k, [t, c]] of [...times].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25)) { sum += t; console.log(k.padEnd(28), t.toFixed(1).padStart(8), 'ms', String(c).padStart(6)); }
-console.log('sum top', sum.toFixed(0));
+if (!quiet) for (const [k, [t, c]] of [...times].sort((a, b) => b[1][0] - a[1][0]).slice(0, 25)) { sum += t; console.log(k.padEnd(28), t.toFixed(1).padStart(8), 'ms', String(c).padStart(6)); }
+if (!quiet) console.log('sum top', sum.toFixed(0));
+import { compiledStepInfo } from '../src/models/trainer.ts';
+const st = compiledStepInfo(m).train.compiled[0]?.stats;
+if (st) console.log('stats', JSON.stringify({ fused: st.fused, replayed: st.replayed, lastStepAllocatedBytes: st.lastStepAllocatedBytes, lastStepAllocations: st.lastStepAllocations, arenaHeldBytes: st.arenaHeldBytes, recycled: st.recycled }));

@@ -504,22 +504,51 @@ void overPixels(const ConvGeo& g, int cout, F&& range) {
   else parallelFor(parts, [&](int t) { range(t * per, std::min(total, t * per + per)); });
 }
 
-// cout = 8·NV: one pixel's outputs live in NV vector registers across all its taps.
+// cout = 8·NV: one pixel's outputs live in NV vector registers across all its taps. Plain
+// loops over a run of pixels along one output row (no lambdas around the accumulators, which
+// kept them in memory); the sums run tap by tap, channel by channel, as before.
 template <int NV>
-void conv2dDirectV(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+void conv2dDirectV(const ConvGeo& g, const float* x, const float* w, float* y, int cout,
+                   const float* bias, bool relu, bool epilogue) {
   overPixels(g, cout, [&](long p0, long p1) {
-    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
-      v8f acc[NV];
-      for (int j = 0; j < NV; j++) acc[j] = v8f{};
-      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
-        const float* wr = w + static_cast<long>(tap * g.c) * cout;
-        for (int ch = 0; ch < g.c; ch++) {
-          const v8f v = vsplat(xs[ch]);
-          for (int j = 0; j < NV; j++) acc[j] += v * ld(wr + ch * cout + 8 * j);
+    const long per = static_cast<long>(g.oh) * g.ow;
+    for (long p = p0; p < p1;) {
+      const int b = static_cast<int>(p / per);
+      const long r = p - b * per;
+      const int oy = static_cast<int>(r / g.ow);
+      const int ox0 = static_cast<int>(r % g.ow);
+      const int oxEnd = static_cast<int>(std::min<long>(g.ow, ox0 + (p1 - p)));
+      for (int ox = ox0; ox < oxEnd; ox++) {
+        v8f acc[NV];
+        for (int j = 0; j < NV; j++) acc[j] = v8f{};
+        for (int ky = 0; ky < g.kh; ky++) {
+          const int iy = oy * g.sh + ky * g.dh - g.pt;
+          if (iy < 0 || iy >= g.h) continue;
+          const float* xrow = x + (static_cast<long>(b) * g.h + iy) * g.w * g.c;
+          for (int kx = 0; kx < g.kw; kx++) {
+            const int ix = ox * g.sw + kx * g.dw - g.pl;
+            if (ix < 0 || ix >= g.w) continue;
+            const float* xs = xrow + static_cast<long>(ix) * g.c;
+            const float* wr = w + static_cast<long>((ky * g.kw + kx) * g.c) * cout;
+            for (int ch = 0; ch < g.c; ch++) {
+              const v8f v = vsplat(xs[ch]);
+              for (int j = 0; j < NV; j++) acc[j] += v * ld(wr + ch * cout + 8 * j);
+            }
+          }
         }
-      });
-      for (int j = 0; j < NV; j++) st(y + p * cout + 8 * j, acc[j]);
-    });
+        float* o = y + (p + (ox - ox0)) * cout;
+        for (int j = 0; j < NV; j++) st(o + 8 * j, acc[j]);
+        // The layer epilogue on the pixel just written (in L1), with epilogueInPlace's
+        // arithmetic: the output is never read back from memory for it.
+        if (epilogue) {
+          for (int k = 0; k < 8 * NV; k++) {
+            const float v = bias ? o[k] + bias[k] : o[k];
+            o[k] = relu ? (v > 0 ? v : (v == v ? 0.f : v)) : v;
+          }
+        }
+      }
+      p += oxEnd - ox0;
+    }
   });
 }
 
@@ -541,13 +570,15 @@ void conv2dDirectAny(const ConvGeo& g, const float* x, const float* w, float* y,
   });
 }
 
-void conv2dDirect(const ConvGeo& g, const float* x, const float* w, float* y, int cout) {
+// Returns whether it applied the epilogue too (the vector kernels do, per pixel).
+bool conv2dDirect(const ConvGeo& g, const float* x, const float* w, float* y, int cout,
+                  const float* bias, bool relu, bool epilogue) {
   switch (cout) {
-    case 8: conv2dDirectV<1>(g, x, w, y, cout); return;
-    case 16: conv2dDirectV<2>(g, x, w, y, cout); return;
-    case 32: conv2dDirectV<4>(g, x, w, y, cout); return;
-    case 64: conv2dDirectV<8>(g, x, w, y, cout); return;
-    default: conv2dDirectAny(g, x, w, y, cout); return;
+    case 8: conv2dDirectV<1>(g, x, w, y, cout, bias, relu, epilogue); return true;
+    case 16: conv2dDirectV<2>(g, x, w, y, cout, bias, relu, epilogue); return true;
+    case 32: conv2dDirectV<4>(g, x, w, y, cout, bias, relu, epilogue); return true;
+    case 64: conv2dDirectV<8>(g, x, w, y, cout, bias, relu, epilogue); return true;
+    default: conv2dDirectAny(g, x, w, y, cout); return false;
   }
 }
 
@@ -580,18 +611,45 @@ void filterParts(const ConvGeo& g, int cout, float* dw, F&& part) {
 template <int NV>
 void filterDirectV(const ConvGeo& g, const float* x, const float* dy, float* dw, int cout) {
   filterParts(g, cout, dw, [&](float* a, long p0, long p1) {
-    pixels(g, p0, p1, [&](int b, int oy, int ox, long p) {
-      v8f d[NV];
-      for (int j = 0; j < NV; j++) d[j] = ld(dy + p * cout + 8 * j);
-      taps(g, x, b, oy, ox, [&](const float* xs, int tap) {
-        float* ar = a + static_cast<long>(tap * g.c) * cout;
-        for (int ch = 0; ch < g.c; ch++) {
-          const v8f v = vsplat(xs[ch]);
-          float* ac = ar + ch * cout;
-          for (int j = 0; j < NV; j++) st(ac + 8 * j, ld(ac + 8 * j) + v * d[j]);
+    // A run of pixels along one output row at a time: for each tap and channel the run's
+    // products sum in NV vector registers and reach the accumulator block once per run, not
+    // once per pixel (a load and a store for every FMA, chained through memory, before).
+    const long per = static_cast<long>(g.oh) * g.ow;
+    for (long p = p0; p < p1;) {
+      const int b = static_cast<int>(p / per);
+      const long r = p - b * per;
+      const int oy = static_cast<int>(r / g.ow);
+      const int ox0 = static_cast<int>(r % g.ow);
+      const int oxEnd = static_cast<int>(std::min<long>(g.ow, ox0 + (p1 - p)));
+      for (int ky = 0; ky < g.kh; ky++) {
+        const int iy = oy * g.sh + ky * g.dh - g.pt;
+        if (iy < 0 || iy >= g.h) continue;
+        const float* xrow = x + (static_cast<long>(b) * g.h + iy) * g.w * g.c;
+        for (int kx = 0; kx < g.kw; kx++) {
+          // The outputs of the run whose tap falls inside the row: ix = ox·sw + kx·dw − pl.
+          const int off = kx * g.dw - g.pl;
+          int lo = ox0, hi = oxEnd;
+          while (lo < hi && lo * g.sw + off < 0) lo++;
+          while (hi > lo && (hi - 1) * g.sw + off >= g.w) hi--;
+          if (lo >= hi) continue;
+          const int tap = ky * g.kw + kx;
+          for (int ch = 0; ch < g.c; ch++) {
+            v8f acc[NV];
+            for (int j = 0; j < NV; j++) acc[j] = v8f{};
+            const float* xs = xrow + static_cast<long>(lo * g.sw + off) * g.c + ch;
+            const float* d = dy + (p + (lo - ox0)) * cout;
+            const long xstep = static_cast<long>(g.sw) * g.c;
+            for (int ox = lo; ox < hi; ox++, xs += xstep, d += cout) {
+              const v8f v = vsplat(*xs);
+              for (int j = 0; j < NV; j++) acc[j] += v * ld(d + 8 * j);
+            }
+            float* ac = a + static_cast<long>(tap * g.c + ch) * cout;
+            for (int j = 0; j < NV; j++) st(ac + 8 * j, ld(ac + 8 * j) + acc[j]);
+          }
         }
-      });
-    });
+      }
+      p += oxEnd - ox0;
+    }
   });
 }
 
@@ -659,8 +717,8 @@ void conv2dF32(const ConvGeo& g, const float* x, const float* w, float* y, int c
   const int K = g.kh * g.kw * g.c;
   const long rowsImg = static_cast<long>(g.oh) * g.ow;
   if (directConv(g, cout) && !pointwise(g)) {
-    conv2dDirect(g, x, w, y, cout);
-    if (epilogue) epilogueInPlace(y, bias, g.n * rowsImg, cout, relu);
+    const bool fused = conv2dDirect(g, x, w, y, cout, bias, relu, epilogue);
+    if (epilogue && !fused) epilogueInPlace(y, bias, g.n * rowsImg, cout, relu);
     return;
   }
   if (pointwise(g)) {
