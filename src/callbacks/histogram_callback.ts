@@ -4,6 +4,7 @@
  * sample batch) of its output on that batch. No DOM dependency: it sets an element's
  * `innerHTML` or calls a function with the SVG, so Node can write the pictures to files.
  */
+import { ValueError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { histogramChart } from '../vis/charts.js';
@@ -70,7 +71,7 @@ export class HistogramCallback extends Callback {
     return this.opts.layers.map((n) => {
       const l = layers.find((x) => x.name === n);
       if (!l)
-        throw new Error(
+        throw new ValueError(
           `histogramCallbacks: no layer named '${n}' (layers: ${layers.map((x) => x.name).join(', ')})`,
         );
       return l;

@@ -267,10 +267,7 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     xShape: Shape,
     dtype: DType,
   ): DataHandle {
-    const a = vals(argmax);
-    if (!(a instanceof Int32Array)) {
-      throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
-    }
+    const a = argmaxArray(argmax);
     const pk = this.provider;
     const e = pk.maxPool2dBackwardFromArgmax && this.eligible(null, numOut, dtype, dy);
     const out = e && pk.maxPool2dBackwardFromArgmax!(e[0]!, a, numOut, xShape);
@@ -286,10 +283,7 @@ export class CpuBackend<P extends KernelProvider = KernelProvider> extends CpuCo
     y: DataHandle,
     dtype: DType,
   ): DataHandle {
-    const a = vals(argmax);
-    if (!(a instanceof Int32Array)) {
-      throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
-    }
+    const a = argmaxArray(argmax);
     const pk = this.provider;
     const e = pk.maxPool2dBackwardReluFromArgmax && this.eligible(null, numOut, dtype, dy, y);
     const out = e && pk.maxPool2dBackwardReluFromArgmax!(e[0]!, a, numOut, xShape, e[1]!);
@@ -561,4 +555,13 @@ function epilogueLoop(
     }
   }
   return out;
+}
+
+/** The int32 argmax a max-pool recorded (anything else is refused, naming what came). */
+function argmaxArray(argmax: DataHandle): Int32Array {
+  const a = vals(argmax);
+  if (!(a instanceof Int32Array)) {
+    throw new ValueError(`js backend: maxPool2d argmax must be int32, got ${a.constructor.name}`);
+  }
+  return a;
 }

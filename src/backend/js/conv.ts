@@ -569,29 +569,25 @@ export function maxPool2dBackwardArgmax(
   numOut: number,
   xSize: number,
 ): FloatArray {
-  const dx = zerosLike(dy, xSize);
-  for (let i = 0; i < numOut; i++) {
-    const a = argmax[i]!;
-    if (a >= 0) dx[a] += dy[i]!;
-  }
-  return dx;
+  return maxPool2dBackwardArgmaxRelu(dy, argmax, numOut, xSize, null);
 }
 
 /**
- * {@link maxPool2dBackwardArgmax} through the relu whose output `y` was pooled:
- * `dx[argmax[i]] += dy[i]` only where `y[argmax[i]] > 0` (NaN in y gives 0, as reluGrad).
+ * {@link maxPool2dBackwardArgmax} through the relu whose output `y` was pooled (null: no
+ * relu): `dx[argmax[i]] += dy[i]` only where `y[argmax[i]] > 0` (NaN in y gives 0, as
+ * reluGrad).
  */
 export function maxPool2dBackwardArgmaxRelu(
   dy: FloatArray,
   argmax: Int32Array,
   numOut: number,
   xSize: number,
-  y: FloatArray,
+  y: FloatArray | null,
 ): FloatArray {
   const dx = zerosLike(dy, xSize);
   for (let i = 0; i < numOut; i++) {
     const a = argmax[i]!;
-    if (a >= 0 && y[a]! > 0) dx[a] += dy[i]!;
+    if (a >= 0 && (y === null || y[a]! > 0)) dx[a] += dy[i]!;
   }
   return dx;
 }

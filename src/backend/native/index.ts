@@ -307,7 +307,19 @@ export class NativeProvider implements KernelProvider {
   }
 
   maxPool2dBackwardFromArgmax(dy: F, argmax: Int32Array, numOut: number, xShape: Shape): F | null {
+    return this.maxPool2dBackwardReluFromArgmax(dy, argmax, numOut, xShape, null);
+  }
+
+  /** The argmax scatter; with `y` (the pooled relu output), kept only where y > 0. */
+  maxPool2dBackwardReluFromArgmax(
+    dy: F,
+    argmax: Int32Array,
+    numOut: number,
+    xShape: Shape,
+    y: F | null,
+  ): F | null {
     if (xShape.length !== 4 || numOut !== dy.length) return null;
+    if (y !== null && y.length !== sizeOf(xShape)) return null;
     // The kernel walks the outputs image by image, so it needs the per-image output count;
     // the geometry is otherwise unused (a 1×1 window over the outputs, as a [n, outImg] grid).
     const n = xShape[0]!;
@@ -317,26 +329,8 @@ export class NativeProvider implements KernelProvider {
     const dx = hostF32(sizeOf(xShape), n === 0);
     if (n > 0) {
       const geo = Int32Array.of(n, 1, inImg, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, outImg);
-      this.addon.maxPoolBackwardArgmax(geo, dy, argmax, dx);
-    }
-    return dx;
-  }
-
-  maxPool2dBackwardReluFromArgmax(
-    dy: F,
-    argmax: Int32Array,
-    numOut: number,
-    xShape: Shape,
-    y: F,
-  ): F | null {
-    if (xShape.length !== 4 || numOut !== dy.length || y.length !== sizeOf(xShape)) return null;
-    const n = xShape[0]!;
-    const outImg = n > 0 ? numOut / n : 0;
-    const inImg = n > 0 ? sizeOf(xShape) / n : 0;
-    const dx = hostF32(sizeOf(xShape), n === 0);
-    if (n > 0) {
-      const geo = Int32Array.of(n, 1, inImg, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, outImg);
-      this.addon.maxPoolBackwardArgmaxRelu(geo, dy, argmax, y, dx);
+      if (y === null) this.addon.maxPoolBackwardArgmax(geo, dy, argmax, dx);
+      else this.addon.maxPoolBackwardArgmaxRelu(geo, dy, argmax, y, dx);
     }
     return dx;
   }

@@ -946,6 +946,14 @@ void maxPoolArgmaxF32(const ConvGeo& g, const float* x, float* y, int32_t* arg) 
 }
 
 void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* arg, float* dx) {
+  maxPoolBackwardArgmaxReluF32(g, dy, arg, nullptr, dx);
+}
+
+// With y null: the max-pool gradient. With y: relu's gradient folded in, an output's gradient
+// landing only where the pooled relu output is positive (NaN compares false, as reluGrad's
+// select), so the separate pass over dx that reluGrad would make is gone.
+void maxPoolBackwardArgmaxReluF32(const ConvGeo& g, const float* dy, const int32_t* arg,
+                                  const float* y, float* dx) {
   const long outImg = static_cast<long>(g.oh) * g.ow * g.c;
   const long inImg = static_cast<long>(g.h) * g.w * g.c;
   // An image's outputs point into that image only, so threads split the batch and never write
@@ -960,28 +968,7 @@ void maxPoolBackwardArgmaxF32(const ConvGeo& g, const float* dy, const int32_t* 
     const int32_t* a = arg + b * outImg;
     for (long i = 0; i < outImg; i++) {
       const long k = a[i];
-      if (k >= lo && k < hi) dx[k] += d[i];
-    }
-  };
-  if (static_cast<long>(g.n) * inImg >= kParallelElems) parallelFor(g.n, image);
-  else for (int b = 0; b < g.n; b++) image(b);
-}
-
-void maxPoolBackwardArgmaxReluF32(const ConvGeo& g, const float* dy, const int32_t* arg,
-                                  const float* y, float* dx) {
-  const long outImg = static_cast<long>(g.oh) * g.ow * g.c;
-  const long inImg = static_cast<long>(g.h) * g.w * g.c;
-  // maxPoolBackwardArgmaxF32 with relu's gradient folded in: an output's gradient lands only
-  // where the pooled relu output is positive (NaN compares false, as reluGrad's select), so the
-  // separate pass over dx that reluGrad would make is gone.
-  auto image = [&](int b) {
-    const long lo = b * inImg, hi = lo + inImg;
-    std::fill(dx + lo, dx + hi, 0.f);
-    const float* d = dy + b * outImg;
-    const int32_t* a = arg + b * outImg;
-    for (long i = 0; i < outImg; i++) {
-      const long k = a[i];
-      if (k >= lo && k < hi && y[k] > 0.f) dx[k] += d[i];
+      if (k >= lo && k < hi && (!y || y[k] > 0.f)) dx[k] += d[i];
     }
   };
   if (static_cast<long>(g.n) * inImg >= kParallelElems) parallelFor(g.n, image);
